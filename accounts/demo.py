@@ -1,0 +1,30 @@
+"""Demo people: demo@example.com (the one you sign in as) and a few colleagues."""
+
+from __future__ import annotations
+
+from accounts.models import User
+from accounts.services import user_create
+
+
+def _user(email: str, first: str, last: str, password: str | None) -> User:
+    user = User.objects.filter(email=email).first() or user_create(
+        email=email, password=None, first_name=first, last_name=last, verified=True
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+def seed(context: dict) -> None:
+    demo = _user("demo@example.com", "Demo", "User", context["password"])
+    demo.is_staff = True
+    demo.is_superuser = True
+    demo.save(update_fields=["is_staff", "is_superuser"])
+    context["demo_user"] = demo
+    context["colleagues"] = [
+        _user("andrew.palmer@example.com", "Andrew", "Palmer", None),
+        _user("david.lewis@example.com", "David", "Lewis", None),
+    ]

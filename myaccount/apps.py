@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MyaccountConfig(AppConfig):
+    name = "myaccount"
+    verbose_name = "MyAccount"

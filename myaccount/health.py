@@ -1,0 +1,52 @@
+"""GET /healthz: the state of the database, the cache and the broker."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _check_cache() -> str:
+    cache.set("healthz", "ok", 10)
+    if cache.get("healthz") != "ok":
+        raise RuntimeError("cache did not return what was stored")
+    return "ok"
+
+
+def _check_broker() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.CELERY_BROKER_URL:
+        return "in-process"
+    from myaccount.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return "ok"
+
+
+CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    results: dict[str, str] = {}
+    down: list[str] = []
+    for name, check in CHECKS.items():
+        try:
+            results[name] = check()
+        except Exception as exc:  # any failure means "down"; say which and why
+            results[name] = f"down: {exc.__class__.__name__}"
+            down.append(name)
+    body = {"status": "ok" if not down else "down", "checks": results, "down": down}
+    return JsonResponse(body, status=200 if not down else 503)

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Account
+
+# 32 symbols without the look-alikes 0/O and 1/I: 25 of them carry 125 bits.
+KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+KEY_GROUPS = 5
+KEY_GROUP_LENGTH = 5
+_KEY_CLEAN = re.compile(r"[\s\-_]+")
+
+
+def license_key_generate() -> str:
+    chars = "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_GROUPS * KEY_GROUP_LENGTH))
+    return license_key_format(chars)
+
+
+def license_key_format(chars: str) -> str:
+    return "-".join(chars[i : i + KEY_GROUP_LENGTH] for i in range(0, len(chars), KEY_GROUP_LENGTH))
+
+
+def license_key_normalize(raw: str) -> str | None:
+    """Accept any case, spaces or missing dashes; None when it cannot be a key."""
+    chars = _KEY_CLEAN.sub("", raw or "").upper()
+    if len(chars) != KEY_GROUPS * KEY_GROUP_LENGTH or any(c not in KEY_ALPHABET for c in chars):
+        return None
+    return license_key_format(chars)
+
+
+class Product(models.Model):
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    support_url = models.URLField(blank=True)
+    support_phone = models.CharField(max_length=60, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subscription(models.Model):
+    """One product, a number of licenses, start and end dates (DESIGN.md core rules)."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="subscriptions")
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+        help_text="The business account the subscription is registered to (empty until registered).",
+    )
+    name = models.CharField("display name", max_length=200, blank=True)
+    licenses = models.PositiveIntegerField("number of licenses")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    renewal = models.BooleanField("subscription renewal", default=False)
+    is_trial = models.BooleanField("trial", default=False)
+    offline_allowed = models.BooleanField("offline activation allowed", default=False)
+    contract_details = models.TextField(blank=True)
+    registered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "ends_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="subscription_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or f"{self.product.name} Subscription"
+
+    def is_active(self, *, today: date) -> bool:
+        return self.starts_on <= today <= self.ends_on
+
+
+class LicenseKey(models.Model):
+    """The primary key (the pool of all licenses) or a sublicense carved from it."""
+
+    class Type(models.TextChoices):
+        PRIMARY = "primary", "Primary"
+        RESERVED = "reserved", "Reserved"
+        DYNAMIC = "dynamic", "Dynamic"
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="license_keys"
+    )
+    key = models.CharField(max_length=29, unique=True, default=license_key_generate)
+    name = models.CharField(max_length=200, blank=True)
+    type = models.CharField(max_length=16, choices=Type.choices)
+    quota = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Sublicenses only; the primary key has the whole pool."
+    )
+    renew_with_subscription = models.BooleanField(default=True)
+    expires_on = models.DateField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription"],
+                condition=models.Q(type="primary"),
+                name="license_key_one_primary_per_subscription",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.key
+
+    @property
+    def is_primary(self) -> bool:
+        return self.type == self.Type.PRIMARY
+
+    @property
+    def end_date(self) -> date:
+        """A sublicense ends with its subscription unless it has its own, earlier date."""
+        if self.is_primary or self.renew_with_subscription or self.expires_on is None:
+            return self.subscription.ends_on
+        return min(self.expires_on, self.subscription.ends_on)
+
+
+class Order(models.Model):
+    """The subscription's history: purchase, trial, upgrade, renewal."""
+
+    class Kind(models.TextChoices):
+        PURCHASE = "purchase", "Purchase"
+        TRIAL = "trial", "Trial"
+        UPGRADE = "upgrade", "Upgrade"
+        RENEWAL = "renewal", "Renewal"
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="orders")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    quantity = models.IntegerField(help_text="Licenses added by this order.")
+    licenses_after = models.PositiveIntegerField()
+    ends_on_after = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.quantity} on {self.created_at:%Y-%m-%d}"

@@ -1,0 +1,89 @@
+"""Shared fixtures. The cast:
+
+- alice administers the business account "My Company, Inc.";
+- bob is a Regular Member of it;
+- dave was a member of it and is blocked;
+- charlie administers another company, "Other Corp".
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from accounts.models import Membership
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters live in the (Redis) cache: every test starts with none.
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def company(db):
+    return factories.business_account_create("My Company, Inc.")
+
+
+@pytest.fixture
+def other_company(db):
+    return factories.business_account_create("Other Corp")
+
+
+@pytest.fixture
+def alice(company):
+    user = factories.user_create("alice@example.com", "Alice", "Admin")
+    factories.membership_create(user, company, role=Membership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def bob(company):
+    user = factories.user_create("bob@example.com", "Bob", "Member")
+    factories.membership_create(user, company, role=Membership.Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def dave(company):
+    user = factories.user_create("dave@example.com", "Dave", "Blocked")
+    factories.membership_create(
+        user, company, role=Membership.Role.MEMBER, status=Membership.Status.BLOCKED
+    )
+    return user
+
+
+@pytest.fixture
+def charlie(other_company):
+    user = factories.user_create("charlie@example.com", "Charlie", "Other")
+    factories.membership_create(user, other_company, role=Membership.Role.ADMIN)
+    return user
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice) -> Client:
+    return _client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob) -> Client:
+    return _client_for(bob)
+
+
+@pytest.fixture
+def charlie_client(charlie) -> Client:
+    return _client_for(charlie)
+
+
+@pytest.fixture
+def dave_client(dave) -> Client:
+    return _client_for(dave)
