@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django_countries.fields import CountryField
 
 
 class UserManager(BaseUserManager["User"]):
@@ -69,7 +70,7 @@ class Account(models.Model):
     name = models.CharField(max_length=200)
     street = models.CharField(max_length=200, blank=True)
     city = models.CharField(max_length=100, blank=True)
-    country = models.CharField(max_length=2, blank=True)
+    country = CountryField(blank=True)
     state = models.CharField(max_length=100, blank=True)
     zip_code = models.CharField("ZIP / postal code", max_length=20, blank=True)
     phone = models.CharField(max_length=40, blank=True)

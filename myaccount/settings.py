@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.humanize",
+    "django_countries",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
