@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from accounts.models import Account
+from subscriptions.models import LicenseKey
+
+
+class ProxyServer(models.Model):
+    """One activation of one on-premises installation (its Parallels Proxy)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Activated"
+        # Offline deactivation: the proxy has switched itself off, but the key stays
+        # taken until its deactivation request file is uploaded.
+        DEACTIVATING = "deactivating", "Deactivation pending"
+        DEACTIVATED = "deactivated", "Deactivated"
+
+    class Method(models.TextChoices):
+        ONLINE = "online", "Online"
+        OFFLINE = "offline", "Offline"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="proxy_servers")
+    license_key = models.ForeignKey(
+        LicenseKey, on_delete=models.PROTECT, related_name="proxy_servers"
+    )
+    activation_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    installation_id = models.UUIDField()
+    installation_public_key = models.TextField(help_text="Ed25519 public key (PEM)")
+    installation_key_id = models.CharField(max_length=40)
+    server_name = models.CharField(max_length=255)
+    site_code = models.CharField(max_length=32)
+    site_description = models.CharField(max_length=255, blank=True)
+    app_version = models.CharField(max_length=64, blank=True)
+    method = models.CharField(max_length=16, choices=Method.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    activated_at = models.DateTimeField()
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    last_refresh_at = models.DateTimeField(null=True, blank=True)
+    last_report_at = models.DateTimeField(null=True, blank=True)
+    registered_computers = models.PositiveIntegerField(default=0)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            # One license key activates one installation at a time (DESIGN.md).
+            models.UniqueConstraint(
+                fields=["license_key"],
+                condition=models.Q(status__in=["active", "deactivating"]),
+                name="proxy_one_installation_per_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "status"]),
+            models.Index(fields=["account", "server_name"]),
+            models.Index(fields=["installation_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.server_name} ({self.site_code})"
+
+    @property
+    def holds_key(self) -> bool:
+        return self.status in (self.Status.ACTIVE, self.Status.DEACTIVATING)
+
+
+class UsageReport(models.Model):
+    """A proxy's report of how many computers it manages on a date."""
+
+    proxy_server = models.ForeignKey(
+        ProxyServer, on_delete=models.CASCADE, related_name="usage_reports"
+    )
+    date = models.DateField()
+    registered_computers = models.PositiveIntegerField()
+    peak = models.PositiveIntegerField()
+    licenses = models.PositiveIntegerField(help_text="The key's license limit when reported.")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proxy_server", "date"], name="usage_one_per_day"),
+        ]
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.proxy_server} {self.date}: {self.peak}"
+
+    @property
+    def over_limit(self) -> bool:
+        return self.peak > self.licenses
