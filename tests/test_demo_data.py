@@ -1,0 +1,14 @@
+from django.core.management import call_command
+
+from accounts.models import User
+
+
+def test_demo_data_creates_the_demo_user_and_can_run_twice(db, capsys):
+    call_command("demo_data", "--password", "demo-pass-123")
+    call_command("demo_data", "--password", "demo-pass-456")
+    out = capsys.readouterr().out
+    assert "demo@example.com" in out
+    assert "demo-pass-456" in out
+    demo = User.objects.get(email="demo@example.com")
+    assert demo.check_password("demo-pass-456")
+    assert demo.memberships.exists()
