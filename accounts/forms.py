@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import re
+from typing import ClassVar
+
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.core.validators import validate_email
+from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.functional import lazy
 from django.utils.html import format_html
 
-from accounts.models import User
+from accounts.models import Account, Membership, User
+from accounts.services import AccountsError
 
 
 def _terms_label() -> str:
@@ -80,3 +86,203 @@ class PersonalProfileForm(forms.ModelForm):
                 self.add_error(name, "This field is required.")
             cleaned[name] = value
         return cleaned
+
+
+# --- Business accounts and their people ----------------------------------------------
+
+
+def form_add_service_error(form: forms.Form, error: AccountsError) -> None:
+    """The one place a service error becomes a form error: on its field, or on the form."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+class BusinessProfileForm(forms.ModelForm):
+    """Edit Company Information: the guide marks Company Name, Country, State, ZIP, Phone."""
+
+    class Meta:
+        model = Account
+        fields = ["name", "street", "city", "country", "state", "zip_code", "phone"]
+        labels = {
+            "name": "Company Name",
+            "street": "Street",
+            "city": "City",
+            "country": "Country",
+            "state": "State",
+            "zip_code": "ZIP",
+            "phone": "Phone",
+        }
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
+
+    required = ("name", "country", "state", "zip_code", "phone")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.required:
+            self.fields[name].required = True
+        self.fields["name"].widget.attrs["autocomplete"] = "organization"
+        self.fields["street"].widget.attrs["autocomplete"] = "street-address"
+        self.fields["zip_code"].widget.attrs["autocomplete"] = "postal-code"
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.fields:
+            value = cleaned.get(name)
+            if isinstance(value, str):
+                cleaned[name] = value.strip()
+                if name in self.required and name in cleaned and not cleaned[name]:
+                    self.add_error(name, "This field is required.")
+        phone = cleaned.get("phone") or ""
+        if phone and not re.fullmatch(r"[0-9+()\-./ ]{5,40}", phone):
+            self.add_error("phone", "Enter a phone number: digits, spaces and + ( ) - . /")
+        return cleaned
+
+
+_EMAIL_SPLIT = re.compile(r"[\s,;]+")
+
+
+class InviteForm(forms.Form):
+    """Invite Users: add addresses one at a time, or paste a list; review; send."""
+
+    email = forms.CharField(
+        label="Email",
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "placeholder": "name@company.com"}),
+    )
+    emails = forms.CharField(
+        label="Email addresses to invite",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One per line; you can paste a list separated by commas or spaces.",
+    )
+
+    def addresses(self) -> tuple[list[str], list[str]]:
+        """(valid, invalid) addresses from the list and the single field, in order, once."""
+        raw = f"{self.cleaned_data.get('emails', '')}\n{self.cleaned_data.get('email', '')}"
+        valid: list[str] = []
+        invalid: list[str] = []
+        for item in _EMAIL_SPLIT.split(raw):
+            item = item.strip().strip("<>").lower()
+            if not item or item in valid or item in invalid:
+                continue
+            try:
+                validate_email(item)
+            except forms.ValidationError:
+                invalid.append(item)
+            else:
+                valid.append(item)
+        return valid, invalid
+
+
+class MembershipForm(forms.Form):
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[
+            (Membership.Role.MEMBER, Membership.Role.MEMBER.label),
+            (Membership.Role.ADMIN, Membership.Role.ADMIN.label),
+        ],
+    )
+
+
+class JoinForm(forms.Form):
+    """Join <Company>: Email (read-only), Name, Password."""
+
+    email = forms.EmailField(label="Email", disabled=True, required=False)
+    name = forms.CharField(label="Name", max_length=300, required=False)
+    password = forms.CharField(
+        label="Password", strip=False, required=False, widget=forms.PasswordInput()
+    )
+
+    def __init__(self, *args, existing: bool, signed_in: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        if existing:
+            # People with an account keep their name; they prove who they are.
+            self.fields["name"].disabled = True
+            self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+        else:
+            self.fields["name"].required = True
+            self.fields["password"].widget.attrs["autocomplete"] = "new-password"
+            self.fields["password"].help_text = "Choose a password for your new account."
+        self.fields["password"].required = not signed_in
+        if signed_in:
+            del self.fields["password"]
+
+
+class UserFilterForm(forms.Form):
+    """The Business Account Users list: search, Role and Status filters, sorting."""
+
+    SORTS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "name": ("user__first_name", "user__last_name", "user__email"),
+        "-name": ("-user__first_name", "-user__last_name", "-user__email"),
+        "email": ("user__email",),
+        "-email": ("-user__email",),
+        "role": ("role", "user__first_name", "user__last_name"),
+        "-role": ("-role", "user__first_name", "user__last_name"),
+        "status": ("status", "user__first_name", "user__last_name"),
+        "-status": ("-status", "user__first_name", "user__last_name"),
+        "since": ("created_at",),
+        "-since": ("-created_at",),
+    }
+
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    role = forms.ChoiceField(
+        label="Role", required=False, choices=[("", "All"), *Membership.Role.choices]
+    )
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "All"), *Membership.Status.choices]
+    )
+    sort = forms.ChoiceField(
+        required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput
+    )
+
+    def data_or_default(self, name: str) -> str:
+        return self.cleaned_data.get(name) or "" if self.is_valid() else ""
+
+    def search_qs(self, qs):
+        q = self.data_or_default("q").strip()
+        if q:
+            qs = qs.filter(
+                Q(user__first_name__icontains=q)
+                | Q(user__last_name__icontains=q)
+                | Q(user__email__icontains=q)
+            )
+        return qs
+
+    def filter_qs(self, qs):
+        qs = self.search_qs(qs)
+        if role := self.data_or_default("role"):
+            qs = qs.filter(role=role)
+        if status := self.data_or_default("status"):
+            qs = qs.filter(status=status)
+        return qs.order_by(*self.SORTS[self.data_or_default("sort") or "name"], "pk")
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label="Action", required=False)
+    person = forms.CharField(label="Person", required=False, max_length=200)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, actions: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "All actions")] + [(a, a) for a in actions]
+
+    def filter_qs(self, qs):
+        if not self.is_valid():
+            return qs
+        data = self.cleaned_data
+        if data.get("action"):
+            qs = qs.filter(action=data["action"])
+        if person := (data.get("person") or "").strip():
+            qs = qs.filter(Q(actor_label__icontains=person) | Q(target_label__icontains=person))
+        if data.get("date_from"):
+            qs = qs.filter(created_at__date__gte=data["date_from"])
+        if data.get("date_to"):
+            qs = qs.filter(created_at__date__lte=data["date_to"])
+        return qs

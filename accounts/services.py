@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
-from accounts.models import Account, AuditLog, Membership, User
+from accounts.models import Account, AuditLog, Invitation, Membership, User
 
 
 def audit_log_record(
@@ -140,3 +145,594 @@ def business_account_create(
         data={"role": membership.role},
     )
     return account
+
+
+# --- Business accounts and their people (issue 6) -------------------------------------
+#
+# Every write below is keyword-only and atomic, re-checks the actor's rights under the
+# account's row lock, records an audit entry and sends its emails only after commit.
+
+
+class AccountsError(Exception):
+    """The one error type of these services; `code` picks the message from the catalog.
+
+    Views map it once to a form error (on `field`, when there is one) or a message.
+    """
+
+    messages: ClassVar[dict[str, str]] = {
+        "not_business": "This is not a business account.",
+        "not_admin": "Only an Account Administrator of this business account can do this.",
+        "not_member": "This person is not a member of this business account.",
+        "last_admin_leave": (
+            "You are the only Account Administrator of this business account. Make another "
+            "member an Account Administrator before you leave."
+        ),
+        "last_admin_demote": (
+            "{email} is the only Account Administrator of this business account and cannot "
+            "become a Regular Member. Make another member an Account Administrator first."
+        ),
+        "last_admin_block": (
+            "{email} is the only Account Administrator of this business account and cannot be "
+            "blocked. Make another member an Account Administrator first."
+        ),
+        "last_admin_delete": (
+            "{email} is the only Account Administrator of this business account and cannot be "
+            "deleted. Make another member an Account Administrator first."
+        ),
+        "self_block": "You cannot block yourself.",
+        "self_delete": "You cannot delete yourself: use Leave This Business Account instead.",
+        "already_blocked": "{email} is already blocked.",
+        "not_blocked": "{email} is not blocked.",
+        "no_emails": "Add at least one email address.",
+        "too_many_emails": "You can invite at most {limit} people at once.",
+        "invitation_not_pending": "This invitation has already been used or withdrawn.",
+        "invitation_invalid": (
+            "This invitation link is not valid. Check that you opened the whole link from the "
+            "email, or ask an Account Administrator to send you a new invitation."
+        ),
+        "invitation_expired": (
+            "This invitation has expired. Ask an Account Administrator of {account} to send "
+            "you a new one."
+        ),
+        "invitation_used": "This invitation has already been used. Sign in to open {account}.",
+        "invitation_revoked": "This invitation to {account} has been withdrawn.",
+        "invitation_wrong_user": (
+            "This invitation was sent to {email}, but you are signed in as {current}. "
+            "Sign out, then open the link again."
+        ),
+        "invitation_member_blocked": (
+            "Your membership of {account} is blocked. Ask an Account Administrator to unblock it."
+        ),
+        "wrong_password": "The password is not correct.",
+        "name_required": "Please enter your name.",
+        "password_invalid": "{detail}",
+    }
+    fields: ClassVar[dict[str, str]] = {
+        "no_emails": "emails",
+        "too_many_emails": "emails",
+        "wrong_password": "password",
+        "password_invalid": "password",
+        "name_required": "name",
+    }
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        self.message = self.messages[code].format(**params)
+        self.field = self.fields.get(code)
+        super().__init__(self.message)
+
+
+INVITE_LIMIT = 50
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _lock_business_account(account: Account) -> Account:
+    """Lock the account row: every check-then-act on its members runs one at a time.
+
+    Two administrators demoting each other at once would otherwise both count two
+    admins and leave none (DESIGN.md: lock the parent row before you count).
+    """
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    if not locked.is_business:
+        raise AccountsError("not_business")
+    return locked
+
+
+def _admin_check(*, account: Account, actor: User) -> None:
+    """Re-read the actor's membership under the lock: a just-demoted admin acts no more."""
+    if not Membership.objects.filter(
+        account=account,
+        user=actor,
+        role=Membership.Role.ADMIN,
+        status=Membership.Status.ACTIVE,
+    ).exists():
+        raise AccountsError("not_admin")
+
+
+def _other_active_admins(*, account: Account, membership: Membership) -> int:
+    return (
+        Membership.objects.filter(
+            account=account, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+        )
+        .exclude(pk=membership.pk)
+        .count()
+    )
+
+
+def _lock_membership(*, account: Account, membership_id: int) -> Membership:
+    try:
+        return (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=membership_id, account=account)
+        )
+    except Membership.DoesNotExist:
+        raise AccountsError("not_member") from None
+
+
+def _membership_email(kind: str, membership: Membership) -> None:
+    from accounts.tasks import membership_email_task
+
+    user_id, account_id = membership.user_id, membership.account_id
+    transaction.on_commit(lambda: membership_email_task.delay(kind, user_id, account_id))
+
+
+def business_profile_update(
+    *,
+    account: Account,
+    actor: User,
+    name: str,
+    country: str,
+    state: str,
+    zip_code: str,
+    phone: str,
+    street: str = "",
+    city: str = "",
+    channel: str = AuditLog.Channel.WEB,
+) -> Account:
+    """Edit Company Information (Account Administrators only)."""
+    values = {
+        "name": name.strip(),
+        "street": street.strip(),
+        "city": city.strip(),
+        "country": country,
+        "state": state.strip(),
+        "zip_code": zip_code.strip(),
+        "phone": phone.strip(),
+    }
+    with transaction.atomic():
+        locked = _lock_business_account(account)
+        _admin_check(account=locked, actor=actor)
+        changes = {
+            attr: [str(getattr(locked, attr)), str(value)]
+            for attr, value in values.items()
+            if str(getattr(locked, attr)) != str(value)
+        }
+        for attr, value in values.items():
+            setattr(locked, attr, value)
+        locked.save(update_fields=list(values))
+        audit_log_record(
+            account=locked,
+            actor=actor,
+            channel=channel,
+            action="account.updated",
+            target=locked,
+            target_label=locked.name,
+            data={"changes": changes},
+        )
+    return locked
+
+
+@dataclass
+class InvitationOutcome:
+    """What invitation_create did with each address: invited, or why not."""
+
+    invited: list[Invitation] = field(default_factory=list)
+    already_members: list[str] = field(default_factory=list)
+    already_invited: list[str] = field(default_factory=list)
+
+
+def _invitation_send(invitation: Invitation) -> None:
+    from accounts.tasks import invitation_send_task
+
+    invitation_id = invitation.pk
+    transaction.on_commit(lambda: invitation_send_task.delay(invitation_id))
+
+
+def invitation_create(
+    *,
+    account: Account,
+    actor: User,
+    emails: list[str],
+    channel: str = AuditLog.Channel.WEB,
+    now: datetime | None = None,
+) -> InvitationOutcome:
+    """Invite people by email. Members and people already invited are reported, not mailed."""
+    now = now or timezone.now()
+    wanted: list[str] = []
+    for email in emails:
+        email = email.strip().lower()
+        if email and email not in wanted:
+            wanted.append(email)
+    if not wanted:
+        raise AccountsError("no_emails")
+    if len(wanted) > INVITE_LIMIT:
+        raise AccountsError("too_many_emails", limit=INVITE_LIMIT)
+    outcome = InvitationOutcome()
+    with transaction.atomic():
+        locked = _lock_business_account(account)
+        _admin_check(account=locked, actor=actor)
+        members = {
+            e.lower()
+            for e in Membership.objects.filter(account=locked, user__email__in=wanted).values_list(
+                "user__email", flat=True
+            )
+        }
+        pending = set(
+            Invitation.objects.filter(
+                account=locked, status=Invitation.Status.PENDING, email__in=wanted
+            ).values_list("email", flat=True)
+        )
+        expires_at = now + timedelta(days=settings.INVITATION_TTL_DAYS)
+        for email in wanted:
+            if email in members:
+                outcome.already_members.append(email)
+                continue
+            if email in pending:
+                outcome.already_invited.append(email)
+                continue
+            invitation = Invitation.objects.create(
+                account=locked, email=email, invited_by=actor, expires_at=expires_at
+            )
+            audit_log_record(
+                account=locked,
+                actor=actor,
+                channel=channel,
+                action="invitation.created",
+                target=invitation,
+                target_label=email,
+            )
+            _invitation_send(invitation)
+            outcome.invited.append(invitation)
+    return outcome
+
+
+def _lock_pending_invitation(*, account: Account, invitation_id: int) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update().filter(pk=invitation_id, account=account).first()
+    )
+    if invitation is None or invitation.status != Invitation.Status.PENDING:
+        raise AccountsError("invitation_not_pending")
+    return invitation
+
+
+def invitation_resend(
+    *,
+    invitation: Invitation,
+    actor: User,
+    channel: str = AuditLog.Channel.WEB,
+    now: datetime | None = None,
+) -> Invitation:
+    """Send a pending invitation again with a new link; the old link stops working."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock_business_account(invitation.account)
+        _admin_check(account=locked, actor=actor)
+        invitation = _lock_pending_invitation(account=locked, invitation_id=invitation.pk)
+        invitation.expires_at = now + timedelta(days=settings.INVITATION_TTL_DAYS)
+        invitation.token_hash = None  # the old link dies now, not when the email goes out
+        invitation.save(update_fields=["expires_at", "token_hash"])
+        audit_log_record(
+            account=locked,
+            actor=actor,
+            channel=channel,
+            action="invitation.resent",
+            target=invitation,
+            target_label=invitation.email,
+        )
+        _invitation_send(invitation)
+    return invitation
+
+
+def invitation_revoke(
+    *,
+    invitation: Invitation,
+    actor: User,
+    channel: str = AuditLog.Channel.WEB,
+    now: datetime | None = None,
+) -> Invitation:
+    """Withdraw a pending invitation: its link stops working."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock_business_account(invitation.account)
+        _admin_check(account=locked, actor=actor)
+        invitation = _lock_pending_invitation(account=locked, invitation_id=invitation.pk)
+        invitation.status = Invitation.Status.REVOKED
+        invitation.revoked_at = now
+        invitation.token_hash = None
+        invitation.save(update_fields=["status", "revoked_at", "token_hash"])
+        audit_log_record(
+            account=locked,
+            actor=actor,
+            channel=channel,
+            action="invitation.revoked",
+            target=invitation,
+            target_label=invitation.email,
+        )
+    return invitation
+
+
+def invitation_token_issue(*, invitation_id: int, now: datetime | None = None) -> str | None:
+    """Draw a new token for a pending invitation and store only its hash.
+
+    Called by the sending task right before it emails the link, so the token never
+    sits in the database or the broker. None when the invitation is no longer pending.
+    """
+    token = secrets.token_urlsafe(32)
+    updated = Invitation.objects.filter(pk=invitation_id, status=Invitation.Status.PENDING).update(
+        token_hash=_token_hash(token), sent_at=now or timezone.now()
+    )
+    return token if updated else None
+
+
+def invitation_for_token(*, token: str, now: datetime | None = None) -> Invitation:
+    """The invitation a link points at, or the AccountsError that says why it cannot be used."""
+    now = now or timezone.now()
+    invitation = (
+        Invitation.objects.select_related("account").filter(token_hash=_token_hash(token)).first()
+        if token
+        else None
+    )
+    if invitation is None:
+        # Revoked and resent invitations lose their hash, so an old link lands here too.
+        raise AccountsError("invitation_invalid")
+    account = invitation.account.name
+    if invitation.status == Invitation.Status.ACCEPTED:
+        raise AccountsError("invitation_used", account=account)
+    if invitation.status == Invitation.Status.REVOKED:
+        raise AccountsError("invitation_revoked", account=account)
+    if invitation.is_expired(now):
+        raise AccountsError("invitation_expired", account=account)
+    return invitation
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    parts = name.split()
+    if len(parts) == 1:
+        return parts[0], ""
+    return " ".join(parts[:-1]), parts[-1]
+
+
+def invitation_accept(
+    *,
+    token: str,
+    user: User | None = None,
+    name: str = "",
+    password: str = "",
+    channel: str = AuditLog.Channel.WEB,
+    now: datetime | None = None,
+) -> Membership:
+    """Join account: the invited person becomes a Regular Member.
+
+    `user` is the signed-in person (must own the invited email); otherwise a person
+    who has an account proves it with `password`, and a new person gets one (with
+    their personal account) from `name` and `password` - the emailed link proved
+    the address, so it is verified.
+    """
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        found = invitation_for_token(token=token, now=now)
+        locked_account = _lock_business_account(found.account)
+        # Under the lock, read again: a parallel accept or revoke may have won.
+        invitation = invitation_for_token(token=token, now=now)
+        email = invitation.email
+        if user is not None:
+            if user.email.lower() != email:
+                raise AccountsError("invitation_wrong_user", email=email, current=user.email)
+        else:
+            user = User.objects.filter(email__iexact=email).first()
+            if user is not None:
+                if not password or not user.check_password(password):
+                    raise AccountsError("wrong_password")
+            else:
+                name = " ".join(name.split())
+                if not name:
+                    raise AccountsError("name_required")
+                first_name, last_name = _split_name(name)
+                candidate = User(email=email, first_name=first_name, last_name=last_name)
+                try:
+                    validate_password(password, user=candidate)
+                except ValidationError as error:
+                    raise AccountsError(
+                        "password_invalid", detail=" ".join(error.messages)
+                    ) from None
+                user = user_create(
+                    email=email,
+                    password=password,
+                    first_name=first_name,
+                    last_name=last_name,
+                    verified=True,
+                )
+        EmailAddress.objects.filter(user=user, email__iexact=email).update(verified=True)
+        membership = Membership.objects.filter(account=locked_account, user=user).first()
+        if membership is not None and not membership.is_active:
+            raise AccountsError("invitation_member_blocked", account=locked_account.name)
+        created = membership is None
+        if created:
+            membership = Membership.objects.create(
+                account=locked_account,
+                user=user,
+                role=Membership.Role.MEMBER,
+                status=Membership.Status.ACTIVE,
+            )
+        invitation.status = Invitation.Status.ACCEPTED
+        invitation.accepted_at = now
+        invitation.accepted_by = user
+        invitation.token_hash = None  # single use
+        invitation.save(update_fields=["status", "accepted_at", "accepted_by", "token_hash"])
+        audit_log_record(
+            account=locked_account,
+            actor=user,
+            channel=channel,
+            action="invitation.accepted",
+            target=invitation,
+            target_label=email,
+        )
+        if created:
+            audit_log_record(
+                account=locked_account,
+                actor=user,
+                channel=channel,
+                action="membership.created",
+                target=membership,
+                target_label=email,
+                data={"role": membership.role},
+            )
+    return membership
+
+
+def membership_update(
+    *,
+    membership: Membership,
+    actor: User,
+    role: str,
+    notes: str,
+    channel: str = AuditLog.Channel.WEB,
+) -> Membership:
+    """Promote or demote a member and keep notes; the last active admin stays an admin."""
+    if role not in Membership.Role.values:
+        raise ValueError(f"Unknown role {role!r}")
+    with transaction.atomic():
+        account = _lock_business_account(membership.account)
+        _admin_check(account=account, actor=actor)
+        locked = _lock_membership(account=account, membership_id=membership.pk)
+        if (
+            locked.is_admin
+            and role != Membership.Role.ADMIN
+            and not _other_active_admins(account=account, membership=locked)
+        ):
+            raise AccountsError("last_admin_demote", email=locked.user.email)
+        changes = {}
+        if locked.role != role:
+            changes["role"] = [locked.role, role]
+        if locked.notes != notes:
+            changes["notes"] = True
+        locked.role = role
+        locked.notes = notes
+        locked.save(update_fields=["role", "notes"])
+        if changes:
+            audit_log_record(
+                account=account,
+                actor=actor,
+                channel=channel,
+                action="membership.role_changed" if "role" in changes else "membership.updated",
+                target=locked,
+                target_label=locked.user.email,
+                data={"role": changes.get("role"), "notes_changed": "notes" in changes},
+            )
+    return locked
+
+
+def membership_block(
+    *, membership: Membership, actor: User, channel: str = AuditLog.Channel.WEB
+) -> Membership:
+    """Revoke a member's access and keep the membership; they get an email."""
+    with transaction.atomic():
+        account = _lock_business_account(membership.account)
+        _admin_check(account=account, actor=actor)
+        locked = _lock_membership(account=account, membership_id=membership.pk)
+        # The last-admin rule speaks first: it is the reason that matters to the actor.
+        if locked.is_admin and not _other_active_admins(account=account, membership=locked):
+            raise AccountsError("last_admin_block", email=locked.user.email)
+        if locked.user_id == actor.pk:
+            raise AccountsError("self_block")
+        if not locked.is_active:
+            raise AccountsError("already_blocked", email=locked.user.email)
+        locked.status = Membership.Status.BLOCKED
+        locked.save(update_fields=["status"])
+        audit_log_record(
+            account=account,
+            actor=actor,
+            channel=channel,
+            action="membership.blocked",
+            target=locked,
+            target_label=locked.user.email,
+        )
+        _membership_email("blocked", locked)
+    return locked
+
+
+def membership_unblock(
+    *, membership: Membership, actor: User, channel: str = AuditLog.Channel.WEB
+) -> Membership:
+    """Give a blocked member their access back, in the role they had."""
+    with transaction.atomic():
+        account = _lock_business_account(membership.account)
+        _admin_check(account=account, actor=actor)
+        locked = _lock_membership(account=account, membership_id=membership.pk)
+        if locked.is_active:
+            raise AccountsError("not_blocked", email=locked.user.email)
+        locked.status = Membership.Status.ACTIVE
+        locked.save(update_fields=["status"])
+        audit_log_record(
+            account=account,
+            actor=actor,
+            channel=channel,
+            action="membership.unblocked",
+            target=locked,
+            target_label=locked.user.email,
+        )
+        _membership_email("unblocked", locked)
+    return locked
+
+
+def membership_delete(
+    *, membership: Membership, actor: User, channel: str = AuditLog.Channel.WEB
+) -> None:
+    """Remove a person from the business account; they can be invited again later."""
+    with transaction.atomic():
+        account = _lock_business_account(membership.account)
+        _admin_check(account=account, actor=actor)
+        locked = _lock_membership(account=account, membership_id=membership.pk)
+        if locked.is_admin and not _other_active_admins(account=account, membership=locked):
+            raise AccountsError("last_admin_delete", email=locked.user.email)
+        if locked.user_id == actor.pk:
+            raise AccountsError("self_delete")
+        audit_log_record(
+            account=account,
+            actor=actor,
+            channel=channel,
+            action="membership.deleted",
+            target=locked,
+            target_label=locked.user.email,
+            data={"role": locked.role, "status": locked.status},
+        )
+        _membership_email("removed", locked)
+        locked.delete()
+
+
+def membership_leave(*, membership: Membership, channel: str = AuditLog.Channel.WEB) -> None:
+    """Leave This Business Account. The last active administrator cannot."""
+    with transaction.atomic():
+        account = _lock_business_account(membership.account)
+        locked = _lock_membership(account=account, membership_id=membership.pk)
+        if locked.is_admin and not _other_active_admins(account=account, membership=locked):
+            raise AccountsError("last_admin_leave")
+        audit_log_record(
+            account=account,
+            actor=locked.user,
+            channel=channel,
+            action="membership.left",
+            target=locked,
+            target_label=locked.user.email,
+            data={"role": locked.role},
+        )
+        locked.delete()

@@ -1,15 +1,50 @@
 from __future__ import annotations
 
+from allauth.account.utils import perform_login
+from allauth.core import ratelimit
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts.current import SESSION_KEY as CURRENT_ACCOUNT_SESSION_KEY
 from accounts.current import account_switch
-from accounts.forms import PersonalProfileForm
-from accounts.services import user_profile_update
+from accounts.forms import (
+    AuditFilterForm,
+    BusinessProfileForm,
+    InviteForm,
+    JoinForm,
+    MembershipForm,
+    PersonalProfileForm,
+    UserFilterForm,
+    form_add_service_error,
+)
+from accounts.models import Account, AuditLog, Invitation, Membership, User
+from accounts.permissions import account_admin_required, business_account_required
+from accounts.services import (
+    AccountsError,
+    business_profile_update,
+    invitation_accept,
+    invitation_create,
+    invitation_for_token,
+    invitation_resend,
+    invitation_revoke,
+    membership_block,
+    membership_delete,
+    membership_leave,
+    membership_unblock,
+    membership_update,
+    user_profile_update,
+)
 
 
 @login_required
@@ -62,3 +97,410 @@ def security_settings(request: HttpRequest) -> HttpResponse:
 
 def terms(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/terms.html")
+
+
+# --- Business Profile: General, Users, Invite Users, Audit Log; joining -----------------
+
+USERS_PER_PAGE = 25
+AUDIT_PER_PAGE = 50
+
+
+def _member_count(request: HttpRequest) -> int:
+    return Membership.objects.filter(account=request.account).count()
+
+
+def _service_error_message(request: HttpRequest, error: AccountsError) -> None:
+    messages.error(request, error.message)
+
+
+@business_account_required
+def business_profile(request: HttpRequest) -> HttpResponse:
+    account = request.account
+    admins = (
+        Membership.objects.filter(
+            account=account, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+        )
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__email")
+    )
+    is_admin = request.membership.is_admin
+    return render(
+        request,
+        "accounts/business_profile.html",
+        {
+            "account": account,
+            "admins": list(admins),
+            "member_count": _member_count(request),
+            "edit_form": BusinessProfileForm(instance=account) if is_admin else None,
+            "tab": "general",
+        },
+    )
+
+
+@business_account_required
+@account_admin_required
+def business_profile_edit(request: HttpRequest) -> HttpResponse:
+    account = request.account
+    form = BusinessProfileForm(request.POST or None, instance=Account.objects.get(pk=account.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            business_profile_update(account=account, actor=request.user, **form.cleaned_data)
+        except AccountsError as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, "The company information has been saved.")
+            return redirect("business_profile")
+    return render(request, "accounts/business_profile_edit.html", {"form": form})
+
+
+@business_account_required
+@require_POST
+def business_leave(request: HttpRequest) -> HttpResponse:
+    account = request.account
+    try:
+        membership_leave(membership=request.membership)
+    except AccountsError as error:
+        _service_error_message(request, error)
+        return redirect("business_profile")
+    request.session.pop(CURRENT_ACCOUNT_SESSION_KEY, None)
+    messages.success(request, f"You have left {account.name}.")
+    return redirect("dashboard")
+
+
+@business_account_required
+def business_users(request: HttpRequest) -> HttpResponse:
+    account = request.account
+    members = Membership.objects.filter(account=account)
+    form = UserFilterForm(request.GET or None)
+    # Facet counts follow the search, not the Role/Status choice: one aggregate query.
+    counts = form.search_qs(members).aggregate(
+        all=Count("pk"),
+        admin=Count("pk", filter=Q(role=Membership.Role.ADMIN)),
+        member=Count("pk", filter=Q(role=Membership.Role.MEMBER)),
+        active=Count("pk", filter=Q(status=Membership.Status.ACTIVE)),
+        blocked=Count("pk", filter=Q(status=Membership.Status.BLOCKED)),
+    )
+    listed = form.filter_qs(members.select_related("user"))
+    page = Paginator(listed, USERS_PER_PAGE).get_page(request.GET.get("page"))
+    is_admin = request.membership.is_admin
+    invitations = (
+        list(
+            Invitation.objects.filter(account=account, status=Invitation.Status.PENDING).order_by(
+                "email"
+            )
+        )
+        if is_admin
+        else []
+    )
+    rows = [
+        (
+            m,
+            MembershipForm(initial={"role": m.role, "notes": m.notes}, prefix=f"m{m.pk}")
+            if is_admin
+            else None,
+        )
+        for m in page.object_list
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = request.GET.copy()
+    sort_query.pop("sort", None)
+    sort_query.pop("page", None)
+    return render(
+        request,
+        "accounts/business_users.html",
+        {
+            "account": account,
+            "form": form,
+            "counts": counts,
+            "member_count": members.count() if request.GET else counts["all"],
+            "page": page,
+            "rows": rows,
+            "invitations": invitations,
+            "now": timezone.now(),
+            "sort": form.data_or_default("sort") or "name",
+            "query": query.urlencode(),
+            "sort_query": sort_query.urlencode(),
+            "tab": "users",
+        },
+    )
+
+
+def _account_membership(request: HttpRequest, membership_id: int) -> Membership:
+    # Only memberships of the current account: another company's ids are a 404.
+    return get_object_or_404(
+        Membership.objects.select_related("user", "account"),
+        pk=membership_id,
+        account=request.account,
+    )
+
+
+@business_account_required
+@account_admin_required
+def membership_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = _account_membership(request, membership_id)
+    prefix = f"m{membership.pk}"
+    form = MembershipForm(
+        request.POST or None,
+        initial={"role": membership.role, "notes": membership.notes},
+        prefix=prefix,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership_update(
+                membership=membership,
+                actor=request.user,
+                role=form.cleaned_data["role"],
+                notes=form.cleaned_data["notes"],
+            )
+        except AccountsError as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, f"The membership of {membership.user.email} has been saved.")
+            return redirect("business_users")
+    return render(
+        request, "accounts/membership_detail.html", {"membership": membership, "form": form}
+    )
+
+
+def _membership_action(service, done: str):
+    @business_account_required
+    @account_admin_required
+    @require_POST
+    def view(request: HttpRequest, membership_id: int) -> HttpResponse:
+        membership = _account_membership(request, membership_id)
+        try:
+            service(membership=membership, actor=request.user)
+        except AccountsError as error:
+            _service_error_message(request, error)
+        else:
+            messages.success(request, done.format(email=membership.user.email))
+        return redirect("business_users")
+
+    return view
+
+
+membership_block_view = _membership_action(membership_block, "{email} has been blocked.")
+membership_unblock_view = _membership_action(membership_unblock, "{email} has been unblocked.")
+membership_delete_view = _membership_action(
+    membership_delete, "{email} has been removed from the business account."
+)
+
+
+def _invite_review(account: Account, emails: list[str]) -> list[tuple[str, str]]:
+    """What Send Invitations will do with each address (the service decides again)."""
+    members = set(
+        Membership.objects.filter(account=account, user__email__in=emails).values_list(
+            "user__email", flat=True
+        )
+    )
+    invited = set(
+        Invitation.objects.filter(
+            account=account, status=Invitation.Status.PENDING, email__in=emails
+        ).values_list("email", flat=True)
+    )
+    return [
+        (
+            email,
+            "Already a member: will not be invited"
+            if email in members
+            else "Already invited: use Resend on the Users tab"
+            if email in invited
+            else "Will be invited",
+        )
+        for email in emails
+    ]
+
+
+def _invitation_outcome_messages(request: HttpRequest, outcome) -> None:
+    if outcome.invited:
+        sent = ", ".join(i.email for i in outcome.invited)
+        messages.success(request, f"Invitations sent to: {sent}.")
+    if outcome.already_members:
+        messages.warning(
+            request,
+            f"Already a member, not invited: {', '.join(outcome.already_members)}.",
+        )
+    if outcome.already_invited:
+        messages.warning(
+            request,
+            "Already invited, not sent twice (use Resend to send a new link): "
+            f"{', '.join(outcome.already_invited)}.",
+        )
+
+
+@business_account_required
+@account_admin_required
+def invite_users(request: HttpRequest) -> HttpResponse:
+    account = request.account
+    form = InviteForm(request.POST or None)
+    review: list[tuple[str, str]] = []
+    if request.method == "POST" and form.is_valid():
+        valid, invalid = form.addresses()
+        error = None
+        if request.POST.get("action") == "send" and not invalid:
+            try:
+                outcome = invitation_create(account=account, actor=request.user, emails=valid)
+            except AccountsError as e:
+                error = e
+            else:
+                _invitation_outcome_messages(request, outcome)
+                return redirect("business_users")
+        # "Add", or a list to correct: show it for review, the single field emptied.
+        data = request.POST.copy()
+        data["emails"] = "\n".join(valid + invalid)
+        data["email"] = ""
+        form = InviteForm(data)
+        form.is_valid()
+        if invalid:
+            form.add_error("emails", "Not an email address: " + ", ".join(invalid))
+        if error is not None:
+            form_add_service_error(form, error)
+        review = _invite_review(account, valid)
+    return render(
+        request,
+        "accounts/invite_users.html",
+        {
+            "account": account,
+            "form": form,
+            "review": review,
+            "sendable": any(r[1] == "Will be invited" for r in review),
+            "ttl_days": settings.INVITATION_TTL_DAYS,
+        },
+    )
+
+
+def _invitation_action(service, done: str):
+    @business_account_required
+    @account_admin_required
+    @require_POST
+    def view(request: HttpRequest, invitation_id: int) -> HttpResponse:
+        invitation = get_object_or_404(Invitation, pk=invitation_id, account=request.account)
+        try:
+            service(invitation=invitation, actor=request.user)
+        except AccountsError as error:
+            _service_error_message(request, error)
+        else:
+            messages.success(request, done.format(email=invitation.email))
+        return redirect("business_users")
+
+    return view
+
+
+invitation_resend_view = _invitation_action(
+    invitation_resend, "A new invitation has been sent to {email}."
+)
+invitation_revoke_view = _invitation_action(
+    invitation_revoke, "The invitation of {email} has been withdrawn."
+)
+
+
+@business_account_required
+@account_admin_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    entries = AuditLog.objects.filter(account=request.account)
+    actions = list(entries.order_by("action").values_list("action", flat=True).distinct())
+    form = AuditFilterForm(request.GET or None, actions=actions)
+    page = Paginator(form.filter_qs(entries).order_by("-created_at", "-id"), AUDIT_PER_PAGE)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {
+            "account": request.account,
+            "form": form,
+            "page": page.get_page(request.GET.get("page")),
+            "query": query.urlencode(),
+            "member_count": _member_count(request),
+            "tab": "audit",
+        },
+    )
+
+
+_JOIN_STATUS = {
+    "invitation_invalid": 404,
+    "invitation_wrong_user": 403,
+    "invitation_member_blocked": 403,
+}
+
+
+def _join_refused(request: HttpRequest, error: AccountsError) -> HttpResponse:
+    return render(
+        request,
+        "accounts/join_refused.html",
+        {"error": error},
+        status=_JOIN_STATUS.get(error.code, 410),
+    )
+
+
+@never_cache
+@sensitive_post_parameters("password")
+def invitation_join(request: HttpRequest, token: str) -> HttpResponse:
+    """Join <Company>: the page the emailed link opens."""
+    try:
+        invitation = invitation_for_token(token=token)
+    except AccountsError as error:
+        return _join_refused(request, error)
+    signed_in = request.user.is_authenticated
+    if signed_in and request.user.email.lower() != invitation.email:
+        return _join_refused(
+            request,
+            AccountsError(
+                "invitation_wrong_user", email=invitation.email, current=request.user.email
+            ),
+        )
+    existing = (
+        request.user if signed_in else User.objects.filter(email__iexact=invitation.email).first()
+    )
+    form = JoinForm(
+        request.POST or None,
+        existing=existing is not None,
+        signed_in=signed_in,
+        initial={
+            "email": invitation.email,
+            "name": existing.get_full_name() if existing else "",
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        throttled = (
+            existing is not None
+            and not signed_in
+            and not ratelimit.consume(
+                request, action="login_failed", key=invitation.email.lower(), dry_run=True
+            )
+        )
+        if throttled:
+            form.add_error(None, "Too many failed attempts. Try again in a few minutes.")
+        else:
+            try:
+                membership = invitation_accept(
+                    token=token,
+                    user=request.user if signed_in else None,
+                    name=form.cleaned_data.get("name") or "",
+                    password=form.cleaned_data.get("password") or "",
+                )
+            except AccountsError as error:
+                if error.code == "wrong_password":
+                    ratelimit.consume(request, action="login_failed", key=invitation.email.lower())
+                if error.field is None:
+                    return _join_refused(request, error)
+                form_add_service_error(form, error)
+            else:
+                return _join_done(request, membership, signed_in=signed_in)
+    return render(
+        request,
+        "accounts/join.html",
+        {"invitation": invitation, "account": invitation.account, "form": form},
+    )
+
+
+def _join_done(request: HttpRequest, membership: Membership, *, signed_in: bool) -> HttpResponse:
+    # Land in the business account: the session's current account is the one just joined.
+    request.session[CURRENT_ACCOUNT_SESSION_KEY] = membership.account_id
+    messages.success(request, f"Welcome to {membership.account.name}.")
+    if signed_in:
+        return redirect("dashboard")
+    response = perform_login(request, membership.user, redirect_url=reverse("dashboard"))
+    request.session[CURRENT_ACCOUNT_SESSION_KEY] = membership.account_id
+    return response

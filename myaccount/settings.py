@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "subscriptions",
     "licensing",
     "proxies",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +218,12 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "MyAccount <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The file-based backend (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend)
+# writes each message into this directory; the Celery integration test reads them there.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH") or None
+
+# Business account invitations: how long an emailed "Join account" link stays valid.
+INVITATION_TTL_DAYS = envint("INVITATION_TTL_DAYS", 7)
 
 # Celery: eager (in-process) when no broker is configured.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
@@ -223,11 +231,24 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# Where tasks go unless routed elsewhere; a worker consumes it with `-Q`.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs (Celery beat) are all declared here, in one place.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Weekly usage reports of the week that just ended (reports/tasks.py).
+    "reports-weekly-usage": {
+        "task": "reports.tasks.weekly_reports_task",
+        "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+    },
+    # 30/7/1-day notices before subscriptions and sublicenses end.
+    "reports-expiry-notices": {
+        "task": "reports.tasks.expiry_notices_task",
+        "schedule": crontab(minute=0, hour=7),
+    },
+}
 
 # Static files
 STATIC_URL = "/static/"
@@ -257,7 +278,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_RATES": {},
+    "DEFAULT_THROTTLE_RATES": {
+        # The licensing API (licensing/api.py): per client address and per key/installation.
+        "licensing_ip": env("LICENSING_THROTTLE_IP", "300/min"),
+        "licensing_key": env("LICENSING_THROTTLE_KEY", "20/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MyAccount API",
@@ -274,6 +299,12 @@ SPECTACULAR_SETTINGS = {
 LICENSING_SIGNING_KEYS = env("LICENSING_SIGNING_KEYS")
 LICENSING_DEV_KEY_DIR = Path(env("LICENSING_DEV_KEY_DIR", str(BASE_DIR / ".dev")))
 LICENSING_REFRESH_INTERVAL = timedelta(hours=envint("LICENSING_REFRESH_HOURS", 24))
+# A development signing key is generated on first use only where allowed: by default only
+# when DEBUG is on (read here, from the environment, so the test runner's DEBUG=False
+# does not change it). Production must configure LICENSING_SIGNING_KEYS.
+LICENSING_DEV_KEY_ALLOWED = envbool("LICENSING_DEV_KEY_ALLOWED", DEBUG)
+# Largest request file the Offline Activation and Validation page accepts.
+LICENSING_OFFLINE_MAX_UPLOAD = envint("LICENSING_OFFLINE_MAX_UPLOAD", 64 * 1024)
 
 # Security: HTTPS everywhere once DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
