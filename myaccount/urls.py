@@ -19,5 +19,6 @@ urlpatterns = [
     path("terms/", account_views.terms, name="terms"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("", include("licensing.urls")),
     path("", include("subscriptions.urls")),
 ]

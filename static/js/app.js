@@ -25,3 +25,19 @@ document.addEventListener("submit", (event) => {
   const message = form.dataset && form.dataset.confirm;
   if (message && !window.confirm(message)) event.preventDefault();
 });
+
+// Offline Activation and Validation: drop a request file on [data-dropzone-area] to pick it.
+document.querySelectorAll("[data-dropzone-area]").forEach((zone) => {
+  const input = zone.querySelector("input[type=file]");
+  const name = zone.querySelector("[data-dropzone-name]");
+  const show = () => { if (name) name.textContent = input.files.length ? `Selected: ${input.files[0].name}` : ""; };
+  input.addEventListener("change", show);
+  ["dragenter", "dragover"].forEach((type) => zone.addEventListener(type, (event) => {
+    event.preventDefault(); zone.classList.add("dropzone--over");
+  }));
+  ["dragleave", "drop"].forEach((type) => zone.addEventListener(type, () => zone.classList.remove("dropzone--over")));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    if (event.dataTransfer && event.dataTransfer.files.length) { input.files = event.dataTransfer.files; show(); }
+  });
+});

@@ -1,0 +1,274 @@
+"""The licensing REST API the proxies talk to (``pmm-proxy``'s online channel).
+
+POST ``activate/``, ``refresh/``, ``usage/``, ``deactivate/`` take ``{"message": <armored
+request>}`` and answer 200 ``{"message": <armored answer>}``; a refusal answers 4xx
+``{"error": {"code", "message"}}``. GET ``public-keys/`` publishes the portal's keys.
+
+There is no session, cookie or CSRF here: the signature is the authentication. Each
+endpoint is throttled per client address and per license key or installation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from licensing import services, signing
+from licensing.client import envelope
+from licensing.errors import LicensingError
+from subscriptions.models import license_key_normalize
+
+# --- shapes -------------------------------------------------------------------------------
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField(
+        max_length=envelope.MAX_MESSAGE_CHARS,
+        trim_whitespace=False,
+        help_text="An ASCII-armored signed licensing message "
+        "(-----BEGIN MYACCOUNT LICENSING MESSAGE----- ...).",
+    )
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. key_in_use.")
+    message = serializers.CharField(help_text="What went wrong, for people.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+class PublicKeySerializer(serializers.Serializer):
+    kid = serializers.CharField(help_text="Key id named by every message signed with it.")
+    public_key = serializers.CharField(help_text="Ed25519 public key, SubjectPublicKeyInfo PEM.")
+    algorithm = serializers.ChoiceField(choices=["Ed25519"])
+
+
+class PublicKeysSerializer(serializers.Serializer):
+    keys = PublicKeySerializer(many=True, help_text="Every valid key; the last one signs.")
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+def _flatten(detail: Any) -> str:
+    if isinstance(detail, dict):
+        return " ".join(f"{field}: {_flatten(value)}" for field, value in detail.items())
+    if isinstance(detail, list):
+        return " ".join(_flatten(item) for item in detail)
+    return str(detail)
+
+
+def licensing_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every refusal as ``{"error": {"code", "message"}}``; Retry-After kept on 429."""
+    if isinstance(exc, LicensingError):
+        return Response({"error": {"code": exc.code, "message": exc.message}}, status=exc.status)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, ValidationError):
+        code, message = "invalid_request", f"The request is malformed: {_flatten(exc.detail)}"
+    elif isinstance(exc, APIException):
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        message = _flatten(exc.detail)
+    else:
+        code, message = "error", _flatten(response.data)
+    response.data = {"error": {"code": code, "message": message}}
+    return response
+
+
+# --- throttles ----------------------------------------------------------------------------
+
+
+class _LiveRateThrottle(SimpleRateThrottle):
+    """Reads its rate when used, so settings overrides (tests, env) apply."""
+
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request: Request) -> str:
+        # X-Forwarded-For only counts behind a configured number of trusted proxies;
+        # otherwise any client could pick its own address and dodge the limit.
+        if api_settings.NUM_PROXIES:
+            return super().get_ident(request)
+        return request.META.get("REMOTE_ADDR", "")
+
+
+class ClientAddressThrottle(_LiveRateThrottle):
+    scope = "licensing_ip"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class LicenseKeyThrottle(_LiveRateThrottle):
+    """Per license key (activation) or installation (later requests), read from the
+    unverified message: it only counts requests, it grants nothing."""
+
+    scope = "licensing_key"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        try:
+            data = request.data
+            text = data.get("message") if isinstance(data, dict) else None
+            payload = envelope.peek(text).payload if isinstance(text, str) else {}
+        except (envelope.EnvelopeError, APIException, ValueError, TypeError):
+            return None
+        ident = license_key_normalize(str(payload.get("license_key") or ""))
+        if ident is None:
+            installation = payload.get("installation_id")
+            if not isinstance(installation, str) or not 0 < len(installation) <= 64:
+                return None
+            ident = "i:" + "".join(c for c in installation if c.isalnum() or c == "-")
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+# --- views --------------------------------------------------------------------------------
+
+
+class _LicensingView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+    throttle_classes = [ClientAddressThrottle, LicenseKeyThrottle]
+
+    def get_exception_handler(self):
+        return licensing_exception_handler
+
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(
+        ErrorSerializer,
+        description="Malformed body, or a message that is not a valid, correctly signed "
+        "licensing message of the right type (codes: invalid_request, not_an_envelope, "
+        "bad_encoding, unsupported_version, unknown_type, wrong_type, bad_signature, "
+        "not_yet_valid, expired).",
+    ),
+    403: OpenApiResponse(
+        ErrorSerializer,
+        description="Refused by a rule (key_expired, key_not_started, offline_not_allowed, "
+        "wrong_installation_key).",
+    ),
+    404: OpenApiResponse(
+        ErrorSerializer, description="invalid_key (unknown, unregistered) or unknown_installation."
+    ),
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description="Conflicts with the current state (key_in_use, replayed, wrong_channel, "
+        "installation_active, installation_deactivated).",
+    ),
+    415: OpenApiResponse(ErrorSerializer, description="The body is not JSON."),
+    429: OpenApiResponse(
+        ErrorSerializer, description="Throttled; the Retry-After header says when to retry."
+    ),
+}
+REQUEST_EXAMPLE = OpenApiExample(
+    "Signed request",
+    value={
+        "message": "-----BEGIN MYACCOUNT LICENSING MESSAGE-----\n...\n"
+        "-----END MYACCOUNT LICENSING MESSAGE-----\n"
+    },
+    request_only=True,
+)
+
+
+def _endpoint(
+    service, request_type: str, answer_type: str, summary: str, description: str
+) -> type[APIView]:
+    class Endpoint(_LicensingView):
+        @extend_schema(
+            operation_id=f"licensing_{request_type}",
+            summary=summary,
+            description=(
+                f"{description}\n\nThe body carries a signed `{request_type}`; the answer "
+                f"a `{answer_type}` signed by the portal, whose payload echoes "
+                "`installation_id` and `request_nonce`."
+            ),
+            tags=["licensing"],
+            request=MessageSerializer,
+            responses={200: MessageSerializer, **ERROR_RESPONSES},
+            examples=[REQUEST_EXAMPLE],
+            auth=[],
+        )
+        def post(self, request: Request) -> Response:
+            incoming = MessageSerializer(data=request.data)
+            incoming.is_valid(raise_exception=True)
+            answer = service(incoming.validated_data["message"], channel=services.ONLINE)
+            return Response(MessageSerializer({"message": answer}).data)
+
+    Endpoint.__name__ = Endpoint.__qualname__ = f"{request_type.title().replace('_', '')}View"
+    return Endpoint
+
+
+ActivateView = _endpoint(
+    services.license_activate,
+    "activation_request",
+    "activation_response",
+    "Activate an installation with a license key",
+    "Binds the license key to the installation whose key signed the request. Refused if "
+    "the key is unknown, expired or active on another installation.",
+)
+RefreshView = _endpoint(
+    services.license_refresh,
+    "refresh_request",
+    "refresh_response",
+    "Refresh the license information",
+    "Answers the current license information (an upgrade shows at once); stores the usage "
+    "the request carries. A deactivated installation gets status `deactivated`.",
+)
+UsageView = _endpoint(
+    services.usage_report,
+    "usage_report",
+    "usage_response",
+    "Report usage",
+    "Stores the registered computers and the day's peak; answers with `over_limit`.",
+)
+DeactivateView = _endpoint(
+    services.license_deactivate,
+    "deactivation_request",
+    "deactivation_response",
+    "Deactivate an installation",
+    "Releases the license key at once (online activations only).",
+)
+
+
+class PublicKeysView(_LicensingView):
+    throttle_classes = [ClientAddressThrottle]
+
+    @extend_schema(
+        operation_id="licensing_public_keys",
+        summary="The portal's public keys",
+        description="Every valid Ed25519 key that signs the portal's answers; the last one "
+        "signs new answers. Proxies pin them (or `manage.py licensing_public_key`).",
+        tags=["licensing"],
+        responses={200: PublicKeysSerializer, 429: ERROR_RESPONSES[429]},
+        auth=[],
+    )
+    def get(self, request: Request) -> Response:
+        keys = [
+            {"kid": key.kid, "public_key": key.public_key_pem, "algorithm": "Ed25519"}
+            for key in signing.signing_keys()
+        ]
+        return Response(PublicKeysSerializer({"keys": keys}).data, status=status.HTTP_200_OK)
+
+
+__all__ = [
+    "ActivateView",
+    "DeactivateView",
+    "PublicKeysView",
+    "RefreshView",
+    "UsageView",
+    "licensing_exception_handler",
+]

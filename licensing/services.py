@@ -1,0 +1,815 @@
+"""The licensing protocol: activation, refresh, usage reports and deactivation.
+
+One module, called alike by the REST API (channel "online": the proxy talks to the
+portal) and by the Offline Activation and Validation page (channel "offline": an
+Account Administrator uploads the proxy's request file). Each request function takes
+the armored request text and returns the portal's signed armored answer, or raises
+:class:`~licensing.errors.LicensingError` and changes nothing.
+
+Every request is checked, in order: envelope (armor, shape, type, signature, time),
+then who signed it — an activation by the installation key it carries, every later
+request by the key its installation was activated with — then its nonce (accepted
+once, recorded in the same transaction as the change it authorises), then the rules
+of the guide's chapter 4.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import Account, AuditLog, Membership, User
+from accounts.services import audit_log_record
+from licensing import signing
+from licensing.client import envelope
+from licensing.errors import OFFLINE_PAGE, LicensingError
+from licensing.models import UsedNonce
+from proxies.models import ProxyServer, UsageReport
+from subscriptions.models import LicenseKey, license_key_normalize
+
+__all__ = [
+    "OFFLINE",
+    "ONLINE",
+    "LicensingError",
+    "OfflineRequest",
+    "installation_deactivate_for_key",
+    "license_activate",
+    "license_deactivate",
+    "license_key_licenses",
+    "license_refresh",
+    "offline_request_inspect",
+    "offline_request_process",
+    "proxy_server_deactivate",
+    "usage_report",
+    "used_nonce_purge",
+]
+
+ONLINE = ProxyServer.Method.ONLINE
+OFFLINE = ProxyServer.Method.OFFLINE
+CHANNELS = (ONLINE, OFFLINE)
+HOLDING = (ProxyServer.Status.ACTIVE, ProxyServer.Status.DEACTIVATING)
+
+ACTIVATION = "activation_request"
+REFRESH = "refresh_request"
+USAGE = "usage_report"
+DEACTIVATION = "deactivation_request"
+ANSWER_TYPE = {
+    ACTIVATION: "activation_response",
+    REFRESH: "refresh_response",
+    USAGE: "usage_response",
+    DEACTIVATION: "deactivation_response",
+}
+# A usage report may be dated at most this far from the portal's today (time zones).
+USAGE_DATE_SLACK = timedelta(days=1)
+USAGE_MAX_AGE = timedelta(days=400)
+MAX_COMPUTERS = 10_000_000
+
+
+# --- license information ------------------------------------------------------------------
+
+
+def license_key_licenses(license_key: LicenseKey) -> int:
+    """The number of licenses a key gives its installation ("Number of licenses").
+
+    The primary key has the subscription's licenses; a sublicense its quota.
+    """
+    if license_key.is_primary:
+        return license_key.subscription.licenses
+    return license_key.quota or 0
+
+
+def _license_info(proxy: ProxyServer, *, now: datetime) -> dict[str, Any]:
+    """What the proxy shows in its License Information dialog (guide, chapter 4)."""
+    key = proxy.license_key
+    subscription = key.subscription
+    licenses = license_key_licenses(key)
+    used = proxy.registered_computers
+    active = proxy.status in HOLDING
+    return {
+        "status": "active" if active else "deactivated",
+        "activation_id": str(proxy.activation_id),
+        "server_name": proxy.server_name,
+        "license_key": key.key,
+        "start_date": subscription.starts_on.isoformat(),
+        "end_date": key.end_date.isoformat(),
+        "licenses": licenses,
+        "used": used,
+        "remaining": max(licenses - used, 0),
+        "over_limit": used > licenses,
+        "offline_use": subscription.offline_allowed,
+        "activation_method": proxy.method,
+        "refresh_before": (
+            envelope.format_timestamp(now + settings.LICENSING_REFRESH_INTERVAL) if active else None
+        ),
+    }
+
+
+def _answer(
+    message: envelope.Message, proxy: ProxyServer, body: dict[str, Any], *, now: datetime
+) -> str:
+    payload = {
+        "installation_id": str(proxy.installation_id),
+        "request_nonce": message.nonce,
+        **body,
+    }
+    return signing.sign(ANSWER_TYPE[message.type], payload, now=now)
+
+
+# --- payload validation -------------------------------------------------------------------
+
+
+def _invalid(detail: str) -> LicensingError:
+    return LicensingError("invalid_request", detail=detail)
+
+
+def _text(payload: dict[str, Any], name: str, *, max_length: int, required: bool = True) -> str:
+    value = payload.get(name, "" if not required else None)
+    if not isinstance(value, str):
+        raise _invalid(f"{name} must be text.")
+    value = value.strip()
+    if required and not value:
+        raise _invalid(f"{name} is required.")
+    if len(value) > max_length:
+        raise _invalid(f"{name} is longer than {max_length} characters.")
+    return value
+
+
+def _uuid(payload: dict[str, Any], name: str = "installation_id") -> uuid.UUID:
+    value = payload.get(name)
+    try:
+        if isinstance(value, str) and len(value) <= 64:
+            return uuid.UUID(value)
+    except ValueError:
+        pass
+    raise _invalid(f"{name} must be a UUID.")
+
+
+def _count(payload: dict[str, Any], name: str) -> int:
+    value = payload.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COMPUTERS:
+        raise _invalid(f"{name} must be a whole number from 0 to {MAX_COMPUTERS}.")
+    return value
+
+
+def _method(payload: dict[str, Any], channel: str) -> str:
+    method = payload.get("method")
+    if method not in CHANNELS:
+        raise _invalid("method must be online or offline.")
+    if method != channel:
+        if method == OFFLINE:
+            detail = f"This is an offline request: upload it on {OFFLINE_PAGE}."
+        else:
+            detail = "This is an online request: the proxy sends it to the portal itself."
+        raise LicensingError("wrong_channel", detail=detail)
+    return method
+
+
+@dataclass(frozen=True)
+class Usage:
+    date: date
+    registered_computers: int
+    peak: int
+
+
+def _usage(data: Any, *, now: datetime) -> Usage:
+    if not isinstance(data, dict):
+        raise _invalid("usage must be an object.")
+    registered = _count(data, "registered_computers")
+    peak = max(_count(data, "peak"), registered)
+    raw = data.get("date")
+    try:
+        day = date.fromisoformat(raw) if isinstance(raw, str) and len(raw) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise _invalid("date must be a date (YYYY-MM-DD).")
+    today = timezone.localdate(now)
+    if day > today + USAGE_DATE_SLACK or day < today - USAGE_MAX_AGE:
+        raise _invalid(f"the usage date {raw} is not plausible; check the proxy's clock.")
+    return Usage(date=day, registered_computers=registered, peak=peak)
+
+
+# --- verification -------------------------------------------------------------------------
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _peek(text: str | bytes) -> envelope.Message:
+    try:
+        return envelope.peek(text)
+    except envelope.EnvelopeError as exc:
+        raise LicensingError.from_envelope(exc) from None
+
+
+def _open(
+    text: str | bytes, expected: str, keys: dict[str, Any], *, now: datetime
+) -> envelope.Message:
+    try:
+        return envelope.open_envelope(text, expected_types=expected, public_keys=keys, now=now)
+    except envelope.UnknownKey:
+        raise LicensingError("wrong_installation_key") from None
+    except envelope.EnvelopeError as exc:
+        raise LicensingError.from_envelope(exc) from None
+
+
+def _check_type(peeked: envelope.Message, text: str | bytes, expected: str, now: datetime) -> None:
+    # The type is checked before anything is looked up, so a file of the wrong kind gets
+    # "wrong type" rather than a misleading "unknown installation".
+    if peeked.type != expected:
+        _open(text, expected, {}, now=now)
+
+
+def _open_activation(text: str | bytes, *, now: datetime) -> envelope.Message:
+    """An activation request is signed by the installation key it carries."""
+    peeked = _peek(text)
+    _check_type(peeked, text, ACTIVATION, now)
+    pem = peeked.payload.get("installation_public_key")
+    if not isinstance(pem, str) or len(pem) > 1000:
+        raise _invalid("installation_public_key must be an Ed25519 public key in PEM.")
+    try:
+        public_key = envelope.load_public_key_pem(pem)
+    except envelope.BadKey:
+        raise _invalid("installation_public_key must be an Ed25519 public key in PEM.") from None
+    kid = envelope.key_id_for(public_key)
+    if peeked.kid != kid:
+        raise LicensingError("wrong_installation_key")
+    return _open(text, ACTIVATION, {kid: public_key}, now=now)
+
+
+def _installation_latest(installation_id: uuid.UUID) -> ProxyServer | None:
+    return (
+        ProxyServer.objects.select_related("license_key__subscription", "account")
+        .filter(installation_id=installation_id)
+        .order_by("-activated_at", "-id")
+        .first()
+    )
+
+
+def _open_installation_request(
+    text: str | bytes, expected: str, *, now: datetime, account: Account | None
+) -> tuple[envelope.Message, ProxyServer]:
+    """A later request is signed by the key its installation was activated with."""
+    peeked = _peek(text)
+    _check_type(peeked, text, expected, now)
+    installation_id = _uuid(peeked.payload)
+    proxy = _installation_latest(installation_id)
+    # An installation of another account reads like an unknown one.
+    if proxy is None or (account is not None and proxy.account_id != account.id):
+        raise LicensingError("unknown_installation")
+    try:
+        public_key = envelope.load_public_key_pem(proxy.installation_public_key)
+    except envelope.BadKey:  # pragma: no cover - stored at activation, already checked
+        raise LicensingError("unknown_installation") from None
+    message = _open(text, expected, {proxy.installation_key_id: public_key}, now=now)
+    return message, proxy
+
+
+def _nonce_consume(message: envelope.Message, installation_id: uuid.UUID | None) -> None:
+    """Accept each nonce once. Must run inside the transaction of the change it allows:
+    a concurrent twin blocks on the unique index until this one commits, then fails."""
+    try:
+        with transaction.atomic():
+            UsedNonce.objects.create(
+                nonce=message.nonce,
+                message_type=message.type,
+                installation_id=installation_id,
+                expires_at=message.expires_at,
+            )
+    except IntegrityError:
+        raise LicensingError("replayed") from None
+
+
+def _nonce_seen(message: envelope.Message) -> bool:
+    return UsedNonce.objects.filter(nonce=message.nonce).exists()
+
+
+def _require_admin(*, actor: User | None, account: Account | None, channel: str) -> None:
+    if channel != OFFLINE:
+        return
+    if actor is None or account is None:
+        raise LicensingError("not_allowed")
+    is_admin = Membership.objects.filter(
+        user=actor,
+        account=account,
+        role=Membership.Role.ADMIN,
+        status=Membership.Status.ACTIVE,
+    ).exists()
+    if not is_admin:
+        raise LicensingError("not_allowed")
+
+
+def _check_channel(proxy: ProxyServer, channel: str) -> None:
+    """The guide: deactivate (and refresh) with the method the installation was activated."""
+    if proxy.method == channel:
+        return
+    if proxy.method == OFFLINE:
+        detail = (
+            "This installation was activated offline: refresh and deactivate it offline "
+            f"too, with request files uploaded on {OFFLINE_PAGE}."
+        )
+    else:
+        detail = "This installation was activated online: refresh and deactivate it online too."
+    raise LicensingError("wrong_channel", detail=detail)
+
+
+def _license_key_usable(
+    raw_key: str, *, now: datetime, account: Account | None, lock: bool
+) -> LicenseKey:
+    """The key, if it may be activated by this caller now; locked when ``lock``."""
+    normalized = license_key_normalize(raw_key)
+    if normalized is None:
+        raise LicensingError("invalid_key")
+    queryset = LicenseKey.objects.select_related("subscription")
+    if lock:
+        # Serialises activations of one key: check-then-insert under the row lock
+        # (the partial unique constraint on ProxyServer is the backstop).
+        queryset = queryset.select_for_update(of=("self",))
+    key = queryset.filter(key=normalized).first()
+    subscription = key.subscription if key is not None else None
+    if (
+        key is None
+        or key.deleted_at is not None
+        or subscription.account_id is None
+        or (account is not None and subscription.account_id != account.id)
+    ):
+        raise LicensingError("invalid_key")
+    today = timezone.localdate(now)
+    if key.end_date < today:
+        raise LicensingError("key_expired", end_date=key.end_date.strftime("%m/%d/%Y"))
+    if subscription.starts_on > today:
+        raise LicensingError(
+            "key_not_started", start_date=subscription.starts_on.strftime("%m/%d/%Y")
+        )
+    return key
+
+
+def _audit(
+    proxy: ProxyServer,
+    action: str,
+    *,
+    channel: str,
+    actor: User | None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    audit_channel = AuditLog.Channel.OFFLINE if channel == OFFLINE else AuditLog.Channel.PROXY
+    audit_log_record(
+        action=action,
+        channel=audit_channel,
+        account=proxy.account,
+        actor=actor if channel == OFFLINE else None,
+        actor_label="" if channel == OFFLINE and actor else f"installation {proxy.server_name}",
+        target=proxy,
+        data={"license_key": proxy.license_key.key, **(data or {})},
+    )
+
+
+# --- the four requests --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Activation:
+    license_key: str
+    installation_id: uuid.UUID
+    public_key_pem: str
+    key_id: str
+    server_name: str
+    site_code: str
+    site_description: str
+    app_version: str
+    method: str
+
+
+def _activation_data(message: envelope.Message, channel: str) -> _Activation:
+    payload = message.payload
+    public_key = envelope.load_public_key_pem(payload["installation_public_key"])
+    return _Activation(
+        license_key=_text(payload, "license_key", max_length=64),
+        installation_id=_uuid(payload),
+        public_key_pem=envelope.public_key_pem(public_key),
+        key_id=message.kid,
+        server_name=_text(payload, "server_name", max_length=255),
+        site_code=_text(payload, "site_code", max_length=32),
+        site_description=_text(payload, "site_description", max_length=255, required=False),
+        app_version=_text(payload, "app_version", max_length=64, required=False),
+        method=_method(payload, channel),
+    )
+
+
+def license_activate(
+    text: str | bytes,
+    *,
+    channel: str,
+    actor: User | None = None,
+    account: Account | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Bind a license key to the installation that signed the request; answer signed.
+
+    Offline (``channel="offline"``), ``actor`` uploads the file as an Account
+    Administrator of ``account``, which must own the key.
+    """
+    now = _now(now)
+    _require_admin(actor=actor, account=account, channel=channel)
+    message = _open_activation(text, now=now)
+    data = _activation_data(message, channel)
+    with transaction.atomic():
+        _nonce_consume(message, data.installation_id)
+        key = _license_key_usable(data.license_key, now=now, account=account, lock=True)
+        if channel == OFFLINE and not key.subscription.offline_allowed:
+            raise LicensingError("offline_not_allowed")
+        installation = list(ProxyServer.objects.filter(installation_id=data.installation_id))
+        if any(p.installation_key_id != data.key_id for p in installation):
+            # An installation id stays bound to the key it was first activated with.
+            raise LicensingError("wrong_installation_key")
+        if any(p.status in HOLDING and p.license_key_id != key.id for p in installation):
+            raise LicensingError("installation_active")
+        holder = ProxyServer.objects.filter(license_key=key, status__in=HOLDING).first()
+        if holder is not None and holder.installation_id != data.installation_id:
+            raise LicensingError("key_in_use")
+        if holder is not None:
+            # The same installation asks again (say its answer file was lost): answer
+            # again, over the channel it was activated with.
+            _check_channel(holder, channel)
+            proxy = holder
+            action = "proxy_server.activation_renewed"
+        else:
+            try:
+                with transaction.atomic():
+                    proxy = ProxyServer.objects.create(
+                        account=key.subscription.account,
+                        license_key=key,
+                        installation_id=data.installation_id,
+                        installation_public_key=data.public_key_pem,
+                        installation_key_id=data.key_id,
+                        server_name=data.server_name,
+                        site_code=data.site_code,
+                        site_description=data.site_description,
+                        app_version=data.app_version,
+                        method=channel,
+                        status=ProxyServer.Status.ACTIVE,
+                        activated_at=now,
+                        last_refresh_at=now,
+                    )
+            except IntegrityError:  # pragma: no cover - the key lock makes this unreachable
+                raise LicensingError("key_in_use") from None
+            action = "proxy_server.activated"
+        proxy.license_key = key
+        proxy.server_name = data.server_name
+        proxy.site_code = data.site_code
+        proxy.site_description = data.site_description
+        proxy.app_version = data.app_version
+        proxy.last_refresh_at = now
+        proxy.save(
+            update_fields=[
+                "server_name",
+                "site_code",
+                "site_description",
+                "app_version",
+                "last_refresh_at",
+            ]
+        )
+        _audit(proxy, action, channel=channel, actor=actor, data={"method": channel})
+        return _answer(message, proxy, _license_info(proxy, now=now), now=now)
+
+
+def _installation_locked(proxy: ProxyServer) -> ProxyServer:
+    # Serialises requests of one installation (a refresh racing a deactivation).
+    return (
+        ProxyServer.objects.select_for_update(of=("self",))
+        .select_related("license_key__subscription", "account")
+        .get(pk=proxy.pk)
+    )
+
+
+def _usage_store(proxy: ProxyServer, usage: Usage, *, now: datetime) -> UsageReport:
+    """One report per installation and day, keeping the day's peak; the latest day's
+    count is the installation's "used". The caller holds the installation's lock."""
+    licenses = license_key_licenses(proxy.license_key)
+    report = UsageReport.objects.filter(proxy_server=proxy, date=usage.date).first()
+    if report is None:
+        report = UsageReport.objects.create(
+            proxy_server=proxy,
+            date=usage.date,
+            registered_computers=usage.registered_computers,
+            peak=usage.peak,
+            licenses=licenses,
+        )
+    else:
+        report.registered_computers = usage.registered_computers
+        report.peak = max(report.peak, usage.peak)
+        report.licenses = licenses
+        report.save(update_fields=["registered_computers", "peak", "licenses"])
+    latest = proxy.usage_reports.aggregate(latest=Max("date"))["latest"]
+    if latest is None or usage.date >= latest:
+        # A late report of an earlier day (an old offline file) does not overwrite "used".
+        proxy.registered_computers = usage.registered_computers
+    proxy.last_report_at = now
+    proxy.save(update_fields=["registered_computers", "last_report_at"])
+    return report
+
+
+def license_refresh(
+    text: str | bytes,
+    *,
+    channel: str,
+    actor: User | None = None,
+    account: Account | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Answer the current license information (an upgrade shows at once). Stores the
+    usage an offline refresh carries. A deactivated installation learns it here."""
+    now = _now(now)
+    _require_admin(actor=actor, account=account, channel=channel)
+    message, proxy = _open_installation_request(text, REFRESH, now=now, account=account)
+    _method(message.payload, channel)
+    raw_usage = message.payload.get("usage")
+    usage = _usage(raw_usage, now=now) if raw_usage is not None else None
+    with transaction.atomic():
+        _nonce_consume(message, proxy.installation_id)
+        proxy = _installation_locked(proxy)
+        _check_channel(proxy, channel)
+        if proxy.status not in HOLDING:
+            return _answer(message, proxy, _license_info(proxy, now=now), now=now)
+        data: dict[str, Any] = {}
+        if usage is not None:
+            report = _usage_store(proxy, usage, now=now)
+            data = {"date": usage.date.isoformat(), "registered_computers": report.peak}
+        proxy.last_refresh_at = now
+        proxy.save(update_fields=["last_refresh_at"])
+        _audit(proxy, "proxy_server.refreshed", channel=channel, actor=actor, data=data)
+        return _answer(message, proxy, _license_info(proxy, now=now), now=now)
+
+
+def usage_report(
+    text: str | bytes,
+    *,
+    channel: str,
+    actor: User | None = None,
+    account: Account | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Store the registered computers (and the day's peak); answer with over_limit."""
+    now = _now(now)
+    _require_admin(actor=actor, account=account, channel=channel)
+    message, proxy = _open_installation_request(text, USAGE, now=now, account=account)
+    usage = _usage(message.payload, now=now)
+    with transaction.atomic():
+        _nonce_consume(message, proxy.installation_id)
+        proxy = _installation_locked(proxy)
+        if proxy.status not in HOLDING:
+            raise LicensingError("installation_deactivated")
+        _check_channel(proxy, channel)
+        _usage_store(proxy, usage, now=now)
+        info = _license_info(proxy, now=now)
+        _audit(
+            proxy,
+            "proxy_server.usage_reported",
+            channel=channel,
+            actor=actor,
+            data={
+                "date": usage.date.isoformat(),
+                "registered_computers": usage.registered_computers,
+                "peak": usage.peak,
+                "over_limit": info["over_limit"],
+            },
+        )
+        return _answer(message, proxy, info, now=now)
+
+
+def license_deactivate(
+    text: str | bytes,
+    *,
+    channel: str,
+    actor: User | None = None,
+    account: Account | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Release the key. Offline, the proxy switched itself off when it wrote the file;
+    the key stays taken until that file is uploaded, which is this call."""
+    now = _now(now)
+    _require_admin(actor=actor, account=account, channel=channel)
+    message, proxy = _open_installation_request(text, DEACTIVATION, now=now, account=account)
+    _method(message.payload, channel)
+    with transaction.atomic():
+        _nonce_consume(message, proxy.installation_id)
+        proxy = _installation_locked(proxy)
+        if proxy.status not in HOLDING:
+            raise LicensingError("installation_deactivated")
+        _check_channel(proxy, channel)
+        _release(proxy, now=now)
+        _audit(proxy, "proxy_server.deactivated", channel=channel, actor=actor)
+        body = {
+            "status": "deactivated",
+            "license_key": proxy.license_key.key,
+            "activation_id": str(proxy.activation_id),
+            "deactivated_at": envelope.format_timestamp(now),
+        }
+        return _answer(message, proxy, body, now=now)
+
+
+def _release(proxy: ProxyServer, *, now: datetime) -> None:
+    proxy.status = ProxyServer.Status.DEACTIVATED
+    proxy.deactivated_at = now
+    proxy.save(update_fields=["status", "deactivated_at"])
+
+
+# --- deactivation from the portal ---------------------------------------------------------
+
+
+def proxy_server_deactivate(
+    *,
+    proxy_server: ProxyServer,
+    actor: User | None,
+    channel: str = AuditLog.Channel.WEB,
+    reason: str = "administrator",
+    now: datetime | None = None,
+) -> ProxyServer:
+    """Deactivate an installation from the portal and release its key at once.
+
+    The installation learns it at its next refresh (the answer's status is
+    "deactivated"). Doing it twice does no harm.
+    """
+    now = _now(now)
+    with transaction.atomic():
+        proxy = _installation_locked(proxy_server)
+        if proxy.status not in HOLDING:
+            return proxy
+        _release(proxy, now=now)
+        audit_log_record(
+            action="proxy_server.deactivated",
+            channel=channel,
+            account=proxy.account,
+            actor=actor,
+            target=proxy,
+            data={"license_key": proxy.license_key.key, "reason": reason},
+        )
+    return proxy
+
+
+def installation_deactivate_for_key(
+    *,
+    license_key: LicenseKey,
+    actor: User | None,
+    channel: str = AuditLog.Channel.WEB,
+    now: datetime | None = None,
+) -> ProxyServer | None:
+    """Deactivate the installation that holds ``license_key``, if any (a sublicense is
+    being deleted). Call it inside the caller's transaction, after locking the key."""
+    holder = ProxyServer.objects.filter(license_key=license_key, status__in=HOLDING).first()
+    if holder is None:
+        return None
+    return proxy_server_deactivate(
+        proxy_server=holder, actor=actor, channel=channel, reason="key_deleted", now=now
+    )
+
+
+def used_nonce_purge(*, now: datetime | None = None) -> int:
+    """Forget nonces of messages that have expired: those are refused anyway."""
+    deleted, _ = UsedNonce.objects.filter(expires_at__lt=_now(now)).delete()
+    return deleted
+
+
+# --- the offline page ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfflineRequest:
+    """What an uploaded request file is and what processing it will do."""
+
+    type: str
+    server_name: str
+    site_code: str
+    license_key: str
+    installation_id: str
+    effect: str
+    usage: Usage | None = None
+
+    @property
+    def title(self) -> str:
+        return {
+            ACTIVATION: "Offline activation request",
+            REFRESH: "Offline refresh request",
+            DEACTIVATION: "Offline deactivation request",
+            USAGE: "Usage report",
+        }[self.type]
+
+    @property
+    def answer_label(self) -> str:
+        return {
+            ACTIVATION: "Download License Activation File",
+            REFRESH: "Download Subscription Information File",
+            DEACTIVATION: "Download Deactivation Confirmation File",
+            USAGE: "Download Usage Confirmation File",
+        }[self.type]
+
+    @property
+    def answer_filename(self) -> str:
+        stem = "".join(c if c.isalnum() or c in "-_." else "-" for c in self.server_name)[:60]
+        suffix = {
+            ACTIVATION: "license-activation",
+            REFRESH: "subscription-information",
+            DEACTIVATION: "deactivation-confirmation",
+            USAGE: "usage-confirmation",
+        }[self.type]
+        return f"{stem or 'proxy'}-{suffix}.txt"
+
+
+def offline_request_inspect(
+    text: str | bytes, *, actor: User, account: Account, now: datetime | None = None
+) -> OfflineRequest:
+    """Verify an uploaded file and say what it is, changing nothing: the page shows this
+    before the administrator confirms. Raises LicensingError like processing would."""
+    now = _now(now)
+    _require_admin(actor=actor, account=account, channel=OFFLINE)
+    peeked = _peek(text)
+    if peeked.type == ACTIVATION:
+        message = _open_activation(text, now=now)
+        data = _activation_data(message, OFFLINE)
+        if _nonce_seen(message):
+            raise LicensingError("replayed")
+        key = _license_key_usable(data.license_key, now=now, account=account, lock=False)
+        if not key.subscription.offline_allowed:
+            raise LicensingError("offline_not_allowed")
+        holder = ProxyServer.objects.filter(license_key=key, status__in=HOLDING).first()
+        if holder is not None and holder.installation_id != data.installation_id:
+            raise LicensingError("key_in_use")
+        return OfflineRequest(
+            type=ACTIVATION,
+            server_name=data.server_name,
+            site_code=data.site_code,
+            license_key=key.key,
+            installation_id=str(data.installation_id),
+            effect=(
+                f"Activates {data.server_name} ({data.site_code}) with the license key "
+                f"{key.key} ({license_key_licenses(key)} licenses). The key stays bound to "
+                "this installation until it is deactivated."
+            ),
+        )
+    if peeked.type not in (REFRESH, DEACTIVATION):
+        # Usage reports go with refresh requests offline; answers are not uploaded here.
+        _open(text, [ACTIVATION, REFRESH, DEACTIVATION], {}, now=now)
+    message, proxy = _open_installation_request(text, peeked.type, now=now, account=account)
+    _method(message.payload, OFFLINE)
+    if _nonce_seen(message):
+        raise LicensingError("replayed")
+    _check_channel(proxy, OFFLINE)
+    base = {
+        "server_name": proxy.server_name,
+        "site_code": proxy.site_code,
+        "license_key": proxy.license_key.key,
+        "installation_id": str(proxy.installation_id),
+    }
+    if message.type == REFRESH:
+        raw_usage = message.payload.get("usage")
+        usage = _usage(raw_usage, now=now) if raw_usage is not None else None
+        if proxy.status not in HOLDING:
+            effect = (
+                "This installation has been deactivated on the portal; the subscription "
+                "information file tells it so."
+            )
+        else:
+            effect = (
+                "Gives the installation the current subscription information (number of "
+                "licenses, dates)"
+                + (
+                    f" and records its usage: {usage.registered_computers} computers "
+                    f"on {usage.date:%m/%d/%Y}."
+                    if usage
+                    else "."
+                )
+            )
+        return OfflineRequest(type=REFRESH, effect=effect, usage=usage, **base)
+    if proxy.status not in HOLDING:
+        raise LicensingError("installation_deactivated")
+    return OfflineRequest(
+        type=DEACTIVATION,
+        effect=(
+            f"Completes the deactivation of {proxy.server_name}: the license key "
+            f"{proxy.license_key.key} is released and can activate another installation."
+        ),
+        **base,
+    )
+
+
+def offline_request_process(
+    text: str | bytes, *, actor: User, account: Account, now: datetime | None = None
+) -> tuple[OfflineRequest, str]:
+    """Process an uploaded request file as ``actor``; returns what it was and the answer."""
+    now = _now(now)
+    described = offline_request_inspect(text, actor=actor, account=account, now=now)
+    handler = {
+        ACTIVATION: license_activate,
+        REFRESH: license_refresh,
+        DEACTIVATION: license_deactivate,
+    }[described.type]
+    answer = handler(text, channel=OFFLINE, actor=actor, account=account, now=now)
+    return described, answer
