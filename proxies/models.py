@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from accounts.models import Account
@@ -56,6 +57,11 @@ class ProxyServer(models.Model):
             models.Index(fields=["account", "status"]),
             models.Index(fields=["account", "server_name"]),
             models.Index(fields=["installation_id"]),
+            # The Proxy Servers page sorts by these within one account; `id` breaks ties
+            # so that pagination is stable.
+            models.Index(fields=["account", "activated_at", "id"], name="proxy_account_activated"),
+            models.Index(fields=["account", "last_report_at", "id"], name="proxy_account_reported"),
+            models.Index(fields=["account", "site_code", "id"], name="proxy_account_site"),
         ]
 
     def __str__(self) -> str:
@@ -90,3 +96,16 @@ class UsageReport(models.Model):
     @property
     def over_limit(self) -> bool:
         return self.peak > self.licenses
+
+
+class ProxyListPreference(models.Model):
+    """Which columns a user shows on the Proxy Servers page (the "gear" picker)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="proxy_list_preference"
+    )
+    columns = models.JSONField(default=list, help_text="Column keys in display order.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Proxy list columns of {self.user}"

@@ -1,0 +1,83 @@
+"""The Proxy Servers CSV: streamed row by row, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from proxies.display import license_key_mask
+from proxies.models import ProxyServer
+
+# Rows fetched per round trip; the export never holds more than this many in memory.
+CHUNK_SIZE = 2000
+BOM = "\ufeff"
+# A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+HEADER = [
+    "Server Name",
+    "License Key",
+    "Site Code",
+    "Site Description",
+    "Offline Use",
+    "App Version",
+    "Activation Date",
+    "Last Report Date",
+    "Max. Managed Computers",
+    "Registered Computers",
+    "Over License Limit",
+    "Status",
+    "Activation Key",
+    "Notes",
+]
+
+
+def cell_neutralise(value: object) -> object:
+    """Prefix a quote to text a spreadsheet would run as a formula; leave numbers alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _date(value: datetime | None) -> str:
+    return timezone.localtime(value).date().isoformat() if value else ""
+
+
+def proxy_server_row(server: ProxyServer) -> list[object]:
+    return [
+        server.server_name,
+        license_key_mask(server.license_key.key),
+        server.site_code,
+        server.site_description,
+        "Yes" if server.license_key.subscription.offline_allowed else "No",
+        server.app_version,
+        _date(server.activated_at),
+        _date(server.last_report_at),
+        server.max_computers,
+        server.registered_computers,
+        "Yes" if server.over_limit else "No",
+        server.get_status_display(),
+        str(server.activation_id),
+        server.notes,
+    ]
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back (Django's streaming CSV recipe)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def proxy_servers_csv_lines(
+    servers: QuerySet[ProxyServer] | Iterable[ProxyServer],
+) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield BOM + writer.writerow(HEADER)
+    rows = servers.iterator(chunk_size=CHUNK_SIZE) if isinstance(servers, QuerySet) else servers
+    for server in rows:
+        yield writer.writerow([cell_neutralise(v) for v in proxy_server_row(server)])

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from django import forms
+
+from proxies.selectors import COLUMNS, DEFAULT_SORT, Display
+from proxies.services import NOTES_MAX_LENGTH
+
+SORT_CHOICES = [(c.key, c.label) for c in COLUMNS] + [
+    (f"-{c.key}", f"{c.label} (descending)") for c in COLUMNS
+]
+# A page posts at most this many ticked rows; more is not a person clicking.
+MAX_SELECTED = 1000
+
+
+class ProxyListFilterForm(forms.Form):
+    """The Display drop-down, the search box and the sort of the Proxy Servers page."""
+
+    display = forms.ChoiceField(choices=Display.CHOICES, required=False, label="Display")
+    q = forms.CharField(required=False, max_length=100, label="Search")
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
+
+    def values(self) -> dict[str, str]:
+        """Valid values, with defaults for whatever is missing or wrong."""
+        # cleaned_data keeps the valid fields even when another one is not.
+        self.is_valid()
+        data = self.cleaned_data
+        return {
+            "display": data.get("display") or Display.ALL,
+            "q": (data.get("q") or "").strip(),
+            "sort": data.get("sort") or DEFAULT_SORT,
+        }
+
+
+class IdsField(forms.Field):
+    """The ticked rows: a list of positive integers."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        ids: list[int] = []
+        for item in value:
+            try:
+                number = int(item)
+            except (TypeError, ValueError):
+                raise forms.ValidationError("Select servers from the list.") from None
+            if number > 0 and number not in ids:
+                ids.append(number)
+        if len(ids) > MAX_SELECTED:
+            raise forms.ValidationError(f"Select at most {MAX_SELECTED} servers at a time.")
+        return ids
+
+
+class SelectionForm(forms.Form):
+    id = IdsField(required=False)
+
+
+class ColumnsForm(forms.Form):
+    columns = forms.MultipleChoiceField(
+        choices=[(c.key, c.label) for c in COLUMNS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Columns",
+    )
+
+
+class NotesForm(forms.Form):
+    notes = forms.CharField(
+        label="Your notes",
+        required=False,
+        max_length=NOTES_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

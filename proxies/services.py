@@ -1,0 +1,100 @@
+"""Writes for the Proxy Servers page: deactivation, notes, column preferences."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Account, AuditLog, User
+from accounts.services import audit_log_record
+from proxies.models import ProxyListPreference, ProxyServer
+from proxies.selectors import COLUMNS_BY_KEY, REQUIRED_COLUMNS
+
+NOTES_MAX_LENGTH = 2000
+
+
+def _licensing_deactivate() -> Callable[..., object] | None:
+    # The licensing service owns deactivation (it tells the installation at its next
+    # refresh and records the audit entry). It is imported lazily so that `proxies`
+    # does not need `licensing` at import time; the fallback below only runs while
+    # that function does not exist yet.
+    try:
+        from licensing.services import proxy_server_deactivate
+    except ImportError:
+        return None
+    return proxy_server_deactivate
+
+
+def _deactivate_fallback(*, proxy_server: ProxyServer, actor: User, channel: str) -> None:
+    proxy_server.status = ProxyServer.Status.DEACTIVATED
+    proxy_server.deactivated_at = timezone.now()
+    proxy_server.save(update_fields=["status", "deactivated_at"])
+    audit_log_record(
+        account=proxy_server.account,
+        actor=actor,
+        channel=channel,
+        action="proxy_server.deactivated",
+        target=proxy_server,
+        data={"license_key_id": proxy_server.license_key_id},
+    )
+
+
+def proxy_servers_deactivate(
+    *, account: Account, ids: Iterable[int], actor: User, channel: str = AuditLog.Channel.WEB
+) -> list[ProxyServer]:
+    """Deactivate the account's servers among `ids`; ids of other accounts are ignored.
+
+    Returns the servers that were deactivated. Servers already deactivated are skipped,
+    so a second click (or a double submit) changes nothing.
+    """
+    deactivate = _licensing_deactivate()
+    done: list[ProxyServer] = []
+    with transaction.atomic():
+        # Lock the rows (in id order, so two admins never deadlock) before checking
+        # their status: a concurrent refresh or deactivation waits for us.
+        servers = list(
+            ProxyServer.objects.select_for_update()
+            .filter(account=account, id__in=list(ids))
+            .exclude(status=ProxyServer.Status.DEACTIVATED)
+            .order_by("id")
+        )
+        for server in servers:
+            if deactivate is not None:
+                deactivate(proxy_server=server, actor=actor, channel=channel)
+            else:
+                _deactivate_fallback(proxy_server=server, actor=actor, channel=channel)
+            done.append(server)
+    return done
+
+
+def proxy_server_notes_update(
+    *, proxy_server: ProxyServer, notes: str, actor: User, channel: str = AuditLog.Channel.WEB
+) -> ProxyServer:
+    """Save the administrator's free-form notes on a server (audit logged)."""
+    notes = notes.replace("\r\n", "\n").strip()[:NOTES_MAX_LENGTH]
+    with transaction.atomic():
+        server = ProxyServer.objects.select_for_update().get(pk=proxy_server.pk)
+        if server.notes == notes:
+            return server
+        before = server.notes
+        server.notes = notes
+        server.save(update_fields=["notes"])
+        audit_log_record(
+            account=server.account,
+            actor=actor,
+            channel=channel,
+            action="proxy_server.notes_updated",
+            target=server,
+            data={"before": before[:200], "after": notes[:200]},
+        )
+    return server
+
+
+def proxy_list_columns_save(*, user: User, columns: Iterable[str]) -> list[str]:
+    """Keep the columns a user picked with the gear; unknown keys are dropped."""
+    picked = {c for c in columns if c in COLUMNS_BY_KEY} | set(REQUIRED_COLUMNS)
+    ordered = [key for key in COLUMNS_BY_KEY if key in picked]
+    ProxyListPreference.objects.update_or_create(user=user, defaults={"columns": ordered})
+    return ordered

@@ -1,0 +1,202 @@
+"""The Proxy Servers page, the server details and their actions.
+
+Every view reads the current business account from the request; a server of another
+account is not found (404). Regular Members see everything and change nothing: the
+views that write are for Account Administrators only (403).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.permissions import account_admin_required, business_account_required
+from proxies import selectors, services
+from proxies.charts import usage_chart
+from proxies.exports import proxy_servers_csv_lines
+from proxies.forms import ColumnsForm, NotesForm, ProxyListFilterForm, SelectionForm
+from proxies.models import ProxyServer
+from proxies.selectors import COLUMNS, Display
+
+PAGE_SIZE = 50
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator told its count: the Display counts query has already counted."""
+
+    def __init__(self, object_list, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.count = count  # replaces the cached_property: no COUNT(*) of its own
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+def _is_admin(request: HttpRequest) -> bool:
+    return request.membership is not None and request.membership.is_admin
+
+
+@business_account_required
+@require_GET
+def proxy_list(request: HttpRequest) -> HttpResponse:
+    # Queries, whatever the number of servers: session, user, memberships (middleware),
+    # the user's columns, the Display counts (one aggregate) and one page of rows.
+    values = ProxyListFilterForm(request.GET).values()
+    today = timezone.localdate()
+    columns = selectors.proxy_list_columns(user=request.user)
+    counts = selectors.proxy_server_counts(account=request.account, today=today, q=values["q"])
+    servers = selectors.proxy_server_list(account=request.account, today=today, **values)
+    paginator = KnownCountPaginator(servers, PAGE_SIZE, count=counts[values["display"]])
+    page = paginator.get_page(request.GET.get("page"))
+    sort_key = values["sort"].lstrip("-")
+    return render(
+        request,
+        "proxies/proxy_list.html",
+        {
+            "page": page,
+            "servers": list(page.object_list),
+            "counts": counts,
+            "display_choices": [(value, label, counts[value]) for value, label in Display.CHOICES],
+            "filters": values,
+            "sort_key": sort_key,
+            "sort_descending": values["sort"].startswith("-"),
+            "columns": [c for c in COLUMNS if c.key in columns],
+            "all_columns": COLUMNS,
+            "shown_columns": columns,
+            "required_columns": selectors.REQUIRED_COLUMNS,
+            "can_manage": _is_admin(request),
+        },
+    )
+
+
+@business_account_required
+@require_POST
+def proxy_columns(request: HttpRequest) -> HttpResponse:
+    # The columns are the user's own view of the page, not account data: Regular
+    # Members pick theirs too.
+    form = ColumnsForm(request.POST)
+    if form.is_valid():
+        services.proxy_list_columns_save(user=request.user, columns=form.cleaned_data["columns"])
+        messages.success(request, "Your column choice has been saved.")
+    return redirect(_safe_next(request, reverse("proxy_list")))
+
+
+@business_account_required
+@require_GET
+def proxy_export(request: HttpRequest) -> StreamingHttpResponse:
+    """Export to CSV: the ticked rows, or every row the Display filter and search show."""
+    values = ProxyListFilterForm(request.GET).values()
+    selection = SelectionForm(request.GET)
+    ids = selection.cleaned_data["id"] if selection.is_valid() else []
+    servers = selectors.proxy_server_list(
+        account=request.account, today=timezone.localdate(), ids=ids or None, **values
+    )
+    response = StreamingHttpResponse(
+        proxy_servers_csv_lines(servers), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"proxy-servers-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@business_account_required
+@account_admin_required
+@require_http_methods(["GET", "POST"])
+def proxy_deactivate(request: HttpRequest) -> HttpResponse:
+    """GET: the confirmation naming the servers (pages without JavaScript); POST: do it."""
+    selection = SelectionForm(request.POST if request.method == "POST" else request.GET)
+    ids = selection.cleaned_data["id"] if selection.is_valid() else []
+    back = _safe_next(request, reverse("proxy_list"))
+    if not ids:
+        messages.error(request, "Select one or more proxy servers first.")
+        return redirect(back)
+    servers = list(
+        selectors.proxy_server_list(
+            account=request.account, today=timezone.localdate(), ids=ids
+        ).exclude(status=ProxyServer.Status.DEACTIVATED)
+    )
+    if not servers:
+        # None of them is an active server of this account (another account's, or
+        # already deactivated): nothing to confirm.
+        if not selectors.proxy_server_list(
+            account=request.account, today=timezone.localdate(), ids=ids
+        ).exists():
+            raise Http404("No such proxy server.")
+        messages.info(request, "The selected proxy servers are already deactivated.")
+        return redirect(back)
+    if request.method == "GET":
+        return render(request, "proxies/proxy_deactivate.html", {"servers": servers, "next": back})
+    done = services.proxy_servers_deactivate(
+        account=request.account, ids=[s.id for s in servers], actor=request.user
+    )
+    names = ", ".join(s.server_name for s in done)
+    if done:
+        messages.success(request, f"Deactivated: {names}.")
+    return redirect(back)
+
+
+@business_account_required
+@require_GET
+def proxy_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # Queries, whatever the number of reports: session, user, memberships, the server
+    # (with its key and subscription) and all its usage reports.
+    server = selectors.proxy_server_get(account=request.account, pk=pk)
+    if server is None:
+        raise Http404("No such proxy server.")
+    reports = selectors.usage_report_list(proxy_server=server)
+    tab = "usage" if request.GET.get("tab") == "usage" else "general"
+    return render(
+        request,
+        "proxies/proxy_detail.html",
+        {
+            "server": server,
+            "reports": reports,
+            "reports_newest_first": reports[::-1],
+            "chart": usage_chart(reports),
+            "tab": tab,
+            "notes_form": NotesForm(initial={"notes": server.notes}),
+            "can_manage": _is_admin(request),
+        },
+    )
+
+
+@business_account_required
+@account_admin_required
+@require_POST
+def proxy_notes(request: HttpRequest, pk: int) -> HttpResponse:
+    server = selectors.proxy_server_get(account=request.account, pk=pk)
+    if server is None:
+        raise Http404("No such proxy server.")
+    form = NotesForm(request.POST)
+    if not form.is_valid():
+        reports = selectors.usage_report_list(proxy_server=server)
+        return render(
+            request,
+            "proxies/proxy_detail.html",
+            {
+                "server": server,
+                "reports": reports,
+                "reports_newest_first": reports[::-1],
+                "chart": usage_chart(reports),
+                "tab": "general",
+                "notes_form": form,
+                "can_manage": True,
+            },
+            status=400,
+        )
+    services.proxy_server_notes_update(
+        proxy_server=server, notes=form.cleaned_data["notes"], actor=request.user
+    )
+    messages.success(request, "Your notes have been saved.")
+    return redirect("proxy_detail", pk=server.pk)
