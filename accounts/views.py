@@ -454,7 +454,7 @@ def invitation_join(request: HttpRequest, token: str) -> HttpResponse:
         request.user if signed_in else User.objects.filter(email__iexact=invitation.email).first()
     )
     form = JoinForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         existing=existing is not None,
         signed_in=signed_in,
         initial={

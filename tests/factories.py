@@ -32,3 +32,20 @@ def membership_create(
     status: str = Membership.Status.ACTIVE,
 ) -> Membership:
     return Membership.objects.create(user=user, account=account, role=role, status=status)
+
+
+def invitation_create(account: Account, email: str, invited_by: User | None = None, **fields):
+    """A pending invitation and the token of its link (no email sent)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Invitation
+
+    fields.setdefault("expires_at", timezone.now() + timedelta(days=7))
+    invitation = Invitation.objects.create(
+        account=account, email=email.lower(), invited_by=invited_by, **fields
+    )
+    token = services.invitation_token_issue(invitation_id=invitation.pk)
+    invitation.refresh_from_db()
+    return invitation, token
