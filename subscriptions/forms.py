@@ -1,8 +1,19 @@
 from __future__ import annotations
 
 from django import forms
+from django_countries.fields import CountryField
 
-from subscriptions.models import license_key_normalize
+from subscriptions.errors import ERROR_MESSAGES, SubscriptionError
+from subscriptions.models import LicenseKey, license_key_normalize
+from subscriptions.selectors import ARRANGE_CHOICES, DISPLAY_CHOICES
+
+NEW_BUSINESS_ACCOUNT = "new"
+
+
+def form_error_add(form: forms.Form, error: SubscriptionError) -> None:
+    """Show a service's refusal on the field it is about (or on the whole form)."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
 
 
 class RegisterKeyForm(forms.Form):
@@ -12,11 +23,138 @@ class RegisterKeyForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
+    def __init__(self, *args, business_accounts=(), initial_account=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A user in one or more business accounts picks where the key goes; "a new
+        # business account" asks for business details, as for a user with none.
+        if business_accounts:
+            choices = [(str(a.pk), a.name) for a in business_accounts]
+            choices.append((NEW_BUSINESS_ACCOUNT, "A new business account"))
+            self.fields["account"] = forms.ChoiceField(
+                label="Business Account",
+                choices=choices,
+                initial=str(initial_account.pk) if initial_account else choices[0][0],
+            )
+
     def clean_key(self) -> str:
         key = license_key_normalize(self.cleaned_data["key"])
         if key is None:
-            raise forms.ValidationError(
-                "This is not a valid license key. It has 25 letters and digits, like "
-                "ABCDE-FGHJK-LMNPQ-RSTUV-WXYZ2."
-            )
+            raise forms.ValidationError(ERROR_MESSAGES["key_malformed"])
         return key
+
+
+class BusinessDetailsForm(forms.Form):
+    """Provide your business details (the guide's dialog: all four are required)."""
+
+    key = forms.CharField(widget=forms.HiddenInput)
+    name = forms.CharField(label="Company Name", max_length=200)
+    country = CountryField(blank_label="Select a country").formfield(label="Country")
+    zip_code = forms.CharField(label="ZIP / Postal Code", max_length=20)
+    phone = forms.CharField(
+        label="Phone", max_length=40, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].required = True
+        self.fields["name"].widget.attrs["autocomplete"] = "organization"
+        self.fields["zip_code"].widget.attrs["autocomplete"] = "postal-code"
+        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
+
+    def clean_key(self) -> str:
+        key = license_key_normalize(self.cleaned_data["key"])
+        if key is None:
+            raise forms.ValidationError(ERROR_MESSAGES["key_malformed"])
+        return key
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("name", "zip_code", "phone"):
+            if name in cleaned:
+                cleaned[name] = cleaned[name].strip()
+                if not cleaned[name]:
+                    self.add_error(name, "This field is required.")
+        return cleaned
+
+
+class SubscriptionFilterForm(forms.Form):
+    """The list's Search, Display and Arrange by controls."""
+
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    display = forms.ChoiceField(label="Display", choices=DISPLAY_CHOICES, required=False)
+    arrange = forms.ChoiceField(label="Arrange by", choices=ARRANGE_CHOICES, required=False)
+
+    def __init__(self, *args, counts: dict[str, int] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if counts is not None:
+            self.fields["display"].choices = [
+                (value, f"{label} ({counts.get(value, 0)})") for value, label in DISPLAY_CHOICES
+            ]
+
+    def values(self) -> dict[str, str]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "search": data.get("q") or "",
+            "display": data.get("display") or "active",
+            "arrange": data.get("arrange") or "ends_on",
+        }
+
+
+class SubscriptionRenameForm(forms.Form):
+    name = forms.CharField(label="Display Name", max_length=200, required=False)
+
+
+class SublicenseForm(forms.Form):
+    """Create License Key / modify a sublicense: the guide's dialog."""
+
+    name = forms.CharField(label="Name", max_length=200, required=False)
+    quota = forms.IntegerField(label="Quota of Licenses", min_value=1)
+    type = forms.ChoiceField(
+        label="Type",
+        choices=[
+            (LicenseKey.Type.RESERVED, "Reserved"),
+            (LicenseKey.Type.DYNAMIC, "Dynamic"),
+        ],
+        help_text=(
+            "Reserved holds its quota for this key alone. Dynamic takes licenses from "
+            "the primary key's pool as it uses them, up to its quota."
+        ),
+    )
+    renew_with_subscription = forms.BooleanField(
+        label="Renew with Subscription", required=False, initial=True
+    )
+    expires_on = forms.DateField(
+        label="Expiration Date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%m/%d/%Y"],
+    )
+
+    def __init__(self, *args, available: int, ends_on, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        k = self.initial.get("quota") or (1 if available else 0)
+        self.fields["quota"].label = f"Quota of Licenses ({k} out of {available} available)"
+        self.fields["expires_on"].widget.attrs["max"] = ends_on.isoformat()
+        self.fields["expires_on"].help_text = (
+            f"No later than the subscription's end, {ends_on:%m/%d/%Y}. "
+            "Leave Renew with Subscription selected to end with the subscription."
+        )
+        self.fields["name"].widget.attrs["placeholder"] = "License Key"
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("renew_with_subscription"):
+            cleaned["expires_on"] = None
+        elif "expires_on" in cleaned and cleaned["expires_on"] is None:
+            self.add_error("expires_on", ERROR_MESSAGES["expiration_date_required"])
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "quota": data["quota"],
+            "type": data["type"],
+            "renew_with_subscription": data["renew_with_subscription"],
+            "expires_on": data["expires_on"],
+        }

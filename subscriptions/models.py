@@ -73,6 +73,9 @@ class Subscription(models.Model):
                 condition=models.Q(ends_on__gte=models.F("starts_on")),
                 name="subscription_ends_after_start",
             ),
+            models.CheckConstraint(
+                condition=models.Q(licenses__gte=1), name="subscription_has_licenses"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -84,6 +87,9 @@ class Subscription(models.Model):
 
     def is_active(self, *, today: date) -> bool:
         return self.starts_on <= today <= self.ends_on
+
+    def is_expired(self, *, today: date) -> bool:
+        return self.ends_on < today
 
 
 class LicenseKey(models.Model):
@@ -115,6 +121,14 @@ class LicenseKey(models.Model):
                 condition=models.Q(type="primary"),
                 name="license_key_one_primary_per_subscription",
             ),
+            # The primary key is the whole pool; a sublicense always has a quota of one or more.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(type="primary", quota__isnull=True)
+                    | (~models.Q(type="primary") & models.Q(quota__gte=1))
+                ),
+                name="license_key_quota_by_type",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -123,6 +137,11 @@ class LicenseKey(models.Model):
     @property
     def is_primary(self) -> bool:
         return self.type == self.Type.PRIMARY
+
+    def is_live(self, *, today: date) -> bool:
+        """Not deleted and not past its end: a sublicense that is not live gives its
+        licenses back to the pool."""
+        return self.deleted_at is None and today <= self.end_date
 
     @property
     def end_date(self) -> date:

@@ -1,26 +1,344 @@
+"""Pages of a business account: authorise, parse, call one service, render.
+
+Everything is looked up within `request.account` (set by accounts.middleware), so
+another account's subscription or key answers 404. Regular Members see the pages
+without actions; `account_admin_required` refuses their POSTs with 403.
+"""
+
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
-from subscriptions.forms import RegisterKeyForm
+from accounts.current import SESSION_KEY, account_switch
+from accounts.models import AuditLog
+from accounts.permissions import account_admin_required
+from subscriptions import selectors, services
+from subscriptions.errors import SubscriptionError
+from subscriptions.forms import (
+    NEW_BUSINESS_ACCOUNT,
+    BusinessDetailsForm,
+    RegisterKeyForm,
+    SublicenseForm,
+    SubscriptionFilterForm,
+    SubscriptionRenameForm,
+    form_error_add,
+)
+from subscriptions.models import LicenseKey, Subscription
+from subscriptions.throttle import register_attempt_allowed
+
+SUBSCRIPTIONS_PER_PAGE = 20
+
+
+def _is_admin(request: HttpRequest) -> bool:
+    return request.membership is not None and request.membership.is_admin
+
+
+def _business_accounts(request: HttpRequest) -> list:
+    return [m.account for m in request.memberships if m.account.is_business]
+
+
+def _subscription_get(request: HttpRequest, subscription_id: int) -> Subscription:
+    qs = selectors.subscription_queryset(account=request.account)
+    return get_object_or_404(qs, pk=subscription_id)
+
+
+def _sublicense_get(subscription: Subscription, key_id: int) -> LicenseKey:
+    key = get_object_or_404(
+        LicenseKey.objects.exclude(type=LicenseKey.Type.PRIMARY),
+        pk=key_id,
+        subscription=subscription,
+        deleted_at__isnull=True,
+    )
+    key.subscription = subscription
+    return key
+
+
+def _product_nav(request: HttpRequest, product) -> dict:
+    """Counts for the product navigation: Proxy Servers (N), Product Subscriptions (N)."""
+    proxies = selectors.proxy_server_counts(account=request.account) if request.account else {}
+    return {
+        "product": product,
+        "subscriptions": selectors.product_subscription_count(
+            account=request.account, product=product
+        ),
+        "proxy_servers": proxies.get(product.pk, 0),
+    }
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    account = request.account
-    subscriptions = account.subscriptions.select_related("product") if account else []
+    boxes = selectors.dashboard_products(account=request.account, today=timezone.localdate())
     return render(
         request,
         "subscriptions/dashboard.html",
-        {"subscriptions": list(subscriptions), "register_form": RegisterKeyForm()},
+        {
+            "boxes": boxes,
+            "all_subscriptions": sum(b.total for b in boxes),
+            "register_form": RegisterKeyForm(
+                business_accounts=_business_accounts(request), initial_account=request.account
+            ),
+        },
     )
 
 
 @login_required
 def register_key(request: HttpRequest) -> HttpResponse:
-    form = RegisterKeyForm(request.POST or None)
+    """Register Key: into a business account the user picks, or, for a user with none
+    (or who picks "a new business account"), after the business details step."""
+    business_accounts = _business_accounts(request)
+    key_form = RegisterKeyForm(
+        request.POST if request.method == "POST" and "name" not in request.POST else None,
+        business_accounts=business_accounts,
+        initial_account=request.account
+        if request.account and request.account.is_business
+        else None,
+    )
+    if request.method != "POST":
+        return render(request, "subscriptions/register_key.html", {"form": key_form})
+
+    if "name" in request.POST:  # step 2: Provide your business details
+        details = BusinessDetailsForm(request.POST)
+        if not register_attempt_allowed(user_id=request.user.pk):
+            details.add_error(None, SubscriptionError("register_rate_limited").message)
+            return render(
+                request, "subscriptions/register_business.html", {"form": details}, status=429
+            )
+        if details.is_valid():
+            data = details.cleaned_data
+            try:
+                subscription = services.subscription_register(
+                    user=request.user, key=data["key"], business=data, channel=AuditLog.Channel.WEB
+                )
+            except SubscriptionError as error:
+                # The key went bad meanwhile (say, someone else registered it): start over.
+                key_form = RegisterKeyForm(
+                    {"key": data["key"]}, business_accounts=business_accounts
+                )
+                key_form.is_valid()
+                form_error_add(key_form, error)
+                return render(request, "subscriptions/register_key.html", {"form": key_form})
+            return _registered(request, subscription)
+        return render(request, "subscriptions/register_business.html", {"form": details})
+
+    if not register_attempt_allowed(user_id=request.user.pk):
+        key_form.is_valid()
+        key_form.add_error(None, SubscriptionError("register_rate_limited").message)
+        return render(request, "subscriptions/register_key.html", {"form": key_form}, status=429)
+    if not key_form.is_valid():
+        return render(request, "subscriptions/register_key.html", {"form": key_form})
+    key = key_form.cleaned_data["key"]
+    choice = key_form.cleaned_data.get("account", NEW_BUSINESS_ACCOUNT)
+    try:
+        if choice == NEW_BUSINESS_ACCOUNT:
+            services.subscription_register_check(key=key)
+            details = BusinessDetailsForm(initial={"key": key})
+            return render(request, "subscriptions/register_business.html", {"form": details})
+        account = next(a for a in business_accounts if str(a.pk) == choice)
+        subscription = services.subscription_register(
+            user=request.user, key=key, account=account, channel=AuditLog.Channel.WEB
+        )
+    except SubscriptionError as error:
+        form_error_add(key_form, error)
+        return render(request, "subscriptions/register_key.html", {"form": key_form})
+    return _registered(request, subscription)
+
+
+def _registered(request: HttpRequest, subscription: Subscription) -> HttpResponse:
+    if not account_switch(request, account_id=subscription.account_id):
+        request.session[SESSION_KEY] = subscription.account_id  # the account just created
+    messages.success(request, f"Your license key is registered to {subscription.account.name}.")
+    return redirect("dashboard")
+
+
+@login_required
+def support(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    subscriptions = list(selectors.subscription_queryset(account=request.account))
+    active = [s for s in subscriptions if s.is_active(today=today)]
+    products = {s.product_id: s.product for s in subscriptions}
+    return render(
+        request,
+        "subscriptions/support.html",
+        {
+            "products": sorted(products.values(), key=lambda p: p.name),
+            "active_subscriptions": active,
+            "support_until": max((s.ends_on for s in active), default=None),
+            "last_ended": max((s.ends_on for s in subscriptions), default=None),
+        },
+    )
+
+
+@login_required
+def subscription_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    product = selectors.product_get(code=request.GET.get("product"))
+    filters = SubscriptionFilterForm(request.GET or None)
+    values = filters.values()
+    qs, counts = selectors.subscription_list(
+        account=request.account, today=today, product=product, **values
+    )
+    filters = SubscriptionFilterForm(
+        {"q": values["search"], "display": values["display"], "arrange": values["arrange"]},
+        counts=counts,
+    )
+    filters.is_valid()
+    page = Paginator(qs, SUBSCRIPTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "subscriptions/subscription_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "counts": counts,
+            "query": query.urlencode(),
+            "today": today,
+            "nav": _product_nav(request, product),
+        },
+    )
+
+
+@login_required
+def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    today = timezone.localdate()
+    subscription = _subscription_get(request, subscription_id)
+    table = selectors.license_key_table(
+        subscription=subscription, today=today, sort=request.GET.get("sort", "type")
+    )
+    can_manage = _is_admin(request) and not subscription.is_expired(today=today)
+    return render(
+        request,
+        "subscriptions/subscription_detail.html",
+        {
+            "subscription": subscription,
+            "table": table,
+            "orders": list(subscription.orders.all()),
+            "nav": _product_nav(request, subscription.product),
+            "is_admin": _is_admin(request),
+            "can_manage": can_manage,
+            "expired": subscription.is_expired(today=today),
+            "create_form": SublicenseForm(
+                available=table.reservable, ends_on=subscription.ends_on, initial={"quota": 1}
+            )
+            if can_manage
+            else None,
+            "rename_form": SubscriptionRenameForm(initial={"name": subscription.name}),
+            "sort_columns": [
+                ("name", "Name"),
+                ("type", "Type"),
+                ("quota", "Quota"),
+                ("used", "Used"),
+                ("vacant", "Vacant"),
+                ("expires", "Expires On"),
+            ],
+        },
+    )
+
+
+@account_admin_required
+def subscription_rename(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    subscription = _subscription_get(request, subscription_id)
+    form = SubscriptionRenameForm(request.POST or None, initial={"name": subscription.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.subscription_rename(
+                subscription=subscription, name=form.cleaned_data["name"], actor=request.user
+            )
+        except SubscriptionError as error:
+            form_error_add(form, error)
+        else:
+            messages.success(request, "The display name has been saved.")
+            return redirect("subscription_detail", subscription_id=subscription.pk)
+    return render(
+        request,
+        "subscriptions/subscription_rename.html",
+        {"form": form, "subscription": subscription},
+    )
+
+
+@account_admin_required
+def license_key_create(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    subscription = _subscription_get(request, subscription_id)
+    today = timezone.localdate()
+    available = selectors.sublicense_quota_max(
+        subscription=subscription, type=LicenseKey.Type.RESERVED, today=today
+    )
+    form = SublicenseForm(
+        request.POST or None,
+        available=available,
+        ends_on=subscription.ends_on,
+        initial={"quota": 1},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            key = services.sublicense_create(
+                subscription=subscription, actor=request.user, **form.service_kwargs()
+            )
+        except SubscriptionError as error:
+            form_error_add(form, error)
+        else:
+            messages.success(request, f"License key “{key.name}” has been created: {key.key}")
+            return redirect("subscription_detail", subscription_id=subscription.pk)
+    return render(
+        request,
+        "subscriptions/license_key_form.html",
+        {"form": form, "subscription": subscription, "license_key": None},
+    )
+
+
+@account_admin_required
+def license_key_update(request: HttpRequest, subscription_id: int, key_id: int) -> HttpResponse:
+    subscription = _subscription_get(request, subscription_id)
+    key = _sublicense_get(subscription, key_id)
+    today = timezone.localdate()
+    available = selectors.sublicense_quota_max(
+        subscription=subscription, type=LicenseKey.Type.RESERVED, today=today, exclude_id=key.pk
+    )
+    initial = {
+        "name": key.name,
+        "quota": key.quota,
+        "type": key.type,
+        "renew_with_subscription": key.renew_with_subscription,
+        "expires_on": key.expires_on,
+    }
+    form = SublicenseForm(
+        request.POST or None, available=available, ends_on=subscription.ends_on, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sublicense_update(license_key=key, actor=request.user, **form.service_kwargs())
+        except SubscriptionError as error:
+            form_error_add(form, error)
+        else:
+            messages.success(request, "The license key has been saved.")
+            return redirect("subscription_detail", subscription_id=subscription.pk)
+    return render(
+        request,
+        "subscriptions/license_key_form.html",
+        {"form": form, "subscription": subscription, "license_key": key},
+    )
+
+
+@account_admin_required
+def license_key_delete(request: HttpRequest, subscription_id: int, key_id: int) -> HttpResponse:
+    subscription = _subscription_get(request, subscription_id)
+    key = _sublicense_get(subscription, key_id)
     if request.method == "POST":
-        form.is_valid()
-    return render(request, "subscriptions/register_key.html", {"form": form})
+        try:
+            services.sublicense_delete(license_key=key, actor=request.user)
+        except SubscriptionError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"License key “{key.name}” has been deleted.")
+        return redirect("subscription_detail", subscription_id=subscription.pk)
+    return render(
+        request,
+        "subscriptions/license_key_delete.html",
+        {"subscription": subscription, "license_key": key},
+    )

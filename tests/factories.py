@@ -34,6 +34,47 @@ def membership_create(
     return Membership.objects.create(user=user, account=account, role=role, status=status)
 
 
+def subscription_create(
+    account: Account | None = None,
+    licenses: int = 10,
+    *,
+    days: int = 365,
+    starts_on=None,
+    ends_on=None,
+    trial: bool = False,
+    offline: bool = False,
+    name: str = "",
+):
+    """A subscription with its primary key (and a purchase order), as sales issue it;
+    registered to `account` when given. The primary key is `subscription.primary_key`."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from subscriptions.services import subscription_issue
+
+    starts_on = starts_on or timezone.localdate()
+    return subscription_issue(
+        licenses=licenses,
+        starts_on=starts_on,
+        ends_on=ends_on or starts_on + timedelta(days=days),
+        trial=trial,
+        offline_allowed=offline,
+        account=account,
+        name=name,
+        channel="system",
+    )
+
+
+def license_key_create(subscription, quota: int, type: str = "reserved", name: str = "", **fields):
+    """A sublicense written straight to the database (no quota rules): for setting scenes."""
+    from subscriptions.models import LicenseKey
+
+    return LicenseKey.objects.create(
+        subscription=subscription, quota=quota, type=type, name=name or f"Key {quota}", **fields
+    )
+
+
 def invitation_create(account: Account, email: str, invited_by: User | None = None, **fields):
     """A pending invitation and the token of its link (no email sent)."""
     from datetime import timedelta

@@ -1,0 +1,118 @@
+"""Demo business account "My Company, Inc." with subscriptions to show every page.
+
+Idempotent: `make run` calls it on every start; what exists is found by name and kept.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from accounts.models import Account, AuditLog, Membership
+from accounts.services import business_account_create
+from subscriptions import services
+from subscriptions.models import LicenseKey, Subscription
+
+COMPANY = "My Company, Inc."
+CHANNEL = AuditLog.Channel.SYSTEM
+
+
+def _company(demo, colleagues) -> Account:
+    company = Account.objects.filter(
+        kind=Account.Kind.BUSINESS,
+        name=COMPANY,
+        memberships__user=demo,
+        memberships__role=Membership.Role.ADMIN,
+    ).first()
+    if company is None:
+        company = business_account_create(
+            admin=demo,
+            name=COMPANY,
+            country="US",
+            zip_code="98004",
+            phone="(425)123-4567",
+            street="500 108th Ave NE",
+            city="Bellevue",
+            state="WA",
+            channel=CHANNEL,
+        )
+    for colleague in colleagues:
+        Membership.objects.get_or_create(
+            user=colleague, account=company, defaults={"role": Membership.Role.MEMBER}
+        )
+    return company
+
+
+def _subscription(company: Account, name: str, **issue) -> Subscription:
+    subscription = Subscription.objects.filter(account=company, name=name).first()
+    if subscription is None:
+        subscription = services.subscription_issue(
+            account=company, name=name, channel=CHANNEL, **issue
+        )
+    return subscription
+
+
+def seed(context: dict) -> None:
+    demo = context["demo_user"]
+    today = timezone.localdate()
+    company = _company(demo, context.get("colleagues", []))
+
+    main = _subscription(
+        company,
+        "Headquarters",
+        licenses=25,
+        starts_on=today - timedelta(days=120),
+        months=12,
+        offline_allowed=True,
+        contract_details="Annual subscription, support included.\nPurchase order PO-2291.",
+    )
+    sublicenses = {k.name: k for k in main.license_keys.filter(deleted_at__isnull=True)}
+    if "Design Studio" not in sublicenses:
+        sublicenses["Design Studio"] = services.sublicense_create(
+            subscription=main,
+            actor=demo,
+            name="Design Studio",
+            quota=5,
+            type=LicenseKey.Type.RESERVED,
+            channel=CHANNEL,
+        )
+    if "Branch Office" not in sublicenses:
+        sublicenses["Branch Office"] = services.sublicense_create(
+            subscription=main,
+            actor=demo,
+            name="Branch Office",
+            quota=10,
+            type=LicenseKey.Type.DYNAMIC,
+            renew_with_subscription=False,
+            expires_on=main.ends_on - timedelta(days=30),
+            channel=CHANNEL,
+        )
+
+    expired = _subscription(
+        company,
+        "2024 Pilot",
+        licenses=10,
+        starts_on=today - timedelta(days=400),
+        ends_on=today - timedelta(days=35),
+    )
+    trial = _subscription(
+        company, "Evaluation", licenses=5, months=1, trial=True, starts_on=today - timedelta(days=3)
+    )
+    # A key nobody has registered yet, to try Register Key with (find it in Django admin).
+    unregistered = Subscription.objects.filter(
+        account__isnull=True, name="Demo: register me"
+    ).first() or services.subscription_issue(
+        licenses=3, months=12, name="Demo: register me", channel=CHANNEL
+    )
+
+    context["company"] = company
+    context["subscription"] = main
+    context["license_keys"] = [
+        main.license_keys.get(type=LicenseKey.Type.PRIMARY),
+        sublicenses["Design Studio"],
+        sublicenses["Branch Office"],
+    ]
+    context["expired_subscription"] = expired
+    context["trial_subscription"] = trial
+    context["unregistered_subscription"] = unregistered

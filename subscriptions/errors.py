@@ -1,0 +1,80 @@
+"""One domain error for subscriptions and license keys, with its message catalog
+(pretix's OrderError and error_messages). Pages map it to form errors, the API to
+HTTP 400/403 responses: the wording lives here only."""
+
+from __future__ import annotations
+
+ERROR_MESSAGES: dict[str, str] = {
+    # Register Key. An already registered key gets the same answer whichever account
+    # holds it: the portal never tells who owns a key.
+    "key_malformed": (
+        "This is not a valid license key. It has 25 letters and digits, like "
+        "ABCDE-FGHJK-LMNPQ-RSTUV-WXYZ2."
+    ),
+    "key_unknown": "We could not find this license key. Check it and try again.",
+    "key_registered": "This license key is already registered.",
+    "key_expired": "This license key has expired. Contact the Sales team to renew it.",
+    "key_sublicense": (
+        "This is a sublicense key. Register the primary license key that came with "
+        "your subscription instead."
+    ),
+    "register_rate_limited": (
+        "Too many attempts to register a key. Please wait a few minutes and try again."
+    ),
+    "account_not_business": "License keys can be registered to a business account only.",
+    "not_admin": "Only an Account Administrator can do this.",
+    # Sublicenses
+    "subscription_expired": "This subscription has expired.",
+    "primary_key_readonly": "The primary license key cannot be modified or deleted.",
+    "license_key_deleted": "This license key has been deleted.",
+    "sublicense_type_invalid": "Choose Reserved or Dynamic.",
+    "quota_too_small": "The quota must be at least 1.",
+    "quota_reserved_exceeded": (
+        "Reserved quotas together cannot exceed the subscription's licenses: "
+        "{available} out of {licenses} are available."
+    ),
+    "quota_dynamic_exceeded": "A quota cannot exceed the subscription's {licenses} licenses.",
+    "expiration_date_required": "Enter an expiration date or select Renew with Subscription.",
+    "expiration_after_subscription": (
+        "The expiration date cannot be later than the subscription's end ({ends_on})."
+    ),
+    "expiration_in_past": "The expiration date cannot be in the past.",
+    # Sales
+    "licenses_too_small": "The number of licenses must be at least 1.",
+    "period_invalid": "Give either a number of months (1 or more) or an end date.",
+    "ends_before_start": "The end date cannot be before the start date ({starts_on}).",
+    "renew_not_later": "The new end date must be later than the current one ({ends_on}).",
+}
+
+# Which form field an error belongs to; anything else is a non-field error.
+ERROR_FIELDS: dict[str, str] = {
+    "key_malformed": "key",
+    "key_unknown": "key",
+    "key_registered": "key",
+    "key_expired": "key",
+    "key_sublicense": "key",
+    "sublicense_type_invalid": "type",
+    "quota_too_small": "quota",
+    "quota_reserved_exceeded": "quota",
+    "quota_dynamic_exceeded": "quota",
+    "expiration_date_required": "expires_on",
+    "expiration_after_subscription": "expires_on",
+    "expiration_in_past": "expires_on",
+    "licenses_too_small": "licenses",
+    "ends_before_start": "ends_on",
+    "renew_not_later": "ends_on",
+}
+
+
+class SubscriptionError(Exception):
+    """A refused subscription or license key operation; nothing was changed."""
+
+    def __init__(self, code: str, **params) -> None:
+        self.code = code
+        self.params = params
+        self.message = ERROR_MESSAGES[code].format(**params)
+        super().__init__(self.message)
+
+    @property
+    def field(self) -> str | None:
+        return ERROR_FIELDS.get(self.code)

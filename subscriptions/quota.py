@@ -1,0 +1,101 @@
+"""The quota arithmetic of a subscription, in one pure module (no database, no clock).
+
+The rules (DESIGN.md, "Core rules"; the guide's "Create Sublicenses"):
+
+- the primary key is the pool of all the subscription's licenses;
+- a Reserved sublicense holds its quota exclusively;
+- a Dynamic sublicense has its quota as a ceiling and competes for the pool as it
+  uses licenses;
+- pool available = total - used by the primary and dynamic keys - reserved quotas;
+- a reserved key has quota - its used; a dynamic key min(quota - its used, pool available);
+- reserved quotas together never exceed the licenses; a dynamic quota never exceeds them;
+- an expired or deleted sublicense (not "live") counts for nothing: its licenses go back.
+
+Callers pass plain `KeyState` values; the services lock the subscription row before
+they ask `quota_check`, so check-then-write cannot race.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+PRIMARY = "primary"
+RESERVED = "reserved"
+DYNAMIC = "dynamic"
+
+
+@dataclass(frozen=True)
+class KeyState:
+    id: int | None
+    type: str
+    quota: int | None  # None for the primary key: it has the whole pool
+    used: int = 0
+    live: bool = True  # False once deleted or past its end date
+
+
+@dataclass(frozen=True)
+class KeyAvailability:
+    quota: int  # for the primary key: the subscription's licenses
+    used: int
+    vacant: int  # may be negative: over the license limit
+
+    @property
+    def over_limit(self) -> bool:
+        return self.vacant < 0
+
+
+def _live(keys: Iterable[KeyState]) -> list[KeyState]:
+    return [k for k in keys if k.live]
+
+
+def reserved_total(keys: Iterable[KeyState], *, exclude_id: int | None = None) -> int:
+    return sum(
+        k.quota or 0
+        for k in _live(keys)
+        if k.type == RESERVED and (exclude_id is None or k.id != exclude_id)
+    )
+
+
+def pool_available(licenses: int, keys: Iterable[KeyState]) -> int:
+    """Licenses the primary key and the dynamic keys can still take (may be negative)."""
+    keys = _live(keys)
+    used_from_pool = sum(k.used for k in keys if k.type in (PRIMARY, DYNAMIC))
+    return licenses - used_from_pool - reserved_total(keys)
+
+
+def key_availability(licenses: int, keys: Iterable[KeyState], key: KeyState) -> KeyAvailability:
+    """Quota, used and vacant of one key, as the License Keys table shows them."""
+    keys = list(keys)
+    if not key.live:
+        return KeyAvailability(quota=key.quota or 0, used=key.used, vacant=0)
+    pool = pool_available(licenses, keys)
+    if key.type == PRIMARY:
+        return KeyAvailability(quota=licenses, used=key.used, vacant=pool)
+    quota = key.quota or 0
+    if key.type == RESERVED:
+        return KeyAvailability(quota=quota, used=key.used, vacant=quota - key.used)
+    return KeyAvailability(quota=quota, used=key.used, vacant=min(quota - key.used, pool))
+
+
+def quota_max(licenses: int, keys: Iterable[KeyState], *, type: str, exclude_id=None) -> int:
+    """The largest quota a sublicense of `type` may have ("k out of n available": n)."""
+    if type == RESERVED:
+        return max(licenses - reserved_total(keys, exclude_id=exclude_id), 0)
+    return licenses
+
+
+def quota_check(
+    licenses: int, keys: Iterable[KeyState], *, type: str, quota: int, exclude_id=None
+) -> str | None:
+    """None when a sublicense of `type` with `quota` fits; else the error code.
+
+    `exclude_id` is the key being modified: its old quota does not count.
+    """
+    if type not in (RESERVED, DYNAMIC):
+        return "sublicense_type_invalid"
+    if quota < 1:
+        return "quota_too_small"
+    if quota > quota_max(licenses, keys, type=type, exclude_id=exclude_id):
+        return "quota_reserved_exceeded" if type == RESERVED else "quota_dynamic_exceeded"
+    return None

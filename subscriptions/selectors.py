@@ -1,0 +1,296 @@
+"""Reads for the subscription pages, each a fixed number of queries.
+
+Proxy servers belong to the `proxies` app, which depends on this one; we read them
+through the app registry (no import), and count nothing if the app has no model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.apps import apps
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Concat, NullIf
+
+from accounts.models import Account
+from subscriptions import quota
+from subscriptions.models import LicenseKey, Product, Subscription, license_key_normalize
+
+ACTIVE_PROXY_STATUS = "active"
+
+
+def _proxy_model():
+    try:
+        return apps.get_model("proxies", "ProxyServer")
+    except LookupError:
+        return None
+
+
+def license_key_usage(keys: Iterable[LicenseKey | int]) -> dict[int, int]:
+    """Licenses used per key id: the registered computers of the active installation(s)
+    that use it, from their latest usage reports. One query."""
+    ids = [k if isinstance(k, int) else k.pk for k in keys]
+    usage = dict.fromkeys(ids, 0)
+    model = _proxy_model()
+    if model is None or not ids:
+        return usage
+    rows = (
+        model.objects.filter(license_key_id__in=ids, status=ACTIVE_PROXY_STATUS)
+        .values("license_key_id")
+        .annotate(used=Sum("registered_computers"))
+        .order_by()
+    )
+    for row in rows:
+        usage[row["license_key_id"]] = row["used"] or 0
+    return usage
+
+
+def proxy_server_counts(*, account: Account) -> dict[int, int]:
+    """Registered (active) proxy servers per product id. One query, or none."""
+    model = _proxy_model()
+    if model is None:
+        return {}
+    rows = (
+        model.objects.filter(account=account, status=ACTIVE_PROXY_STATUS)
+        .values("license_key__subscription__product_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["license_key__subscription__product_id"]: row["n"] for row in rows}
+
+
+# Dashboard
+
+
+@dataclass
+class ProductBox:
+    product: Product
+    computers: int  # licenses of the active subscriptions
+    active: int
+    total: int
+    proxy_servers: int
+
+
+def dashboard_products(*, account: Account | None, today: date) -> list[ProductBox]:
+    """One box per product the account subscribes to. Two queries."""
+    if account is None:
+        return []
+    active = Q(starts_on__lte=today, ends_on__gte=today)
+    rows = (
+        Subscription.objects.filter(account=account)
+        .values("product_id")
+        .annotate(
+            total=Count("id"),
+            active=Count("id", filter=active),
+            computers=Coalesce(Sum("licenses", filter=active), 0),
+        )
+        .order_by()
+    )
+    rows = list(rows)
+    if not rows:
+        return []
+    products = {p.pk: p for p in Product.objects.filter(pk__in=[r["product_id"] for r in rows])}
+    proxies = proxy_server_counts(account=account)
+    boxes = [
+        ProductBox(
+            product=products[r["product_id"]],
+            computers=r["computers"],
+            active=r["active"],
+            total=r["total"],
+            proxy_servers=proxies.get(r["product_id"], 0),
+        )
+        for r in rows
+    ]
+    return sorted(boxes, key=lambda b: b.product.name)
+
+
+# Subscriptions list
+
+DISPLAY_CHOICES = [("active", "Active"), ("expired", "Expired"), ("all", "All")]
+ARRANGE_CHOICES = [
+    ("ends_on", "End Date ↑"),
+    ("-ends_on", "End Date ↓"),
+    ("name", "Name ↑"),
+    ("-name", "Name ↓"),
+    ("licenses", "Licenses ↑"),
+    ("-licenses", "Licenses ↓"),
+]
+_ARRANGE_ORDER = {
+    "ends_on": ["ends_on", "sort_name", "id"],
+    "-ends_on": ["-ends_on", "sort_name", "id"],
+    "name": ["sort_name", "id"],
+    "-name": ["-sort_name", "-id"],
+    "licenses": ["licenses", "sort_name", "id"],
+    "-licenses": ["-licenses", "sort_name", "id"],
+}
+
+
+def subscription_queryset(*, account: Account | None) -> QuerySet[Subscription]:
+    if account is None:
+        return Subscription.objects.none()
+    return Subscription.objects.filter(account=account).select_related("product")
+
+
+def _display_q(display: str, today: date) -> Q:
+    if display == "active":
+        return Q(starts_on__lte=today, ends_on__gte=today)
+    if display == "expired":
+        return Q(ends_on__lt=today)
+    return Q()
+
+
+def subscription_search(qs: QuerySet[Subscription], search: str) -> QuerySet[Subscription]:
+    """By display name, product or any of its license keys (in any spelling)."""
+    search = search.strip()
+    if not search:
+        return qs
+    condition = Q(name__icontains=search) | Q(product__name__icontains=search)
+    normalized = license_key_normalize(search)
+    key_part = normalized or search.upper()
+    condition |= Exists(
+        LicenseKey.objects.filter(subscription=OuterRef("pk"), key__icontains=key_part)
+    )
+    return qs.filter(condition)
+
+
+def subscription_display_counts(qs: QuerySet[Subscription], *, today: date) -> dict[str, int]:
+    """Counts for the Display filter (Active, Expired, All). One query."""
+    counts = qs.aggregate(
+        active=Count("id", filter=_display_q("active", today)),
+        expired=Count("id", filter=_display_q("expired", today)),
+        all=Count("id"),
+    )
+    return counts
+
+
+def subscription_list(
+    *,
+    account: Account | None,
+    today: date,
+    search: str = "",
+    display: str = "active",
+    arrange: str = "ends_on",
+    product: Product | None = None,
+) -> tuple[QuerySet[Subscription], dict[str, int]]:
+    """The subscriptions to show and the Display filter's counts (within the search)."""
+    qs = subscription_queryset(account=account)
+    if product is not None:
+        qs = qs.filter(product=product)
+    qs = subscription_search(qs, search)
+    counts = subscription_display_counts(qs, today=today)
+    qs = qs.filter(_display_q(display, today)).annotate(
+        sort_name=Coalesce(
+            NullIf("name", Value("")), Concat("product__name", Value(" Subscription"))
+        )
+    )
+    return qs.order_by(*_ARRANGE_ORDER.get(arrange, _ARRANGE_ORDER["ends_on"])), counts
+
+
+# Subscription details
+
+
+@dataclass
+class LicenseKeyRow:
+    key: LicenseKey
+    quota: int
+    used: int
+    vacant: int
+    expires_on: date
+    live: bool
+
+    @property
+    def over_limit(self) -> bool:
+        return self.live and self.vacant < 0
+
+
+@dataclass
+class LicenseKeyTable:
+    rows: list[LicenseKeyRow]
+    pool_available: int
+    reservable: int  # the largest quota a new Reserved sublicense may have
+    sort: str = "type"
+
+
+LICENSE_KEY_SORTS = {
+    "name": lambda r: (r.key.name or r.key.key).lower(),
+    "type": lambda r: (["primary", "reserved", "dynamic"].index(r.key.type), r.key.pk),
+    "quota": lambda r: r.quota,
+    "used": lambda r: r.used,
+    "vacant": lambda r: r.vacant,
+    "expires": lambda r: r.expires_on,
+}
+
+
+def license_key_table(
+    *, subscription: Subscription, today: date, sort: str = "type"
+) -> LicenseKeyTable:
+    """The License Keys table: live keys (primary first) with quota, used and vacant,
+    sortable by each column ("-" for descending). Two queries."""
+    keys = list(subscription.license_keys.filter(deleted_at__isnull=True))
+    for key in keys:
+        key.subscription = subscription
+    usage = license_key_usage(keys)
+    states = {
+        key.pk: quota.KeyState(
+            id=key.pk,
+            type=key.type,
+            quota=key.quota,
+            used=usage[key.pk],
+            live=key.is_live(today=today),
+        )
+        for key in keys
+    }
+    all_states = list(states.values())
+    rows = []
+    for key in keys:
+        availability = quota.key_availability(subscription.licenses, all_states, states[key.pk])
+        rows.append(
+            LicenseKeyRow(
+                key=key,
+                quota=availability.quota,
+                used=availability.used,
+                vacant=availability.vacant,
+                expires_on=key.end_date,
+                live=states[key.pk].live,
+            )
+        )
+    name = sort.lstrip("-")
+    if name not in LICENSE_KEY_SORTS:
+        sort, name = "type", "type"
+    rows.sort(key=LICENSE_KEY_SORTS[name], reverse=sort.startswith("-"))
+    return LicenseKeyTable(
+        rows=rows,
+        pool_available=quota.pool_available(subscription.licenses, all_states),
+        reservable=quota.quota_max(subscription.licenses, all_states, type=quota.RESERVED),
+        sort=sort,
+    )
+
+
+def sublicense_quota_max(
+    *, subscription: Subscription, type: str, today: date, exclude_id: int | None = None
+) -> int:
+    """ "n" in "Quota of Licenses (k out of n available)". One query."""
+    keys = list(subscription.license_keys.filter(deleted_at__isnull=True))
+    states = []
+    for key in keys:
+        key.subscription = subscription
+        states.append(
+            quota.KeyState(id=key.pk, type=key.type, quota=key.quota, live=key.is_live(today=today))
+        )
+    return quota.quota_max(subscription.licenses, states, type=type, exclude_id=exclude_id)
+
+
+def product_get(*, code: str | None) -> Product:
+    """The product a product page is about: by code, else the first product."""
+    from subscriptions.services import product_default
+
+    product = Product.objects.filter(code=code).first() if code else None
+    return product or product_default()
+
+
+def product_subscription_count(*, account: Account | None, product: Product) -> int:
+    if account is None:
+        return 0
+    return Subscription.objects.filter(account=account, product=product).count()

@@ -1,0 +1,550 @@
+"""Writes for subscriptions and license keys.
+
+Every function is keyword-only and atomic, raises `SubscriptionError` (nothing
+changed) when a rule says no, and leaves an audit log entry when it changes state.
+Functions that count licenses first lock the subscription row (`select_for_update`),
+so two administrators acting at the same moment can never together exceed it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Account, AuditLog, Membership, User
+from accounts.services import audit_log_record, business_account_create
+from subscriptions import quota
+from subscriptions.errors import SubscriptionError
+from subscriptions.models import (
+    LicenseKey,
+    Order,
+    Product,
+    Subscription,
+    license_key_normalize,
+)
+
+DEFAULT_PRODUCT_CODE = "mac-management"
+DEFAULT_PRODUCT_NAME = "Mac Management"
+
+__all__ = [
+    "SubscriptionError",
+    "months_add",
+    "product_default",
+    "subscription_issue",
+    "subscription_upgrade",
+    "subscription_renew",
+    "subscription_offline_set",
+    "subscription_register_check",
+    "subscription_register",
+    "subscription_rename",
+    "sublicense_create",
+    "sublicense_update",
+    "sublicense_delete",
+]
+
+
+def months_add(day: date, months: int) -> date:
+    """`day` plus whole months; the 31st becomes the last day of a shorter month."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def product_default() -> Product:
+    """The first product, Mac Management (created by a data migration; again here for
+    databases that tests flush)."""
+    product, _ = Product.objects.get_or_create(
+        code=DEFAULT_PRODUCT_CODE, defaults={"name": DEFAULT_PRODUCT_NAME}
+    )
+    return product
+
+
+def _admin_check(*, actor: User, account: Account | None) -> None:
+    """Defence in depth: views check the role too, but the service is the last word."""
+    if (
+        account is None
+        or not Membership.objects.filter(
+            user=actor,
+            account=account,
+            role=Membership.Role.ADMIN,
+            status=Membership.Status.ACTIVE,
+        ).exists()
+    ):
+        raise SubscriptionError("not_admin")
+
+
+def _lock(subscription: Subscription) -> Subscription:
+    """Re-read the subscription under a row lock (the parent row of all its keys)."""
+    return (
+        Subscription.objects.select_for_update().select_related("product").get(pk=subscription.pk)
+    )
+
+
+def _key_states(subscription: Subscription, *, today: date) -> list[quota.KeyState]:
+    keys = subscription.license_keys.filter(deleted_at__isnull=True)
+    states = []
+    for key in keys:
+        key.subscription = subscription  # end_date reads it; no extra query
+        states.append(
+            quota.KeyState(id=key.pk, type=key.type, quota=key.quota, live=key.is_live(today=today))
+        )
+    return states
+
+
+def _order_create(
+    *, subscription: Subscription, kind: str, quantity: int, actor: User | None
+) -> Order:
+    return Order.objects.create(
+        subscription=subscription,
+        kind=kind,
+        quantity=quantity,
+        licenses_after=subscription.licenses,
+        ends_on_after=subscription.ends_on,
+        created_by=actor,
+    )
+
+
+# Sales: Django admin and manage.py issue_subscription
+
+
+def subscription_issue(
+    *,
+    licenses: int,
+    months: int | None = None,
+    ends_on: date | None = None,
+    starts_on: date | None = None,
+    trial: bool = False,
+    offline_allowed: bool = False,
+    product: Product | None = None,
+    account: Account | None = None,
+    name: str = "",
+    contract_details: str = "",
+    actor: User | None = None,
+    channel: str = AuditLog.Channel.ADMIN,
+    today: date | None = None,
+) -> Subscription:
+    """Issue a subscription (or a trial) with its primary key, as sales staff do.
+
+    The period is `months` from `starts_on` (default today) or up to `ends_on`.
+    The customer registers the primary key later, unless `account` is given.
+    """
+    today = today or timezone.localdate()
+    starts_on = starts_on or today
+    if licenses is None or licenses < 1:
+        raise SubscriptionError("licenses_too_small")
+    if (months is None) == (ends_on is None) or (months is not None and months < 1):
+        raise SubscriptionError("period_invalid")
+    if months is not None:
+        ends_on = months_add(starts_on, months)
+    if ends_on < starts_on:
+        raise SubscriptionError("ends_before_start", starts_on=starts_on.isoformat())
+    with transaction.atomic():
+        subscription = Subscription.objects.create(
+            product=product or product_default(),
+            account=account,
+            name=name.strip(),
+            licenses=licenses,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            is_trial=trial,
+            offline_allowed=offline_allowed,
+            contract_details=contract_details,
+            registered_at=timezone.now() if account is not None else None,
+        )
+        primary = LicenseKey.objects.create(
+            subscription=subscription, type=LicenseKey.Type.PRIMARY, name="Primary Key"
+        )
+        _order_create(
+            subscription=subscription,
+            kind=Order.Kind.TRIAL if trial else Order.Kind.PURCHASE,
+            quantity=licenses,
+            actor=actor,
+        )
+        audit_log_record(
+            account=account,
+            actor=actor,
+            channel=channel,
+            action="subscription.issued",
+            target=subscription,
+            data={
+                "licenses": licenses,
+                "starts_on": starts_on.isoformat(),
+                "ends_on": ends_on.isoformat(),
+                "trial": trial,
+                "offline_allowed": offline_allowed,
+                "license_key_id": primary.pk,
+            },
+        )
+    subscription.primary_key = primary
+    return subscription
+
+
+def subscription_upgrade(
+    *, subscription: Subscription, licenses_added: int, actor: User | None, channel: str
+) -> Order:
+    """Add licenses to a subscription (an Upgrade order)."""
+    if licenses_added is None or licenses_added < 1:
+        raise SubscriptionError("licenses_too_small")
+    with transaction.atomic():
+        locked = _lock(subscription)
+        locked.licenses += licenses_added
+        locked.save(update_fields=["licenses"])
+        order = _order_create(
+            subscription=locked, kind=Order.Kind.UPGRADE, quantity=licenses_added, actor=actor
+        )
+        audit_log_record(
+            account=locked.account,
+            actor=actor,
+            channel=channel,
+            action="subscription.upgraded",
+            target=locked,
+            data={"licenses_added": licenses_added, "licenses": locked.licenses},
+        )
+    subscription.licenses = locked.licenses
+    return order
+
+
+def subscription_renew(
+    *,
+    subscription: Subscription,
+    months: int | None = None,
+    ends_on: date | None = None,
+    actor: User | None,
+    channel: str,
+) -> Order:
+    """Extend the end date by `months` or to `ends_on` (a Renewal order). Sublicenses
+    with "Renew with Subscription" follow the new date."""
+    if (months is None) == (ends_on is None) or (months is not None and months < 1):
+        raise SubscriptionError("period_invalid")
+    with transaction.atomic():
+        locked = _lock(subscription)
+        new_end = months_add(locked.ends_on, months) if months is not None else ends_on
+        if new_end <= locked.ends_on:
+            raise SubscriptionError("renew_not_later", ends_on=locked.ends_on.isoformat())
+        previous = locked.ends_on
+        locked.ends_on = new_end
+        locked.save(update_fields=["ends_on"])
+        order = _order_create(subscription=locked, kind=Order.Kind.RENEWAL, quantity=0, actor=actor)
+        audit_log_record(
+            account=locked.account,
+            actor=actor,
+            channel=channel,
+            action="subscription.renewed",
+            target=locked,
+            data={"ends_on_before": previous.isoformat(), "ends_on": new_end.isoformat()},
+        )
+    subscription.ends_on = new_end
+    return order
+
+
+def subscription_offline_set(
+    *, subscription: Subscription, allowed: bool, actor: User | None, channel: str
+) -> Subscription:
+    """Allow or forbid offline activation for the subscription (sales staff only)."""
+    with transaction.atomic():
+        locked = _lock(subscription)
+        if locked.offline_allowed != allowed:
+            locked.offline_allowed = allowed
+            locked.save(update_fields=["offline_allowed"])
+            audit_log_record(
+                account=locked.account,
+                actor=actor,
+                channel=channel,
+                action="subscription.offline_enabled"
+                if allowed
+                else "subscription.offline_disabled",
+                target=locked,
+            )
+    subscription.offline_allowed = allowed
+    return subscription
+
+
+# Customers: Register Key
+
+
+def subscription_register_check(*, key: str, today: date | None = None) -> LicenseKey:
+    """The primary key that `key` names, if it can be registered; changes nothing.
+
+    Register Key asks for business details only after this has said yes.
+    """
+    today = today or timezone.localdate()
+    normalized = license_key_normalize(key)
+    if normalized is None:
+        raise SubscriptionError("key_malformed")
+    license_key = LicenseKey.objects.select_related("subscription").filter(key=normalized).first()
+    return _registrable(license_key, today=today)
+
+
+def _registrable(license_key: LicenseKey | None, *, today: date) -> LicenseKey:
+    if license_key is None:
+        raise SubscriptionError("key_unknown")
+    if not license_key.is_primary:
+        raise SubscriptionError("key_sublicense")
+    if license_key.subscription.account_id is not None:
+        raise SubscriptionError("key_registered")
+    if license_key.subscription.is_expired(today=today):
+        raise SubscriptionError("key_expired")
+    return license_key
+
+
+def subscription_register(
+    *,
+    user: User,
+    key: str,
+    account: Account | None = None,
+    business: dict[str, Any] | None = None,
+    channel: str = AuditLog.Channel.WEB,
+    today: date | None = None,
+) -> Subscription:
+    """Register a primary key: to `account` (a business account the user administers),
+    or to a new business account made from `business` details (company name, country,
+    zip_code, phone) with the user as its Account Administrator."""
+    today = today or timezone.localdate()
+    normalized = license_key_normalize(key)
+    if normalized is None:
+        raise SubscriptionError("key_malformed")
+    if account is None and business is None:
+        raise SubscriptionError("account_not_business")
+    with transaction.atomic():
+        license_key = LicenseKey.objects.filter(key=normalized).first()
+        if license_key is not None:
+            # Lock the subscription: two people registering one key at once, one wins.
+            license_key.subscription = _lock(license_key.subscription)
+        license_key = _registrable(license_key, today=today)
+        if account is not None:
+            if not account.is_business:
+                raise SubscriptionError("account_not_business")
+            _admin_check(actor=user, account=account)
+        else:
+            account = business_account_create(
+                admin=user,
+                name=business["name"],
+                country=business["country"],
+                zip_code=business["zip_code"],
+                phone=business["phone"],
+                channel=channel,
+            )
+        subscription = license_key.subscription
+        subscription.account = account
+        subscription.registered_at = timezone.now()
+        subscription.save(update_fields=["account", "registered_at"])
+        audit_log_record(
+            account=account,
+            actor=user,
+            channel=channel,
+            action="subscription.registered",
+            target=subscription,
+            data={"license_key_id": license_key.pk},
+        )
+    return subscription
+
+
+def subscription_rename(
+    *, subscription: Subscription, name: str, actor: User, channel: str = AuditLog.Channel.WEB
+) -> Subscription:
+    """Change the display name; an empty name falls back to "<Product> Subscription"."""
+    _admin_check(actor=actor, account=subscription.account)
+    with transaction.atomic():
+        previous = subscription.name
+        subscription.name = name.strip()
+        subscription.save(update_fields=["name"])
+        audit_log_record(
+            account=subscription.account,
+            actor=actor,
+            channel=channel,
+            action="subscription.renamed",
+            target=subscription,
+            data={"name_before": previous, "name": subscription.name},
+        )
+    return subscription
+
+
+# Customers: sublicenses
+
+
+def _sublicense_fields_check(
+    *,
+    subscription: Subscription,
+    renew_with_subscription: bool,
+    expires_on: date | None,
+    today: date,
+) -> date | None:
+    if subscription.is_expired(today=today):
+        raise SubscriptionError("subscription_expired")
+    if renew_with_subscription:
+        return None
+    if expires_on is None:
+        raise SubscriptionError("expiration_date_required")
+    if expires_on > subscription.ends_on:
+        raise SubscriptionError(
+            "expiration_after_subscription", ends_on=subscription.ends_on.strftime("%m/%d/%Y")
+        )
+    if expires_on < today:
+        raise SubscriptionError("expiration_in_past")
+    return expires_on
+
+
+def _quota_check(
+    *, subscription: Subscription, type: str, quota_value: int, today: date, exclude_id=None
+) -> None:
+    states = _key_states(subscription, today=today)
+    code = quota.quota_check(
+        subscription.licenses, states, type=type, quota=quota_value, exclude_id=exclude_id
+    )
+    if code is not None:
+        available = quota.quota_max(subscription.licenses, states, type=type, exclude_id=exclude_id)
+        raise SubscriptionError(code, available=available, licenses=subscription.licenses)
+
+
+def sublicense_create(
+    *,
+    subscription: Subscription,
+    actor: User,
+    quota: int,
+    type: str,
+    name: str = "",
+    renew_with_subscription: bool = True,
+    expires_on: date | None = None,
+    channel: str = AuditLog.Channel.WEB,
+    today: date | None = None,
+) -> LicenseKey:
+    """Create a Reserved or Dynamic sublicense (Create License Key)."""
+    today = today or timezone.localdate()
+    _admin_check(actor=actor, account=subscription.account)
+    quota_value = quota
+    with transaction.atomic():
+        locked = _lock(subscription)
+        if locked.account_id != subscription.account_id:  # pragma: no cover - moved meanwhile
+            raise SubscriptionError("not_admin")
+        expires_on = _sublicense_fields_check(
+            subscription=locked,
+            renew_with_subscription=renew_with_subscription,
+            expires_on=expires_on,
+            today=today,
+        )
+        _quota_check(subscription=locked, type=type, quota_value=quota_value, today=today)
+        if not name.strip():
+            name = f"License Key {locked.license_keys.exclude(type=LicenseKey.Type.PRIMARY).count() + 1}"
+        license_key = LicenseKey.objects.create(
+            subscription=locked,
+            name=name.strip(),
+            type=type,
+            quota=quota_value,
+            renew_with_subscription=renew_with_subscription,
+            expires_on=expires_on,
+        )
+        audit_log_record(
+            account=locked.account,
+            actor=actor,
+            channel=channel,
+            action="license_key.created",
+            target=license_key,
+            data=_key_data(license_key),
+        )
+    return license_key
+
+
+def sublicense_update(
+    *,
+    license_key: LicenseKey,
+    actor: User,
+    quota: int,
+    type: str,
+    name: str,
+    renew_with_subscription: bool,
+    expires_on: date | None = None,
+    channel: str = AuditLog.Channel.WEB,
+    today: date | None = None,
+) -> LicenseKey:
+    """Modify a sublicense's name, quota, type and expiry (the row's settings action)."""
+    today = today or timezone.localdate()
+    if license_key.is_primary:
+        raise SubscriptionError("primary_key_readonly")
+    _admin_check(actor=actor, account=license_key.subscription.account)
+    quota_value = quota
+    with transaction.atomic():
+        locked = _lock(license_key.subscription)
+        key = LicenseKey.objects.get(pk=license_key.pk)
+        if key.deleted_at is not None:
+            raise SubscriptionError("license_key_deleted")
+        expires_on = _sublicense_fields_check(
+            subscription=locked,
+            renew_with_subscription=renew_with_subscription,
+            expires_on=expires_on,
+            today=today,
+        )
+        _quota_check(
+            subscription=locked, type=type, quota_value=quota_value, today=today, exclude_id=key.pk
+        )
+        before = _key_data(key)
+        key.name = name.strip() or key.name
+        key.quota = quota_value
+        key.type = type
+        key.renew_with_subscription = renew_with_subscription
+        key.expires_on = expires_on
+        key.save(update_fields=["name", "quota", "type", "renew_with_subscription", "expires_on"])
+        audit_log_record(
+            account=locked.account,
+            actor=actor,
+            channel=channel,
+            action="license_key.updated",
+            target=key,
+            data={"before": before, "after": _key_data(key)},
+        )
+    return key
+
+
+def sublicense_delete(
+    *,
+    license_key: LicenseKey,
+    actor: User,
+    channel: str = AuditLog.Channel.WEB,
+    now: datetime | None = None,
+) -> LicenseKey:
+    """Delete a sublicense: its licenses go back to the pool, and the installation
+    that uses it is deactivated. A soft delete, so that history still names it."""
+    now = now or timezone.now()
+    if license_key.is_primary:
+        raise SubscriptionError("primary_key_readonly")
+    _admin_check(actor=actor, account=license_key.subscription.account)
+    with transaction.atomic():
+        locked = _lock(license_key.subscription)
+        key = LicenseKey.objects.get(pk=license_key.pk)
+        if key.deleted_at is not None:
+            raise SubscriptionError("license_key_deleted")
+        key.deleted_at = now
+        key.save(update_fields=["deleted_at"])
+        # Deleting a sublicense deactivates the installation that uses it (DESIGN.md).
+        # The licensing app owns installations; it provides this hook. Until it does,
+        # there is no installation to deactivate. Inside the transaction on purpose:
+        # the key and its installation change together or not at all.
+        try:
+            from licensing.services import installation_deactivate_for_key
+        except ImportError:
+            installation_deactivate_for_key = None
+        if installation_deactivate_for_key is not None:
+            installation_deactivate_for_key(license_key=key, actor=actor, channel=channel)
+        audit_log_record(
+            account=locked.account,
+            actor=actor,
+            channel=channel,
+            action="license_key.deleted",
+            target=key,
+            data=_key_data(key),
+        )
+    license_key.deleted_at = key.deleted_at
+    return key
+
+
+def _key_data(key: LicenseKey) -> dict[str, Any]:
+    return {
+        "name": key.name,
+        "type": key.type,
+        "quota": key.quota,
+        "renew_with_subscription": key.renew_with_subscription,
+        "expires_on": key.expires_on.isoformat() if key.expires_on else None,
+    }
