@@ -1,0 +1,78 @@
+"""Weekly usage reports and expiry notices: what the background jobs made, and what they sent.
+
+Each row is also the claim that keeps a job from doing its work twice: the unique
+constraints stop a second report or notice from being stored, and `email_claimed_at`
+(a lease) stops a second worker from sending the same e-mail at the same time.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Account
+
+
+class WeeklyReport(models.Model):
+    """The usage of one business account in one week (Monday to Sunday)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="weekly_reports")
+    week_start = models.DateField(help_text="The Monday the week starts on.")
+    data = models.JSONField(default=dict)
+    # Totals, kept as columns so the list page and the chart never read `data`.
+    licenses = models.PositiveIntegerField(default=0)
+    peak = models.PositiveIntegerField(default=0)
+    over_limit = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    email_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-week_start", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "week_start"], name="weekly_report_one_per_account_week"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Usage report of {self.account_id} for the week of {self.week_start}"
+
+    @property
+    def vacant(self) -> int:
+        return max(self.licenses - self.peak, 0)
+
+
+class ExpiryNotice(models.Model):
+    """One "ends in N days" e-mail about a subscription or a sublicense.
+
+    `ends_on` is part of the key: a renewed subscription gets its notices again
+    for its new end date.
+    """
+
+    class Kind(models.TextChoices):
+        SUBSCRIPTION = "subscription", "Subscription"
+        LICENSE_KEY = "license_key", "Sublicense"
+
+    THRESHOLDS = (30, 7, 1)
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    ends_on = models.DateField()
+    days_before = models.PositiveSmallIntegerField(choices=[(d, f"{d} days") for d in THRESHOLDS])
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="expiry_notices")
+    created_at = models.DateTimeField(default=timezone.now)
+    email_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "ends_on", "days_before"],
+                name="expiry_notice_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["sent_at", "id"], name="expiry_notice_unsent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.object_id} ends {self.ends_on} ({self.days_before} days)"

@@ -1,0 +1,471 @@
+"""Weekly usage reports and expiry notices: build them, store each once, e-mail each once.
+
+The periodic jobs are idempotent (STYLE.md, "Idempotent periodic jobs"):
+
+- a report is stored once per account-week: the unique (account, week_start)
+  constraint and INSERT ... ON CONFLICT DO NOTHING make a second run, or a
+  second worker running at the same time, store nothing new;
+- a notice is stored once per (object, end date, threshold) the same way;
+- an e-mail is sent once: the sender first claims the row with a conditional
+  UPDATE (healthchecks' sendalerts), and marks it sent afterwards. The claim is
+  a lease, so a worker that died mid-send does not block the e-mail for ever,
+  and a failed send gives the claim back so that the task's retry sends it.
+
+E-mails go out from Celery tasks enqueued after commit, never inside a transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from accounts.models import Account, Membership
+from proxies.models import ProxyServer, UsageReport
+from reports import emails
+from reports.models import ExpiryNotice, WeeklyReport
+from subscriptions.models import LicenseKey, Subscription
+
+BATCH_SIZE = 500
+STALE_AFTER = timedelta(days=7)
+EXPIRING_WITHIN_DAYS = 30
+# How long a claimed e-mail stays claimed: a worker that dies mid-send gives it up then.
+EMAIL_LEASE = timedelta(minutes=10)
+HOLDING_KEY = (ProxyServer.Status.ACTIVE, ProxyServer.Status.DEACTIVATING)
+
+
+def week_start_for(*, now: datetime) -> date:
+    """The Monday of the last full week (Monday to Sunday) before `now`."""
+    today = timezone.localdate(now)
+    return today - timedelta(days=today.weekday() + 7)
+
+
+def _week_bounds(week_start: date) -> tuple[date, datetime, datetime]:
+    week_end = week_start + timedelta(days=6)
+    starts_at = datetime.combine(week_start, time.min, tzinfo=UTC)
+    # The report is "as of" the end of the week: Monday 00:00 after it.
+    as_of = starts_at + timedelta(days=7)
+    return week_end, starts_at, as_of
+
+
+def _key_end_date(key: dict, ends_on: date) -> date:
+    # Same rule as LicenseKey.end_date, on values rows.
+    if key["type"] == LicenseKey.Type.PRIMARY or key["renew_with_subscription"]:
+        return ends_on
+    return min(key["expires_on"] or ends_on, ends_on)
+
+
+def _build_batch(account_ids: list[int], week_start: date) -> dict[int, dict[str, Any]]:
+    """Build the reports of many accounts with five set-based queries, whatever their size.
+
+    Peak used by a key = the highest peak its proxies reported in the week (one key
+    activates one installation at a time, so this is the peak of its installation).
+    """
+    week_end, starts_at, as_of = _week_bounds(week_start)
+    subscriptions = list(
+        Subscription.objects.filter(
+            account_id__in=account_ids, starts_on__lte=week_end, ends_on__gte=week_start
+        )
+        .order_by("account_id", "ends_on", "id")
+        .values("id", "account_id", "name", "product__name", "licenses", "ends_on")
+    )
+    keys_by_subscription: dict[int, list[dict]] = defaultdict(list)
+    keys_by_id: dict[int, dict] = {}
+    for key in (
+        LicenseKey.objects.filter(subscription_id__in=[s["id"] for s in subscriptions])
+        .filter(Q(deleted_at=None) | Q(deleted_at__gte=starts_at))
+        .order_by("subscription_id", "type", "name", "id")
+        .values(
+            "id",
+            "subscription_id",
+            "key",
+            "name",
+            "type",
+            "quota",
+            "renew_with_subscription",
+            "expires_on",
+            "deleted_at",
+        )
+    ):
+        keys_by_subscription[key["subscription_id"]].append(key)
+        keys_by_id[key["id"]] = key
+    proxies = list(
+        ProxyServer.objects.filter(account_id__in=account_ids)
+        .filter(Q(status__in=HOLDING_KEY) | Q(deactivated_at__gte=starts_at))
+        .order_by("account_id", "server_name", "id")
+        .values(
+            "id",
+            "account_id",
+            "license_key_id",
+            "license_key__key",
+            "server_name",
+            "site_code",
+            "status",
+            "activated_at",
+            "last_report_at",
+        )
+    )
+    peaks: dict[int, int] = dict(
+        UsageReport.objects.filter(
+            proxy_server__account_id__in=account_ids, date__gte=week_start, date__lte=week_end
+        )
+        .order_by()
+        .values_list("proxy_server_id")
+        .annotate(peak=Max("peak"))
+    )
+
+    key_peak: dict[int, int] = {}
+    proxies_by_account: dict[int, list[dict]] = defaultdict(list)
+    for proxy in proxies:
+        peak = peaks.get(proxy["id"])
+        if peak is not None:
+            key_id = proxy["license_key_id"]
+            key_peak[key_id] = max(key_peak.get(key_id, 0), peak)
+        proxies_by_account[proxy["account_id"]].append(proxy)
+
+    reports: dict[int, dict[str, Any]] = {
+        account_id: {
+            "week_start": week_start.isoformat(),
+            "week_end": week_end.isoformat(),
+            "totals": {"licenses": 0, "peak": 0, "vacant": 0, "over_limit": False},
+            "subscriptions": [],
+            "proxies": [],
+            "stale_proxies": [],
+            "expiring_keys": [],
+        }
+        for account_id in account_ids
+    }
+    key_limits: dict[int, int] = {}
+    report_day = as_of.date()
+    for sub in subscriptions:
+        report = reports[sub["account_id"]]
+        name = sub["name"] or f"{sub['product__name']} Subscription"
+        rows = []
+        for key in keys_by_subscription.get(sub["id"], []):
+            is_primary = key["type"] == LicenseKey.Type.PRIMARY
+            limit = sub["licenses"] if is_primary else key["quota"] or 0
+            key_limits[key["id"]] = limit
+            peak = key_peak.get(key["id"], 0)
+            end_date = _key_end_date(key, sub["ends_on"])
+            rows.append(
+                {
+                    "id": key["id"],
+                    "key": key["key"],
+                    "name": key["name"] or ("Primary" if is_primary else key["key"]),
+                    "type": key["type"],
+                    "licenses": limit,
+                    "peak": peak,
+                    "vacant": max(limit - peak, 0),
+                    "over_limit": peak > limit,
+                    "end_date": end_date.isoformat(),
+                    "deleted": key["deleted_at"] is not None,
+                }
+            )
+            days_left = (end_date - report_day).days
+            if key["deleted_at"] is None and 0 <= days_left <= EXPIRING_WITHIN_DAYS:
+                report["expiring_keys"].append(
+                    {
+                        "key": key["key"],
+                        "name": rows[-1]["name"],
+                        "subscription": name,
+                        "end_date": end_date.isoformat(),
+                        "days_left": days_left,
+                    }
+                )
+        used = sum(row["peak"] for row in rows)
+        over = used > sub["licenses"] or any(row["over_limit"] for row in rows)
+        report["subscriptions"].append(
+            {
+                "id": sub["id"],
+                "name": name,
+                "licenses": sub["licenses"],
+                "peak": used,
+                "vacant": max(sub["licenses"] - used, 0),
+                "over_limit": over,
+                "ends_on": sub["ends_on"].isoformat(),
+                "keys": rows,
+            }
+        )
+        totals = report["totals"]
+        totals["licenses"] += sub["licenses"]
+        totals["peak"] += used
+        totals["vacant"] = max(totals["licenses"] - totals["peak"], 0)
+        totals["over_limit"] = totals["over_limit"] or over
+
+    stale_before = as_of - STALE_AFTER
+    for account_id, account_proxies in proxies_by_account.items():
+        report = reports[account_id]
+        for proxy in account_proxies:
+            peak = peaks.get(proxy["id"])
+            limit = key_limits.get(proxy["license_key_id"])
+            last_seen = proxy["last_report_at"] or proxy["activated_at"]
+            row = {
+                "id": proxy["id"],
+                "server_name": proxy["server_name"],
+                "site_code": proxy["site_code"],
+                "key": proxy["license_key__key"],
+                "status": proxy["status"],
+                "last_report_at": (
+                    proxy["last_report_at"].isoformat() if proxy["last_report_at"] else None
+                ),
+                "peak": peak,
+                "licenses": limit,
+                "over_limit": peak is not None and limit is not None and peak > limit,
+            }
+            report["proxies"].append(row)
+            if proxy["status"] in HOLDING_KEY and last_seen < stale_before:
+                report["stale_proxies"].append(row)
+    return reports
+
+
+def weekly_report_build(*, account: Account, week_start: date) -> dict[str, Any]:
+    """The usage report of one business account for the week starting on `week_start`."""
+    return _build_batch([account.pk], week_start)[account.pk]
+
+
+def _weekly_reports_store(*, account_ids: list[int], week_start: date, now: datetime) -> int:
+    from reports.tasks import send_weekly_report_email
+
+    # Accounts already reported (an earlier or a parallel run) are not built again.
+    done = set(
+        WeeklyReport.objects.filter(account_id__in=account_ids, week_start=week_start).values_list(
+            "account_id", flat=True
+        )
+    )
+    todo = [account_id for account_id in account_ids if account_id not in done]
+    built = _build_batch(todo, week_start) if todo else {}
+    with transaction.atomic():
+        # ON CONFLICT DO NOTHING: a parallel run that got there first wins, quietly.
+        WeeklyReport.objects.bulk_create(
+            [
+                WeeklyReport(
+                    account_id=account_id,
+                    week_start=week_start,
+                    data=data,
+                    licenses=data["totals"]["licenses"],
+                    peak=data["totals"]["peak"],
+                    over_limit=data["totals"]["over_limit"],
+                    created_at=now,
+                )
+                for account_id, data in built.items()
+            ],
+            ignore_conflicts=True,
+        )
+        # Every report of the batch not yet e-mailed, also one whose send an earlier run
+        # lost: the sender's claim makes a duplicate enqueue harmless.
+        unsent = WeeklyReport.objects.filter(
+            account_id__in=account_ids, week_start=week_start, emailed_at=None
+        ).values_list("id", flat=True)
+        for report_id in unsent:
+            transaction.on_commit(partial(send_weekly_report_email.delay, report_id))
+    return len(built)
+
+
+def weekly_reports_run(
+    *,
+    now: datetime,
+    batch_size: int = BATCH_SIZE,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Store and e-mail last week's report of every business account; returns how many
+    reports this run built.
+
+    Accounts are walked in keyset batches (id > last id), so memory stays bounded
+    by one batch whatever the number of accounts.
+    """
+    week_start = week_start_for(now=now)
+    built = 0
+    last_id = 0
+    while True:
+        account_ids = list(
+            Account.objects.filter(kind=Account.Kind.BUSINESS, id__gt=last_id)
+            .order_by("id")
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not account_ids:
+            return built
+        last_id = account_ids[-1]
+        built += _weekly_reports_store(account_ids=account_ids, week_start=week_start, now=now)
+        if on_batch is not None:
+            on_batch(len(account_ids))
+
+
+def account_admin_emails(*, account_id: int) -> list[str]:
+    """Where an account's notices go: its active Account Administrators."""
+    return list(
+        Membership.objects.filter(
+            account_id=account_id, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+        )
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )
+
+
+def _claim(
+    model: type[WeeklyReport] | type[ExpiryNotice], *, pk: int, sent_field: str, now
+) -> bool:
+    """Claim one unsent e-mail: exactly one of any number of parallel senders wins."""
+    return bool(
+        model.objects.filter(pk=pk, **{sent_field: None})
+        .filter(Q(email_claimed_at=None) | Q(email_claimed_at__lt=now - EMAIL_LEASE))
+        .update(email_claimed_at=now)
+    )
+
+
+def _send_claimed(model, *, pk: int, sent_field: str, now, send: Callable[[], None]) -> None:
+    try:
+        send()
+    except Exception:
+        # Give the claim back so that the task's retry can send it.
+        model.objects.filter(pk=pk, email_claimed_at=now).update(email_claimed_at=None)
+        raise
+    model.objects.filter(pk=pk).update(**{sent_field: now})
+
+
+def weekly_report_email_send(*, report_id: int, now: datetime) -> bool:
+    """E-mail a stored report to the account's administrators, once.
+
+    False when it was sent already or another worker is sending it right now.
+    """
+    if not _claim(WeeklyReport, pk=report_id, sent_field="emailed_at", now=now):
+        return False
+    report = WeeklyReport.objects.select_related("account").get(pk=report_id)
+    recipients = account_admin_emails(account_id=report.account_id)
+    _send_claimed(
+        WeeklyReport,
+        pk=report_id,
+        sent_field="emailed_at",
+        now=now,
+        send=lambda: recipients and emails.weekly_report_email(report=report, to=recipients),
+    )
+    return True
+
+
+def _notice_threshold(days_left: int) -> int:
+    """The notice due `days_left` days before the end: the nearest threshold not yet
+    passed. A run that was missed for a few days sends the one now due, not the
+    stale ones before it."""
+    return min(d for d in ExpiryNotice.THRESHOLDS if d >= days_left)
+
+
+def _chunks(items: Iterable, size: int) -> Iterable[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def expiry_notices_run(*, now: datetime) -> int:
+    """Store the notices due today (30, 7 and 1 days before a subscription or a
+    sublicense ends) and enqueue their e-mails; returns how many notices are unsent.
+
+    Sublicenses that end with their subscription are covered by its notice; only
+    those with an earlier date of their own get one.
+    """
+    from reports.tasks import send_expiry_notice_email
+
+    today = timezone.localdate(now)
+    horizon = today + timedelta(days=max(ExpiryNotice.THRESHOLDS))
+    subscriptions = (
+        Subscription.objects.filter(account__isnull=False, ends_on__gte=today, ends_on__lte=horizon)
+        .order_by("id")
+        .values_list("id", "account_id", "ends_on")
+    )
+    keys = (
+        LicenseKey.objects.filter(
+            deleted_at=None,
+            renew_with_subscription=False,
+            expires_on__gte=today,
+            expires_on__lte=horizon,
+            expires_on__lt=F("subscription__ends_on"),
+            subscription__account__isnull=False,
+        )
+        .exclude(type=LicenseKey.Type.PRIMARY)
+        .order_by("id")
+        .values_list("id", "subscription__account_id", "expires_on")
+    )
+    due = (
+        ExpiryNotice(
+            kind=kind,
+            object_id=object_id,
+            account_id=account_id,
+            ends_on=ends_on,
+            days_before=_notice_threshold((ends_on - today).days),
+            created_at=now,
+        )
+        for kind, rows in (
+            (ExpiryNotice.Kind.SUBSCRIPTION, subscriptions),
+            (ExpiryNotice.Kind.LICENSE_KEY, keys),
+        )
+        for object_id, account_id, ends_on in rows.iterator(chunk_size=2000)
+    )
+    for chunk in _chunks(due, 1000):
+        ExpiryNotice.objects.bulk_create(chunk, ignore_conflicts=True)
+    with transaction.atomic():
+        unsent = list(
+            ExpiryNotice.objects.filter(sent_at=None, ends_on__gte=today).values_list(
+                "id", flat=True
+            )
+        )
+        for notice_id in unsent:
+            transaction.on_commit(partial(send_expiry_notice_email.delay, notice_id))
+    return len(unsent)
+
+
+def expiry_notice_email_send(*, notice_id: int, now: datetime) -> bool:
+    """E-mail one notice to the account's administrators, once.
+
+    A notice whose object has since been renewed, deleted or moved is closed without
+    an e-mail: the new end date gets notices of its own.
+    """
+    if not _claim(ExpiryNotice, pk=notice_id, sent_field="sent_at", now=now):
+        return False
+    notice = ExpiryNotice.objects.get(pk=notice_id)
+    if notice.kind == ExpiryNotice.Kind.SUBSCRIPTION:
+        subscription = (
+            Subscription.objects.select_related("product").filter(pk=notice.object_id).first()
+        )
+        current = subscription is not None and subscription.account_id == notice.account_id
+        current = current and subscription.ends_on == notice.ends_on
+        name = subscription.display_name if subscription else ""
+        subscription_name = name
+    else:
+        key = (
+            LicenseKey.objects.select_related("subscription__product")
+            .filter(pk=notice.object_id)
+            .first()
+        )
+        current = key is not None and key.deleted_at is None
+        current = current and key.subscription.account_id == notice.account_id
+        current = current and key.end_date == notice.ends_on
+        name = (key.name or key.key) if key else ""
+        subscription_name = key.subscription.display_name if key else ""
+    recipients = account_admin_emails(account_id=notice.account_id) if current else []
+    days_left = (notice.ends_on - timezone.localdate(now)).days
+    _send_claimed(
+        ExpiryNotice,
+        pk=notice_id,
+        sent_field="sent_at",
+        now=now,
+        send=lambda: (
+            recipients
+            and emails.expiry_notice_email(
+                notice=notice,
+                name=name,
+                subscription_name=subscription_name,
+                days_left=days_left,
+                to=recipients,
+            )
+        ),
+    )
+    return True
