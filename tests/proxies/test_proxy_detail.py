@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditLog
+from proxies.charts import usage_chart
+from proxies.models import ProxyServer
+from tests.proxies import factories as f
+
+
+def detail_url(server: ProxyServer) -> str:
+    return reverse("proxy_detail", args=[server.pk])
+
+
+def notes_url(server: ProxyServer) -> str:
+    return reverse("proxy_notes", args=[server.pk])
+
+
+def test_the_general_tab_reads_like_the_guides_dialog(alice_client, company):
+    server = f.proxy_create(company, site_code="T12", app_version="6.0.0.74", notes="Rack 4")
+    html = alice_client.get(detail_url(server)).content.decode()
+    for words in [
+        "Test site stand-alone",
+        "General",
+        "Usage",
+        "Status",
+        "Activated",
+        "Offline Use",
+        "Site Code",
+        "T12",
+        "App Version",
+        "6.0.0.74",
+        "Activation Key",
+        str(server.activation_id),
+        "Activation Date",
+        "Last Report Date",
+        "Your notes",
+        "Rack 4",
+        ">Deactivate<",
+        ">Save<",
+    ]:
+        assert words in html, words
+
+
+def test_the_server_name_opens_the_details(alice_client, company):
+    server = f.proxy_create(company)
+    html = alice_client.get(reverse("proxy_list")).content.decode()
+    assert f'href="{detail_url(server)}"' in html
+
+
+def test_an_admin_saves_notes(alice, alice_client, company):
+    server = f.proxy_create(company)
+    response = alice_client.post(notes_url(server), {"notes": "  Call Ann before upgrades\r\n"})
+    assert response.status_code == 302
+    server.refresh_from_db()
+    assert server.notes == "Call Ann before upgrades"
+    entry = AuditLog.objects.get(action="proxy_server.notes_updated")
+    assert (entry.actor, entry.account, entry.target_id) == (alice, company, str(server.pk))
+    # Saving the same text again records nothing new.
+    alice_client.post(notes_url(server), {"notes": "Call Ann before upgrades"})
+    assert AuditLog.objects.filter(action="proxy_server.notes_updated").count() == 1
+
+
+def test_notes_that_are_too_long_are_refused(alice_client, company):
+    server = f.proxy_create(company)
+    response = alice_client.post(notes_url(server), {"notes": "x" * 2001})
+    assert response.status_code == 400
+    server.refresh_from_db()
+    assert server.notes == ""
+
+
+def test_the_usage_tab_lists_each_report_with_its_peak(alice_client, company):
+    server = f.proxy_create(company, licenses=10)
+    f.reports_create(server, [3, 7, 12], licenses=10, start=date(2026, 1, 5))
+    response = alice_client.get(detail_url(server), {"tab": "usage"})
+    html = response.content.decode()
+    assert "01/05/2026" in html and "01/19/2026" in html
+    assert [r.peak for r in response.context["reports"]] == [3, 7, 12]
+    assert "(over limit)" in html  # 12 of 10, in words
+    assert 'id="panel-usage"' in html and 'id="panel-general"' in html
+
+
+def test_the_usage_chart_is_accessible_svg_with_the_limit_line(alice_client, company):
+    server = f.proxy_create(company)
+    f.reports_create(server, [3, 7, 12], licenses=10)
+    html = alice_client.get(detail_url(server), {"tab": "usage"}).content.decode()
+    svg = html[html.index('<svg role="img"') : html.index("</svg>")]
+    assert "<title" in svg and "<desc" in svg
+    assert "Report date" in svg and "Computers" in svg
+    assert 'class="chart-limit"' in svg and 'class="chart-peak"' in svg
+    assert "License limit (10)" in html
+
+
+def test_the_chart_draws_the_limit_as_steps():
+    server_reports = [
+        type("R", (), {"date": date(2026, 1, 1) + timedelta(weeks=i), "peak": p, "licenses": lim})
+        for i, (p, lim) in enumerate([(1, 5), (2, 5), (4, 10)])
+    ]
+    chart = usage_chart(server_reports)
+    assert chart.y_ticks[0].label == "0"
+    assert int(chart.y_ticks[-1].label) > 10
+    ys = {p.split(",")[1] for p in chart.limit_path.split()}
+    assert len(ys) == 2  # 5 then 10
+    assert usage_chart([]) is None
+
+
+def test_no_reports_yet(alice_client, company):
+    server = f.proxy_create(company)
+    html = alice_client.get(detail_url(server), {"tab": "usage"}).content.decode()
+    assert "No usage reports yet." in html
+
+
+@pytest.fixture
+def no_session_tracking(settings):
+    settings.USERSESSIONS_TRACK_ACTIVITY = False
+
+
+@pytest.mark.parametrize("n", [1, 300])
+def test_the_details_run_a_fixed_number_of_queries(
+    alice_client, company, django_assert_num_queries, no_session_tracking, n
+):
+    server = f.proxy_create(company)
+    f.reports_create(server, list(range(n)))
+    # 1 session, 2 user, 3 memberships (the current account), 4 the server with its key
+    # and subscription, 5 all its usage reports.
+    with django_assert_num_queries(5):
+        response = alice_client.get(detail_url(server), {"tab": "usage"})
+    assert len(response.context["reports"]) == n
+
+
+def test_a_deactivated_server_shows_its_status(alice_client, company):
+    server = f.proxy_create(company, status=ProxyServer.Status.DEACTIVATED)
+    html = alice_client.get(detail_url(server)).content.decode()
+    assert "Deactivated" in html
+    assert ">Deactivate<" not in html

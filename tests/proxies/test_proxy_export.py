@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from proxies import exports
+from proxies.exports import HEADER, cell_neutralise
+from proxies.models import ProxyServer
+from tests.proxies import factories as f
+
+URL = reverse("proxy_export")
+
+
+def read(response) -> list[list[str]]:
+    assert isinstance(response, StreamingHttpResponse)
+    body = b"".join(response.streaming_content)
+    assert body.startswith("\ufeff".encode())  # a spreadsheet reads it as UTF-8
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_it_streams_a_csv_attachment(alice_client, company):
+    f.proxy_create(company, server_name="Zürich büro", site_code="Z1", registered_computers=3)
+    response = alice_client.get(URL)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="proxy-servers-')
+    rows = read(response)
+    assert rows[0] == HEADER
+    assert rows[1][0] == "Zürich büro"
+    assert rows[1][1].startswith("•••••-•••••-…-")
+    assert rows[1][2] == "Z1"
+    assert rows[1][9] == "3"
+    assert rows[1][11] == "Activated"
+
+
+def test_formulas_are_neutralised(alice_client, company):
+    f.proxy_create(
+        company,
+        server_name='=HYPERLINK("http://evil.example","click")',
+        site_code="+1",
+        site_description="-2+3",
+        notes="@SUM(A1)",
+        app_version="\t=1",
+    )
+    row = read(alice_client.get(URL))[1]
+    assert row[0] == '\'=HYPERLINK("http://evil.example","click")'
+    assert row[2] == "'+1"
+    assert row[3] == "'-2+3"
+    assert row[5] == "'\t=1"
+    assert row[13] == "'@SUM(A1)"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1", "'=1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@x", "'@x"),
+        ("\rx", "'\rx"),
+        ("plain", "plain"),
+        ("a=b", "a=b"),
+        (5, 5),
+        ("", ""),
+    ],
+)
+def test_cell_neutralise(value, expected):
+    assert cell_neutralise(value) == expected
+
+
+def test_it_exports_what_the_filter_shows_when_nothing_is_selected(alice_client, company):
+    today = timezone.localdate()
+    f.proxy_create(company, server_name="live")
+    f.proxy_create(company, server_name="old", ends_on=today - timedelta(days=3))
+    f.proxy_create(company, server_name="off", status=ProxyServer.Status.DEACTIVATED)
+    names = [r[0] for r in read(alice_client.get(URL, {"display": "expired"}))[1:]]
+    assert names == ["old"]
+    names = [r[0] for r in read(alice_client.get(URL, {"q": "o", "sort": "-server_name"}))[1:]]
+    assert names == ["old", "off"]
+
+
+def test_it_exports_only_the_selected_rows(alice_client, company, other_company):
+    a = f.proxy_create(company, server_name="a")
+    f.proxy_create(company, server_name="b")
+    c = f.proxy_create(company, server_name="c")
+    foreign = f.proxy_create(other_company, server_name="foreign")
+    rows = read(alice_client.get(URL, {"id": [c.pk, a.pk, foreign.pk], "display": "expired"}))
+    # The selection wins over the filter; another account's server is never exported.
+    assert [r[0] for r in rows[1:]] == ["a", "c"]
+
+
+def test_it_reads_the_rows_in_chunks(alice_client, company, monkeypatch):
+    # 100,000 rows never sit in memory: the queryset is iterated in chunks.
+    f.proxies_bulk_create(company, 25)
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 10)
+    calls = []
+    original = ProxyServer.objects.none().__class__.iterator
+
+    def spy(self, chunk_size=None):
+        calls.append(chunk_size)
+        return original(self, chunk_size=chunk_size)
+
+    monkeypatch.setattr(type(ProxyServer.objects.all()), "iterator", spy)
+    rows = read(alice_client.get(URL))
+    assert len(rows) == 26
+    assert calls == [10]
+
+
+def test_the_export_is_scoped_to_the_current_account(charlie_client, company):
+    f.proxy_create(company, server_name="secret")
+    rows = read(charlie_client.get(URL))
+    assert rows == [HEADER]
