@@ -41,3 +41,70 @@ document.querySelectorAll("[data-dropzone-area]").forEach((zone) => {
     if (event.dataTransfer && event.dataTransfer.files.length) { input.files = event.dataTransfer.files; show(); }
   });
 });
+
+// proxies: row selection, the Actions menu's Deactivate confirmation, the details tabs.
+// Without JavaScript the Actions menu still works: Deactivate opens a confirmation page.
+(() => {
+  const actions = document.querySelector("[data-proxy-actions]");
+  if (actions) {
+    const rows = () => Array.from(document.querySelectorAll("[data-row-select]"));
+    const selectAll = document.querySelector("[data-select-all]");
+    const count = actions.querySelector("[data-selected-count]");
+    const deactivate = actions.querySelector("[data-deactivate-open]");
+    const hint = actions.querySelector("[data-export-hint]");
+    const hintAll = hint ? hint.textContent : "";
+    const update = () => {
+      const checked = rows().filter((box) => box.checked);
+      const active = checked.filter((box) => !box.hasAttribute("data-deactivated"));
+      if (count) count.textContent = checked.length ? `(${checked.length} selected)` : "";
+      if (deactivate) deactivate.disabled = active.length === 0;
+      if (hint) hint.textContent = checked.length ? `Exports the ${checked.length} selected server${checked.length === 1 ? "" : "s"}.` : hintAll;
+      if (selectAll) {
+        selectAll.checked = checked.length > 0 && checked.length === rows().length;
+        selectAll.indeterminate = checked.length > 0 && checked.length < rows().length;
+      }
+    };
+    document.addEventListener("change", (event) => {
+      if (event.target === selectAll) rows().forEach((box) => { box.checked = selectAll.checked; });
+      if (event.target === selectAll || event.target.matches("[data-row-select]")) update();
+    });
+    const dialog = document.getElementById("deactivate-dialog");
+    if (deactivate && dialog && dialog.showModal) {
+      deactivate.addEventListener("click", (event) => {
+        const chosen = rows().filter((box) => box.checked && !box.hasAttribute("data-deactivated"));
+        if (!chosen.length) return;
+        event.preventDefault();
+        const list = dialog.querySelector("[data-deactivate-names]");
+        const ids = dialog.querySelector("[data-deactivate-ids]");
+        list.replaceChildren(...chosen.map((box) => {
+          const item = document.createElement("li");
+          const name = document.createElement("strong");
+          name.textContent = box.dataset.name;
+          item.append(name);
+          return item;
+        }));
+        ids.replaceChildren(...chosen.map((box) => {
+          const input = document.createElement("input");
+          input.type = "hidden"; input.name = "id"; input.value = box.value;
+          return input;
+        }));
+        actions.querySelector("details").open = false;
+        dialog.showModal();
+      });
+    }
+    update();
+  }
+
+  // The details' General and Usage tabs switch in place; the links work without JS.
+  const tabs = Array.from(document.querySelectorAll(".proxy-details [data-tab]"));
+  tabs.forEach((tab) => tab.addEventListener("click", (event) => {
+    event.preventDefault();
+    tabs.forEach((other) => {
+      const selected = other === tab;
+      other.setAttribute("aria-selected", selected ? "true" : "false");
+      const panel = document.getElementById(other.getAttribute("aria-controls"));
+      if (panel) panel.hidden = !selected;
+    });
+    history.replaceState(null, "", tab.getAttribute("href"));
+  }));
+})();
