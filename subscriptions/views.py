@@ -108,22 +108,28 @@ def register_key(request: HttpRequest) -> HttpResponse:
             return render(
                 request, "subscriptions/register_business.html", {"form": details}, status=429
             )
-        if details.is_valid():
-            data = details.cleaned_data
-            try:
-                subscription = services.subscription_register(
-                    user=request.user, key=data["key"], business=data, channel=AuditLog.Channel.WEB
-                )
-            except SubscriptionError as error:
-                # The key went bad meanwhile (say, someone else registered it): start over.
-                key_form = RegisterKeyForm(
-                    {"key": data["key"]}, business_accounts=business_accounts
-                )
-                key_form.is_valid()
+        try:
+            # Check the key first: if it went bad meanwhile (say, someone else registered
+            # it), the business details do not matter; start over at the key.
+            services.subscription_register_check(key=request.POST.get("key", ""))
+            if not details.is_valid():
+                return render(request, "subscriptions/register_business.html", {"form": details})
+            subscription = services.subscription_register(
+                user=request.user,
+                key=details.cleaned_data["key"],
+                business=details.cleaned_data,
+                channel=AuditLog.Channel.WEB,
+            )
+        except SubscriptionError as error:
+            key_form = RegisterKeyForm(
+                {"key": request.POST.get("key", ""), "account": NEW_BUSINESS_ACCOUNT},
+                business_accounts=business_accounts,
+            )
+            key_form.is_valid()
+            if error.code != "key_malformed":  # the form has said that already
                 form_error_add(key_form, error)
-                return render(request, "subscriptions/register_key.html", {"form": key_form})
-            return _registered(request, subscription)
-        return render(request, "subscriptions/register_business.html", {"form": details})
+            return render(request, "subscriptions/register_key.html", {"form": key_form})
+        return _registered(request, subscription)
 
     if not register_attempt_allowed(user_id=request.user.pk):
         key_form.is_valid()
