@@ -32,8 +32,17 @@ from subscriptions.models import license_key_normalize
 # --- shapes -------------------------------------------------------------------------------
 
 
+class ArmoredMessageField(serializers.CharField):
+    """Text only: a number or a list is not a message, even if it could be printed as one."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class MessageSerializer(serializers.Serializer):
-    message = serializers.CharField(
+    message = ArmoredMessageField(
         max_length=envelope.MAX_MESSAGE_CHARS,
         trim_whitespace=False,
         help_text="An ASCII-armored signed licensing message "
@@ -120,11 +129,12 @@ class LicenseKeyThrottle(_LiveRateThrottle):
     scope = "licensing_key"
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        # A body that does not parse raises here, as the view would (400/415).
+        data = request.data
+        text = data.get("message") if isinstance(data, dict) else None
         try:
-            data = request.data
-            text = data.get("message") if isinstance(data, dict) else None
             payload = envelope.peek(text).payload if isinstance(text, str) else {}
-        except (envelope.EnvelopeError, APIException, ValueError, TypeError):
+        except envelope.EnvelopeError:
             return None
         ident = license_key_normalize(str(payload.get("license_key") or ""))
         if ident is None:
