@@ -264,4 +264,3 @@ def test_a_wrong_password_is_rate_limited(client, alice, charlie, company):
     response = client.post(url, {"password": factories.PASSWORD})
     assert "Too many failed attempts" in response.content.decode()
     assert not Membership.objects.filter(user=charlie, account=company).exists()
-
