@@ -50,6 +50,7 @@ def usage_report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         # account from now on, as if it had been picked in the account selector.
         account_switch(request, account_id=report.account_id)
         return redirect("usage_report_detail", report_id=report.pk)
+    report.account = request.account  # already loaded by the middleware
     history = (
         WeeklyReport.objects.filter(account=request.account, week_start__lte=report.week_start)
         .order_by("-week_start")

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+
+from reports import tasks
+from reports.models import ExpiryNotice
+from reports.services import expiry_notices_run
+from subscriptions.models import LicenseKey, Subscription
+from tests.reports import factories
+
+ENDS = date(2025, 6, 30)
+
+
+def _day(days_left: int) -> datetime:
+    """07:00 UTC (the beat's hour) `days_left` days before ENDS."""
+    return datetime.combine(ENDS - timedelta(days=days_left), datetime.min.time(), UTC).replace(
+        hour=7
+    )
+
+
+@pytest.fixture
+def ending(company, alice, bob, dave):
+    return factories.subscription_create(company, ends_on=ENDS, name="Fleet")
+
+
+def _run_task_on(days_left: int, capture) -> None:
+    with time_machine.travel(_day(days_left), tick=False), capture(execute=True):
+        tasks.expiry_notices_task()
+
+
+def test_administrators_get_one_email_thirty_seven_and_one_day_before(
+    ending, alice, django_capture_on_commit_callbacks
+):
+    sent_on: list[int] = []
+    for days_left in range(40, -3, -1):
+        before = len(mail.outbox)
+        _run_task_on(days_left, django_capture_on_commit_callbacks)
+        _run_task_on(days_left, django_capture_on_commit_callbacks)  # a second run that day
+        sent_on += [days_left] * (len(mail.outbox) - before)
+
+    assert sent_on == [30, 7, 1]
+    assert [m.to for m in mail.outbox] == [[alice.email]] * 3
+    assert [m.subject for m in mail.outbox] == [
+        "[MyAccount] Your subscription Fleet ends in 30 days",
+        "[MyAccount] Your subscription Fleet ends in 7 days",
+        "[MyAccount] Your subscription Fleet ends in 1 day",
+    ]
+    assert "06/30/2025" in mail.outbox[0].body
+    assert mail.outbox[0].alternatives[0][1] == "text/html"
+    assert set(ExpiryNotice.objects.values_list("days_before", flat=True)) == {30, 7, 1}
+
+
+def test_a_missed_day_sends_the_notice_now_due_and_not_the_stale_ones(
+    ending, django_capture_on_commit_callbacks
+):
+    # The beat did not run for weeks: the first run is 5 days before the end.
+    _run_task_on(5, django_capture_on_commit_callbacks)
+    _run_task_on(4, django_capture_on_commit_callbacks)
+
+    assert [m.subject for m in mail.outbox] == [
+        "[MyAccount] Your subscription Fleet ends in 5 days"
+    ]
+    assert list(ExpiryNotice.objects.values_list("days_before", flat=True)) == [7]
+
+
+def test_a_sublicense_with_its_own_end_date_gets_its_own_notices(
+    company, alice, django_capture_on_commit_callbacks
+):
+    subscription = factories.subscription_create(company, ends_on=date(2026, 12, 31))
+    factories.sublicense_create(subscription, name="Lab", expires_on=ENDS)
+    factories.sublicense_create(subscription, name="Renews with subscription")
+    deleted = factories.sublicense_create(subscription, name="Deleted", expires_on=ENDS)
+    LicenseKey.objects.filter(pk=deleted.pk).update(deleted_at=_day(40))
+
+    for days_left in (30, 7, 1):
+        _run_task_on(days_left, django_capture_on_commit_callbacks)
+
+    assert [m.subject for m in mail.outbox] == [
+        "[MyAccount] Your sublicense Lab ends in 30 days",
+        "[MyAccount] Your sublicense Lab ends in 7 days",
+        "[MyAccount] Your sublicense Lab ends in 1 day",
+    ]
+    assert "licenses go back to the subscription" in " ".join(mail.outbox[0].body.split())
+
+
+def test_a_subscription_renewed_before_the_email_went_out_gets_no_stale_notice(
+    ending, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        expiry_notices_run(now=_day(7))
+    Subscription.objects.filter(pk=ending.pk).update(ends_on=date(2026, 6, 30))
+    for callback in callbacks:
+        callback()
+
+    assert mail.outbox == []
+    assert ExpiryNotice.objects.get().sent_at is not None  # closed, not retried for ever
+
+
+def test_unregistered_subscriptions_and_other_accounts_are_not_mixed_up(
+    company, alice, other_company, charlie, django_capture_on_commit_callbacks
+):
+    factories.subscription_create(None, ends_on=ENDS)
+    factories.subscription_create(other_company, ends_on=ENDS, name="Theirs")
+
+    _run_task_on(30, django_capture_on_commit_callbacks)
+
+    [email] = mail.outbox
+    assert email.to == [charlie.email]
+    assert "Theirs" in email.subject
