@@ -29,6 +29,7 @@ class Point:
 class Tick:
     pos: float
     label: str
+    anchor: str = "middle"
 
 
 @dataclass
@@ -103,4 +104,8 @@ def usage_chart(reports: list[UsageReport]) -> UsageChart | None:
     if chart.points[-1] not in shown and chart.points[-1].x - shown[-1].x > 90:
         shown.append(chart.points[-1])
     chart.x_ticks = [Tick(p.x, f"{p.date:%m/%d/%Y}") for p in shown]
+    # Labels at the edges would be cut off if centred on their point.
+    if len(chart.x_ticks) > 1:
+        chart.x_ticks[0].anchor = "start"
+        chart.x_ticks[-1].anchor = "end"
     return chart

@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record
+
+# Deactivation goes through the licensing service: it releases the key, tells the
+# installation at its next refresh and records who did it in the audit log.
+from licensing.services import proxy_server_deactivate
 from proxies.models import ProxyListPreference, ProxyServer
 from proxies.selectors import COLUMNS_BY_KEY, REQUIRED_COLUMNS
 
 NOTES_MAX_LENGTH = 2000
-
-
-def _licensing_deactivate() -> Callable[..., object] | None:
-    # The licensing service owns deactivation (it tells the installation at its next
-    # refresh and records the audit entry). It is imported lazily so that `proxies`
-    # does not need `licensing` at import time; the fallback below only runs while
-    # that function does not exist yet.
-    try:
-        from licensing.services import proxy_server_deactivate
-    except ImportError:
-        return None
-    return proxy_server_deactivate
-
-
-def _deactivate_fallback(*, proxy_server: ProxyServer, actor: User, channel: str) -> None:
-    proxy_server.status = ProxyServer.Status.DEACTIVATED
-    proxy_server.deactivated_at = timezone.now()
-    proxy_server.save(update_fields=["status", "deactivated_at"])
-    audit_log_record(
-        account=proxy_server.account,
-        actor=actor,
-        channel=channel,
-        action="proxy_server.deactivated",
-        target=proxy_server,
-        data={"license_key_id": proxy_server.license_key_id},
-    )
 
 
 def proxy_servers_deactivate(
@@ -49,7 +26,6 @@ def proxy_servers_deactivate(
     Returns the servers that were deactivated. Servers already deactivated are skipped,
     so a second click (or a double submit) changes nothing.
     """
-    deactivate = _licensing_deactivate()
     done: list[ProxyServer] = []
     with transaction.atomic():
         # Lock the rows (in id order, so two admins never deadlock) before checking
@@ -61,11 +37,7 @@ def proxy_servers_deactivate(
             .order_by("id")
         )
         for server in servers:
-            if deactivate is not None:
-                deactivate(proxy_server=server, actor=actor, channel=channel)
-            else:
-                _deactivate_fallback(proxy_server=server, actor=actor, channel=channel)
-            done.append(server)
+            done.append(proxy_server_deactivate(proxy_server=server, actor=actor, channel=channel))
     return done
 
 

@@ -95,6 +95,18 @@ document.querySelectorAll("[data-dropzone-area]").forEach((zone) => {
     update();
   }
 
+  // One toolbar menu open at a time; a click elsewhere or Escape closes it.
+  const menus = Array.from(document.querySelectorAll(".proxy-toolbar details.menu"));
+  menus.forEach((menu) => menu.addEventListener("toggle", () => {
+    if (menu.open) menus.forEach((other) => { if (other !== menu) other.open = false; });
+  }));
+  document.addEventListener("click", (event) => {
+    menus.forEach((menu) => { if (menu.open && !menu.contains(event.target)) menu.open = false; });
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") menus.forEach((menu) => { menu.open = false; });
+  });
+
   // The details' General and Usage tabs switch in place; the links work without JS.
   const tabs = Array.from(document.querySelectorAll(".proxy-details [data-tab]"));
   tabs.forEach((tab) => tab.addEventListener("click", (event) => {

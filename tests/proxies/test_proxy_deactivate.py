@@ -92,13 +92,14 @@ def test_the_service_scopes_and_skips(alice, company, other_company):
     assert status(theirs) == ProxyServer.Status.ACTIVE
 
 
-def test_the_service_goes_through_the_licensing_service_when_it_exists(alice, company, monkeypatch):
+def test_the_service_goes_through_the_licensing_service(alice, company, monkeypatch):
     server = f.proxy_create(company)
     calls = []
 
     def licensing_deactivate(*, proxy_server, actor, channel):
         calls.append((proxy_server.pk, actor, channel))
+        return proxy_server
 
-    monkeypatch.setattr("proxies.services._licensing_deactivate", lambda: licensing_deactivate)
+    monkeypatch.setattr("proxies.services.proxy_server_deactivate", licensing_deactivate)
     proxy_servers_deactivate(account=company, ids=[server.pk], actor=alice)
     assert calls == [(server.pk, alice, "web")]
