@@ -1,0 +1,64 @@
+"""Dashboard, subscription list and subscription details run a fixed number of
+queries, whatever the number of subscriptions and keys."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from subscriptions.models import LicenseKey
+from tests import factories
+from tests.subscriptions.conftest import proxy_server_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def big(company):
+    """25 subscriptions; the first has 200 keys, 20 of them in use by proxies."""
+    subscriptions = [factories.subscription_create(company, licenses=1000) for _ in range(25)]
+    first = subscriptions[0]
+    LicenseKey.objects.bulk_create(
+        LicenseKey(subscription=first, name=f"Key {i}", type="dynamic", quota=2) for i in range(199)
+    )
+    for key in first.license_keys.all()[:20]:
+        proxy_server_create(key, computers=1)
+    return first
+
+
+# Every page pays for the request itself (after a first request, which also creates
+# allauth's user session): 1. the session, 2. the user, then allauth's usersessions
+# tracking activity: 3. SAVEPOINT, 4. the user session, 5. its user, 6. UPDATE
+# last_seen_at, 7. RELEASE SAVEPOINT; and 8. the user's memberships (accounts middleware).
+REQUEST = 8
+
+
+@pytest.fixture(autouse=True)
+def _warm_up(alice_client):
+    alice_client.get(reverse("personal_profile"))
+
+
+def test_dashboard(alice_client, big, django_assert_max_num_queries):
+    # 9. subscriptions grouped by product, 10. the products, 11. proxy servers per product
+    with django_assert_max_num_queries(REQUEST + 3):
+        response = alice_client.get(reverse("dashboard"))
+    assert "All Subscriptions (25)" in response.content.decode()
+
+
+def test_subscription_list(alice_client, big, django_assert_max_num_queries):
+    # 9. the product, 10. Display counts, 11. page count, 12. the page (with products),
+    # 13. proxy servers per product, 14. Product Subscriptions (N)
+    with django_assert_max_num_queries(REQUEST + 6):
+        response = alice_client.get(reverse("subscription_list"), {"display": "all"})
+    assert "All (25)" in response.content.decode()
+
+
+def test_subscription_details_with_200_keys(alice_client, big, django_assert_max_num_queries):
+    # 9. the subscription with its product, 10. its live keys, 11. their usage (one
+    # grouped query over the proxies), 12. orders, 13. proxy servers per product,
+    # 14. Product Subscriptions (N)
+    url = reverse("subscription_detail", args=[big.pk])
+    with django_assert_max_num_queries(REQUEST + 6):
+        response = alice_client.get(url, {"sort": "-used"})
+    assert "License Keys (200)" in response.content.decode()
+    assert sum(r.used for r in response.context["table"].rows) == 20
