@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import Account, AuditLog, Membership, User
+from accounts.models import Account, AuditLog, Invitation, Membership, User
 
 
 @admin.register(User)
@@ -51,4 +51,21 @@ class AuditLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent, resent and revoked from the Users page (services)."""
+
+    list_display = ["email", "account", "status", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["status"]
+    search_fields = ["email", "account__name"]
+    list_select_related = ["account"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -12,7 +12,8 @@ import secrets
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-DEMO_APPS = ["accounts", "subscriptions", "licensing", "proxies"]
+# An entry with a dot names its module outright (it runs after the apps it builds on).
+DEMO_APPS = ["accounts", "subscriptions", "licensing", "proxies", "accounts.demo_team"]
 
 
 class Command(BaseCommand):
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             for app in DEMO_APPS:
                 try:
-                    module = importlib.import_module(f"{app}.demo")
+                    module = importlib.import_module(app if "." in app else f"{app}.demo")
                 except ModuleNotFoundError:
                     continue
                 module.seed(context)
