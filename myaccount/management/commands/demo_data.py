@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # An entry with a dot names its module outright (it runs after the apps it builds on).
-DEMO_APPS = ["accounts", "subscriptions", "licensing", "proxies", "accounts.demo_team"]
+DEMO_APPS = ["accounts", "subscriptions", "licensing", "proxies", "accounts.demo_team", "reports"]
 
 
 class Command(BaseCommand):
