@@ -81,8 +81,18 @@ class SubscriptionFilterForm(forms.Form):
     """The list's Search, Display and Arrange by controls."""
 
     q = forms.CharField(label="Search", required=False, max_length=100)
-    display = forms.ChoiceField(label="Display", choices=DISPLAY_CHOICES, required=False)
-    arrange = forms.ChoiceField(label="Arrange by", choices=ARRANGE_CHOICES, required=False)
+    display = forms.ChoiceField(
+        label="Display",
+        choices=DISPLAY_CHOICES,
+        required=False,
+        widget=forms.Select(attrs={"data-autosubmit": ""}),
+    )
+    arrange = forms.ChoiceField(
+        label="Arrange by",
+        choices=ARRANGE_CHOICES,
+        required=False,
+        widget=forms.Select(attrs={"data-autosubmit": ""}),
+    )
 
     def __init__(self, *args, counts: dict[str, int] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -229,12 +229,18 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
             "is_admin": _is_admin(request),
             "can_manage": can_manage,
             "expired": subscription.is_expired(today=today),
+            # Two dialogs on one page: distinct ids keep each <label for> on its own input.
             "create_form": SublicenseForm(
-                available=table.reservable, ends_on=subscription.ends_on, initial={"quota": 1}
+                available=table.reservable,
+                ends_on=subscription.ends_on,
+                initial={"quota": 1},
+                auto_id="create_%s",
             )
             if can_manage
             else None,
-            "rename_form": SubscriptionRenameForm(initial={"name": subscription.name}),
+            "rename_form": SubscriptionRenameForm(
+                initial={"name": subscription.name}, auto_id="rename_%s"
+            ),
             "sort_columns": [
                 ("name", "Name"),
                 ("type", "Type"),
