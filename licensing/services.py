@@ -328,7 +328,7 @@ def _license_key_usable(
     normalized = license_key_normalize(raw_key)
     if normalized is None:
         raise LicensingError("invalid_key")
-    queryset = LicenseKey.objects.select_related("subscription")
+    queryset = LicenseKey.objects.select_related("subscription__account")
     if lock:
         # Serialises activations of one key: check-then-insert under the row lock
         # (the partial unique constraint on ProxyServer is the backstop).
@@ -440,6 +440,20 @@ def license_activate(
             # again, over the channel it was activated with.
             _check_channel(holder, channel)
             proxy = holder
+            proxy.server_name = data.server_name
+            proxy.site_code = data.site_code
+            proxy.site_description = data.site_description
+            proxy.app_version = data.app_version
+            proxy.last_refresh_at = now
+            proxy.save(
+                update_fields=[
+                    "server_name",
+                    "site_code",
+                    "site_description",
+                    "app_version",
+                    "last_refresh_at",
+                ]
+            )
             action = "proxy_server.activation_renewed"
         else:
             try:
@@ -463,20 +477,6 @@ def license_activate(
                 raise LicensingError("key_in_use") from None
             action = "proxy_server.activated"
         proxy.license_key = key
-        proxy.server_name = data.server_name
-        proxy.site_code = data.site_code
-        proxy.site_description = data.site_description
-        proxy.app_version = data.app_version
-        proxy.last_refresh_at = now
-        proxy.save(
-            update_fields=[
-                "server_name",
-                "site_code",
-                "site_description",
-                "app_version",
-                "last_refresh_at",
-            ]
-        )
         _audit(proxy, action, channel=channel, actor=actor, data={"method": channel})
         return _answer(message, proxy, _license_info(proxy, now=now), now=now)
 
