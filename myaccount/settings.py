@@ -248,6 +248,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.tasks.expiry_notices_task",
         "schedule": crontab(minute=0, hour=7),
     },
+    # Forget the nonces of expired licensing messages (licensing/tasks.py).
+    "licensing-nonce-purge": {
+        "task": "licensing.tasks.used_nonce_purge_task",
+        "schedule": crontab(minute=30, hour=3),
+    },
 }
 
 # Static files
