@@ -48,15 +48,15 @@ class Chart:
     gridlines: list[tuple[float, int]]
 
 
-def _nice_max(value: int) -> int:
-    """Round the top of the scale up to 1, 2 or 5 times a power of ten."""
-    if value <= 5:
-        return 5
-    magnitude = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude  # pragma: no cover
+def _nice_step(value: int) -> int:
+    """A round gridline step (1, 2 or 5 times a power of ten) giving at most 5 steps."""
+    target = max(value, 5) / 5
+    magnitude = 1
+    while True:
+        for step in (1, 2, 5):
+            if step * magnitude >= target:
+                return step * magnitude
+        magnitude *= 10
 
 
 def usage_chart(rows: Iterable[dict]) -> Chart | None:
@@ -64,7 +64,9 @@ def usage_chart(rows: Iterable[dict]) -> Chart | None:
     rows = list(rows)
     if not rows:
         return None
-    y_max = _nice_max(max(max(r["licenses"], r["peak"]) for r in rows))
+    top_value = max(max(r["licenses"], r["peak"]) for r in rows)
+    step = _nice_step(top_value)
+    y_max = step * max(1, -(-top_value // step))
     plot_width = WIDTH - LEFT - RIGHT
     plot_height = HEIGHT - TOP - BOTTOM
     baseline = TOP + plot_height
@@ -98,5 +100,5 @@ def usage_chart(rows: Iterable[dict]) -> Chart | None:
         top=TOP,
         y_max=y_max,
         licenses_points=" ".join(f"{round(w.center, 1)},{w.line_y}" for w in weeks),
-        gridlines=[(y(y_max * i // 4), y_max * i // 4) for i in range(5)],
+        gridlines=[(y(value), value) for value in range(0, y_max + 1, step)],
     )
