@@ -33,6 +33,7 @@ from licensing.errors import OFFLINE_PAGE, LicensingError
 from licensing.models import UsedNonce
 from proxies.models import ProxyServer, UsageReport
 from subscriptions.models import LicenseKey, license_key_normalize
+from subscriptions.selectors import license_key_availability
 
 __all__ = [
     "OFFLINE",
@@ -89,7 +90,10 @@ def _license_info(proxy: ProxyServer, *, now: datetime) -> dict[str, Any]:
     """What the proxy shows in its License Information dialog (guide, chapter 4)."""
     key = proxy.license_key
     subscription = key.subscription
-    licenses = license_key_licenses(key)
+    # The same arithmetic as the portal's License Keys table (subscriptions.quota): a
+    # primary key whose pool went to reserved sublicenses has less left than its total.
+    availability = license_key_availability(license_key=key, today=now.date())
+    licenses = availability.quota
     used = proxy.registered_computers
     active = proxy.status in HOLDING
     return {
@@ -101,8 +105,8 @@ def _license_info(proxy: ProxyServer, *, now: datetime) -> dict[str, Any]:
         "end_date": key.end_date.isoformat(),
         "licenses": licenses,
         "used": used,
-        "remaining": max(licenses - used, 0),
-        "over_limit": used > licenses,
+        "remaining": max(availability.vacant, 0),
+        "over_limit": availability.over_limit,
         "offline_use": subscription.offline_allowed,
         "activation_method": proxy.method,
         "refresh_before": (

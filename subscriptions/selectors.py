@@ -268,6 +268,18 @@ def license_key_table(
     )
 
 
+def license_key_availability(*, license_key: LicenseKey, today: date) -> quota.KeyAvailability:
+    """Quota, used and vacant of one key, exactly as the License Keys table shows them:
+    what the proxy is told in its License Information. Two queries."""
+    subscription = license_key.subscription
+    table = license_key_table(subscription=subscription, today=today)
+    for row in table.rows:
+        if row.key.pk == license_key.pk:
+            return quota.KeyAvailability(quota=row.quota, used=row.used, vacant=row.vacant)
+    # A deleted key is no longer in the table: it has nothing left to give.
+    return quota.KeyAvailability(quota=license_key.quota or 0, used=0, vacant=0)
+
+
 def sublicense_quota_max(
     *, subscription: Subscription, type: str, today: date, exclude_id: int | None = None
 ) -> int:
