@@ -14,7 +14,14 @@ from django.urls import reverse
 from accounts.models import AuditLog
 from subscriptions import services
 from subscriptions.errors import SubscriptionError
-from subscriptions.models import LicenseKey, Order, Product, Subscription, license_key_normalize
+from subscriptions.models import (
+    Download,
+    LicenseKey,
+    Order,
+    Product,
+    Subscription,
+    license_key_normalize,
+)
 
 CHANNEL = AuditLog.Channel.ADMIN
 
@@ -348,3 +355,65 @@ class OrderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class DownloadForm(forms.ModelForm):
+    external_url = forms.URLField(
+        label="External URL",
+        required=False,
+        assume_scheme="https",
+        help_text="Instead of a file: where the download lives.",
+    )
+
+    class Meta:
+        model = Download
+        fields = [
+            "product",
+            "version",
+            "kind",
+            "title",
+            "description",
+            "file",
+            "external_url",
+            "size",
+            "sha256",
+            "published",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        has_file = bool(cleaned.get("file"))
+        has_url = bool(cleaned.get("external_url"))
+        if has_file == has_url:
+            raise forms.ValidationError("Upload a file or give an external URL (one of them).")
+        sha256 = (cleaned.get("sha256") or "").strip().lower()
+        if sha256 and (len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256)):
+            self.add_error("sha256", "A SHA-256 checksum is 64 hexadecimal characters.")
+        return cleaned
+
+
+@admin.register(Download)
+class DownloadAdmin(admin.ModelAdmin):
+    """Sales staff publish files and documents per product version (the Download page).
+    Size and checksum are computed from an uploaded file; for an external URL they can
+    be typed in."""
+
+    form = DownloadForm
+    list_display = ["title", "product", "version", "kind", "size", "published", "published_at"]
+    list_filter = ["product", "version", "kind", "published"]
+    search_fields = ["title", "version", "sha256"]
+    readonly_fields = ["published_at", "created_at"]
+    actions = ["publish", "unpublish"]
+
+    def save_model(self, request: HttpRequest, obj: Download, form, change: bool) -> None:
+        services.download_save(download=obj)
+
+    @admin.action(description="Publish the selected downloads", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset) -> None:
+        changed = services.download_publish(downloads=list(queryset), published=True)
+        self.message_user(request, f"{changed} download(s) published.", messages.SUCCESS)
+
+    @admin.action(description="Withdraw the selected downloads", permissions=["change"])
+    def unpublish(self, request: HttpRequest, queryset) -> None:
+        changed = services.download_publish(downloads=list(queryset), published=False)
+        self.message_user(request, f"{changed} download(s) withdrawn.", messages.SUCCESS)

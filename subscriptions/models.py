@@ -175,3 +175,55 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.quantity} on {self.created_at:%Y-%m-%d}"
+
+
+def download_upload_to(download: Download, filename: str) -> str:
+    # Files live under MEDIA_ROOT/downloads/, which is never served as public media:
+    # the Download page's file view checks the subscription before it sends a byte.
+    return f"downloads/{download.product.code}/{download.version}/{filename}"
+
+
+class Download(models.Model):
+    """A file or document sales staff publish for one version of a product (guide ch. 7)."""
+
+    class Kind(models.TextChoices):
+        SOFTWARE = "software", "Software"
+        DOCUMENTATION = "documentation", "Documentation"
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="downloads")
+    version = models.CharField(max_length=32, help_text='The product version, e.g. "7.0".')
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SOFTWARE)
+    file = models.FileField(upload_to=download_upload_to, max_length=255, blank=True)
+    external_url = models.URLField(
+        "external URL", blank=True, help_text="Instead of a file: where the download lives."
+    )
+    size = models.PositiveBigIntegerField(
+        "size (bytes)", null=True, blank=True, help_text="Computed from the file on save."
+    )
+    sha256 = models.CharField(
+        "SHA-256 checksum", max_length=64, blank=True, help_text="Computed from the file on save."
+    )
+    published = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["product", "kind", "title", "id"]
+        constraints = [
+            # Exactly one source: an uploaded file or an external URL.
+            models.CheckConstraint(
+                condition=(~models.Q(file="") & models.Q(external_url=""))
+                | (models.Q(file="") & ~models.Q(external_url="")),
+                name="download_file_or_url",
+            ),
+        ]
+        indexes = [models.Index(fields=["product", "published", "version"])]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} {self.version}: {self.title}"
+
+    @property
+    def filename(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1] if self.file else ""

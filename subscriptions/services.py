@@ -9,6 +9,7 @@ so two administrators acting at the same moment can never together exceed it.
 from __future__ import annotations
 
 import calendar
+import hashlib
 from datetime import date, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from accounts.services import audit_log_record, business_account_create
 from subscriptions import quota
 from subscriptions.errors import SubscriptionError
 from subscriptions.models import (
+    Download,
     LicenseKey,
     Order,
     Product,
@@ -44,6 +46,8 @@ __all__ = [
     "sublicense_create",
     "sublicense_update",
     "sublicense_delete",
+    "download_save",
+    "download_publish",
 ]
 
 
@@ -548,3 +552,58 @@ def _key_data(key: LicenseKey) -> dict[str, Any]:
         "renew_with_subscription": key.renew_with_subscription,
         "expires_on": key.expires_on.isoformat() if key.expires_on else None,
     }
+
+
+# Sales: downloads (Django admin)
+
+
+def _file_digest(download: Download) -> tuple[int, str]:
+    """Size and SHA-256 of the stored (or just uploaded) file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    field = download.file
+
+    def read() -> None:
+        nonlocal size
+        for chunk in field.chunks():  # chunks() starts at the beginning
+            digest.update(chunk)
+            size += len(chunk)
+
+    if field._committed:  # already in storage: open it and close it again
+        with field.open("rb"):
+            read()
+    else:  # a fresh upload: storage reads it again when the model is saved
+        read()
+    return size, digest.hexdigest()
+
+
+def download_save(*, download: Download, now: datetime | None = None) -> Download:
+    """Save a download as sales staff edit it: size and checksum come from its file
+    (an external URL keeps what was typed), and it is dated when first published."""
+    now = now or timezone.now()
+    if download.file:
+        download.size, download.sha256 = _file_digest(download)
+    if download.published and download.published_at is None:
+        download.published_at = now
+    download.sha256 = download.sha256.strip().lower()
+    download.save()
+    return download
+
+
+def download_publish(
+    *, downloads: list[Download], published: bool, now: datetime | None = None
+) -> int:
+    """Publish or withdraw downloads; the first publication date is kept. Returns how
+    many changed."""
+    now = now or timezone.now()
+    changed = 0
+    with transaction.atomic():
+        for download in downloads:
+            if download.published == published:
+                continue
+            download.published = published
+            if published and download.published_at is None:
+                download.published_at = now
+            download.save(update_fields=["published", "published_at"])
+            changed += 1
+    return changed

@@ -6,6 +6,12 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("register-key/", views.register_key, name="register_key"),
     path("support/", views.support, name="support"),
+    path("products/<slug:product_code>/downloads/", views.downloads, name="download"),
+    path(
+        "products/<slug:product_code>/downloads/<int:download_id>/",
+        views.download_file,
+        name="download_file",
+    ),
     path("subscriptions/", views.subscription_list, name="subscription_list"),
     path(
         "subscriptions/<int:subscription_id>/",

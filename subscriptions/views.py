@@ -10,13 +10,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.current import SESSION_KEY, account_switch
 from accounts.models import AuditLog
 from accounts.permissions import account_admin_required
+from subscriptions import downloads as download_selectors
 from subscriptions import selectors, services
 from subscriptions.errors import SubscriptionError
 from subscriptions.forms import (
@@ -28,7 +29,7 @@ from subscriptions.forms import (
     SubscriptionRenameForm,
     form_error_add,
 )
-from subscriptions.models import LicenseKey, Subscription
+from subscriptions.models import Download, LicenseKey, Product, Subscription
 from subscriptions.throttle import register_attempt_allowed
 
 SUBSCRIPTIONS_PER_PAGE = 20
@@ -164,7 +165,9 @@ def _registered(request: HttpRequest, subscription: Subscription) -> HttpRespons
 @login_required
 def support(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    subscriptions = list(selectors.subscription_queryset(account=request.account))
+    subscriptions = list(
+        selectors.subscription_queryset(account=request.account).order_by("-ends_on", "id")
+    )
     active = [s for s in subscriptions if s.is_active(today=today)]
     products = {s.product_id: s.product for s in subscriptions}
     return render(
@@ -175,6 +178,8 @@ def support(request: HttpRequest) -> HttpResponse:
             "active_subscriptions": active,
             "support_until": max((s.ends_on for s in active), default=None),
             "last_ended": max((s.ends_on for s in subscriptions), default=None),
+            "subscriptions": subscriptions,
+            "today": today,
         },
     )
 
@@ -354,3 +359,86 @@ def license_key_delete(request: HttpRequest, subscription_id: int, key_id: int) 
         "subscriptions/license_key_delete.html",
         {"subscription": subscription, "license_key": key},
     )
+
+
+# Downloads (guide, chapter 7)
+
+DOWNLOAD_REFUSALS = {
+    download_selectors.Access.NO_ACCOUNT: "Downloads are available to business accounts "
+    "with an active subscription.",
+    download_selectors.Access.NO_SUBSCRIPTION: "{account} has no subscription of {product}. "
+    "Downloads are available to accounts with an active subscription.",
+    download_selectors.Access.EXPIRED: "The subscriptions of {account} to {product} have "
+    "expired. Renew a subscription to download the software and its documentation again.",
+    download_selectors.Access.NOT_STARTED: "The subscription of {account} to {product} has "
+    "not started yet. Downloads become available on its start date.",
+}
+
+
+@login_required
+def downloads(request: HttpRequest, product_code: str) -> HttpResponse:
+    """The Download page: a version selector (newest first) and that version's files."""
+    product = get_object_or_404(Product, code=product_code)
+    access = download_selectors.download_access(
+        account=request.account, product=product, today=timezone.localdate()
+    )
+    if access != download_selectors.Access.GRANTED:
+        other_accounts = (
+            [m.account for m in request.memberships if m.account_id != request.account.pk]
+            if request.account
+            else []
+        )
+        return render(
+            request,
+            "subscriptions/downloads_refused.html",
+            {
+                "product": product,
+                "reason": DOWNLOAD_REFUSALS[access].format(
+                    account=request.account.name if request.account else "",
+                    product=product.name,
+                ),
+                "other_accounts": other_accounts,
+            },
+            status=403,
+        )
+    versions = download_selectors.download_versions(product=product)
+    wanted = request.GET.get("version", "")
+    version = wanted if wanted in versions else (versions[0] if versions else None)
+    return render(
+        request,
+        "subscriptions/downloads.html",
+        {
+            "product": product,
+            "nav": _product_nav(request, product),
+            "versions": versions,
+            "version": version,
+            "downloads": download_selectors.download_list(product=product, version=version)
+            if version
+            else [],
+            "kinds": Download.Kind,
+        },
+    )
+
+
+@login_required
+def download_file(request: HttpRequest, product_code: str, download_id: int) -> HttpResponse:
+    """Send one published file, after the same check as the page; 404 to anyone else,
+    so that the files are never public media."""
+    product = get_object_or_404(Product, code=product_code)
+    access = download_selectors.download_access(
+        account=request.account, product=product, today=timezone.localdate()
+    )
+    download = download_selectors.download_get(product=product, pk=download_id)
+    if access != download_selectors.Access.GRANTED or download is None:
+        raise Http404("No such download.")
+    if not download.file:
+        return redirect(download.external_url)
+    try:
+        handle = download.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing.") from None
+    response = FileResponse(handle, as_attachment=True, filename=download.filename)
+    response["Cache-Control"] = "private, no-store"
+    if download.sha256:
+        response["X-Checksum-SHA256"] = download.sha256
+    return response
