@@ -67,7 +67,9 @@ def test_an_admin_filters_picks_columns_edits_notes_deactivates_and_exports(page
     expect(page.get_by_label("Your notes")).to_be_visible()
 
     # Back on the list, select and deactivate with confirmation.
-    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Proxy Servers").click()
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role(
+        "link", name="Proxy Servers"
+    ).click()
     expect(table).to_contain_text("Rack 4, ask Ann before upgrades")
     page.get_by_label("Select alpha").check()
     page.get_by_text("Actions").click()
