@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "licensing",
     "proxies",
     "reports",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -297,6 +298,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets shared by several API components get one name (api/serializers.py).
+    "ENUM_NAME_OVERRIDES": {
+        "SubscriptionStatusEnum": "api.serializers.SUBSCRIPTION_STATUSES",
+        "SublicenseTypeEnum": "api.serializers.SUBLICENSE_TYPES",
+    },
 }
 
 # Licensing: Ed25519 signing keys. LICENSING_SIGNING_KEYS is a comma-separated list of

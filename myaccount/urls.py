@@ -19,6 +19,7 @@ urlpatterns = [
     path("terms/", account_views.terms, name="terms"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("", include("api.urls")),  # /api/v1/ and /account/api-tokens/
     path("usage-reports/", include("reports.urls")),
     path("", include("proxies.urls")),
     path("", include("licensing.urls")),

@@ -1,0 +1,82 @@
+"""Which account a request is about, and what the token's owner may do there.
+
+Every endpoint names its account in the path (/api/v1/accounts/<account_id>/...).
+The owner's membership is read from the database at each request: an account they
+are not an active member of answers 404 (the API never tells which accounts exist),
+and a Regular Member may read but not write (403), as on the pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import permissions
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from accounts.models import Account, AuditLog, Membership
+from api.authentication import BearerTokenAuthentication
+from api.errors import api_exception_handler
+
+CHANNEL = AuditLog.Channel.API
+
+
+def membership_for(*, user, account_id: int) -> Membership | None:
+    """The user's active membership of a business account, fresh from the database."""
+    return (
+        Membership.objects.select_related("account")
+        .filter(
+            user=user,
+            account_id=account_id,
+            status=Membership.Status.ACTIVE,
+            account__kind=Account.Kind.BUSINESS,
+        )
+        .first()
+    )
+
+
+class AccountRolePermission(permissions.BasePermission):
+    """Active members read; only Account Administrators write."""
+
+    message = "Only an Account Administrator of this account can do this."
+    code = "not_admin"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        account_id = view.kwargs.get("account_id")
+        if account_id is None:
+            return True
+        membership = membership_for(user=request.user, account_id=account_id)
+        if membership is None:
+            raise NotFound("No such account.")
+        view.membership = membership
+        view.account = membership.account
+        return request.method in permissions.SAFE_METHODS or membership.is_admin
+
+
+class ApiView(APIView):
+    """The base of every administrators' API endpoint."""
+
+    authentication_classes = [BearerTokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated, AccountRolePermission]
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+    throttle_classes: list = []
+    account: Account
+    membership: Membership
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+    def query(self, serializer_class) -> dict[str, Any]:
+        """Validated query parameters (400 with `fields` when they are not)."""
+        serializer = serializer_class(data=self.request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def body(self, serializer_class, **kwargs) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data

@@ -1,0 +1,74 @@
+"""The API Tokens page (linked from Security Settings): create, see once, revoke."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from api import services
+from api.models import ApiToken
+
+# The new secret waits in the session for exactly one page view, then it is gone:
+# reloading the page (or going back) never shows it again.
+SESSION_SECRET = "api_token_secret"
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Token name",
+        max_length=100,
+        help_text="What will use it, e.g. “Inventory script”.",
+    )
+
+
+@never_cache
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    allowed = services.api_token_allowed(user=request.user)
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST":
+        if not allowed:
+            return HttpResponse(services.ApiTokenError.messages["not_admin"], status=403)
+        if form.is_valid():
+            try:
+                new = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+            except services.ApiTokenError as error:
+                form.add_error(None, error.message)
+            else:
+                request.session[SESSION_SECRET] = {"id": new.token.pk, "secret": new.secret}
+                return redirect("api_tokens")
+    shown = request.session.pop(SESSION_SECRET, None)
+    tokens = list(ApiToken.objects.filter(user=request.user))
+    return render(
+        request,
+        "api/api_tokens.html",
+        {
+            "form": form,
+            "allowed": allowed,
+            "tokens": tokens,
+            "new_secret": shown["secret"] if shown else None,
+            "new_token_id": shown["id"] if shown else None,
+            "docs_url": reverse("api_docs"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = ApiToken.objects.filter(pk=token_id, user=request.user).first()
+    if token is None:
+        raise Http404("No such token.")
+    try:
+        services.api_token_revoke(token=token, actor=request.user)
+    except services.ApiTokenError as error:
+        messages.info(request, error.message)
+    else:
+        messages.success(request, f"The token “{token.name}” has been revoked.")
+    return redirect("api_tokens")

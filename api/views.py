@@ -1,0 +1,574 @@
+"""The administrators' REST API (/api/v1/): authorise, parse, call one service, answer.
+
+Every write calls the same service as the page that does it, with channel "api", so
+the same rules, locks and audit entries apply. Lists use keyset pagination.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import services as account_services
+from accounts.models import Account, AuditLog, Invitation, Membership
+from api import serializers as s
+from api.access import CHANNEL, ApiView
+from api.errors import ApiConflict, error_responses
+from api.pagination import Keyset
+from proxies import selectors as proxy_selectors
+from proxies import services as proxy_services
+from proxies.models import ProxyServer, UsageReport
+from proxies.selectors import COLUMNS_BY_KEY
+from subscriptions import selectors as subscription_selectors
+from subscriptions import services as subscription_services
+from subscriptions.models import LicenseKey, Product, Subscription
+
+READ = error_responses(400, 401, 404)
+READ_ONE = error_responses(401, 404)
+WRITE = error_responses(400, 401, 403, 404, 415)
+
+ACCOUNTS = ["Accounts"]
+SUBSCRIPTIONS = ["Subscriptions"]
+KEYS = ["License keys"]
+PROXIES = ["Proxy servers"]
+MEMBERS = ["Members"]
+INVITATIONS = ["Invitations"]
+AUDIT = ["Audit log"]
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+
+class AccountListView(ApiView):
+    @extend_schema(
+        operation_id="accounts_list",
+        tags=ACCOUNTS,
+        summary="The business accounts you can use",
+        description="The business accounts where the token's owner is an active member, with "
+        "their role. Use an account's `id` in the other paths.",
+        parameters=[s.PageQuerySerializer],
+        responses={200: s.AccountPageSerializer, **READ},
+    )
+    def get(self, request: Request) -> Response:
+        query = self.query(s.PageQuerySerializer)
+        qs = Membership.objects.select_related("account").filter(
+            user=request.user,
+            status=Membership.Status.ACTIVE,
+            account__kind=Account.Kind.BUSINESS,
+        )
+        page = Keyset("account_id").paginate(qs, request, query)
+        data = s.AccountOutSerializer(page.items, many=True).data
+        return Response({"results": data, "next": page.next})
+
+
+# --- subscriptions ------------------------------------------------------------------------
+
+SUBSCRIPTION_SORTS = {
+    "ends_on": Keyset("ends_on"),
+    "-ends_on": Keyset("ends_on", descending=True),
+    "name": Keyset("sort_name"),
+    "-name": Keyset("sort_name", descending=True),
+    "licenses": Keyset("licenses"),
+    "-licenses": Keyset("licenses", descending=True),
+}
+
+
+def _with_status(subscription: Subscription, today: date) -> Subscription:
+    if subscription.is_expired(today=today):
+        subscription.api_status = "expired"
+    elif subscription.starts_on > today:
+        subscription.api_status = "upcoming"
+    else:
+        subscription.api_status = "active"
+    return subscription
+
+
+class SubscriptionListView(ApiView):
+    @extend_schema(
+        operation_id="subscriptions_list",
+        tags=SUBSCRIPTIONS,
+        summary="List subscriptions",
+        description="The account's subscriptions, filtered and sorted as on the Subscriptions "
+        "page. Regular Members may read.",
+        parameters=[s.SubscriptionQuerySerializer],
+        responses={200: s.SubscriptionPageSerializer, **READ},
+    )
+    def get(self, request: Request, account_id: int) -> Response:
+        query = self.query(s.SubscriptionQuerySerializer)
+        today = timezone.localdate()
+        product = None
+        if query.get("product"):
+            product = Product.objects.filter(code=query["product"]).first()
+            if product is None:
+                return Response(
+                    {"results": [], "next": None, "counts": {"active": 0, "expired": 0, "all": 0}}
+                )
+        qs, counts = subscription_selectors.subscription_list(
+            account=self.account,
+            today=today,
+            search=query.get("search", ""),
+            display=query["display"],
+            product=product,
+        )
+        page = SUBSCRIPTION_SORTS[query["sort"]].paginate(qs, request, query)
+        data = s.SubscriptionOutSerializer(
+            [_with_status(x, today) for x in page.items], many=True
+        ).data
+        return Response({"results": data, "next": page.next, "counts": counts})
+
+
+def _subscription(view: ApiView, subscription_id: int) -> Subscription:
+    qs = subscription_selectors.subscription_queryset(account=view.account)
+    return get_object_or_404(qs, pk=subscription_id)
+
+
+class SubscriptionDetailView(ApiView):
+    @extend_schema(
+        operation_id="subscriptions_retrieve",
+        tags=SUBSCRIPTIONS,
+        summary="A subscription",
+        description="With its contract details, pool and order history.",
+        responses={200: s.SubscriptionDetailOutSerializer, **READ_ONE},
+    )
+    def get(self, request: Request, account_id: int, subscription_id: int) -> Response:
+        today = timezone.localdate()
+        subscription = _with_status(_subscription(self, subscription_id), today)
+        table = subscription_selectors.license_key_table(subscription=subscription, today=today)
+        subscription.pool_available = table.pool_available
+        subscription.reservable = table.reservable
+        return Response(s.SubscriptionDetailOutSerializer(subscription).data)
+
+
+# --- license keys -------------------------------------------------------------------------
+
+
+def _key_rows(subscription: Subscription, today: date) -> dict[int, object]:
+    table = subscription_selectors.license_key_table(subscription=subscription, today=today)
+    return {row.key.pk: row for row in table.rows}
+
+
+class LicenseKeyListView(ApiView):
+    @extend_schema(
+        operation_id="license_keys_list",
+        tags=KEYS,
+        summary="List license keys",
+        description="The subscription's live keys (primary first, then by creation) with "
+        "quota, used and vacant as the License Keys table shows them.",
+        parameters=[s.LicenseKeyQuerySerializer],
+        responses={200: s.LicenseKeyPageSerializer, **READ},
+    )
+    def get(self, request: Request, account_id: int, subscription_id: int) -> Response:
+        query = self.query(s.LicenseKeyQuerySerializer)
+        subscription = _subscription(self, subscription_id)
+        qs = subscription.license_keys.filter(deleted_at__isnull=True)
+        if query.get("type"):
+            qs = qs.filter(type=query["type"])
+        if query.get("search", "").strip():
+            term = query["search"].strip()
+            qs = qs.filter(Q(name__icontains=term) | Q(key__icontains=term.upper()))
+        page = Keyset("id").paginate(qs, request, query)
+        rows = _key_rows(subscription, timezone.localdate()) if page.items else {}
+        data = s.LicenseKeyOutSerializer([rows[k.pk] for k in page.items], many=True).data
+        return Response({"results": data, "next": page.next})
+
+    @extend_schema(
+        operation_id="license_keys_create",
+        tags=KEYS,
+        summary="Create a sublicense",
+        description="Create a Reserved or Dynamic sublicense (Account Administrators). The "
+        "same rules as the page: reserved quotas together never exceed the subscription, a "
+        "dynamic quota never exceeds it, an own expiry date is not after the subscription's.",
+        request=s.SublicenseInSerializer,
+        responses={201: s.LicenseKeyOutSerializer, **WRITE},
+    )
+    def post(self, request: Request, account_id: int, subscription_id: int) -> Response:
+        subscription = _subscription(self, subscription_id)
+        values = self.body(s.SublicenseInSerializer)
+        key = subscription_services.sublicense_create(
+            subscription=subscription, actor=request.user, channel=CHANNEL, **values
+        )
+        row = _key_rows(subscription, timezone.localdate())[key.pk]
+        return Response(s.LicenseKeyOutSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+class LicenseKeyDetailView(ApiView):
+    def _key(self, subscription_id: int, key_id: int) -> tuple[Subscription, LicenseKey]:
+        subscription = _subscription(self, subscription_id)
+        key = get_object_or_404(
+            LicenseKey.objects.filter(subscription=subscription, deleted_at__isnull=True),
+            pk=key_id,
+        )
+        key.subscription = subscription
+        return subscription, key
+
+    @extend_schema(
+        operation_id="license_keys_retrieve",
+        tags=KEYS,
+        summary="A license key",
+        responses={200: s.LicenseKeyOutSerializer, **READ_ONE},
+    )
+    def get(self, request: Request, account_id: int, subscription_id: int, key_id: int):
+        subscription, key = self._key(subscription_id, key_id)
+        row = _key_rows(subscription, timezone.localdate())[key.pk]
+        return Response(s.LicenseKeyOutSerializer(row).data)
+
+    @extend_schema(
+        operation_id="license_keys_update",
+        tags=KEYS,
+        summary="Modify a sublicense",
+        description="Change any of name, quota, type and expiry; the rest keep their values. "
+        "The primary key cannot be modified (`primary_key_readonly`).",
+        request=s.SublicenseUpdateSerializer,
+        responses={200: s.LicenseKeyOutSerializer, **WRITE},
+    )
+    def patch(self, request: Request, account_id: int, subscription_id: int, key_id: int):
+        subscription, key = self._key(subscription_id, key_id)
+        values = self.body(s.SublicenseUpdateSerializer)
+        merged = {
+            "name": key.name,
+            "quota": key.quota or 0,
+            "type": key.type,
+            "renew_with_subscription": key.renew_with_subscription,
+            "expires_on": key.expires_on,
+            **values,
+        }
+        subscription_services.sublicense_update(
+            license_key=key, actor=request.user, channel=CHANNEL, **merged
+        )
+        row = _key_rows(subscription, timezone.localdate())[key.pk]
+        return Response(s.LicenseKeyOutSerializer(row).data)
+
+    @extend_schema(
+        operation_id="license_keys_delete",
+        tags=KEYS,
+        summary="Delete a sublicense",
+        description="Its licenses go back to the pool and the installation that uses it is "
+        "deactivated. The primary key cannot be deleted.",
+        responses={204: OpenApiResponse(description="Deleted."), **WRITE},
+    )
+    def delete(self, request: Request, account_id: int, subscription_id: int, key_id: int):
+        _, key = self._key(subscription_id, key_id)
+        subscription_services.sublicense_delete(
+            license_key=key, actor=request.user, channel=CHANNEL
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- proxy servers ------------------------------------------------------------------------
+
+
+def _proxy(view: ApiView, proxy_id: int) -> ProxyServer:
+    server = proxy_selectors.proxy_server_get(account=view.account, pk=proxy_id)
+    if server is None:
+        raise NotFound("No such proxy server.")
+    return server
+
+
+class _ProxyView(ApiView):
+    pass
+
+
+class ProxyServerListView(_ProxyView):
+    @extend_schema(
+        operation_id="proxy_servers_list",
+        tags=PROXIES,
+        summary="List proxy servers",
+        description="The Proxy Servers page's list: the Display filter, the search and the "
+        "sort by any column (`-` for descending).",
+        parameters=[s.ProxyServerQuerySerializer],
+        responses={200: s.ProxyServerPageSerializer, **READ},
+    )
+    def get(self, request: Request, account_id: int) -> Response:
+        query = self.query(s.ProxyServerQuerySerializer)
+        qs = proxy_selectors.proxy_server_list(
+            account=self.account,
+            today=timezone.localdate(),
+            display=query["display"],
+            q=query.get("q", ""),
+            sort=query["sort"],
+        )
+        column = COLUMNS_BY_KEY[query["sort"].lstrip("-")]
+        keyset = Keyset(column.sort, descending=query["sort"].startswith("-"))
+        page = keyset.paginate(qs, request, query)
+        data = s.ProxyServerOutSerializer(page.items, many=True).data
+        return Response({"results": data, "next": page.next})
+
+
+class ProxyServerDetailView(_ProxyView):
+    @extend_schema(
+        operation_id="proxy_servers_retrieve",
+        tags=PROXIES,
+        summary="A proxy server",
+        responses={200: s.ProxyServerOutSerializer, **READ_ONE},
+    )
+    def get(self, request: Request, account_id: int, proxy_id: int) -> Response:
+        return Response(s.ProxyServerOutSerializer(_proxy(self, proxy_id)).data)
+
+
+class ProxyServerUsageView(_ProxyView):
+    @extend_schema(
+        operation_id="proxy_servers_usage",
+        tags=PROXIES,
+        summary="A proxy server's usage reports",
+        description="Newest first, optionally within dates.",
+        parameters=[s.UsageQuerySerializer],
+        responses={200: s.UsageReportPageSerializer, **READ},
+    )
+    def get(self, request: Request, account_id: int, proxy_id: int) -> Response:
+        query = self.query(s.UsageQuerySerializer)
+        server = _proxy(self, proxy_id)
+        qs: QuerySet[UsageReport] = UsageReport.objects.filter(proxy_server=server)
+        if query.get("since"):
+            qs = qs.filter(date__gte=query["since"])
+        if query.get("until"):
+            qs = qs.filter(date__lte=query["until"])
+        page = Keyset("date", descending=True).paginate(qs, request, query)
+        data = s.UsageReportOutSerializer(page.items, many=True).data
+        return Response({"results": data, "next": page.next})
+
+
+class ProxyServerDeactivateView(_ProxyView):
+    @extend_schema(
+        operation_id="proxy_servers_deactivate",
+        tags=PROXIES,
+        summary="Deactivate a proxy server",
+        description="Releases its license key at once; the installation learns it at its "
+        "next refresh. 409 `already_deactivated` when there is nothing to do.",
+        request=None,
+        responses={200: s.ProxyServerOutSerializer, **error_responses(401, 403, 404, 409)},
+    )
+    def post(self, request: Request, account_id: int, proxy_id: int) -> Response:
+        server = _proxy(self, proxy_id)
+        done = proxy_services.proxy_servers_deactivate(
+            account=self.account, ids=[server.pk], actor=request.user, channel=CHANNEL
+        )
+        if not done:
+            raise ApiConflict(
+                "This proxy server is already deactivated.", code="already_deactivated"
+            )
+        return Response(s.ProxyServerOutSerializer(_proxy(self, proxy_id)).data)
+
+
+# --- members ------------------------------------------------------------------------------
+
+
+def _member(view: ApiView, member_id: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.select_related("user", "account"), pk=member_id, account=view.account
+    )
+
+
+class MemberListView(ApiView):
+    @extend_schema(
+        operation_id="members_list",
+        tags=MEMBERS,
+        summary="List members",
+        description="Everyone in the business account, active and blocked, by email.",
+        parameters=[s.MemberQuerySerializer],
+        responses={200: s.MemberPageSerializer, **READ},
+    )
+    def get(self, request: Request, account_id: int) -> Response:
+        query = self.query(s.MemberQuerySerializer)
+        qs = Membership.objects.select_related("user").filter(account=self.account)
+        if query.get("role"):
+            qs = qs.filter(role=query["role"])
+        if query.get("status"):
+            qs = qs.filter(status=query["status"])
+        term = query.get("search", "").strip()
+        if term:
+            qs = qs.filter(
+                Q(user__email__icontains=term)
+                | Q(user__first_name__icontains=term)
+                | Q(user__last_name__icontains=term)
+            )
+        page = Keyset("user__email").paginate(qs, request, query)
+        data = s.MemberOutSerializer(page.items, many=True).data
+        return Response({"results": data, "next": page.next})
+
+
+class MemberDetailView(ApiView):
+    @extend_schema(
+        operation_id="members_retrieve",
+        tags=MEMBERS,
+        summary="A member",
+        responses={200: s.MemberOutSerializer, **READ_ONE},
+    )
+    def get(self, request: Request, account_id: int, member_id: int) -> Response:
+        return Response(s.MemberOutSerializer(_member(self, member_id)).data)
+
+    @extend_schema(
+        operation_id="members_update",
+        tags=MEMBERS,
+        summary="Change a member's role or notes",
+        description="The last active Account Administrator cannot become a Regular Member "
+        "(`last_admin_demote`). Takes effect on the member's next request.",
+        request=s.MemberUpdateSerializer,
+        responses={200: s.MemberOutSerializer, **WRITE},
+    )
+    def patch(self, request: Request, account_id: int, member_id: int) -> Response:
+        membership = _member(self, member_id)
+        values = self.body(s.MemberUpdateSerializer)
+        updated = account_services.membership_update(
+            membership=membership,
+            actor=request.user,
+            role=values.get("role", membership.role),
+            notes=values.get("notes", membership.notes),
+            channel=CHANNEL,
+        )
+        return Response(s.MemberOutSerializer(updated).data)
+
+    @extend_schema(
+        operation_id="members_delete",
+        tags=MEMBERS,
+        summary="Remove a member",
+        description="They get an email and can be invited again. Not yourself "
+        "(`self_delete`), not the last administrator (`last_admin_delete`).",
+        responses={204: OpenApiResponse(description="Removed."), **WRITE},
+    )
+    def delete(self, request: Request, account_id: int, member_id: int) -> Response:
+        membership = _member(self, member_id)
+        account_services.membership_delete(
+            membership=membership, actor=request.user, channel=CHANNEL
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MemberBlockView(ApiView):
+    @extend_schema(
+        operation_id="members_block",
+        tags=MEMBERS,
+        summary="Block a member",
+        description="Their access ends at their next request; they get an email.",
+        request=None,
+        responses={200: s.MemberOutSerializer, **WRITE},
+    )
+    def post(self, request: Request, account_id: int, member_id: int) -> Response:
+        membership = account_services.membership_block(
+            membership=_member(self, member_id), actor=request.user, channel=CHANNEL
+        )
+        return Response(s.MemberOutSerializer(membership).data)
+
+
+class MemberUnblockView(ApiView):
+    @extend_schema(
+        operation_id="members_unblock",
+        tags=MEMBERS,
+        summary="Unblock a member",
+        description="They get their access back in the role they had.",
+        request=None,
+        responses={200: s.MemberOutSerializer, **WRITE},
+    )
+    def post(self, request: Request, account_id: int, member_id: int) -> Response:
+        membership = account_services.membership_unblock(
+            membership=_member(self, member_id), actor=request.user, channel=CHANNEL
+        )
+        return Response(s.MemberOutSerializer(membership).data)
+
+
+# --- invitations --------------------------------------------------------------------------
+
+
+class InvitationListView(ApiView):
+    @extend_schema(
+        operation_id="invitations_list",
+        tags=INVITATIONS,
+        summary="List invitations",
+        description="Newest first.",
+        parameters=[s.InvitationQuerySerializer],
+        responses={200: s.InvitationPageSerializer, **READ},
+    )
+    def get(self, request: Request, account_id: int) -> Response:
+        query = self.query(s.InvitationQuerySerializer)
+        qs = Invitation.objects.select_related("invited_by").filter(account=self.account)
+        if query.get("status"):
+            qs = qs.filter(status=query["status"])
+        page = Keyset("created_at", descending=True).paginate(qs, request, query)
+        data = s.InvitationOutSerializer(page.items, many=True).data
+        return Response({"results": data, "next": page.next})
+
+    @extend_schema(
+        operation_id="invitations_create",
+        tags=INVITATIONS,
+        summary="Invite people",
+        description="Each new address gets an email with a link to join as a Regular Member. "
+        "Members and people already invited are reported, not mailed again.",
+        request=s.InviteInSerializer,
+        responses={201: s.InviteOutSerializer, **WRITE},
+    )
+    def post(self, request: Request, account_id: int) -> Response:
+        values = self.body(s.InviteInSerializer)
+        outcome = account_services.invitation_create(
+            account=self.account, actor=request.user, emails=values["emails"], channel=CHANNEL
+        )
+        data = s.InviteOutSerializer(outcome).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class InvitationDetailView(ApiView):
+    def _invitation(self, invitation_id: int) -> Invitation:
+        return get_object_or_404(
+            Invitation.objects.select_related("account", "invited_by"),
+            pk=invitation_id,
+            account=self.account,
+        )
+
+    @extend_schema(
+        operation_id="invitations_retrieve",
+        tags=INVITATIONS,
+        summary="An invitation",
+        responses={200: s.InvitationOutSerializer, **READ_ONE},
+    )
+    def get(self, request: Request, account_id: int, invitation_id: int) -> Response:
+        return Response(s.InvitationOutSerializer(self._invitation(invitation_id)).data)
+
+    @extend_schema(
+        operation_id="invitations_revoke",
+        tags=INVITATIONS,
+        summary="Withdraw an invitation",
+        description="Its link stops working. 409 `invitation_not_pending` if it was used or "
+        "withdrawn already.",
+        responses={204: OpenApiResponse(description="Withdrawn."), **WRITE, **error_responses(409)},
+    )
+    def delete(self, request: Request, account_id: int, invitation_id: int) -> Response:
+        account_services.invitation_revoke(
+            invitation=self._invitation(invitation_id), actor=request.user, channel=CHANNEL
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- audit log ----------------------------------------------------------------------------
+
+
+class AuditLogView(ApiView):
+    @extend_schema(
+        operation_id="audit_log_list",
+        tags=AUDIT,
+        summary="The audit log",
+        description="Who did what, when, through which channel; newest first.",
+        parameters=[s.AuditQuerySerializer],
+        responses={200: s.AuditEntryPageSerializer, **READ},
+    )
+    def get(self, request: Request, account_id: int) -> Response:
+        query = self.query(s.AuditQuerySerializer)
+        qs = AuditLog.objects.filter(account=self.account)
+        if query.get("action"):
+            qs = qs.filter(action__startswith=query["action"])
+        if query.get("channel"):
+            qs = qs.filter(channel=query["channel"])
+        if query.get("target_type"):
+            qs = qs.filter(target_type=query["target_type"])
+        if query.get("since"):
+            qs = qs.filter(created_at__gte=query["since"])
+        if query.get("until"):
+            qs = qs.filter(created_at__lte=query["until"])
+        page = Keyset("created_at", descending=True).paginate(qs, request, query)
+        data = s.AuditEntryOutSerializer(page.items, many=True).data
+        return Response({"results": data, "next": page.next})
