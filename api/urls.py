@@ -1,6 +1,8 @@
 """The administrators' REST API under /api/v1/, and the API Tokens page under /account/."""
 
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from api import pages, views
 
@@ -76,6 +78,18 @@ v1 = [
         "accounts/<int:account_id>/audit-log/", views.AuditLogView.as_view(), name="api_audit_log"
     ),
 ]
+
+
+@csrf_exempt  # no session here: the API authenticates with bearer tokens only
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any other path under /api/v1/ (a negative or non-numeric id, say) answers in the
+    API's error shape too, not with the site's HTML 404 page."""
+    return JsonResponse(
+        {"error": {"code": "not_found", "message": "No such API endpoint or object."}}, status=404
+    )
+
+
+v1.append(re_path(r"^(?P<rest>.*)$", not_found))
 
 urlpatterns = [
     path("api/v1/", include(v1)),
