@@ -1,0 +1,171 @@
+"""The permission matrix of every endpoint, and "nothing changed" after each refusal.
+
+- alice (Account Administrator): everything;
+- bob (Regular Member), erin after being demoted: reads, 403 on writes;
+- dave (blocked), erin after being blocked, charlie (another company): 404;
+- no token, an unknown token, a revoked token: 401.
+The role is read at each request: erin's token was made while she was an admin.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import AuditLog, Invitation, Membership
+from api.models import ApiToken
+from proxies.models import ProxyServer
+from subscriptions.models import LicenseKey
+from tests import factories
+from tests.api.conftest import api_client, token_for
+
+pytestmark = pytest.mark.django_db
+
+READS = [
+    "/subscriptions/",
+    "/subscriptions/{subscription}/",
+    "/subscriptions/{subscription}/license-keys/",
+    "/subscriptions/{subscription}/license-keys/{sublicense}/",
+    "/proxy-servers/",
+    "/proxy-servers/{proxy}/",
+    "/proxy-servers/{proxy}/usage/",
+    "/members/",
+    "/members/{bob_member}/",
+    "/invitations/",
+    "/invitations/{invitation}/",
+    "/audit-log/",
+]
+
+# (method, path, body, alice's status)
+WRITES = [
+    ("post", "/subscriptions/{subscription}/license-keys/", {"quota": 1, "type": "dynamic"}, 201),
+    ("patch", "/subscriptions/{subscription}/license-keys/{sublicense}/", {"quota": 2}, 200),
+    ("delete", "/subscriptions/{subscription}/license-keys/{sublicense}/", None, 204),
+    ("post", "/proxy-servers/{proxy}/deactivate/", None, 200),
+    ("patch", "/members/{bob_member}/", {"role": "admin"}, 200),
+    ("post", "/members/{bob_member}/block/", None, 200),
+    ("post", "/members/{dave_member}/unblock/", None, 200),
+    ("delete", "/members/{bob_member}/", None, 204),
+    ("post", "/invitations/", {"emails": ["newcomer2@example.com"]}, 201),
+    ("delete", "/invitations/{invitation}/", None, 204),
+]
+
+
+@pytest.fixture
+def scene(company, alice, bob, dave, charlie, erin, subscription, sublicense, proxy):
+    invitation, _ = factories.invitation_create(company, "newcomer@example.com", invited_by=alice)
+    return {
+        "account": company.pk,
+        "subscription": subscription.pk,
+        "sublicense": sublicense.pk,
+        "proxy": proxy.pk,
+        "bob_member": Membership.objects.get(user=bob, account=company).pk,
+        "dave_member": Membership.objects.get(user=dave, account=company).pk,
+        "invitation": invitation.pk,
+    }
+
+
+def _caller(name: str, request, company):
+    """The client of one row of the matrix, and what it may do: all, read or none."""
+    if name in ("alice", "bob", "dave", "charlie"):
+        user = request.getfixturevalue(name)
+        return api_client(token_for(user)), {"alice": "all", "bob": "read"}.get(name, "404")
+    if name.startswith("erin"):
+        erin = request.getfixturevalue("erin")
+        client = api_client(token_for(erin))
+        membership = Membership.objects.get(user=erin, account=company)
+        if name == "erin_demoted":
+            membership.role = Membership.Role.MEMBER
+            membership.save()
+            return client, "read"
+        membership.status = Membership.Status.BLOCKED
+        membership.save()
+        return client, "404"
+    if name == "revoked":
+        secret = token_for(request.getfixturevalue("alice"), "revoked")
+        ApiToken.objects.filter(name="revoked").update(revoked_at=timezone.now())
+        return api_client(secret), "401"
+    if name == "deactivated_user":
+        alice = request.getfixturevalue("alice")
+        secret = token_for(alice, "inactive")
+        alice.is_active = False
+        alice.save()
+        return api_client(secret), "401"
+    if name == "unknown":
+        return api_client("not-a-token-at-all"), "401"
+    return api_client(None), "401"
+
+
+CALLERS = [
+    "alice",
+    "bob",
+    "erin_demoted",
+    "dave",
+    "erin_blocked",
+    "charlie",
+    "anonymous",
+    "unknown",
+    "revoked",
+    "deactivated_user",
+]
+
+
+def _snapshot(company) -> tuple:
+    """Everything an API write could change in the company."""
+    return (
+        list(
+            LicenseKey.objects.filter(subscription__account=company)
+            .order_by("id")
+            .values_list("id", "name", "type", "quota", "expires_on", "deleted_at")
+        ),
+        list(ProxyServer.objects.filter(account=company).values_list("id", "status")),
+        list(
+            Membership.objects.filter(account=company)
+            .order_by("id")
+            .values_list("id", "role", "status", "notes")
+        ),
+        list(Invitation.objects.filter(account=company).values_list("id", "status")),
+        AuditLog.objects.filter(account=company).count(),
+    )
+
+
+@pytest.mark.parametrize("who", CALLERS)
+@pytest.mark.parametrize("path", READS)
+def test_reads(request, who, path, scene, company):
+    client, may = _caller(who, request, company)
+    response = client.get(f"/api/v1/accounts/{scene['account']}" + path.format(**scene))
+    expected = {"all": 200, "read": 200, "404": 404, "401": 401}[may]
+    assert response.status_code == expected, response.content
+    if expected != 200:
+        assert set(response.json()["error"]) >= {"code", "message"}
+
+
+@pytest.mark.parametrize("who", CALLERS)
+@pytest.mark.parametrize(("method", "path", "body", "success"), WRITES)
+def test_writes(request, who, method, path, body, success, scene, company):
+    client, may = _caller(who, request, company)
+    before = _snapshot(company)
+    url = f"/api/v1/accounts/{scene['account']}" + path.format(**scene)
+    response = getattr(client, method)(url, body, format="json")
+    expected = {"all": success, "read": 403, "404": 404, "401": 401}[may]
+    assert response.status_code == expected, response.content
+    if expected >= 400:
+        assert set(response.json()["error"]) >= {"code", "message"}
+        assert _snapshot(company) == before  # a refusal changes nothing
+    else:
+        assert _snapshot(company) != before
+        entry = AuditLog.objects.filter(account=company).order_by("-id").first()
+        assert entry.channel == AuditLog.Channel.API and entry.actor_id == scene_alice(company)
+
+
+def scene_alice(company) -> int:
+    return Membership.objects.get(account=company, user__email="alice@example.com").user_id
+
+
+def test_the_accounts_list_shows_active_business_memberships_only(
+    request, company, other_company, alice, dave, charlie
+):
+    factories.membership_create(alice, other_company, status=Membership.Status.BLOCKED)
+    response = api_client(token_for(alice)).get("/api/v1/accounts/")
+    assert [a["id"] for a in response.json()["results"]] == [company.pk]
+    assert api_client(token_for(dave)).get("/api/v1/accounts/").json()["results"] == []
