@@ -272,11 +272,7 @@ def _proxy(view: ApiView, proxy_id: int) -> ProxyServer:
     return server
 
 
-class _ProxyView(ApiView):
-    pass
-
-
-class ProxyServerListView(_ProxyView):
+class ProxyServerListView(ApiView):
     @extend_schema(
         operation_id="proxy_servers_list",
         tags=PROXIES,
@@ -302,7 +298,7 @@ class ProxyServerListView(_ProxyView):
         return Response({"results": data, "next": page.next})
 
 
-class ProxyServerDetailView(_ProxyView):
+class ProxyServerDetailView(ApiView):
     @extend_schema(
         operation_id="proxy_servers_retrieve",
         tags=PROXIES,
@@ -313,7 +309,7 @@ class ProxyServerDetailView(_ProxyView):
         return Response(s.ProxyServerOutSerializer(_proxy(self, proxy_id)).data)
 
 
-class ProxyServerUsageView(_ProxyView):
+class ProxyServerUsageView(ApiView):
     @extend_schema(
         operation_id="proxy_servers_usage",
         tags=PROXIES,
@@ -335,7 +331,7 @@ class ProxyServerUsageView(_ProxyView):
         return Response({"results": data, "next": page.next})
 
 
-class ProxyServerDeactivateView(_ProxyView):
+class ProxyServerDeactivateView(ApiView):
     @extend_schema(
         operation_id="proxy_servers_deactivate",
         tags=PROXIES,
