@@ -3,7 +3,8 @@ from django.core.management import call_command
 from accounts.models import User
 
 
-def test_demo_data_creates_the_demo_user_and_can_run_twice(db, capsys):
+def test_demo_data_creates_the_demo_user_and_can_run_twice(db, capsys, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     call_command("demo_data", "--password", "demo-pass-123")
     call_command("demo_data", "--password", "demo-pass-456")
     out = capsys.readouterr().out
