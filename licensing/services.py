@@ -95,7 +95,9 @@ def _license_info(proxy: ProxyServer, *, now: datetime) -> dict[str, Any]:
     availability = license_key_availability(license_key=key, today=now.date())
     licenses = availability.quota
     used = proxy.registered_computers
-    active = proxy.status in HOLDING
+    # A server deactivated from the portal but still holding its key (offline, waiting
+    # for its deactivation file) is told it is deactivated: it must stop using the key.
+    active = proxy.status == ProxyServer.Status.ACTIVE
     return {
         "status": "active" if active else "deactivated",
         "activation_id": str(proxy.activation_id),
@@ -637,26 +639,46 @@ def proxy_server_deactivate(
     reason: str = "administrator",
     now: datetime | None = None,
 ) -> ProxyServer:
-    """Deactivate an installation from the portal and release its key at once.
+    """Deactivate an installation from the portal.
 
     The installation learns it at its next refresh (the answer's status is
-    "deactivated"). Doing it twice does no harm.
+    "deactivated"). An online installation releases its key at once. An installation
+    activated offline never talks to us, so its key stays taken ("Deactivation
+    pending") until its deactivation request file is uploaded: otherwise a second
+    installation could activate the key while the first still runs (DESIGN.md).
+    A deleted sublicense is released at once whatever the method: nothing can use
+    it again. Doing it twice does no harm.
     """
     now = _now(now)
     with transaction.atomic():
         proxy = _installation_locked(proxy_server)
         if proxy.status not in HOLDING:
             return proxy
-        _release(proxy, now=now)
+        offline_pending = proxy.method == ProxyServer.Method.OFFLINE and reason != "key_deleted"
+        if offline_pending:
+            if proxy.status == ProxyServer.Status.DEACTIVATING:
+                return proxy
+            proxy.status = ProxyServer.Status.DEACTIVATING
+            proxy.save(update_fields=["status"])
+            action = "proxy_server.deactivation_requested"
+        else:
+            _release(proxy, now=now)
+            action = "proxy_server.deactivated"
         audit_log_record(
-            action="proxy_server.deactivated",
+            action=action,
             channel=channel,
             account=proxy.account,
             actor=actor,
             target=proxy,
-            data={"license_key": proxy.license_key.key, "reason": reason},
+            data={"license_key": _masked(proxy.license_key.key), "reason": reason},
         )
     return proxy
+
+
+def _masked(key: str) -> str:
+    """The audit log is readable by administrators only, but keys never need to be
+    stored whole there: the last group identifies a key to a person."""
+    return "…-" + key.rsplit("-", 1)[-1]
 
 
 def installation_deactivate_for_key(

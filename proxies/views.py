@@ -140,9 +140,18 @@ def proxy_deactivate(request: HttpRequest) -> HttpResponse:
     done = services.proxy_servers_deactivate(
         account=request.account, ids=[s.id for s in servers], actor=request.user
     )
-    names = ", ".join(s.server_name for s in done)
-    if done:
-        messages.success(request, f"Deactivated: {names}.")
+    released = [s.server_name for s in done if s.status == ProxyServer.Status.DEACTIVATED]
+    pending = [s.server_name for s in done if s.status == ProxyServer.Status.DEACTIVATING]
+    if released:
+        messages.success(request, f"Deactivated: {', '.join(released)}.")
+    if pending:
+        messages.warning(
+            request,
+            f"Deactivation pending: {', '.join(pending)}. These servers were activated "
+            "offline, so their license keys stay taken until each server's deactivation "
+            "request file is uploaded on Offline Operations. They stop using the key at "
+            "their next refresh.",
+        )
     return redirect(back)
 
 

@@ -19,6 +19,9 @@ from subscriptions import quota
 from subscriptions.models import LicenseKey, Product, Subscription, license_key_normalize
 
 ACTIVE_PROXY_STATUS = "active"
+# An installation deactivated offline holds its key (and its licenses) until the
+# deactivation request file is uploaded.
+HOLDING_PROXY_STATUSES = ("active", "deactivating")
 
 
 def _proxy_model():
@@ -37,7 +40,7 @@ def license_key_usage(keys: Iterable[LicenseKey | int]) -> dict[int, int]:
     if model is None or not ids:
         return usage
     rows = (
-        model.objects.filter(license_key_id__in=ids, status=ACTIVE_PROXY_STATUS)
+        model.objects.filter(license_key_id__in=ids, status__in=HOLDING_PROXY_STATUSES)
         .values("license_key_id")
         .annotate(used=Sum("registered_computers"))
         .order_by()

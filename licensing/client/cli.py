@@ -322,8 +322,11 @@ class Proxy:
         license_info = dict(self.state.get("license") or {})
         license_info.update(fields)
         self.state["license"] = license_info
+        if status == "deactivated" and self.state.get("status") == "active":
+            self.state["deactivated_by_portal"] = True
         self.state["status"] = status
         if status == "active":
+            self.state.pop("deactivated_by_portal", None)
             self.state["activation_method"] = fields.get("activation_method") or method
         else:
             self.state["deactivated_at"] = self.state.get("deactivated_at") or _iso(self.ctx.now)
@@ -599,7 +602,16 @@ def cmd_report(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_deactivate(ctx: Context, args: argparse.Namespace) -> int:
     proxy = Proxy(ctx)
-    proxy.require_status("active", action="deactivate")
+    # Deactivated from the portal while activated offline: the portal keeps the key
+    # taken until it receives this installation's deactivation request file.
+    released_by_portal = (
+        proxy.status == "deactivated"
+        and proxy.state.get("deactivated_by_portal")
+        and proxy.state.get("activation_method") == "offline"
+        and not args.portal
+    )
+    if not released_by_portal:
+        proxy.require_status("active", action="deactivate")
     method = "online" if args.portal else "offline"
     payload = {"installation_id": proxy.installation_id, "method": method}
     if args.portal:

@@ -245,3 +245,32 @@ def test_an_unknown_key_is_refused_with_a_one_line_error(other_company, make_pro
     )
     assert "This license key is not valid or not registered." in error
     proxy.ok("activate", "--key", key.key, "--portal", proxy.portal)
+
+
+def test_an_offline_server_deactivated_in_the_portal_keeps_its_key_until_its_file_arrives(
+    company, alice, alice_client, make_proxy, tmp_path
+):
+    from licensing.services import proxy_server_deactivate
+
+    _, key = subscription_for(company, offline=True)
+    offsite, other = make_proxy("offsite", pinned=True), make_proxy("other")
+    offsite.ok("activate", "--key", key.key, "--offline-request", str(tmp_path / "act.req"))
+    offline_exchange(alice_client, tmp_path / "act.req", tmp_path / "act.lic")
+    offsite.ok("import", str(tmp_path / "act.lic"))
+
+    # alice deactivates it in the portal: the key stays taken (the server still runs).
+    proxy_server_deactivate(proxy_server=ProxyServer.objects.get(), actor=alice, channel="web")
+    assert ProxyServer.objects.get().status == ProxyServer.Status.DEACTIVATING
+    assert "already active" in other.fails("activate", "--key", key.key, "--portal", other.portal)
+
+    # Its next offline refresh tells it to stop...
+    offsite.ok("refresh", "--offline-request", str(tmp_path / "refresh.req"))
+    offline_exchange(alice_client, tmp_path / "refresh.req", tmp_path / "refresh.lic")
+    offsite.ok("import", str(tmp_path / "refresh.lic"))
+    assert offsite.status()["status"] == "deactivated"
+
+    # ...and its deactivation request file releases the key.
+    offsite.ok("deactivate", "--offline-request", str(tmp_path / "deact.req"))
+    offline_exchange(alice_client, tmp_path / "deact.req", tmp_path / "deact.lic")
+    assert ProxyServer.objects.get().status == ProxyServer.Status.DEACTIVATED
+    other.ok("activate", "--key", key.key, "--portal", other.portal)
