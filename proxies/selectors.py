@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce, Least, Right
 
 from accounts.models import Account, User
 from proxies.models import ProxyListPreference, ProxyServer, UsageReport
+from subscriptions.models import license_key_search_q
 
 # "Expiring soon" on the Display drop-down: the key ends within this many days.
 EXPIRING_SOON_DAYS = 30
@@ -139,12 +140,13 @@ def _search(qs: QuerySet[ProxyServer], q: str) -> QuerySet[ProxyServer]:
     q = (q or "").strip()
     if not q:
         return qs
-    return qs.filter(
-        Q(server_name__icontains=q)
-        | Q(site_code__icontains=q)
-        | Q(site_description__icontains=q)
-        | Q(license_key__key__icontains=q)
+    condition = (
+        Q(server_name__icontains=q) | Q(site_code__icontains=q) | Q(site_description__icontains=q)
     )
+    key_match = license_key_search_q(q, field="license_key__key")
+    if key_match is not None:
+        condition |= key_match
+    return qs.filter(condition)
 
 
 def proxy_server_list(

@@ -33,6 +33,19 @@ def license_key_normalize(raw: str) -> str | None:
     return license_key_format(chars)
 
 
+def license_key_search_q(term: str, *, field: str = "key") -> models.Q | None:
+    """Match a license key by its whole value (any spelling) or by its last group, the
+    part the pages show to everyone; never by a substring. A substring search would
+    let a member who sees keys masked rebuild a whole key one character at a time."""
+    normalized = license_key_normalize(term)
+    if normalized is not None:
+        return models.Q(**{field: normalized})
+    group = (term or "").strip().upper()
+    if len(group) == KEY_GROUP_LENGTH and all(c in KEY_ALPHABET for c in group):
+        return models.Q(**{f"{field}__endswith": f"-{group}"})
+    return None
+
+
 class Product(models.Model):
     code = models.SlugField(unique=True)
     name = models.CharField(max_length=200)

@@ -16,7 +16,12 @@ from django.db.models.functions import Coalesce, Concat, NullIf
 
 from accounts.models import Account
 from subscriptions import quota
-from subscriptions.models import LicenseKey, Product, Subscription, license_key_normalize
+from subscriptions.models import (
+    LicenseKey,
+    Product,
+    Subscription,
+    license_key_search_q,
+)
 
 ACTIVE_PROXY_STATUS = "active"
 # An installation deactivated offline holds its key (and its licenses) until the
@@ -150,11 +155,9 @@ def subscription_search(qs: QuerySet[Subscription], search: str) -> QuerySet[Sub
     if not search:
         return qs
     condition = Q(name__icontains=search) | Q(product__name__icontains=search)
-    normalized = license_key_normalize(search)
-    key_part = normalized or search.upper()
-    condition |= Exists(
-        LicenseKey.objects.filter(subscription=OuterRef("pk"), key__icontains=key_part)
-    )
+    key_match = license_key_search_q(search)
+    if key_match is not None:
+        condition |= Exists(LicenseKey.objects.filter(key_match, subscription=OuterRef("pk")))
     return qs.filter(condition)
 
 

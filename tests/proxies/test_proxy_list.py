@@ -115,7 +115,19 @@ def test_search_finds_a_server_by_its_key(alice_client, company):
     key = f.key_create(subscription, key="ABCDE-FGHJK-LMNPQ-RSTUV-WXYZ2")
     f.proxy_create(company, key=key, server_name="keyed")
     f.proxy_create(company, server_name="other")
-    assert names(alice_client.get(URL, {"q": "rstuv-wxyz2"})) == ["keyed"]
+    assert names(alice_client.get(URL, {"q": "abcde fghjk lmnpq rstuv wxyz2"})) == ["keyed"]
+    # The last group is what the list shows, masked; it finds the key too.
+    assert names(alice_client.get(URL, {"q": "wxyz2"})) == ["keyed"]
+
+
+def test_search_never_matches_a_part_of_a_key(bob_client, company):
+    # A substring search would let a Regular Member, who sees keys masked, rebuild a
+    # whole key one character at a time.
+    subscription = f.subscription_create(company)
+    key = f.key_create(subscription, key="ABCDE-FGHJK-LMNPQ-RSTUV-WXYZ2")
+    f.proxy_create(company, key=key, server_name="keyed")
+    for part in ("ABCDE", "ABCDE-F", "RSTUV-WXYZ2", "FGHJK-LMNPQ"):
+        assert names(bob_client.get(URL, {"q": part})) == [], part
 
 
 def test_search_narrows_the_counts_too(alice_client, fleet):

@@ -58,6 +58,15 @@ def test_the_detail_shows_keys_proxies_and_the_over_limit_flag(alice_client, rep
     assert "<svg" in html
 
 
+def test_a_regular_member_sees_license_keys_masked(alice_client, bob_client, report):
+    key = report.data["subscriptions"][0]["keys"][0]["key"]
+    url = reverse("usage_report_detail", args=[report.id])
+    assert key in alice_client.get(url).content.decode()
+    html = bob_client.get(url).content.decode()
+    assert key not in html
+    assert key.rsplit("-", 1)[-1] in html
+
+
 def test_another_companys_report_is_not_found(charlie_client, report):
     assert charlie_client.get(reverse("usage_report_detail", args=[report.id])).status_code == 404
     # Charlie's own (empty) list never shows My Company's weeks.
