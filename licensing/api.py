@@ -123,8 +123,13 @@ class ClientAddressThrottle(_LiveRateThrottle):
 
 
 class LicenseKeyThrottle(_LiveRateThrottle):
-    """Per license key (activation) or installation (later requests), read from the
-    unverified message: it only counts requests, it grants nothing."""
+    """Per license key (activation) or installation (later requests) and signing key,
+    read from the unverified message: it only counts requests, it grants nothing.
+
+    The signing key id is part of the bucket so that junk sent for somebody's key under
+    the sender's own installation key fills the sender's bucket, not the real proxy's:
+    forging the real proxy's key id needs its public key, which never leaves it online.
+    """
 
     scope = "licensing_key"
 
@@ -133,15 +138,18 @@ class LicenseKeyThrottle(_LiveRateThrottle):
         data = request.data
         text = data.get("message") if isinstance(data, dict) else None
         try:
-            payload = envelope.peek(text).payload if isinstance(text, str) else {}
+            message = envelope.peek(text) if isinstance(text, str) else None
         except envelope.EnvelopeError:
             return None
+        payload = message.payload if message is not None else {}
         ident = license_key_normalize(str(payload.get("license_key") or ""))
         if ident is None:
             installation = payload.get("installation_id")
             if not isinstance(installation, str) or not 0 < len(installation) <= 64:
                 return None
             ident = "i:" + "".join(c for c in installation if c.isalnum() or c == "-")
+        if message is not None:
+            ident += ":" + "".join(c for c in message.kid[:40] if c.isalnum() or c == "-")
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 

@@ -11,11 +11,17 @@ class UsedNonce(models.Model):
     go once the message has expired: an expired message is refused anyway.
     """
 
-    nonce = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=40, default="")
+    nonce = models.CharField(max_length=64)
     message_type = models.CharField(max_length=32)
     installation_id = models.UUIDField(null=True, blank=True)
     expires_at = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key_id", "nonce"], name="used_nonce_once_per_key"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.message_type} {self.nonce}"

@@ -56,6 +56,7 @@ ONLINE = ProxyServer.Method.ONLINE
 OFFLINE = ProxyServer.Method.OFFLINE
 CHANNELS = (ONLINE, OFFLINE)
 HOLDING = (ProxyServer.Status.ACTIVE, ProxyServer.Status.DEACTIVATING)
+MESSAGE_LIFETIME_MAX = envelope.DEFAULT_TTL + timedelta(minutes=5)
 
 ACTIVATION = "activation_request"
 REFRESH = "refresh_request"
@@ -142,6 +143,8 @@ def _text(payload: dict[str, Any], name: str, *, max_length: int, required: bool
     value = value.strip()
     if required and not value:
         raise _invalid(f"{name} is required.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise _invalid(f"{name} contains control characters.")
     if len(value) > max_length:
         raise _invalid(f"{name} is longer than {max_length} characters.")
     return value
@@ -220,11 +223,16 @@ def _open(
     text: str | bytes, expected: str, keys: dict[str, Any], *, now: datetime
 ) -> envelope.Message:
     try:
-        return envelope.open_envelope(text, expected_types=expected, public_keys=keys, now=now)
+        message = envelope.open_envelope(text, expected_types=expected, public_keys=keys, now=now)
     except envelope.UnknownKey:
         raise LicensingError("wrong_installation_key") from None
     except envelope.EnvelopeError as exc:
         raise LicensingError.from_envelope(exc) from None
+    # The signer picks the expiry; we keep each nonce until then, so a message may not
+    # live longer than an offline file needs (7 days), or the nonce table grows forever.
+    if message.expires_at - message.issued_at > MESSAGE_LIFETIME_MAX:
+        raise _invalid("The message is valid for too long (at most 7 days).")
+    return message
 
 
 def _check_type(peeked: envelope.Message, text: str | bytes, expected: str, now: datetime) -> None:
@@ -280,11 +288,14 @@ def _open_installation_request(
 
 
 def _nonce_consume(message: envelope.Message, installation_id: uuid.UUID | None) -> None:
-    """Accept each nonce once. Must run inside the transaction of the change it allows:
-    a concurrent twin blocks on the unique index until this one commits, then fails."""
+    """Accept each nonce once per signing key. Must run inside the transaction of the
+    change it allows: a concurrent twin blocks on the unique index until this one
+    commits, then fails. Scoped to the key that signed it, so nobody can "use up" the
+    nonce of another installation's file with a message of their own."""
     try:
         with transaction.atomic():
             UsedNonce.objects.create(
+                key_id=message.kid,
                 nonce=message.nonce,
                 message_type=message.type,
                 installation_id=installation_id,
@@ -295,7 +306,7 @@ def _nonce_consume(message: envelope.Message, installation_id: uuid.UUID | None)
 
 
 def _nonce_seen(message: envelope.Message) -> bool:
-    return UsedNonce.objects.filter(nonce=message.nonce).exists()
+    return UsedNonce.objects.filter(key_id=message.kid, nonce=message.nonce).exists()
 
 
 def _require_admin(*, actor: User | None, account: Account | None, channel: str) -> None:
@@ -479,8 +490,10 @@ def license_activate(
                         activated_at=now,
                         last_refresh_at=now,
                     )
-            except IntegrityError:  # pragma: no cover - the key lock makes this unreachable
-                raise LicensingError("key_in_use") from None
+            except IntegrityError:
+                # The key lock serialises activations of one key; two activations of
+                # one installation with two keys meet here, on its unique index.
+                raise LicensingError("installation_active") from None
             action = "proxy_server.activated"
         proxy.license_key = key
         _audit(proxy, action, channel=channel, actor=actor, data={"method": channel})

@@ -52,6 +52,12 @@ class ProxyServer(models.Model):
                 condition=models.Q(status__in=["active", "deactivating"]),
                 name="proxy_one_installation_per_key",
             ),
+            # ...and an installation holds one key at a time.
+            models.UniqueConstraint(
+                fields=["installation_id"],
+                condition=models.Q(status__in=["active", "deactivating"]),
+                name="proxy_one_key_per_installation",
+            ),
         ]
         indexes = [
             models.Index(fields=["account", "status"]),

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -269,7 +269,7 @@ def load_public_key_pem(pem: str | bytes) -> Ed25519PublicKey:
     """Load an Ed25519 public key from PEM; raises BadKey for anything else."""
     try:
         key = serialization.load_pem_public_key(_pem_bytes(pem))
-    except (ValueError, TypeError, binascii.Error) as exc:
+    except (ValueError, TypeError, binascii.Error, UnsupportedAlgorithm) as exc:
         raise BadKey() from exc
     if not isinstance(key, Ed25519PublicKey):
         raise BadKey("The public key is not an Ed25519 key.")
@@ -280,7 +280,7 @@ def load_private_key_pem(pem: str | bytes) -> Ed25519PrivateKey:
     """Load an unencrypted Ed25519 private key from PEM; raises BadKey for anything else."""
     try:
         key = serialization.load_pem_private_key(_pem_bytes(pem), password=None)
-    except (ValueError, TypeError, binascii.Error) as exc:
+    except (ValueError, TypeError, binascii.Error, UnsupportedAlgorithm) as exc:
         raise BadKey("The private key is not a valid unencrypted Ed25519 PEM key.") from exc
     if not isinstance(key, Ed25519PrivateKey):
         raise BadKey("The private key is not an Ed25519 key.")
