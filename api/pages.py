@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,6 +30,9 @@ class ApiTokenForm(forms.Form):
 
 @never_cache
 @login_required
+# A token acts as its owner: creating one asks for the password again unless the user
+# signed in moments ago (allauth's reauthentication; the form resumes afterwards).
+@reauthentication_required(allow_get=True)
 def api_tokens(request: HttpRequest) -> HttpResponse:
     allowed = services.api_token_allowed(user=request.user)
     form = ApiTokenForm(request.POST or None)

@@ -87,3 +87,20 @@ def charlie_client(charlie) -> Client:
 @pytest.fixture
 def dave_client(dave) -> Client:
     return _client_for(dave)
+
+
+def recently_authenticated(client: Client, user) -> Client:
+    """Record in the client's session that the user confirmed their password a moment
+    ago, as allauth's reauthentication does: pages that ask for it (API tokens) let
+    the user on for the next few minutes."""
+    import time
+
+    from allauth.account.internal.flows import login as login_flow
+
+    session = client.session
+    session[login_flow.AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time(), "email": user.email, "reauthenticated": True}
+    ]
+    session[login_flow._AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session.save()
+    return client

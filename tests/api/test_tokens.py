@@ -9,13 +9,18 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts.models import User
 from api.models import ApiToken
 from tests.api.conftest import api_client, base
+from tests.conftest import recently_authenticated
 
 pytestmark = pytest.mark.django_db
 
 
 def _create(client, name="Inventory script"):
+    user_id = client.session.get("_auth_user_id")
+    if user_id:
+        recently_authenticated(client, User.objects.get(pk=user_id))
     return client.post(reverse("api_tokens"), {"name": name})
 
 
@@ -100,3 +105,18 @@ def test_a_token_needs_a_name(alice_client):
 def test_anonymous_people_are_sent_to_sign_in(client):
     assert client.get(reverse("api_tokens")).status_code == 302
     assert not ApiToken.objects.exists()
+
+
+def test_creating_a_token_asks_for_the_password_again(alice_client, alice):
+    # Signed in long ago (no recent authentication in the session): allauth steps in.
+    response = alice_client.post(reverse("api_tokens"), {"name": "Inventory script"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert not ApiToken.objects.exists()
+    # With the password confirmed, the suspended form goes through.
+    reauthenticate = response["Location"]
+    response = alice_client.post(
+        reauthenticate, {"password": "correct-horse-battery-staple"}, follow=True
+    )
+    assert response.status_code == 200
+    assert ApiToken.objects.filter(user=alice, name="Inventory script").exists()
