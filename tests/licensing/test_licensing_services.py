@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import AuditLog
+from accounts.models import AuditLog, Membership
 from licensing import services
 from licensing.client import envelope
 from licensing.errors import LicensingError
@@ -232,6 +232,21 @@ def test_offline_uploads_need_an_account_administrator(proxy, primary_key, bob, 
     )
 
 
+def test_offline_uploads_refuse_a_blocked_administrator(proxy, primary_key, alice, company):
+    # A block takes effect on the next request, uploads included: still an
+    # administrator by role, but no longer an active member.
+    Membership.objects.filter(user=alice, account=company).update(status=Membership.Status.BLOCKED)
+    refused(
+        services.license_activate,
+        "not_allowed",
+        proxy.activation(primary_key.key, method="offline"),
+        channel="offline",
+        actor=alice,
+        account=company,
+        now=NOW,
+    )
+
+
 def test_an_offline_request_cannot_go_online(proxy, primary_key):
     error = refused(
         services.license_activate,
@@ -435,6 +450,44 @@ def test_an_installation_activated_online_stays_online(proxy, primary_key, alice
     )
 
 
+def test_an_offline_installation_cannot_report_usage_online(proxy, primary_key, alice, company):
+    activate(proxy, primary_key, channel="offline", actor=alice, account=company)
+    error = refused(
+        services.usage_report, "wrong_channel", proxy.usage(2), channel="online", now=NOW
+    )
+    assert "activated offline" in error.message
+
+
+def test_a_replayed_refresh_is_refused(proxy, primary_key):
+    activate(proxy, primary_key)
+    text = proxy.refresh(usage={"registered_computers": 2, "peak": 2, "date": "2026-03-01"})
+    services.license_refresh(text, channel="online", now=NOW)
+    refused(services.license_refresh, "replayed", text, channel="online", now=NOW)
+
+
+def test_a_deactivated_installations_refresh_changes_nothing(proxy, primary_key, alice):
+    activate(proxy, primary_key)
+    services.usage_report(proxy.usage(3), channel="online", now=NOW)
+    server = ProxyServer.objects.get()
+    services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web", now=NOW)
+
+    def state() -> tuple:
+        return (
+            list(UsageReport.objects.order_by("id").values()),
+            ProxyServer.objects.values("last_refresh_at", "registered_computers").get(),
+            AuditLog.objects.filter(action="proxy_server.refreshed").count(),
+        )
+
+    before = state()
+    later = NOW + timedelta(hours=1)
+    usage = {"registered_computers": 9, "peak": 9, "date": "2026-03-01"}
+    text = proxy.refresh(usage=usage, now=later)
+    answer = services.license_refresh(text, channel="online", now=later)
+    # It is only told it is deactivated: the usage of a released key is not stored.
+    assert answer_open(answer, "refresh_response", now=later).payload["status"] == "deactivated"
+    assert state() == before
+
+
 def test_an_installation_of_another_account_reads_as_unknown(
     proxy, primary_key, charlie, other_company
 ):
@@ -480,6 +533,15 @@ def test_a_late_report_of_an_earlier_day_does_not_overwrite_used(proxy, primary_
     services.usage_report(proxy.usage(9, day=date(2026, 2, 20)), channel="online", now=NOW)
     assert ProxyServer.objects.get().registered_computers == 4
     assert UsageReport.objects.count() == 2
+
+
+def test_a_replayed_usage_report_is_refused(proxy, primary_key):
+    activate(proxy, primary_key)
+    text = proxy.usage(2)
+    services.usage_report(text, channel="online", now=NOW)
+    # A replay must not move last_report_at nor write another audit entry.
+    later = NOW + timedelta(minutes=5)
+    refused(services.usage_report, "replayed", text, channel="online", now=later)
 
 
 @pytest.mark.parametrize("day", [date(2026, 3, 5), date(2020, 1, 1)])
@@ -556,6 +618,16 @@ def test_an_installation_can_be_activated_again_after_deactivation(proxy, primar
     # Later requests go to the new activation.
     answer = services.license_refresh(proxy.refresh(), channel="online", now=NOW)
     assert answer_open(answer, "refresh_response").payload["status"] == "active"
+
+
+def test_a_replayed_deactivation_is_refused_even_after_reactivation(proxy, primary_key):
+    activate(proxy, primary_key)
+    deactivation = proxy.deactivation()
+    services.license_deactivate(deactivation, channel="online", now=NOW)
+    activate(proxy, primary_key)
+    # The old request now reads as one for the new activation: only its nonce stops it.
+    refused(services.license_deactivate, "replayed", deactivation, channel="online", now=NOW)
+    assert ProxyServer.objects.filter(status="active").count() == 1
 
 
 def test_expired_nonces_are_purged(proxy, primary_key):
