@@ -16,6 +16,7 @@ from licensing import signing
 from licensing.client import envelope
 from proxies.models import ProxyServer
 from tests.licensing import factories
+from tests.licensing.test_licensing_services import snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +111,29 @@ def test_refusals_are_json_with_a_status_that_fits(api, primary_key):
 
     response = post(api, "/api/licensing/refresh/", {"message": second.refresh(now=now)})
     assert (response.status_code, error_of(response)["code"]) == (404, "unknown_installation")
+
+
+def test_a_request_posted_twice_is_refused_the_second_time(api, primary_key):
+    proxy = now_proxy()
+    now = timezone.now()
+    activation = proxy.activation(primary_key.key, now=now)
+    open_answer(post(api, ACTIVATE, {"message": activation}), "activation_response")
+    requests = [
+        ("/api/licensing/usage/", proxy.usage(3, now=now)),
+        ("/api/licensing/refresh/", proxy.refresh(now=now)),
+        ("/api/licensing/deactivate/", proxy.deactivation(now=now)),
+    ]
+    for url, text in requests:
+        assert post(api, url, {"message": text}).status_code == 200, url
+        before = snapshot()
+        response = post(api, url, {"message": text})
+        assert response.status_code == 409, url
+        assert error_of(response) == {
+            "code": "replayed",
+            "message": "This request was already processed: each request or file is "
+            "accepted only once. Create a new one.",
+        }
+        assert snapshot() == before, url
 
 
 @pytest.mark.parametrize(
