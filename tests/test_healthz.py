@@ -1,7 +1,9 @@
 import json
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.db import OperationalError
 
 from myaccount import health
 
@@ -26,6 +28,29 @@ def test_it_answers_503_naming_what_is_down(client, db, monkeypatch):
     assert body["down"] == ["cache"]
     assert body["checks"]["cache"] == "down: ConnectionError"
     assert body["checks"]["database"] == "ok"
+
+
+class _BrokenCursor:
+    """What a cursor does once Postgres is gone: every statement fails."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def execute(self, sql, params=None):
+        raise OperationalError("server closed the connection unexpectedly")
+
+
+def test_a_broken_database_answers_503(client, db, monkeypatch):
+    monkeypatch.setattr(health, "connection", SimpleNamespace(cursor=_BrokenCursor))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = json.loads(response.content)
+    assert (body["status"], body["down"]) == ("down", ["database"])
+    assert body["checks"]["database"] == "down: OperationalError"
+    assert body["checks"]["cache"] == "ok"
 
 
 @pytest.mark.django_db
