@@ -213,11 +213,15 @@ def test_a_replayed_file_is_refused(alice_client, primary_key, proxy, now):
 def test_an_answer_file_uploaded_by_mistake_is_refused(alice_client, primary_key, proxy, now):
     response = confirm(alice_client, proxy.activation(primary_key.key, method="offline", now=now))
     answer = download(alice_client, response)
-    response = upload(alice_client, answer)
-    assert response.status_code == 400
-    assert "not of the expected type" in response.content.decode() or "Expected a message" in (
-        response.content.decode()
-    )
+    before = state()
+    for response in (upload(alice_client, answer), confirm(alice_client, answer)):
+        assert response.status_code == 400
+        assert response.context["error"] == (
+            "Expected a message of type activation_request or deactivation_request or "
+            "refresh_request, got one of type activation_response."
+        )
+        assert response.context["error"] in response.content.decode()
+    assert state() == before
 
 
 def test_offline_activation_where_sales_did_not_enable_it(alice_client, company, proxy, now):
@@ -226,9 +230,18 @@ def test_offline_activation_where_sales_did_not_enable_it(alice_client, company,
         company, starts_on=today, ends_on=today + timedelta(days=30), offline=False
     )
     key = factories.primary_key_make(subscription)
-    response = upload(alice_client, proxy.activation(key.key, method="offline", now=now))
-    assert response.status_code == 400
-    assert "Ask your sales representative to enable it." in response.content.decode()
+    text = proxy.activation(key.key, method="offline", now=now)
+    before = state()
+    # The confirm step is refused too: its request text comes from the browser.
+    for response in (upload(alice_client, text), confirm(alice_client, text)):
+        assert response.status_code == 400
+        assert response.context["error"] == (
+            "Offline activation is not enabled for this subscription. Ask your sales "
+            "representative to enable it."
+        )
+        assert "Ask your sales representative to enable it." in response.content.decode()
+        assert "answer_token" not in response.context
+    assert state() == before
 
 
 def test_answers_cannot_be_fetched_by_others(alice_client, charlie_client, primary_key, proxy, now):
