@@ -9,9 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from accounts.current import account_switch
+
+NO_BUSINESS_ACCOUNT = (
+    "This page belongs to a business account, and you are not a member of one. "
+    "Ask an Account Administrator of your company for an invitation."
+)
+CHOOSE_BUSINESS_ACCOUNT = "Choose a business account in the account selector to open this page."
 
 
 def account_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -28,13 +38,28 @@ def account_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., H
 
 
 def business_account_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The page belongs to a business account: others get a 404."""
+    """The page belongs to a business account.
+
+    From the personal account, a person with exactly one business account is taken
+    there and the page opens; with several, they choose one on the Dashboard; with
+    none, the page does not exist for them (404).
+    """
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.account is None or not request.account.is_business:
-            raise Http404("Select a business account first.")
+            business = [m for m in request.memberships if m.account.is_business]
+            if not business:
+                raise Http404(NO_BUSINESS_ACCOUNT)
+            if len(business) > 1:
+                messages.info(request, CHOOSE_BUSINESS_ACCOUNT)
+                return redirect("dashboard")
+            membership = business[0]
+            account_switch(request, account_id=membership.account_id)
+            request.membership = membership
+            request.account = membership.account
+            messages.info(request, f"Switched to {membership.account.name} (Business Account).")
         return view(request, *args, **kwargs)
 
     return wrapper
