@@ -22,16 +22,21 @@ def _terms_label() -> str:
     )
 
 
+def terms_field(required_message: str) -> forms.BooleanField:
+    """The "I agree with the Terms of Use" box: the same on Sign Up and on Join."""
+    return forms.BooleanField(
+        label=lazy(_terms_label, str)(),
+        error_messages={"required": required_message},
+    )
+
+
 class SignupForm(AllauthSignupForm):
     """Register Your Account: the guide's fields, in the guide's order."""
 
     first_name = forms.CharField(label="First Name", max_length=150)
     last_name = forms.CharField(label="Last Name", max_length=150)
     keep_signed_in = forms.BooleanField(label="Keep me signed in", required=False)
-    terms = forms.BooleanField(
-        label=lazy(_terms_label, str)(),
-        error_messages={"required": "Please agree with the Terms of Use to sign up."},
-    )
+    terms = terms_field("Please agree with the Terms of Use to sign up.")
 
     field_order = [
         "first_name",
@@ -186,7 +191,8 @@ class MembershipForm(forms.Form):
 
 
 class JoinForm(forms.Form):
-    """Join <Company>: Email (read-only), Name, Password."""
+    """Join <Company>: Email (read-only), Name, Password; a new person also agrees
+    with the Terms of Use, as on Sign Up (people with an account agreed then)."""
 
     email = forms.EmailField(label="Email", disabled=True, required=False)
     name = forms.CharField(label="Name", max_length=300, required=False)
@@ -205,6 +211,7 @@ class JoinForm(forms.Form):
             self.fields["name"].required = True
             self.fields["password"].widget.attrs["autocomplete"] = "new-password"
             self.fields["password"].help_text = "Choose a password for your new account."
+            self.fields["terms"] = terms_field("Please agree with the Terms of Use to join.")
         self.fields["password"].required = not signed_in
         if signed_in:
             del self.fields["password"]

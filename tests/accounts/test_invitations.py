@@ -138,7 +138,7 @@ def test_a_new_person_joins_gets_a_personal_account_and_lands_in_the_business(
     assert 'value="new@example.com"' in html and "disabled" in html
     response = client.post(
         reverse("invitation_join", args=[token]),
-        {"name": "Nina New", "password": "a-long-unusual-passphrase"},
+        {"name": "Nina New", "password": "a-long-unusual-passphrase", "terms": "on"},
     )
     assert response.status_code == 302
     user = User.objects.get(email="new@example.com")
@@ -162,7 +162,7 @@ def test_a_new_person_needs_a_name_and_a_good_password(client, alice, company):
     url = reverse("invitation_join", args=[token])
     response = client.post(url, {"name": "", "password": "a-long-unusual-passphrase"})
     assert "name" in response.context["form"].errors
-    response = client.post(url, {"name": "Nina New", "password": "123"})
+    response = client.post(url, {"name": "Nina New", "password": "123", "terms": "on"})
     assert "password" in response.context["form"].errors
     assert not User.objects.filter(email="new@example.com").exists()
 
@@ -206,7 +206,7 @@ def test_someone_signed_in_as_another_email_is_refused(bob_client, alice, compan
 def test_a_used_link_cannot_be_used_again(client, alice, company):
     invitation, token = factories.invitation_create(company, "new@example.com", alice)
     url = reverse("invitation_join", args=[token])
-    client.post(url, {"name": "Nina New", "password": "a-long-unusual-passphrase"})
+    client.post(url, {"name": "Nina New", "password": "a-long-unusual-passphrase", "terms": "on"})
     client.logout()
     response = client.get(url)
     # Accepting drops the hash: the link is simply no longer valid.

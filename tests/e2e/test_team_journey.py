@@ -40,6 +40,7 @@ def test_invite_join_promote_block(page, browser, live_server, alice, company, m
     expect(nina.get_by_label("Email")).to_have_value("nina@example.com")
     nina.get_by_label("Name").fill("Nina Newcomer")
     nina.get_by_label("Password").fill("a-long-unusual-passphrase")
+    nina.get_by_label("I agree with the Terms of Use").check()
     nina.get_by_role("button", name="Join account").click()
     expect(nina.get_by_text("Welcome to My Company, Inc.")).to_be_visible()
     expect(nina.get_by_label("Account", exact=True)).to_contain_text(
