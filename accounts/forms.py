@@ -180,6 +180,13 @@ class InviteForm(forms.Form):
 
 
 class MembershipForm(forms.Form):
+    """The membership dialog: Notes, Role; Block, Delete beside it.
+
+    `own` and `last_admin` say which controls the services would refuse, so the page
+    shows them disabled with the reason. A posted form is never locked: what comes
+    in goes to the service, which decides (under a lock) and explains a refusal.
+    """
+
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     role = forms.ChoiceField(
         label="Role",
@@ -188,6 +195,15 @@ class MembershipForm(forms.Form):
             (Membership.Role.ADMIN, Membership.Role.ADMIN.label),
         ],
     )
+
+    def __init__(self, *args, own: bool = False, last_admin: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.own = own
+        self.last_admin = last_admin
+        if last_admin and not self.is_bound:
+            self.fields["role"].disabled = True
+            # The reason sits beside the controls (accounts/_membership_form.html).
+            self.fields["role"].widget.attrs["aria-describedby"] = f"{self.prefix}-refusal"
 
 
 class JoinForm(forms.Form):
@@ -247,15 +263,19 @@ class UserFilterForm(forms.Form):
     def data_or_default(self, name: str) -> str:
         return self.cleaned_data.get(name) or "" if self.is_valid() else ""
 
-    def search_qs(self, qs):
+    def search_q(self) -> Q:
+        """The search as a condition (empty: everyone), for filters and counts alike."""
         q = self.data_or_default("q").strip()
-        if q:
-            qs = qs.filter(
-                Q(user__first_name__icontains=q)
-                | Q(user__last_name__icontains=q)
-                | Q(user__email__icontains=q)
-            )
-        return qs
+        if not q:
+            return Q()
+        return (
+            Q(user__first_name__icontains=q)
+            | Q(user__last_name__icontains=q)
+            | Q(user__email__icontains=q)
+        )
+
+    def search_qs(self, qs):
+        return qs.filter(self.search_q())
 
     def filter_qs(self, qs):
         qs = self.search_qs(qs)

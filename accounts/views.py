@@ -102,6 +102,7 @@ def terms(request: HttpRequest) -> HttpResponse:
 # --- Business Profile: General, Users, Invite Users, Audit Log; joining -----------------
 
 USERS_PER_PAGE = 25
+ACTIVE_ADMIN = Q(role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE)
 AUDIT_PER_PAGE = 50
 
 
@@ -123,13 +124,18 @@ def business_profile(request: HttpRequest) -> HttpResponse:
         .select_related("user")
         .order_by("user__first_name", "user__last_name", "user__email")
     )
+    admins = list(admins)
     is_admin = request.membership.is_admin
     return render(
         request,
         "accounts/business_profile.html",
         {
             "account": account,
-            "admins": list(admins),
+            "admins": admins,
+            # Leaving would be refused (membership_leave decides again, under a lock).
+            "leave_refusal": AccountsError("last_admin_leave").message
+            if is_admin and [m.pk for m in admins] == [request.membership.pk]
+            else "",
             "member_count": _member_count(request),
             "edit_form": BusinessProfileForm(instance=account) if is_admin else None,
             "tab": "general",
@@ -172,13 +178,16 @@ def business_users(request: HttpRequest) -> HttpResponse:
     account = request.account
     members = Membership.objects.filter(account=account)
     form = UserFilterForm(request.GET or None)
-    # Facet counts follow the search, not the Role/Status choice: one aggregate query.
-    counts = form.search_qs(members).aggregate(
-        all=Count("pk"),
-        admin=Count("pk", filter=Q(role=Membership.Role.ADMIN)),
-        member=Count("pk", filter=Q(role=Membership.Role.MEMBER)),
-        active=Count("pk", filter=Q(status=Membership.Status.ACTIVE)),
-        blocked=Count("pk", filter=Q(status=Membership.Status.BLOCKED)),
+    # Facet counts follow the search, not the Role/Status choice; the active admins
+    # (for the last-admin controls) count them all: one aggregate query.
+    search = form.search_q()
+    counts = members.aggregate(
+        all=Count("pk", filter=search),
+        admin=Count("pk", filter=search & Q(role=Membership.Role.ADMIN)),
+        member=Count("pk", filter=search & Q(role=Membership.Role.MEMBER)),
+        active=Count("pk", filter=search & Q(status=Membership.Status.ACTIVE)),
+        blocked=Count("pk", filter=search & Q(status=Membership.Status.BLOCKED)),
+        active_admins=Count("pk", filter=ACTIVE_ADMIN),
     )
     listed = form.filter_qs(members.select_related("user"))
     page = Paginator(listed, USERS_PER_PAGE).get_page(request.GET.get("page"))
@@ -195,7 +204,12 @@ def business_users(request: HttpRequest) -> HttpResponse:
     rows = [
         (
             m,
-            MembershipForm(initial={"role": m.role, "notes": m.notes}, prefix=f"m{m.pk}")
+            MembershipForm(
+                initial={"role": m.role, "notes": m.notes},
+                prefix=f"m{m.pk}",
+                own=m.user_id == request.user.pk,
+                last_admin=m.is_admin and m.is_active and counts["active_admins"] == 1,
+            )
             if is_admin
             else None,
         )
@@ -240,10 +254,19 @@ def _account_membership(request: HttpRequest, membership_id: int) -> Membership:
 def membership_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = _account_membership(request, membership_id)
     prefix = f"m{membership.pk}"
+    last_admin = (
+        membership.is_admin
+        and membership.is_active
+        and not Membership.objects.filter(ACTIVE_ADMIN, account=request.account)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
     form = MembershipForm(
         request.POST or None,
         initial={"role": membership.role, "notes": membership.notes},
         prefix=prefix,
+        own=membership.user_id == request.user.pk,
+        last_admin=last_admin,
     )
     if request.method == "POST" and form.is_valid():
         try:
