@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from subscriptions.models import LicenseKey
+from subscriptions.models import LicenseKey, Product
+from subscriptions.services import subscription_issue
 from tests import factories
 from tests.subscriptions.conftest import proxy_server_create
 
@@ -43,6 +44,23 @@ def test_dashboard(alice_client, big, django_assert_max_num_queries):
     with django_assert_max_num_queries(REQUEST + 3):
         response = alice_client.get(reverse("dashboard"))
     assert "All Subscriptions (25)" in response.content.decode()
+
+
+def test_dashboard_with_three_products(alice_client, big, django_assert_max_num_queries):
+    # The same queries as with one product: per-product figures are grouped queries,
+    # not one query per product.
+    for code in ("ras", "vdi"):
+        product = Product.objects.create(code=code, name=f"Parallels {code.upper()}")
+        for _ in range(3):
+            subscription = subscription_issue(
+                licenses=10, months=12, product=product, account=big.account, channel="system"
+            )
+            proxy_server_create(subscription.primary_key, computers=2)
+    with django_assert_max_num_queries(REQUEST + 3):
+        response = alice_client.get(reverse("dashboard"))
+    html = response.content.decode()
+    assert "All Subscriptions (31)" in html
+    assert "Parallels RAS" in html and "Parallels VDI" in html
 
 
 def test_subscription_list(alice_client, big, django_assert_max_num_queries):
