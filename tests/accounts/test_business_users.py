@@ -70,6 +70,19 @@ def test_it_paginates_with_a_constant_number_of_queries(
     assert len(page2.context["rows"]) == 5
 
 
+def test_pending_invitations_do_not_add_queries(
+    alice_client, alice, company, django_assert_max_num_queries
+):
+    for i in range(15):
+        factories.invitation_create(company, f"guest{i:02}@example.com", invited_by=alice)
+    alice_client.get(reverse("business_users"))  # allauth records the new user session once
+    # The same 13 as without invitations: 5 above fetches them all in one query.
+    with django_assert_max_num_queries(13):
+        response = alice_client.get(reverse("business_users"))
+    assert len(response.context["invitations"]) == 15
+    assert "Pending Invitations (15)" in response.content.decode()
+
+
 def test_a_regular_member_sees_the_list_read_only(bob_client, alice, bob):
     html = bob_client.get(reverse("business_users")).content.decode()
     assert "alice@example.com" in html
