@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django_countries.fields import CountryField
 
 from subscriptions.errors import ERROR_MESSAGES, SubscriptionError
@@ -23,17 +24,31 @@ class RegisterKeyForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
-    def __init__(self, *args, business_accounts=(), initial_account=None, **kwargs) -> None:
+    def __init__(
+        self, *args, business_accounts=(), initial_account=None, member_accounts=(), **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
-        # A user in one or more business accounts picks where the key goes; "a new
-        # business account" asks for business details, as for a user with none.
+        # An Account Administrator of one or more business accounts picks where the key
+        # goes (only there may they register it); "a new business account" asks for
+        # business details, as for a user with none.
+        self.note = ""
+        if member_accounts and not business_accounts:
+            names = ", ".join(a.name for a in member_accounts)
+            self.note = (
+                f"You are not an Account Administrator of {names}, so you cannot register "
+                "keys there: the key will go to a new business account, whose details you "
+                "give next. To add it to an existing account, ask one of its Account "
+                "Administrators to register it."
+            )
         if business_accounts:
             choices = [(str(a.pk), a.name) for a in business_accounts]
             choices.append((NEW_BUSINESS_ACCOUNT, "A new business account"))
             self.fields["account"] = forms.ChoiceField(
                 label="Business Account",
                 choices=choices,
-                initial=str(initial_account.pk) if initial_account else choices[0][0],
+                initial=str(initial_account.pk)
+                if initial_account in business_accounts
+                else choices[0][0],
             )
 
     def clean_key(self) -> str:
@@ -140,23 +155,78 @@ class SublicenseForm(forms.Form):
         input_formats=["%Y-%m-%d", "%m/%d/%Y"],
     )
 
-    def __init__(self, *args, available: int, ends_on, **kwargs) -> None:
+    def __init__(
+        self, *args, available: int, ends_on, licenses: int | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
-        k = self.initial.get("quota") or (1 if available else 0)
-        self.fields["quota"].label = f"Quota of Licenses ({k} out of {available} available)"
-        self.fields["expires_on"].widget.attrs["max"] = ends_on.isoformat()
-        self.fields["expires_on"].help_text = (
+        # "n" depends on the type: a Reserved key shares the reservable licenses, a
+        # Dynamic key is capped by the subscription's licenses only (quota.quota_max).
+        self.available = {
+            LicenseKey.Type.RESERVED: available,
+            LicenseKey.Type.DYNAMIC: licenses if licenses is not None else available,
+        }
+        self.ends_on = ends_on
+        n = self.available.get(self._value("type"), available)
+        quota = self.fields["quota"]
+        quota.label = f"Quota of Licenses ({self._k()} out of {n} available)"
+        # static/js/app.js keeps k, n and max in step with what is typed and picked.
+        quota.widget.attrs.update(
+            {
+                "max": max(n, 1),
+                "data-quota-reserved": self.available[LicenseKey.Type.RESERVED],
+                "data-quota-dynamic": self.available[LicenseKey.Type.DYNAMIC],
+            }
+        )
+        expires_on = self.fields["expires_on"]
+        expires_on.widget.attrs["max"] = ends_on.isoformat()
+        if self.initial.get("expires_on") is None:
+            # The guide's dialog shows the subscription's end until another date is set.
+            self.initial["expires_on"] = ends_on
+        expires_on.help_text = (
             f"No later than the subscription's end, {ends_on:%m/%d/%Y}. "
             "Leave Renew with Subscription selected to end with the subscription."
         )
         self.fields["name"].widget.attrs["placeholder"] = "License Key"
 
+    def _value(self, name: str):
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name))
+        return self.initial.get(name, self.fields[name].initial)
+
+    def _k(self) -> int:
+        """The quota typed so far (the server's first rendering of the label)."""
+        try:
+            return max(int(self._value("quota")), 0)
+        except (TypeError, ValueError):
+            return 0
+
     def clean(self):
         cleaned = super().clean()
+        # Every rule in one round: the quota is checked here even when the date is
+        # missing or wrong (the service checks again, under the subscription's lock).
+        quota, type_ = cleaned.get("quota"), cleaned.get("type")
+        if quota is not None and type_ in self.available and quota > self.available[type_]:
+            code = (
+                "quota_reserved_exceeded"
+                if type_ == LicenseKey.Type.RESERVED
+                else "quota_dynamic_exceeded"
+            )
+            licenses = self.available[LicenseKey.Type.DYNAMIC]
+            message = SubscriptionError(
+                code, available=self.available[type_], licenses=licenses
+            ).message
+            self.add_error("quota", message)
         if cleaned.get("renew_with_subscription"):
             cleaned["expires_on"] = None
         elif "expires_on" in cleaned and cleaned["expires_on"] is None:
             self.add_error("expires_on", ERROR_MESSAGES["expiration_date_required"])
+        elif cleaned.get("expires_on") and cleaned["expires_on"] > self.ends_on:
+            error = SubscriptionError(
+                "expiration_after_subscription", ends_on=f"{self.ends_on:%m/%d/%Y}"
+            )
+            self.add_error("expires_on", error.message)
+        elif cleaned.get("expires_on") and cleaned["expires_on"] < timezone.localdate():
+            self.add_error("expires_on", ERROR_MESSAGES["expiration_in_past"])
         return cleaned
 
     def service_kwargs(self) -> dict:

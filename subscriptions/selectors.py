@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.apps import apps
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Concat, NullIf
 
 from accounts.models import Account
@@ -23,7 +23,6 @@ from subscriptions.models import (
     license_key_search_q,
 )
 
-ACTIVE_PROXY_STATUS = "active"
 # An installation deactivated offline holds its key (and its licenses) until the
 # deactivation request file is uploaded.
 HOLDING_PROXY_STATUSES = ("active", "deactivating")
@@ -56,17 +55,64 @@ def license_key_usage(keys: Iterable[LicenseKey | int]) -> dict[int, int]:
 
 
 def proxy_server_counts(*, account: Account) -> dict[int, int]:
-    """Registered (active) proxy servers per product id. One query, or none."""
+    """Proxy servers per product id: every server the Proxy Servers page lists under
+    "All" (active, pending deactivation and deactivated), so that the Dashboard's
+    "Registered proxy servers N" and the navigation's "Proxy Servers (N)" count what
+    their link shows. One query, or none."""
     model = _proxy_model()
     if model is None:
         return {}
     rows = (
-        model.objects.filter(account=account, status=ACTIVE_PROXY_STATUS)
+        model.objects.filter(account=account)
         .values("license_key__subscription__product_id")
         .annotate(n=Count("id"))
         .order_by()
     )
     return {row["license_key__subscription__product_id"]: row["n"] for row in rows}
+
+
+def license_keys_with_usage(keys: QuerySet[LicenseKey]) -> QuerySet[LicenseKey]:
+    """`keys` with their subscription and `used` (what the holding installations last
+    reported) in one query: the same numbers as `license_key_usage`."""
+    keys = keys.select_related("subscription")
+    model = _proxy_model()
+    if model is None:
+        return keys.annotate(used=Value(0))
+    used = (
+        model.objects.filter(license_key=OuterRef("pk"), status__in=HOLDING_PROXY_STATUSES)
+        .values("license_key")
+        .annotate(total=Sum("registered_computers"))
+        .values("total")
+    )
+    return keys.annotate(used=Coalesce(Subquery(used), 0))
+
+
+def license_key_availabilities(
+    keys: Iterable[LicenseKey], *, today: date
+) -> dict[int, quota.KeyAvailability]:
+    """Quota, used and vacant per key id, by the License Keys table's pool rule. `keys`
+    must hold every live key of their subscriptions, each with `used` (see
+    `license_keys_with_usage`); no query of its own."""
+    by_subscription: dict[int, list[LicenseKey]] = {}
+    for key in keys:
+        by_subscription.setdefault(key.subscription_id, []).append(key)
+    result = {}
+    for group in by_subscription.values():
+        licenses = group[0].subscription.licenses
+        states = {
+            key.pk: quota.KeyState(
+                id=key.pk,
+                type=key.type,
+                quota=key.quota,
+                used=key.used,
+                live=key.is_live(today=today),
+            )
+            for key in group
+        }
+        all_states = list(states.values())
+        for key in group:
+            result[key.pk] = quota.key_availability(licenses, all_states, states[key.pk])
+    return result
 
 
 # Dashboard
@@ -79,10 +125,13 @@ class ProductBox:
     active: int
     total: int
     proxy_servers: int
+    over_limit_keys: int = 0  # live keys of active subscriptions over their limit
 
 
 def dashboard_products(*, account: Account | None, today: date) -> list[ProductBox]:
-    """One box per product the account subscribes to. Two queries."""
+    """One box per product the account subscribes to. Four queries: subscriptions per
+    product, the products, proxy servers per product, and the live keys of the active
+    subscriptions with their usage (for the over-limit line)."""
     if account is None:
         return []
     active = Q(starts_on__lte=today, ends_on__gte=today)
@@ -101,6 +150,22 @@ def dashboard_products(*, account: Account | None, today: date) -> list[ProductB
         return []
     products = {p.pk: p for p in Product.objects.filter(pk__in=[r["product_id"] for r in rows])}
     proxies = proxy_server_counts(account=account)
+    live_keys = list(
+        license_keys_with_usage(
+            LicenseKey.objects.filter(
+                subscription__account=account,
+                subscription__starts_on__lte=today,
+                subscription__ends_on__gte=today,
+                deleted_at__isnull=True,
+            )
+        )
+    )
+    over: dict[int, int] = {}
+    availabilities = license_key_availabilities(live_keys, today=today)
+    for key in live_keys:
+        if key.is_live(today=today) and availabilities[key.pk].over_limit:
+            product_id = key.subscription.product_id
+            over[product_id] = over.get(product_id, 0) + 1
     boxes = [
         ProductBox(
             product=products[r["product_id"]],
@@ -108,6 +173,7 @@ def dashboard_products(*, account: Account | None, today: date) -> list[ProductB
             active=r["active"],
             total=r["total"],
             proxy_servers=proxies.get(r["product_id"], 0),
+            over_limit_keys=over.get(r["product_id"], 0),
         )
         for r in rows
     ]
@@ -209,6 +275,11 @@ class LicenseKeyRow:
     @property
     def over_limit(self) -> bool:
         return self.live and self.vacant < 0
+
+    @property
+    def over_by(self) -> int:
+        """How far over the license limit ("Over the limit by N"); 0 when within it."""
+        return -self.vacant if self.over_limit else 0
 
 
 @dataclass
@@ -312,3 +383,40 @@ def product_subscription_count(*, account: Account | None, product: Product) -> 
     if account is None:
         return 0
     return Subscription.objects.filter(account=account, product=product).count()
+
+
+def product_nav(
+    *,
+    account: Account | None,
+    product: Product | None = None,
+    code: str | None = None,
+    proxy_servers: int | None = None,
+) -> dict:
+    """The product navigation: the product, "Product Subscriptions (N)" and "Proxy
+    Servers (N)". N of Proxy Servers is what its link lists under "All": every server
+    of the account (pass it when the page has counted them already). One query for a
+    given product; for a product code, one query for the product with its count; plus
+    one for the servers unless given."""
+    if product is None:
+        from subscriptions.services import DEFAULT_PRODUCT_CODE
+
+        count = (
+            Count("subscriptions", filter=Q(subscriptions__account=account))
+            if account is not None
+            else Value(0)
+        )
+        product = (
+            Product.objects.filter(code=code or DEFAULT_PRODUCT_CODE)
+            .annotate(n_subscriptions=count)
+            .first()
+        )
+    if product is None:  # an unknown code: the default product (rare, two queries)
+        product = product_get(code=None)
+    subscriptions = getattr(product, "n_subscriptions", None)
+    if subscriptions is None:
+        subscriptions = product_subscription_count(account=account, product=product)
+    if proxy_servers is None:
+        proxy_servers = (
+            sum(proxy_server_counts(account=account).values()) if account is not None else 0
+        )
+    return {"product": product, "subscriptions": subscriptions, "proxy_servers": proxy_servers}

@@ -40,7 +40,22 @@ def _is_admin(request: HttpRequest) -> bool:
 
 
 def _business_accounts(request: HttpRequest) -> list:
-    return [m.account for m in request.memberships if m.account.is_business]
+    """Where the user may register a key: business accounts they administer."""
+    return [m.account for m in request.memberships if m.account.is_business and m.is_admin]
+
+
+def _member_accounts(request: HttpRequest) -> list:
+    """Business accounts the user only reads (Regular Member): not a register target."""
+    return [m.account for m in request.memberships if m.account.is_business and not m.is_admin]
+
+
+def _register_form(request: HttpRequest, data=None, **kwargs) -> RegisterKeyForm:
+    return RegisterKeyForm(
+        data,
+        business_accounts=_business_accounts(request),
+        member_accounts=_member_accounts(request),
+        **kwargs,
+    )
 
 
 def _subscription_get(request: HttpRequest, subscription_id: int) -> Subscription:
@@ -61,14 +76,7 @@ def _sublicense_get(subscription: Subscription, key_id: int) -> LicenseKey:
 
 def _product_nav(request: HttpRequest, product) -> dict:
     """Counts for the product navigation: Proxy Servers (N), Product Subscriptions (N)."""
-    proxies = selectors.proxy_server_counts(account=request.account) if request.account else {}
-    return {
-        "product": product,
-        "subscriptions": selectors.product_subscription_count(
-            account=request.account, product=product
-        ),
-        "proxy_servers": proxies.get(product.pk, 0),
-    }
+    return selectors.product_nav(account=request.account, product=product)
 
 
 @login_required
@@ -80,9 +88,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "boxes": boxes,
             "all_subscriptions": sum(b.total for b in boxes),
-            "register_form": RegisterKeyForm(
-                business_accounts=_business_accounts(request), initial_account=request.account
-            ),
+            "register_form": _register_form(request, initial_account=request.account),
         },
     )
 
@@ -92,12 +98,10 @@ def register_key(request: HttpRequest) -> HttpResponse:
     """Register Key: into a business account the user picks, or, for a user with none
     (or who picks "a new business account"), after the business details step."""
     business_accounts = _business_accounts(request)
-    key_form = RegisterKeyForm(
+    key_form = _register_form(
+        request,
         request.POST if request.method == "POST" and "name" not in request.POST else None,
-        business_accounts=business_accounts,
-        initial_account=request.account
-        if request.account and request.account.is_business
-        else None,
+        initial_account=request.account if request.account in business_accounts else None,
     )
     if request.method != "POST":
         return render(request, "subscriptions/register_key.html", {"form": key_form})
@@ -122,9 +126,8 @@ def register_key(request: HttpRequest) -> HttpResponse:
                 channel=AuditLog.Channel.WEB,
             )
         except SubscriptionError as error:
-            key_form = RegisterKeyForm(
-                {"key": request.POST.get("key", ""), "account": NEW_BUSINESS_ACCOUNT},
-                business_accounts=business_accounts,
+            key_form = _register_form(
+                request, {"key": request.POST.get("key", ""), "account": NEW_BUSINESS_ACCOUNT}
             )
             key_form.is_valid()
             if error.code != "key_malformed":  # the form has said that already
@@ -223,6 +226,12 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
         subscription=subscription, today=today, sort=request.GET.get("sort", "type")
     )
     can_manage = _is_admin(request) and not subscription.is_expired(today=today)
+    if subscription.is_expired(today=today):
+        status = "Expired"
+    elif subscription.starts_on > today:
+        status = "Not started"
+    else:
+        status = "Trial" if subscription.is_trial else "Active"
     return render(
         request,
         "subscriptions/subscription_detail.html",
@@ -234,10 +243,12 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
             "is_admin": _is_admin(request),
             "can_manage": can_manage,
             "expired": subscription.is_expired(today=today),
+            "status": status,
             # Two dialogs on one page: distinct ids keep each <label for> on its own input.
             "create_form": SublicenseForm(
                 available=table.reservable,
                 ends_on=subscription.ends_on,
+                licenses=subscription.licenses,
                 initial={"quota": 1},
                 auto_id="create_%s",
             )
@@ -290,6 +301,7 @@ def license_key_create(request: HttpRequest, subscription_id: int) -> HttpRespon
         request.POST or None,
         available=available,
         ends_on=subscription.ends_on,
+        licenses=subscription.licenses,
         initial={"quota": 1},
     )
     if request.method == "POST" and form.is_valid():
@@ -325,7 +337,11 @@ def license_key_update(request: HttpRequest, subscription_id: int, key_id: int) 
         "expires_on": key.expires_on,
     }
     form = SublicenseForm(
-        request.POST or None, available=available, ends_on=subscription.ends_on, initial=initial
+        request.POST or None,
+        available=available,
+        ends_on=subscription.ends_on,
+        licenses=subscription.licenses,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -120,3 +120,51 @@ document.querySelectorAll("[data-dropzone-area]").forEach((zone) => {
     history.replaceState(null, "", tab.getAttribute("href"));
   }));
 })();
+
+// subscriptions: Create License Key / modify a sublicense ([data-sublicense] forms).
+// The label's "k out of n available" follows what is typed (k) and the type picked (n,
+// also the input's max); Expiration Date is disabled while Renew with Subscription is
+// ticked. The server renders the same first values and checks everything again.
+const sublicenseSync = (form) => {
+  const quota = form.querySelector("input[name=quota]");
+  const type = form.querySelector("select[name=type]");
+  const renew = form.querySelector("input[name=renew_with_subscription]");
+  const expires = form.querySelector("input[name=expires_on]");
+  if (quota) {
+    const n = (type && type.value === "dynamic" ? quota.dataset.quotaDynamic : quota.dataset.quotaReserved) || quota.max;
+    const k = /^\d+$/.test(quota.value) ? Number(quota.value) : 0;
+    quota.max = Math.max(Number(n), 1);
+    const label = form.querySelector(`label[for="${quota.id}"]`);
+    if (label) label.textContent = `Quota of Licenses (${k} out of ${n} available)`;
+  }
+  if (renew && expires) expires.disabled = renew.checked;
+};
+document.querySelectorAll("form[data-sublicense]").forEach(sublicenseSync);
+["input", "change"].forEach((type) => document.addEventListener(type, (event) => {
+  const form = event.target.closest && event.target.closest("form[data-sublicense]");
+  if (form) sublicenseSync(form);
+}));
+
+// [data-dialog-load="ID"]: show the linked page's [data-dialog-content] in <dialog id="ID">
+// (the gear of a License Keys row); if anything fails, the link opens the page itself.
+document.addEventListener("click", async (event) => {
+  const opener = event.target.closest("[data-dialog-load]");
+  const dialog = opener && document.getElementById(opener.dataset.dialogLoad);
+  if (!dialog || !dialog.showModal || !window.fetch) return;
+  event.preventDefault();
+  try {
+    const response = await fetch(opener.href, { credentials: "same-origin" });
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const content = response.ok && page.querySelector("[data-dialog-content]");
+    if (!content) throw new Error("no dialog content");
+    const heading = content.querySelector("h1");
+    if (heading) heading.outerHTML = `<h2 id="${heading.id}">${heading.innerHTML}</h2>`;
+    dialog.replaceChildren(...content.childNodes);
+    dialog.removeAttribute("aria-label");
+    if (heading) dialog.setAttribute("aria-labelledby", heading.id);
+    dialog.querySelectorAll("form[data-sublicense]").forEach(sublicenseSync);
+    dialog.showModal();
+  } catch (error) {
+    window.location.href = opener.href;
+  }
+});

@@ -268,3 +268,149 @@ def test_rename_the_subscription(alice_client, subscription):
     assert alice_client.post(url, {"name": "Campus"}).status_code == 302
     subscription.refresh_from_db()
     assert subscription.name == "Campus"
+
+
+# The guide's review: Create License Key, the gear's dialog, over the limit, counts, nav
+
+
+def _quota_input(page: str) -> str:
+    return re.search(r'<input type="number" name="quota"[^>]*>', page).group(0)
+
+
+def test_the_quota_label_and_max_follow_the_available_licenses(alice_client, subscription):
+    factories.license_key_create(subscription, quota=4, name="Design")
+    url = reverse("license_key_create", args=[subscription.pk])
+    page = _text(alice_client.get(url))
+    assert "Quota of Licenses (1 out of 6 available)" in page
+    quota = _quota_input(page)
+    # max is n for the type picked first (Reserved); app.js switches it for Dynamic.
+    for attribute in ('max="6"', 'data-quota-reserved="6"', 'data-quota-dynamic="10"'):
+        assert attribute in quota
+    # The Expiration Date starts at the subscription's end (app.js disables it while
+    # Renew with Subscription is ticked).
+    assert f'name="expires_on" value="{subscription.ends_on.isoformat()}"' in page
+    assert 'data-sublicense aria-labelledby="key-form-heading"' in page
+    # After a round trip the server shows k as typed, and n of the type chosen.
+    page = _text(alice_client.post(url, {"quota": 8, "type": "dynamic"}))
+    assert "Quota of Licenses (8 out of 10 available)" in page
+    assert 'max="10"' in _quota_input(page)
+
+
+def test_the_quota_error_comes_in_the_same_round_as_the_others(alice_client, subscription):
+    url = reverse("license_key_create", args=[subscription.pk])
+    # Reserved over n and no date: both errors at once, not the quota after the date.
+    response = alice_client.post(url, {"quota": 11, "type": "reserved"})
+    page = _text(response)
+    assert "Reserved quotas together cannot exceed the subscription&#x27;s licenses" in page
+    assert "Enter an expiration date or select Renew with Subscription." in page
+    # A date past the subscription's end and a dynamic quota over the licenses.
+    late = (subscription.ends_on + timedelta(days=1)).isoformat()
+    page = _text(alice_client.post(url, {"quota": 11, "type": "dynamic", "expires_on": late}))
+    assert "A quota cannot exceed the subscription&#x27;s 10 licenses." in page
+    assert "cannot be later than the subscription" in page
+    assert subscription.license_keys.count() == 1
+    # Renew with Subscription ticked: the (disabled) date is not needed.
+    response = alice_client.post(
+        url, {"quota": 2, "type": "reserved", "renew_with_subscription": "on"}
+    )
+    assert response.status_code == 302
+
+
+def test_the_gear_opens_the_modify_form_in_a_dialog(alice_client, subscription):
+    alice_client.post(
+        reverse("license_key_create", args=[subscription.pk]),
+        {"quota": 2, "type": "reserved", "renew_with_subscription": "on"},
+    )
+    key = subscription.license_keys.get(type="reserved")
+    assert key.name == "License Key 1"
+    url = reverse("license_key_update", args=[subscription.pk, key.pk])
+    detail = _text(alice_client.get(reverse("subscription_detail", args=[subscription.pk])))
+    assert re.search(
+        rf'<a class="gear" href="{url}"[^>]*data-dialog-load="modify-key-dialog"', detail
+    )
+    assert '<dialog id="modify-key-dialog"' in detail
+    # The dialog shows the modify page's [data-dialog-content], titled with the key's
+    # name as in the guide; the page itself stays the no-JavaScript fallback.
+    page = _text(alice_client.get(url))
+    assert re.search(
+        r'<div data-dialog-content> <h1 id="key-form-heading">License Key 1</h1>', page
+    )
+    assert f'action="{url}"' in page and "data-close>Cancel</a>" in page
+    assert "Quota of Licenses (2 out of 10 available)" in page
+
+
+def test_over_the_limit_shows_in_words_next_to_vacant(alice_client, subscription):
+    design = factories.license_key_create(subscription, quota=3, name="Design")
+    proxy_server_create(design, computers=13)
+    page = _text(alice_client.get(reverse("subscription_detail", args=[subscription.pk])))
+    assert '<span class="over-limit" title="Over the license limit">-10</span>' in page
+    assert "Over the limit by 10" in page
+
+
+def test_the_dashboard_flags_keys_over_the_limit_by_the_pool_rule(alice_client, subscription):
+    page = _text(alice_client.get(reverse("dashboard")))
+    assert "Over the license limit" not in page
+    # The dynamic key uses 3 of its quota of 5, but the pool (10 - 8 reserved - 3) is
+    # over: the table shows it over the limit, and so does the Dashboard.
+    factories.license_key_create(subscription, quota=8, name="Reserved")
+    dynamic = factories.license_key_create(subscription, quota=5, type="dynamic", name="Dyn")
+    proxy_server_create(dynamic, computers=3)
+    rows = (
+        alice_client.get(reverse("subscription_detail", args=[subscription.pk]))
+        .context["table"]
+        .rows
+    )
+    assert [r.key.name for r in rows if r.over_limit] == ["Primary Key", "Dyn"]
+    page = _text(alice_client.get(reverse("dashboard")))
+    assert re.search(r'class="over-limit">Over the license limit</span> <span [^>]*>2 keys<', page)
+
+
+def test_proxy_counts_agree_with_the_proxy_servers_page(alice_client, subscription):
+    key = factories.license_key_create(subscription, quota=2, name="Branch")
+    proxy_server_create(subscription.primary_key, computers=1)
+    proxy_server_create(key, computers=1, status="deactivated")
+    dashboard = _text(alice_client.get(reverse("dashboard")))
+    detail = _text(alice_client.get(reverse("subscription_detail", args=[subscription.pk])))
+    listed = alice_client.get(reverse("proxy_list"))
+    # Every link goes to the Proxy Servers page, which lists under "All" both servers.
+    assert listed.context["counts"]["all"] == 2
+    assert re.search(
+        r'Registered proxy servers</span> <span class="product-box__count">2<', dashboard
+    )
+    assert "Proxy Servers (2)" in detail
+    assert "Proxy Servers (2)" in _text(listed)
+
+
+def test_the_status_card_speaks_the_guides_words(alice_client, company, subscription):
+    page = _text(alice_client.get(reverse("subscription_detail", args=[subscription.pk])))
+    assert "Subscription Renewal is Off" in page
+    assert re.search(r"<dt>Status</dt><dd data-subscription-status><span [^>]*>Active<", page)
+    subscription.renewal = True
+    subscription.save()
+    assert "Subscription Renewal is On" in _text(
+        alice_client.get(reverse("subscription_detail", args=[subscription.pk]))
+    )
+    trial = factories.subscription_create(company, licenses=2, trial=True)
+    page = _text(alice_client.get(reverse("subscription_detail", args=[trial.pk])))
+    assert re.search(r"data-subscription-status><span [^>]*>Trial<", page)
+    old = factories.subscription_create(
+        company, licenses=2, starts_on=date(2020, 1, 1), ends_on=date(2020, 12, 31)
+    )
+    page = _text(alice_client.get(reverse("subscription_detail", args=[old.pk])))
+    assert re.search(r"data-subscription-status><span [^>]*>Expired<", page)
+
+
+def test_the_product_nav_hides_business_pages_from_a_personal_account(
+    alice_client, alice, subscription
+):
+    page = _text(alice_client.get(reverse("subscription_detail", args=[subscription.pk])))
+    assert "Proxy Servers (0)" in page and "Offline Activation and Validation" in page
+    assert '<summary>More <span aria-hidden="true">▾</span></summary>' in page
+    from accounts.models import Account
+
+    personal = Account.objects.get(kind=Account.Kind.PERSONAL, memberships__user=alice)
+    alice_client.post(reverse("switch_account"), {"account": personal.pk})
+    page = _text(alice_client.get(reverse("subscription_list")))
+    assert "Product Subscriptions (0)" in page
+    assert "Proxy Servers" not in page
+    assert "Offline Activation and Validation" not in page

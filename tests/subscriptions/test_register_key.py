@@ -103,10 +103,37 @@ def test_an_administrator_registers_into_the_selected_business_account(
 def test_a_regular_member_cannot_register_into_the_business_account(
     bob_client, company, unregistered
 ):
+    # Only accounts the user administers are targets; bob administers none, and the
+    # page says so plainly: his key would go to a new business account.
+    page = bob_client.get(URL).content.decode()
+    assert 'id="id_account"' not in page
+    assert f"You are not an Account Administrator of {company.name}" in page
     before = _snapshot()
     response = bob_client.post(URL, {"key": unregistered.primary_key.key, "account": company.pk})
-    assert "Only an Account Administrator can do this." in response.content.decode()
+    assert "Provide your business details" in response.content.decode()
     assert _snapshot() == before
+    unregistered.refresh_from_db()
+    assert unregistered.account is None
+
+
+def test_only_administered_accounts_are_listed(alice_client, alice, company):
+    member_of = factories.business_account_create("Read Only Co")
+    factories.membership_create(alice, member_of, role=Membership.Role.MEMBER)
+    form = alice_client.get(URL).context["form"]
+    assert [label for _, label in form.fields["account"].choices] == [
+        company.name,
+        "A new business account",
+    ]
+    assert form.note == ""
+
+
+def test_the_typed_key_stays_after_an_error(alice_client, newcomer_client, company):
+    typed = "abcde fghjk lmnpq rstuv wxyz2"
+    for client_ in (alice_client, newcomer_client):
+        response = client_.post(URL, {"key": typed, "account": company.pk})
+        body = response.content.decode()
+        assert "We could not find this license key." in body
+        assert f'value="{typed}"' in body
 
 
 def test_another_users_account_cannot_be_chosen(alice_client, other_company, unregistered):
