@@ -24,7 +24,8 @@ from django.db.models.functions import Coalesce, Least, Right
 
 from accounts.models import Account, User
 from proxies.models import ProxyListPreference, ProxyServer, UsageReport
-from subscriptions.models import license_key_search_q
+from subscriptions.models import LicenseKey, license_key_search_q
+from subscriptions.selectors import license_key_availabilities, license_keys_with_usage
 
 # "Expiring soon" on the Display drop-down: the key ends within this many days.
 EXPIRING_SOON_DAYS = 30
@@ -136,17 +137,21 @@ def _display_conditions(*, today: date) -> dict[str, Q]:
     }
 
 
-def _search(qs: QuerySet[ProxyServer], q: str) -> QuerySet[ProxyServer]:
+def _search_q(q: str) -> Q:
     q = (q or "").strip()
     if not q:
-        return qs
+        return Q()
     condition = (
         Q(server_name__icontains=q) | Q(site_code__icontains=q) | Q(site_description__icontains=q)
     )
     key_match = license_key_search_q(q, field="license_key__key")
     if key_match is not None:
         condition |= key_match
-    return qs.filter(condition)
+    return condition
+
+
+def _search(qs: QuerySet[ProxyServer], q: str) -> QuerySet[ProxyServer]:
+    return qs.filter(_search_q(q))
 
 
 def proxy_server_list(
@@ -180,13 +185,46 @@ def proxy_server_ordering(sort: str) -> list:
     return [F(column.sort).asc(nulls_first=True), "id"]
 
 
-def proxy_server_counts(*, account: Account, today: date, q: str = "") -> dict[str, int]:
-    """How many servers each Display choice shows: one aggregate query."""
+def proxy_server_counts(
+    *, account: Account, today: date, q: str = "", total: bool = False
+) -> dict[str, int]:
+    """How many servers each Display choice shows (within the search); with `total`,
+    also all the account's servers whatever the search (the navigation's "Proxy Servers
+    (N)"). One aggregate query."""
     conditions = _display_conditions(today=today)
-    qs = _search(proxy_server_queryset(account=account), q)
-    return qs.aggregate(
-        **{key: Count("id", filter=condition) for key, condition in conditions.items()}
+    search = _search_q(q)
+    counts = {key: Count("id", filter=search & condition) for key, condition in conditions.items()}
+    if total:
+        counts["total"] = Count("id")
+    return proxy_server_queryset(account=account).aggregate(**counts)
+
+
+def proxy_servers_over_limit(servers: list[ProxyServer], *, today: date) -> list[ProxyServer]:
+    """Flag (`over_limit`) each server whose license key is over its limit by the pool
+    rule of the License Keys table (subscriptions.quota.key_availability): a dynamic key
+    or the primary key is over as soon as the pool is, not only past its own quota. A
+    deactivated server uses no key and is never over. One query, for the live keys of
+    the servers' subscriptions with their usage, whatever the number of servers."""
+    subscription_ids = {s.license_key.subscription_id for s in servers if s.holds_key}
+    if not subscription_ids:
+        for server in servers:
+            server.over_limit = False
+        return servers
+    keys = list(
+        license_keys_with_usage(
+            LicenseKey.objects.filter(subscription_id__in=subscription_ids, deleted_at__isnull=True)
+        )
     )
+    availabilities = license_key_availabilities(keys, today=today)
+    for server in servers:
+        availability = availabilities.get(server.license_key_id)
+        server.over_limit = bool(
+            server.holds_key
+            and availability is not None
+            and server.license_key.is_live(today=today)
+            and availability.over_limit
+        )
+    return servers
 
 
 def proxy_server_get(*, account: Account, pk: int) -> ProxyServer | None:

@@ -23,6 +23,7 @@ from proxies.exports import proxy_servers_csv_lines
 from proxies.forms import ColumnsForm, NotesForm, ProxyListFilterForm, SelectionForm
 from proxies.models import ProxyServer
 from proxies.selectors import COLUMNS, Display
+from subscriptions import selectors as subscription_selectors
 
 PAGE_SIZE = 50
 
@@ -50,21 +51,27 @@ def _is_admin(request: HttpRequest) -> bool:
 @require_GET
 def proxy_list(request: HttpRequest) -> HttpResponse:
     # Queries, whatever the number of servers: session, user, memberships (middleware),
-    # the user's columns, the Display counts (one aggregate) and one page of rows.
+    # the user's columns, the Display counts (one aggregate), one page of rows, the live
+    # keys of the page's subscriptions with their usage (over the limit by the pool
+    # rule) and the product navigation (the product with its subscription count).
     values = ProxyListFilterForm(request.GET).values()
     today = timezone.localdate()
     columns = selectors.proxy_list_columns(user=request.user)
-    counts = selectors.proxy_server_counts(account=request.account, today=today, q=values["q"])
+    counts = selectors.proxy_server_counts(
+        account=request.account, today=today, q=values["q"], total=True
+    )
+    total = counts.pop("total")
     servers = selectors.proxy_server_list(account=request.account, today=today, **values)
     paginator = KnownCountPaginator(servers, PAGE_SIZE, count=counts[values["display"]])
     page = paginator.get_page(request.GET.get("page"))
+    servers = selectors.proxy_servers_over_limit(list(page.object_list), today=today)
     sort_key = values["sort"].lstrip("-")
     return render(
         request,
         "proxies/proxy_list.html",
         {
             "page": page,
-            "servers": list(page.object_list),
+            "servers": servers,
             "counts": counts,
             "display_choices": [(value, label, counts[value]) for value, label in Display.CHOICES],
             "filters": values,
@@ -75,6 +82,12 @@ def proxy_list(request: HttpRequest) -> HttpResponse:
             "shown_columns": columns,
             "required_columns": selectors.REQUIRED_COLUMNS,
             "can_manage": _is_admin(request),
+            "nav": subscription_selectors.product_nav(
+                account=request.account,
+                code=request.GET.get("product"),
+                proxy_servers=total,
+            ),
+            "nav_page": "Proxy Servers",
         },
     )
 

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from proxies.models import ProxyServer
 from proxies.views import PAGE_SIZE
+from subscriptions import selectors as subscription_selectors
+from subscriptions.models import LicenseKey
 from tests.proxies import factories as f
 
 URL = reverse("proxy_list")
@@ -262,9 +264,11 @@ def test_the_list_runs_a_fixed_number_of_queries(
 ):
     f.proxies_bulk_create(company, 500)
     # 1 session, 2 user, 3 memberships (the current account), 4 the user's columns,
-    # 5 the Display counts (one aggregate), 6 one page of servers with their key and
-    # subscription (select_related).
-    with django_assert_num_queries(6):
+    # 5 the Display counts (one aggregate, with the navigation's total), 6 one page of
+    # servers with their key and subscription (select_related), 7 the live keys of the
+    # page's subscriptions with their usage (over the limit by the pool rule), 8 the
+    # product navigation's product with its subscription count.
+    with django_assert_num_queries(8):
         response = alice_client.get(URL, {"sort": "-max_computers"})
     assert len(response.context["servers"]) == PAGE_SIZE
     assert response.context["counts"]["all"] == 500
@@ -278,3 +282,52 @@ def test_the_query_count_does_not_grow_with_the_servers(alice_client, company, n
     with CaptureQueriesContext(connection) as many:
         alice_client.get(URL, {"q": "many", "sort": "-notes", "page": 2})
     assert len(few) == len(many)
+
+
+# The guide's review: over the limit by the pool rule, the product navigation, labels
+
+
+def test_a_server_is_over_the_limit_when_its_key_is_by_the_pool_rule(alice_client, company):
+    subscription = f.subscription_create(company, licenses=10)
+    primary = f.key_create(subscription)
+    reserved = f.key_create(subscription, primary=False, quota=8)
+    dynamic = LicenseKey.objects.create(
+        subscription=subscription, type=LicenseKey.Type.DYNAMIC, name="Dyn", quota=5
+    )
+    # The dynamic key uses 3 of its 5, within its quota; but the pool is 10 - 8 reserved
+    # - 3 - 1 = -2: the License Keys table shows the dynamic and primary keys over.
+    f.proxy_create(company, key=dynamic, server_name="dyn", registered_computers=3)
+    f.proxy_create(company, key=primary, server_name="prim", registered_computers=1)
+    f.proxy_create(company, key=reserved, server_name="res", registered_computers=8)
+    table = subscription_selectors.license_key_table(
+        subscription=subscription, today=timezone.localdate()
+    )
+    over_in_table = {row.key.pk for row in table.rows if row.over_limit}
+    assert over_in_table == {primary.pk, dynamic.pk}
+    response = alice_client.get(URL)
+    flagged = {s.server_name for s in response.context["servers"] if s.over_limit}
+    assert flagged == {"dyn", "prim"}
+    page = response.content.decode()
+    assert page.count('badge badge--danger over-limit-flag" title=') == 2
+
+
+def test_a_deactivated_server_is_never_over_the_limit(alice_client, company):
+    f.proxy_create(
+        company,
+        server_name="gone",
+        licenses=1,
+        registered_computers=5,
+        status=ProxyServer.Status.DEACTIVATED,
+    )
+    assert [s.over_limit for s in alice_client.get(URL).context["servers"]] == [False]
+
+
+def test_the_page_has_the_product_navigation_and_the_guides_labels(alice_client, company, fleet):
+    page = alice_client.get(URL, {"q": "alpha"}).content.decode()
+    assert '<nav class="product-nav"' in page
+    assert "Dashboard</a>" in page
+    # "Proxy Servers (N)" counts what the link shows (All), whatever the search.
+    assert 'aria-current="page">Proxy Servers (6)</a>' in page
+    assert "Offline Activation and Validation" in page
+    assert '<label for="proxy-display">Display:</label>' in page
+    assert '<select id="proxy-display" name="display"' in page

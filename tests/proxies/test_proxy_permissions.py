@@ -100,10 +100,22 @@ def test_anonymous_visitors_are_sent_to_sign_in(server, method, name, args):
     assert unchanged(server)
 
 
-def test_a_personal_account_has_no_proxy_servers(alice_client, alice, server):
+def test_from_the_personal_account_the_only_business_account_opens(alice_client, alice, server):
+    # accounts.permissions.business_account_required: with one business account, the
+    # page switches to it; the proxy servers are never the personal account's.
     from accounts.models import Account
 
     personal = Account.objects.get(kind=Account.Kind.PERSONAL, memberships__user=alice)
     alice_client.post(reverse("switch_account"), {"account": personal.pk})
-    assert alice_client.get(reverse("proxy_list")).status_code == 404
-    assert alice_client.get(reverse("proxy_detail", args=[server.pk])).status_code == 404
+    response = alice_client.get(reverse("proxy_list"))
+    assert response.status_code == 200
+    assert [s.pk for s in response.context["servers"]] == [server.pk]
+    assert alice_client.session["current_account_id"] == server.account_id
+
+
+def test_a_user_without_a_business_account_has_no_proxy_servers(client, server):
+    from tests import factories
+
+    client.force_login(factories.user_create("nina@example.com", "Nina", "New"))
+    assert client.get(reverse("proxy_list")).status_code == 404
+    assert client.get(reverse("proxy_detail", args=[server.pk])).status_code == 404
