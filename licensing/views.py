@@ -18,6 +18,7 @@ from accounts.permissions import business_account_required
 from licensing import services
 from licensing.errors import LicensingError
 from licensing.forms import OfflineConfirmForm, OfflineUploadForm
+from subscriptions import selectors as subscription_selectors
 
 SESSION_ANSWERS = "licensing_offline_answers"
 KEEP_ANSWERS = 5
@@ -26,6 +27,11 @@ TEMPLATE = "licensing/offline.html"
 
 def _render(request: HttpRequest, context: dict, *, status: int = 200) -> HttpResponse:
     context.setdefault("upload_form", OfflineUploadForm())
+    # The guide reaches this page from the product's "More" menu: keep that navigation.
+    context["nav"] = subscription_selectors.product_nav(
+        account=request.account, code=request.GET.get("product")
+    )
+    context["nav_page"] = "Offline Activation and Validation"
     return render(request, TEMPLATE, context, status=status)
 
 

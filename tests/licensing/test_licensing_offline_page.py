@@ -249,3 +249,24 @@ def test_answers_cannot_be_fetched_by_others(alice_client, charlie_client, prima
     token = response.context["answer_token"]
     assert charlie_client.get(f"/offline/answers/{token}/").status_code == 404
     assert alice_client.get("/offline/answers/nonsense/").status_code == 404
+
+
+def test_the_page_leads_with_the_consoles_steps_and_keeps_the_product_navigation(
+    alice_client, subscription
+):
+    import re
+
+    page = re.sub(r"\s+", " ", alice_client.get(URL).content.decode())
+    # Reached from the product's More menu, as the guide says; the navigation stays.
+    assert '<nav class="product-nav"' in page
+    assert 'aria-current="page">Offline Activation and Validation</a>' in page
+    steps = page.index("Go back to the Configuration Manager console")
+    assert "click <strong>Browse</strong> and select the license activation file" in page
+    assert steps < page.index("pmm-proxy --state DIR import FILE")  # a secondary note
+    # The native file input is hidden visually only: it keeps its id, name and label.
+    file_input = re.search(r'<input type="file"[^>]*>', page).group(0)
+    assert 'class="dropzone__input"' in file_input and "hidden" not in file_input
+    assert (
+        '<label for="id_request_file" class="button button--secondary">Select File</label>' in page
+    )
+    assert "data-dropzone-name" in page
