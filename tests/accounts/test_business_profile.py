@@ -19,6 +19,10 @@ EDIT = {
 }
 
 
+def account_row(account: Account) -> dict:
+    return Account.objects.filter(pk=account.pk).values().get()
+
+
 def test_it_shows_the_company_membership_and_admins(alice_client, alice, bob, company):
     response = alice_client.get(reverse("business_profile"))
     assert response.status_code == 200
@@ -63,18 +67,32 @@ def test_an_admin_edits_the_company_information(alice_client, company):
 
 @pytest.mark.parametrize("field", ["name", "country", "state", "zip_code", "phone"])
 def test_the_guides_required_fields_are_required(alice_client, company, field):
-    response = alice_client.post(reverse("business_profile_edit"), {**EDIT, field: "  "})
+    before = account_row(company)
+    # The other fields are valid and changed: none of them may be saved either.
+    data = {**EDIT, "city": "Seattle", field: "  "}
+    response = alice_client.post(reverse("business_profile_edit"), data)
     assert response.status_code == 200
     assert "Edit Company Information" in response.content.decode()
     assert field in response.context["form"].errors
-    company.refresh_from_db()
-    assert company.name == "My Company, Inc."
-    assert company.state == ""
+    assert account_row(company) == before
+    assert not AuditLog.objects.filter(action="account.updated").exists()
 
 
 def test_a_phone_must_look_like_one(alice_client, company):
-    response = alice_client.post(reverse("business_profile_edit"), {**EDIT, "phone": "call me"})
+    before = account_row(company)
+    data = {**EDIT, "city": "Seattle", "phone": "call me"}
+    response = alice_client.post(reverse("business_profile_edit"), data)
     assert "phone" in response.context["form"].errors
+    assert account_row(company) == before
+    assert not AuditLog.objects.filter(action="account.updated").exists()
+
+
+def test_a_regular_member_cannot_edit_the_company_information(bob_client, company):
+    before = account_row(company)
+    response = bob_client.post(reverse("business_profile_edit"), {**EDIT, "city": "Seattle"})
+    assert response.status_code == 403
+    assert account_row(company) == before
+    assert not AuditLog.objects.filter(action="account.updated").exists()
 
 
 def test_a_member_leaves_and_lands_in_their_personal_account(bob_client, bob, company):
