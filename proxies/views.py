@@ -172,10 +172,13 @@ def proxy_deactivate(request: HttpRequest) -> HttpResponse:
 @require_GET
 def proxy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Queries, whatever the number of reports: session, user, memberships, the server
-    # (with its key and subscription) and all its usage reports.
+    # (with its key and subscription), its subscription's live keys with their usage
+    # (over the limit) and all its usage reports.
     server = selectors.proxy_server_get(account=request.account, pk=pk)
     if server is None:
         raise Http404("No such proxy server.")
+    # Over the limit as the list and the License Keys table say (the pool rule).
+    selectors.proxy_servers_over_limit([server], today=timezone.localdate())
     reports = selectors.usage_report_list(proxy_server=server)
     tab = "usage" if request.GET.get("tab") == "usage" else "general"
     return render(

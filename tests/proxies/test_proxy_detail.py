@@ -125,8 +125,9 @@ def test_the_details_run_a_fixed_number_of_queries(
     server = f.proxy_create(company)
     f.reports_create(server, list(range(n)))
     # 1 session, 2 user, 3 memberships (the current account), 4 the server with its key
-    # and subscription, 5 all its usage reports.
-    with django_assert_num_queries(5):
+    # and subscription, 5 the subscription's live keys with their usage (over the limit
+    # by the pool rule), 6 all its usage reports.
+    with django_assert_num_queries(6):
         response = alice_client.get(detail_url(server), {"tab": "usage"})
     assert len(response.context["reports"]) == n
 
@@ -136,3 +137,19 @@ def test_a_deactivated_server_shows_its_status(alice_client, company):
     html = alice_client.get(detail_url(server)).content.decode()
     assert "Deactivated" in html
     assert ">Deactivate<" not in html
+
+
+def test_the_details_say_over_the_limit_by_the_keys_pool_rule(alice_client, company):
+    from subscriptions.models import LicenseKey
+
+    subscription = f.subscription_create(company, licenses=10)
+    f.key_create(subscription)
+    f.key_create(subscription, primary=False, quota=9)
+    dynamic = LicenseKey.objects.create(
+        subscription=subscription, type=LicenseKey.Type.DYNAMIC, name="Dyn", quota=5
+    )
+    # 2 of its quota of 5, but the pool is 10 - 9 reserved - 2 = -1: over, as in the table.
+    server = f.proxy_create(company, key=dynamic, registered_computers=2)
+    response = alice_client.get(detail_url(server))
+    assert response.context["server"].over_limit is True
+    assert "Over license limit" in response.content.decode()
