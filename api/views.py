@@ -294,7 +294,10 @@ class ProxyServerListView(ApiView):
         column = COLUMNS_BY_KEY[query["sort"].lstrip("-")]
         keyset = Keyset(column.sort, descending=query["sort"].startswith("-"))
         page = keyset.paginate(qs, request, query)
-        data = s.ProxyServerOutSerializer(page.items, many=True).data
+        servers = proxy_selectors.proxy_servers_over_limit(
+            list(page.items), today=timezone.localdate()
+        )
+        data = s.ProxyServerOutSerializer(servers, many=True).data
         return Response({"results": data, "next": page.next})
 
 
@@ -306,7 +309,9 @@ class ProxyServerDetailView(ApiView):
         responses={200: s.ProxyServerOutSerializer, **READ_ONE},
     )
     def get(self, request: Request, account_id: int, proxy_id: int) -> Response:
-        return Response(s.ProxyServerOutSerializer(_proxy(self, proxy_id)).data)
+        server = _proxy(self, proxy_id)
+        proxy_selectors.proxy_servers_over_limit([server], today=timezone.localdate())
+        return Response(s.ProxyServerOutSerializer(server).data)
 
 
 class ProxyServerUsageView(ApiView):

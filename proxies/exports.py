@@ -47,7 +47,7 @@ def _date(value: datetime | None) -> str:
     return timezone.localtime(value).date().isoformat() if value else ""
 
 
-def proxy_server_row(server: ProxyServer) -> list[object]:
+def proxy_server_row(server: ProxyServer, over_limit_keys: set[int]) -> list[object]:
     return [
         server.server_name,
         license_key_mask(server.license_key.key),
@@ -59,7 +59,7 @@ def proxy_server_row(server: ProxyServer) -> list[object]:
         _date(server.last_report_at),
         server.max_computers,
         server.registered_computers,
-        "Yes" if server.over_limit else "No",
+        "Yes" if server.holds_key and server.license_key_id in over_limit_keys else "No",
         server.get_status_display(),
         str(server.activation_id),
         server.notes,
@@ -74,10 +74,13 @@ class _Echo:
 
 
 def proxy_servers_csv_lines(
-    servers: QuerySet[ProxyServer] | Iterable[ProxyServer],
+    servers: QuerySet[ProxyServer] | Iterable[ProxyServer], *, over_limit_keys: set[int]
 ) -> Iterator[str]:
+    """`over_limit_keys`: the keys over their limit by the License Keys table's rule
+    (proxies.selectors.account_keys_over_limit), so the file says what the page says."""
     writer = csv.writer(_Echo())
     yield BOM + writer.writerow(HEADER)
     rows = servers.iterator(chunk_size=CHUNK_SIZE) if isinstance(servers, QuerySet) else servers
     for server in rows:
-        yield writer.writerow([cell_neutralise(v) for v in proxy_server_row(server)])
+        row = proxy_server_row(server, over_limit_keys)
+        yield writer.writerow([cell_neutralise(v) for v in row])

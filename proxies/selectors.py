@@ -199,31 +199,41 @@ def proxy_server_counts(
     return proxy_server_queryset(account=account).aggregate(**counts)
 
 
-def proxy_servers_over_limit(servers: list[ProxyServer], *, today: date) -> list[ProxyServer]:
-    """Flag (`over_limit`) each server whose license key is over its limit by the pool
-    rule of the License Keys table (subscriptions.quota.key_availability): a dynamic key
-    or the primary key is over as soon as the pool is, not only past its own quota. A
-    deactivated server uses no key and is never over. One query, for the live keys of
-    the servers' subscriptions with their usage, whatever the number of servers."""
-    subscription_ids = {s.license_key.subscription_id for s in servers if s.holds_key}
-    if not subscription_ids:
-        for server in servers:
-            server.over_limit = False
-        return servers
-    keys = list(
-        license_keys_with_usage(
-            LicenseKey.objects.filter(subscription_id__in=subscription_ids, deleted_at__isnull=True)
-        )
-    )
+def license_keys_over_limit(
+    keys: QuerySet[LicenseKey] | None = None, *, subscription_ids=None, today: date
+) -> set[int]:
+    """Ids of the live keys over their limit by the pool rule of the License Keys table
+    (subscriptions.quota.key_availability): a dynamic key or the primary key is over as
+    soon as the pool is, not only past its own quota. One query."""
+    if keys is None:
+        keys = LicenseKey.objects.filter(subscription_id__in=subscription_ids or [])
+    keys = list(license_keys_with_usage(keys.filter(deleted_at__isnull=True)))
     availabilities = license_key_availabilities(keys, today=today)
+    return {
+        key.pk for key in keys if key.is_live(today=today) and availabilities[key.pk].over_limit
+    }
+
+
+def account_keys_over_limit(*, account: Account, today: date) -> set[int]:
+    """`license_keys_over_limit` for every key of the account: one query, however many
+    servers an export then streams."""
+    return license_keys_over_limit(
+        LicenseKey.objects.filter(subscription__account=account), today=today
+    )
+
+
+def proxy_servers_over_limit(servers: list[ProxyServer], *, today: date) -> list[ProxyServer]:
+    """Flag (`over_limit`) each server whose license key is over its limit (see
+    `license_keys_over_limit`). A deactivated server uses no key and is never over.
+    One query, for the live keys of the servers' subscriptions, whatever their number."""
+    subscription_ids = {s.license_key.subscription_id for s in servers if s.holds_key}
+    over = (
+        license_keys_over_limit(subscription_ids=subscription_ids, today=today)
+        if subscription_ids
+        else set()
+    )
     for server in servers:
-        availability = availabilities.get(server.license_key_id)
-        server.over_limit = bool(
-            server.holds_key
-            and availability is not None
-            and server.license_key.is_live(today=today)
-            and availability.over_limit
-        )
+        server.over_limit = server.holds_key and server.license_key_id in over
     return servers
 
 

@@ -114,8 +114,12 @@ def proxy_export(request: HttpRequest) -> StreamingHttpResponse:
     servers = selectors.proxy_server_list(
         account=request.account, today=timezone.localdate(), ids=ids or None, **values
     )
+    over_limit_keys = selectors.account_keys_over_limit(
+        account=request.account, today=timezone.localdate()
+    )
     response = StreamingHttpResponse(
-        proxy_servers_csv_lines(servers), content_type="text/csv; charset=utf-8"
+        proxy_servers_csv_lines(servers, over_limit_keys=over_limit_keys),
+        content_type="text/csv; charset=utf-8",
     )
     filename = f"proxy-servers-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -208,8 +208,13 @@ def test_proxy_filters(alice_api, company, subscription, sublicense, proxy):
     assert [p["id"] for p in found] == [proxy.pk]
     assert found[0]["license_key"].endswith(subscription.primary_key.key[-5:])
     assert subscription.primary_key.key not in str(found)  # masked, as on the page
-    over = alice_api.get(url, {"q": other.server_name}).json()["results"][0]
-    assert over["over_limit"] is True  # 9 computers on a quota of 3
+    # The License Keys table's rule, as on the page: a deactivated server uses no key...
+    gone = alice_api.get(url, {"q": other.server_name}).json()["results"][0]
+    assert gone["over_limit"] is False
+    # ...and an active one with 9 computers on a quota of 3 is over.
+    active = proxy_server_create(sublicense, computers=9)
+    over = alice_api.get(f"{url}{active.pk}/").json()
+    assert over["over_limit"] is True
 
 
 def test_member_invitation_audit_and_key_filters(
@@ -310,7 +315,7 @@ def crowd(company, alice, subscription):
     [
         ("/subscriptions/", 4),  # + display counts, one page
         ("/subscriptions/{subscription}/license-keys/", 6),  # + subscription, page, keys, usage
-        ("/proxy-servers/", 3),  # + one page (keys and subscriptions joined)
+        ("/proxy-servers/", 4),  # + one page (keys, subscriptions joined), keys over the limit
         ("/members/", 3),  # + one page (users joined)
         ("/invitations/", 3),  # + one page (inviters joined)
         ("/audit-log/", 3),  # + one page

@@ -116,3 +116,19 @@ def test_the_export_is_scoped_to_the_current_account(charlie_client, company):
     f.proxy_create(company, server_name="secret")
     rows = read(charlie_client.get(URL))
     assert rows == [HEADER]
+
+
+def test_over_the_limit_follows_the_license_keys_table(alice_client, company):
+    # 10 licenses, 8 reserved for a branch: the primary key's pool is 2, its server
+    # manages 3 — over the limit although 3 < 10, exactly as the page shows it.
+    subscription = f.subscription_create(company, licenses=10)
+    primary = f.key_create(subscription)
+    branch = f.key_create(subscription, primary=False, quota=8)
+    f.proxy_create(company, key=primary, server_name="hq", registered_computers=3)
+    f.proxy_create(company, key=branch, server_name="branch", registered_computers=8)
+    rows = {row[0]: row for row in read(alice_client.get(URL))[1:]}
+    over = HEADER.index("Over License Limit")
+    assert rows["hq"][over] == "Yes"
+    assert rows["branch"][over] == "No"
+    page = alice_client.get(reverse("proxy_list")).content.decode()
+    assert page.count("Over license limit") == 1
