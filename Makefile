@@ -17,12 +17,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# With REDIS_URL set, scripts/run.sh also runs a real Celery worker with beat.
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py demo_data
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	scripts/run.sh
 
-# A real Celery worker and beat, for `make run` with REDIS_URL set.
+# A Celery worker with beat on its own (e.g. beside a server started another way).
 worker: install
 	$(BIN)/celery -A myaccount worker -B --loglevel=info
 
