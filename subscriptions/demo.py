@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -53,6 +53,9 @@ def _subscription(company: Account, name: str, **issue) -> Subscription:
         subscription = services.subscription_issue(
             account=company, name=name, channel=CHANNEL, **issue
         )
+        # A demo subscription that started months ago was bought then, not today.
+        start = datetime.combine(subscription.starts_on, time(9, 0), tzinfo=UTC)
+        subscription.orders.update(created_at=start)
     return subscription
 
 
