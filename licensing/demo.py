@@ -134,4 +134,26 @@ def seed(context: dict) -> None:
         peaks=[over - 5, over - 4, over - 2, over - 1, over, over, over, over],
         activated_at=start,
     )
+    if len(keys) > 3:
+        _server(
+            company,
+            keys[3],
+            name="pmm-lab.mycompany.example",
+            site="LAB",
+            method="online",
+            peaks=[1, 1, 2, 2],
+            activated_at=now - timedelta(weeks=3, hours=3),
+        )
+    expired = context.get("expired_subscription")
+    if expired is not None:
+        # Still installed, but its subscription has ended: listed under "Expired".
+        _server(
+            company,
+            expired.license_keys.get(type=LicenseKey.Type.PRIMARY),
+            name="pmm-pilot.mycompany.example",
+            site="PIL",
+            method="online",
+            peaks=[3, 4, 4],
+            activated_at=now - timedelta(weeks=10),
+        )
     context["proxy_servers"] = list(ProxyServer.objects.filter(account=company))

@@ -94,6 +94,18 @@ def seed(context: dict) -> None:
             expires_on=main.ends_on - timedelta(days=30),
             channel=CHANNEL,
         )
+    if "Summer Lab" not in sublicenses:
+        # Ends within 30 days: shows under "Expiring soon" and in the expiry notices.
+        sublicenses["Summer Lab"] = services.sublicense_create(
+            subscription=main,
+            actor=demo,
+            name="Summer Lab",
+            quota=2,
+            type=LicenseKey.Type.RESERVED,
+            renew_with_subscription=False,
+            expires_on=today + timedelta(days=20),
+            channel=CHANNEL,
+        )
 
     expired = _subscription(
         company,
@@ -118,6 +130,7 @@ def seed(context: dict) -> None:
         main.license_keys.get(type=LicenseKey.Type.PRIMARY),
         sublicenses["Design Studio"],
         sublicenses["Branch Office"],
+        sublicenses["Summer Lab"],
     ]
     context["expired_subscription"] = expired
     context["trial_subscription"] = trial
