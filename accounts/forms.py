@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.core.validators import validate_email
@@ -75,6 +76,17 @@ class SignupForm(AllauthSignupForm):
         # "Keep me signed in" is applied by the adapter once allauth logs the user in.
         request.session["signup_keep_signed_in"] = bool(self.cleaned_data.get("keep_signed_in"))
         return super().save(request)
+
+
+class LoginForm(AllauthLoginForm):
+    """Sign in with the guide's words: "Keep me signed in" decides whether the session
+    outlives the browser."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Email"
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me signed in"
 
 
 class PersonalProfileForm(forms.ModelForm):

@@ -69,3 +69,10 @@ def test_password_reset_does_not_tell_who_has_an_account(client, alice, mailoutb
     reset_mails = [m for m in mailoutbox if "alice@example.com" in m.to]
     assert len(reset_mails) == 1
     assert "/accounts/password/reset/key/" in reset_mails[0].body
+
+
+def test_the_sign_in_page_uses_the_guides_words(client, db):
+    page = client.get(reverse("account_login")).content.decode()
+    assert '<label for="id_login"' in page and ">Email</label>" in page
+    assert ">Keep me signed in</label>" in page
+    assert "Remember Me" not in page
