@@ -53,7 +53,18 @@ class AccountRolePermission(permissions.BasePermission):
             raise NotFound("No such account.")
         view.membership = membership
         view.account = membership.account
+        if getattr(view, "admin_only", False):
+            # What the pages show to administrators only (audit log, invitations, a
+            # member's notes) is theirs alone here too.
+            return membership.is_admin
         return request.method in permissions.SAFE_METHODS or membership.is_admin
+
+
+class AsciiJSONRenderer(JSONRenderer):
+    """Escape non-ASCII: an error message that echoes a lone surrogate from the input
+    can then still be rendered (UTF-8 cannot encode it)."""
+
+    ensure_ascii = True
 
 
 class ApiView(APIView):
@@ -62,7 +73,9 @@ class ApiView(APIView):
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [permissions.IsAuthenticated, AccountRolePermission]
     parser_classes = [JSONParser]
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [AsciiJSONRenderer]
+    # True: even reading needs an Account Administrator, as on the pages.
+    admin_only = False
     throttle_classes: list = []
     account: Account
     membership: Membership

@@ -15,10 +15,6 @@ from django.views.decorators.http import require_POST
 from api import services
 from api.models import ApiToken
 
-# The new secret waits in the session for exactly one page view, then it is gone:
-# reloading the page (or going back) never shows it again.
-SESSION_SECRET = "api_token_secret"
-
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
@@ -45,9 +41,13 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             except services.ApiTokenError as error:
                 form.add_error(None, error.message)
             else:
-                request.session[SESSION_SECRET] = {"id": new.token.pk, "secret": new.secret}
-                return redirect("api_tokens")
-    shown = request.session.pop(SESSION_SECRET, None)
+                # The secret goes straight into this one response (never cached) and
+                # nowhere else: not the session, not a log. Reloading shows it no more.
+                return _page(request, ApiTokenForm(), allowed, new=new)
+    return _page(request, form, allowed)
+
+
+def _page(request: HttpRequest, form, allowed: bool, new=None) -> HttpResponse:
     tokens = list(ApiToken.objects.filter(user=request.user))
     return render(
         request,
@@ -56,8 +56,8 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             "form": form,
             "allowed": allowed,
             "tokens": tokens,
-            "new_secret": shown["secret"] if shown else None,
-            "new_token_id": shown["id"] if shown else None,
+            "new_secret": new.secret if new else None,
+            "new_token_id": new.token.pk if new else None,
             "docs_url": reverse("api_docs"),
         },
     )

@@ -230,8 +230,18 @@ class MemberOutSerializer(serializers.Serializer):
     last_name = serializers.CharField(source="user.last_name", allow_blank=True)
     role = serializers.ChoiceField(choices=Membership.Role.choices)
     status = serializers.ChoiceField(choices=Membership.Status.choices)
-    notes = serializers.CharField(allow_blank=True)
+    notes = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        help_text="The administrators' notes; only Account Administrators see them.",
+    )
     created_at = serializers.DateTimeField(help_text="Member since.")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("show_notes", True):
+            data.pop("notes", None)
+        return data
 
 
 MemberPageSerializer = paginated(MemberOutSerializer, "MemberPageSerializer")

@@ -391,11 +391,15 @@ class MemberListView(ApiView):
                 | Q(user__last_name__icontains=term)
             )
         page = Keyset("user__email").paginate(qs, request, query)
-        data = s.MemberOutSerializer(page.items, many=True).data
+        data = s.MemberOutSerializer(
+            page.items, many=True, context={"show_notes": self.membership.is_admin}
+        ).data
         return Response({"results": data, "next": page.next})
 
 
 class MemberDetailView(ApiView):
+    admin_only = True
+
     @extend_schema(
         operation_id="members_retrieve",
         tags=MEMBERS,
@@ -478,6 +482,8 @@ class MemberUnblockView(ApiView):
 
 
 class InvitationListView(ApiView):
+    admin_only = True
+
     @extend_schema(
         operation_id="invitations_list",
         tags=INVITATIONS,
@@ -514,6 +520,8 @@ class InvitationListView(ApiView):
 
 
 class InvitationDetailView(ApiView):
+    admin_only = True
+
     def _invitation(self, invitation_id: int) -> Invitation:
         return get_object_or_404(
             Invitation.objects.select_related("account", "invited_by"),
@@ -549,6 +557,8 @@ class InvitationDetailView(ApiView):
 
 
 class AuditLogView(ApiView):
+    admin_only = True
+
     @extend_schema(
         operation_id="audit_log_list",
         tags=AUDIT,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from accounts.models import Account, AuditLog, User
+from accounts.models import Account, AuditLog, Membership, User
 from accounts.services import audit_log_record
 
 # Deactivation goes through the licensing service: it releases the key, tells the
@@ -23,11 +24,22 @@ def proxy_servers_deactivate(
 ) -> list[ProxyServer]:
     """Deactivate the account's servers among `ids`; ids of other accounts are ignored.
 
-    Returns the servers that were deactivated. Servers already deactivated are skipped,
-    so a second click (or a double submit) changes nothing.
+    Returns the servers whose status changed (deactivated, or deactivation pending for
+    one activated offline). Servers already there are skipped, so a second click (or a
+    double submit) changes nothing.
     """
     done: list[ProxyServer] = []
     with transaction.atomic():
+        # The account row first, as the membership services lock it: a demotion or a
+        # block of the actor that commits first is seen here, not after the fact.
+        Account.objects.select_for_update().filter(pk=account.pk).first()
+        if not Membership.objects.filter(
+            account=account,
+            user=actor,
+            role=Membership.Role.ADMIN,
+            status=Membership.Status.ACTIVE,
+        ).exists():
+            raise PermissionDenied("Only an Account Administrator can do this.")
         # Lock the rows (in id order, so two admins never deadlock) before checking
         # their status: a concurrent refresh or deactivation waits for us.
         servers = list(
@@ -37,7 +49,10 @@ def proxy_servers_deactivate(
             .order_by("id")
         )
         for server in servers:
-            done.append(proxy_server_deactivate(proxy_server=server, actor=actor, channel=channel))
+            before = server.status
+            result = proxy_server_deactivate(proxy_server=server, actor=actor, channel=channel)
+            if result.status != before:
+                done.append(result)
     return done
 
 

@@ -161,6 +161,8 @@ def proxy_deactivate(request: HttpRequest) -> HttpResponse:
     pending = [s.server_name for s in done if s.status == ProxyServer.Status.DEACTIVATING]
     if released:
         messages.success(request, f"Deactivated: {', '.join(released)}.")
+    if not done:
+        messages.info(request, "Nothing changed: those servers are already being deactivated.")
     if pending:
         messages.warning(
             request,

@@ -338,3 +338,15 @@ def test_usage_and_detail_query_counts(
     # token, membership, subscription, keys, usage, orders
     with django_assert_max_num_queries(6):
         assert alice_api.get(f"{base(company)}/subscriptions/{subscription.pk}/").status_code == 200
+
+
+def test_deactivating_a_pending_offline_server_again_is_409(alice_api, company, proxy):
+    ProxyServer.objects.filter(pk=proxy.pk).update(method=ProxyServer.Method.OFFLINE)
+    url = f"{base(company)}/proxy-servers/{proxy.pk}/deactivate/"
+    first = alice_api.post(url)
+    assert first.status_code == 200 and first.json()["status"] == "deactivating"
+    entries = AuditLog.objects.count()
+    again = alice_api.post(url)
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "already_deactivated"
+    assert AuditLog.objects.count() == entries

@@ -36,6 +36,15 @@ READS = [
     "/audit-log/",
 ]
 
+# What the pages show to Account Administrators only: a Regular Member's token reads none
+# of it (403), as on the pages.
+ADMIN_ONLY_READS = {
+    "/members/{bob_member}/",
+    "/invitations/",
+    "/invitations/{invitation}/",
+    "/audit-log/",
+}
+
 # (method, path, body, alice's status)
 WRITES = [
     ("post", "/subscriptions/{subscription}/license-keys/", {"quota": 1, "type": "dynamic"}, 201),
@@ -135,6 +144,8 @@ def test_reads(request, who, path, scene, company):
     client, may = _caller(who, request, company)
     response = client.get(f"/api/v1/accounts/{scene['account']}" + path.format(**scene))
     expected = {"all": 200, "read": 200, "404": 404, "401": 401}[may]
+    if may == "read" and path in ADMIN_ONLY_READS:
+        expected = 403
     assert response.status_code == expected, response.content
     if expected != 200:
         assert set(response.json()["error"]) >= {"code", "message"}
@@ -169,3 +180,30 @@ def test_the_accounts_list_shows_active_business_memberships_only(
     response = api_client(token_for(alice)).get("/api/v1/accounts/")
     assert [a["id"] for a in response.json()["results"]] == [company.pk]
     assert api_client(token_for(dave)).get("/api/v1/accounts/").json()["results"] == []
+
+
+def test_a_regular_member_sees_no_administrators_notes(request, scene, company, bob, alice):
+    Membership.objects.filter(user=alice, account=company).update(notes="Private note")
+    url = f"/api/v1/accounts/{scene['account']}/members/"
+    as_bob = api_client(token_for(bob)).get(url).json()["results"]
+    assert all("notes" not in member for member in as_bob)
+    as_alice = api_client(token_for(alice)).get(url).json()["results"]
+    assert "Private note" in [member["notes"] for member in as_alice]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/subscriptions/{subscription}/license-keys/", '{"quota": 1, "type": "\\ud800"}'),
+        ("/members/{bob_member}/", '{"role": "\\ud800"}'),
+    ],
+)
+def test_a_lone_surrogate_in_a_choice_is_a_clear_400(scene, company, alice, path, body):
+    before = _snapshot(company)
+    client = api_client(token_for(alice))
+    url = f"/api/v1/accounts/{scene['account']}" + path.format(**scene)
+    method = client.post if path.endswith("license-keys/") else client.patch
+    response = method(url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"]
+    assert _snapshot(company) == before

@@ -36,10 +36,13 @@ def test_security_settings_links_to_the_page(alice_client):
 
 def test_the_secret_is_shown_once_and_stored_hashed(alice_client, alice, company):
     response = _create(alice_client)
-    assert response.status_code == 302
-    page = alice_client.get(reverse("api_tokens")).content.decode()
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+    page = response.content.decode()
     secret = _secret(page)
     assert secret and "not be shown again" in page
+    # Nowhere else: not in the session store either.
+    assert secret not in str(dict(alice_client.session))
     token = ApiToken.objects.get(user=alice)
     assert token.name == "Inventory script"
     assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
@@ -52,8 +55,7 @@ def test_the_secret_is_shown_once_and_stored_hashed(alice_client, alice, company
 
 
 def test_the_new_token_works_and_records_its_use(alice_client, alice, company):
-    _create(alice_client)
-    secret = _secret(alice_client.get(reverse("api_tokens")).content.decode())
+    secret = _secret(_create(alice_client).content.decode())
     response = api_client(secret).get("/api/v1/accounts/")
     assert response.status_code == 200
     assert response.json()["results"][0]["id"] == company.pk
@@ -61,8 +63,7 @@ def test_the_new_token_works_and_records_its_use(alice_client, alice, company):
 
 
 def test_a_revoked_token_stops_working(alice_client, alice, company):
-    _create(alice_client)
-    secret = _secret(alice_client.get(reverse("api_tokens")).content.decode())
+    secret = _secret(_create(alice_client).content.decode())
     token = ApiToken.objects.get(user=alice)
     response = alice_client.post(reverse("api_token_revoke", args=[token.pk]))
     assert response.status_code == 302

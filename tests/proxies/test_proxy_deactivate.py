@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts.models import AuditLog
@@ -103,3 +105,28 @@ def test_the_service_goes_through_the_licensing_service(alice, company, monkeypa
     monkeypatch.setattr("proxies.services.proxy_server_deactivate", licensing_deactivate)
     proxy_servers_deactivate(account=company, ids=[server.pk], actor=alice)
     assert calls == [(server.pk, alice, "web")]
+
+
+def test_the_service_itself_refuses_an_actor_who_is_no_administrator(bob, company):
+    # Defence in depth: whatever the caller checked before, the service checks again
+    # under the account's lock (a demotion that commits first is seen).
+    server = f.proxy_create(company, server_name="a")
+    entries = AuditLog.objects.count()
+    with pytest.raises(PermissionDenied):
+        proxy_servers_deactivate(account=company, ids=[server.pk], actor=bob)
+    assert status(server) == ProxyServer.Status.ACTIVE
+    assert AuditLog.objects.count() == entries
+
+
+def test_deactivating_an_offline_server_twice_changes_nothing_the_second_time(
+    alice, alice_client, company
+):
+    server = f.proxy_create(company, server_name="offsite")
+    ProxyServer.objects.filter(pk=server.pk).update(method=ProxyServer.Method.OFFLINE)
+    first = proxy_servers_deactivate(account=company, ids=[server.pk], actor=alice)
+    assert [s.status for s in first] == [ProxyServer.Status.DEACTIVATING]
+    entries = AuditLog.objects.count()
+    assert proxy_servers_deactivate(account=company, ids=[server.pk], actor=alice) == []
+    assert AuditLog.objects.count() == entries
+    response = alice_client.post(URL, {"id": [server.pk]}, follow=True)
+    assert "already being deactivated" in response.content.decode()
