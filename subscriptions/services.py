@@ -68,7 +68,12 @@ def product_default() -> Product:
 
 
 def _admin_check(*, actor: User, account: Account | None) -> None:
-    """Defence in depth: views check the role too, but the service is the last word."""
+    """Defence in depth: views check the role too, but the service is the last word.
+
+    Call it inside the transaction: it locks the account row first, as the membership
+    services do, so a demotion or block of the actor that commits first is seen."""
+    if account is not None:
+        Account.objects.select_for_update().filter(pk=account.pk).first()
     if (
         account is None
         or not Membership.objects.filter(
@@ -351,8 +356,8 @@ def subscription_rename(
     *, subscription: Subscription, name: str, actor: User, channel: str = AuditLog.Channel.WEB
 ) -> Subscription:
     """Change the display name; an empty name falls back to "<Product> Subscription"."""
-    _admin_check(actor=actor, account=subscription.account)
     with transaction.atomic():
+        _admin_check(actor=actor, account=subscription.account)
         previous = subscription.name
         subscription.name = name.strip()
         subscription.save(update_fields=["name"])
@@ -418,9 +423,9 @@ def sublicense_create(
 ) -> LicenseKey:
     """Create a Reserved or Dynamic sublicense (Create License Key)."""
     today = today or timezone.localdate()
-    _admin_check(actor=actor, account=subscription.account)
     quota_value = quota
     with transaction.atomic():
+        _admin_check(actor=actor, account=subscription.account)
         locked = _lock(subscription)
         if locked.account_id != subscription.account_id:  # pragma: no cover - moved meanwhile
             raise SubscriptionError("not_admin")
@@ -468,9 +473,9 @@ def sublicense_update(
     today = today or timezone.localdate()
     if license_key.is_primary:
         raise SubscriptionError("primary_key_readonly")
-    _admin_check(actor=actor, account=license_key.subscription.account)
     quota_value = quota
     with transaction.atomic():
+        _admin_check(actor=actor, account=license_key.subscription.account)
         locked = _lock(license_key.subscription)
         key = LicenseKey.objects.get(pk=license_key.pk)
         if key.deleted_at is not None:
@@ -514,8 +519,8 @@ def sublicense_delete(
     now = now or timezone.now()
     if license_key.is_primary:
         raise SubscriptionError("primary_key_readonly")
-    _admin_check(actor=actor, account=license_key.subscription.account)
     with transaction.atomic():
+        _admin_check(actor=actor, account=license_key.subscription.account)
         locked = _lock(license_key.subscription)
         key = LicenseKey.objects.get(pk=license_key.pk)
         if key.deleted_at is not None:
