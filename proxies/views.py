@@ -198,8 +198,25 @@ def proxy_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tab": tab,
             "notes_form": NotesForm(initial={"notes": server.notes}),
             "can_manage": _is_admin(request),
+            **_detail_links(request, server),
         },
     )
+
+
+def _detail_links(request: HttpRequest, server: ProxyServer) -> dict[str, str | None]:
+    """Where the details lead back to.
+
+    The list's server-name link passes ``next`` (the list with its filter, sort and
+    page), so Cancel goes back there and Save and Deactivate come back there too,
+    whether the details show in the list's dialog or, without JavaScript, as a page.
+    Opened directly, the actions come back to the details, and Cancel goes to the list.
+    """
+    given = _safe_next(request, "")
+    return {
+        "safe_next": given or None,  # the tab links keep it; None drops an unsafe one
+        "back_url": given or reverse("proxy_list"),
+        "return_url": given or reverse("proxy_detail", args=[server.pk]),
+    }
 
 
 @business_account_required
@@ -223,6 +240,7 @@ def proxy_notes(request: HttpRequest, pk: int) -> HttpResponse:
                 "tab": "general",
                 "notes_form": form,
                 "can_manage": True,
+                **_detail_links(request, server),
             },
             status=400,
         )
@@ -230,4 +248,4 @@ def proxy_notes(request: HttpRequest, pk: int) -> HttpResponse:
         proxy_server=server, notes=form.cleaned_data["notes"], actor=request.user
     )
     messages.success(request, "Your notes have been saved.")
-    return redirect("proxy_detail", pk=server.pk)
+    return redirect(_detail_links(request, server)["return_url"])

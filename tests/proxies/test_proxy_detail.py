@@ -45,10 +45,78 @@ def test_the_general_tab_reads_like_the_guides_dialog(alice_client, company):
         assert words in html, words
 
 
-def test_the_server_name_opens_the_details(alice_client, company):
+def test_the_server_name_opens_the_details_in_a_dialog(alice_client, company):
+    # With JavaScript the link fills the list's dialog with the details' card; without,
+    # it opens the details page. Either way it passes the list (filter and all) as next.
     server = f.proxy_create(company)
-    html = alice_client.get(reverse("proxy_list")).content.decode()
-    assert f'href="{detail_url(server)}"' in html
+    html = alice_client.get(reverse("proxy_list"), {"display": "all"}).content.decode()
+    next_value = "/proxy-servers/%3Fdisplay%3Dall"
+    assert f'href="{detail_url(server)}?next={next_value}" data-dialog-load="proxy-dialog"' in html
+    assert '<dialog id="proxy-dialog" class="proxy-details" aria-label="Proxy server details">' in (
+        html
+    )
+
+
+def test_the_details_render_both_tab_panels_the_inactive_one_hidden(alice_client, company):
+    server = f.proxy_create(company)
+    f.reports_create(server, [3, 7], licenses=10)
+    for tab, shown, hidden in [
+        (None, "general", "usage"),
+        ("general", "general", "usage"),
+        ("usage", "usage", "general"),
+    ]:
+        html = alice_client.get(detail_url(server), {"tab": tab} if tab else {}).content.decode()
+        assert "data-dialog-content" in html
+        assert 'role="tablist"' in html
+        assert f'<div role="tabpanel" id="panel-{shown}" aria-labelledby="tab-{shown}">' in html
+        assert (
+            f'<div role="tabpanel" id="panel-{hidden}" aria-labelledby="tab-{hidden}" hidden>'
+            in html
+        )
+        assert f'aria-controls="panel-{shown}" aria-selected="true"' in html
+        assert f'aria-controls="panel-{hidden}" aria-selected="false"' in html
+        # Both panels are there for the script to switch: the notes and the chart.
+        assert 'name="notes"' in html and '<svg role="img"' in html
+        # The tab links still work without JavaScript.
+        assert f'href="{detail_url(server)}?tab=usage"' in html
+        assert f'href="{detail_url(server)}?tab=general"' in html
+
+
+def test_the_details_lead_back_to_the_list_they_came_from(alice_client, company):
+    server = f.proxy_create(company)
+    back = reverse("proxy_list") + "?display=all&sort=-site_code"
+    html = alice_client.get(detail_url(server), {"next": back}).content.decode()
+    escaped = back.replace("&", "&amp;")
+    assert html.count(f'name="next" value="{escaped}"') == 2  # Save and Deactivate
+    assert f'href="{escaped}" data-close>Cancel<' in html
+    # The tabs keep next, so the page opened on Usage still leads back.
+    assert "?next=%2Fproxy-servers%2F%3Fdisplay%3Dall%26sort%3D-site_code&amp;tab=usage" in html
+
+
+def test_opened_directly_the_details_come_back_to_themselves(alice_client, company):
+    server = f.proxy_create(company)
+    for query in [{}, {"next": "https://evil.example/"}]:
+        html = alice_client.get(detail_url(server), query).content.decode()
+        assert html.count(f'name="next" value="{detail_url(server)}"') == 2
+        assert f'href="{reverse("proxy_list")}" data-close>Cancel<' in html
+        assert "evil.example" not in html
+
+
+def test_saved_notes_come_back_to_the_list_of_the_dialog(alice_client, company):
+    server = f.proxy_create(company)
+    back = reverse("proxy_list") + "?display=all&page=2"
+    response = alice_client.post(notes_url(server), {"notes": "Rack 4", "next": back})
+    assert response.status_code == 302 and response["Location"] == back
+    response = alice_client.post(
+        notes_url(server), {"notes": "Rack 5", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == detail_url(server)
+    # Refused notes show the details again, still leading back to the list.
+    response = alice_client.post(notes_url(server), {"notes": "x" * 2001, "next": back})
+    assert response.status_code == 400
+    assert 'name="next" value="/proxy-servers/?display=all&amp;page=2"' in (
+        response.content.decode()
+    )
 
 
 def test_an_admin_saves_notes(alice, alice_client, company):
@@ -126,10 +194,13 @@ def test_the_details_run_a_fixed_number_of_queries(
     f.reports_create(server, list(range(n)))
     # 1 session, 2 user, 3 memberships (the current account), 4 the server with its key
     # and subscription, 5 the subscription's live keys with their usage (over the limit
-    # by the pool rule), 6 all its usage reports.
+    # by the pool rule), 6 all its usage reports. Both tab panels render on every visit
+    # (the script switches them in place), and the reports query ran before already.
     with django_assert_num_queries(6):
         response = alice_client.get(detail_url(server), {"tab": "usage"})
     assert len(response.context["reports"]) == n
+    with django_assert_num_queries(6):
+        alice_client.get(detail_url(server))  # General first: the same queries
 
 
 def test_a_deactivated_server_shows_its_status(alice_client, company):
