@@ -42,7 +42,7 @@ document.querySelectorAll("[data-dropzone-area]").forEach((zone) => {
   });
 });
 
-// proxies: row selection, the Actions menu's Deactivate confirmation, the details tabs.
+// proxies: row selection, the Actions menu's Deactivate confirmation.
 // Without JavaScript the Actions menu still works: Deactivate opens a confirmation page.
 (() => {
   const actions = document.querySelector("[data-proxy-actions]");
@@ -106,19 +106,6 @@ document.querySelectorAll("[data-dropzone-area]").forEach((zone) => {
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") menus.forEach((menu) => { menu.open = false; });
   });
-
-  // The details' General and Usage tabs switch in place; the links work without JS.
-  const tabs = Array.from(document.querySelectorAll(".proxy-details [data-tab]"));
-  tabs.forEach((tab) => tab.addEventListener("click", (event) => {
-    event.preventDefault();
-    tabs.forEach((other) => {
-      const selected = other === tab;
-      other.setAttribute("aria-selected", selected ? "true" : "false");
-      const panel = document.getElementById(other.getAttribute("aria-controls"));
-      if (panel) panel.hidden = !selected;
-    });
-    history.replaceState(null, "", tab.getAttribute("href"));
-  }));
 })();
 
 // subscriptions: Create License Key / modify a sublicense ([data-sublicense] forms).
@@ -167,4 +154,32 @@ document.addEventListener("click", async (event) => {
   } catch (error) {
     window.location.href = opener.href;
   }
+});
+
+// [role=tab][data-tab] links switch their tab panels in place, on a page or in a dialog
+// filled later (delegated); without JavaScript each link opens the page on its tab.
+// On the details page the address follows the tab; in a dialog it stays the list's.
+const tabSelect = (tab) => {
+  const list = tab.closest("[role=tablist]");
+  if (!list) return;
+  list.querySelectorAll("[role=tab][data-tab]").forEach((other) => {
+    const selected = other === tab;
+    other.setAttribute("aria-selected", selected ? "true" : "false");
+    const panel = document.getElementById(other.getAttribute("aria-controls"));
+    if (panel) panel.hidden = !selected;
+  });
+  if (!tab.closest("dialog")) history.replaceState(null, "", tab.href);
+};
+document.addEventListener("click", (event) => {
+  const tab = event.target.closest("[role=tab][data-tab]");
+  if (tab) { event.preventDefault(); tabSelect(tab); }
+});
+document.addEventListener("keydown", (event) => {
+  const tab = event.target.closest && event.target.closest("[role=tab][data-tab]");
+  if (!tab || !["ArrowLeft", "ArrowRight"].includes(event.key)) return;
+  const tabs = Array.from(tab.closest("[role=tablist]").querySelectorAll("[role=tab][data-tab]"));
+  const next = tabs[(tabs.indexOf(tab) + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+  event.preventDefault();
+  tabSelect(next);
+  next.focus();
 });
