@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -49,28 +50,68 @@ def test_an_admin_filters_picks_columns_edits_notes_deactivates_and_exports(page
     page.reload()
     expect(table.get_by_role("columnheader", name="Notes")).to_be_visible()
 
-    # Open a server and write notes.
+    # A server name opens its details in a dialog: General first, then Usage with the
+    # chart; notes saved there bring the list back, still with its columns.
+    list_url = page.url
     page.get_by_role("link", name="alpha").click()
-    expect(page.get_by_role("heading", name="alpha")).to_be_visible()
-    expect(page.get_by_text("Activated", exact=True)).to_be_visible()
-    page.get_by_label("Your notes").fill("Rack 4, ask Ann before upgrades")
-    page.get_by_role("button", name="Save").click()
+    details = page.get_by_role("dialog", name="alpha")
+    expect(details).to_be_visible()
+    expect(page).to_have_url(list_url)
+    expect(details.get_by_role("tab", name="General")).to_have_attribute("aria-selected", "true")
+    expect(details.get_by_text("Activated", exact=True)).to_be_visible()
+    details.get_by_role("tab", name="Usage").click()
+    expect(details.get_by_role("tab", name="Usage")).to_have_attribute("aria-selected", "true")
+    expect(details.locator("svg[role=img]")).to_be_visible()
+    expect(details.locator("svg[role=img] title").first).to_contain_text("Peak usage of alpha")
+    expect(details.locator("table.usage-table tbody tr")).to_have_count(3)
+    expect(details.get_by_label("Your notes")).to_be_hidden()
+    expect(page).to_have_url(list_url)  # the tabs leave the list's address alone
+
+    # Cancel closes the dialog without a change.
+    details.get_by_role("tab", name="General").click()
+    details.get_by_label("Your notes").fill("not saved")
+    details.get_by_role("link", name="Cancel").click()
+    expect(details).to_be_hidden()
+    alpha.refresh_from_db()
+    assert alpha.notes == ""
+
+    page.get_by_role("link", name="alpha").click()
+    expect(details).to_be_visible()
+    expect(details.get_by_label("Your notes")).to_have_value("")
+    details.get_by_label("Your notes").fill("Rack 4, ask Ann before upgrades")
+    details.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Your notes have been saved.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Proxy Servers (3)")).to_be_visible()
+    expect(page).to_have_url(list_url)
     alpha.refresh_from_db()
     assert alpha.notes == "Rack 4, ask Ann before upgrades"
 
-    # The Usage tab shows each report with its peak, and the chart.
+    # Without the dialog the details are a page, and its tabs switch in place too.
+    page.goto(f"/proxy-servers/{alpha.pk}/")
     page.get_by_role("tab", name="Usage").click()
     expect(page.locator("table.usage-table tbody tr")).to_have_count(3)
-    expect(page.locator("svg[role=img] title").first).to_contain_text("Peak usage of alpha")
+    expect(page).to_have_url(re.compile(r"\?tab=usage$"))
     page.get_by_role("tab", name="General").click()
-    expect(page.get_by_label("Your notes")).to_be_visible()
+    expect(page.get_by_label("Your notes")).to_have_value("Rack 4, ask Ann before upgrades")
 
     # Back on the list, select and deactivate with confirmation.
     page.get_by_role("navigation", name="Breadcrumb").get_by_role(
         "link", name="Proxy Servers"
     ).click()
     expect(table).to_contain_text("Rack 4, ask Ann before upgrades")
+    # The dialog's Deactivate asks first; dismissed, nothing changes.
+    page.get_by_role("link", name="alpha").click()
+    expect(details).to_be_visible()
+    asked = []
+    page.once("dialog", lambda confirm: (asked.append(confirm.message), confirm.dismiss()))
+    details.get_by_role("button", name="Deactivate").click()
+    expect(details).to_be_visible()
+    assert asked and asked[0].startswith("Deactivate alpha?")
+    alpha.refresh_from_db()
+    assert alpha.status == ProxyServer.Status.ACTIVE
+    details.get_by_role("link", name="Close").click()
+    expect(details).to_be_hidden()
+
     page.get_by_label("Select alpha").check()
     page.get_by_text("Actions").click()
     page.locator("[data-deactivate-open]").click()
