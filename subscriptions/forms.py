@@ -4,8 +4,10 @@ from django import forms
 from django.utils import timezone
 from django_countries.fields import CountryField
 
+from subscriptions import services
 from subscriptions.errors import ERROR_MESSAGES, SubscriptionError
 from subscriptions.models import LicenseKey, license_key_normalize
+from subscriptions.quota import quota_limit_check
 from subscriptions.selectors import ARRANGE_CHOICES, DISPLAY_CHOICES
 
 NEW_BUSINESS_ACCOUNT = "new"
@@ -202,31 +204,30 @@ class SublicenseForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        # Every rule in one round: the quota is checked here even when the date is
-        # missing or wrong (the service checks again, under the subscription's lock).
-        quota, type_ = cleaned.get("quota"), cleaned.get("type")
-        if quota is not None and type_ in self.available and quota > self.available[type_]:
-            code = (
-                "quota_reserved_exceeded"
-                if type_ == LicenseKey.Type.RESERVED
-                else "quota_dynamic_exceeded"
-            )
-            licenses = self.available[LicenseKey.Type.DYNAMIC]
-            message = SubscriptionError(
-                code, available=self.available[type_], licenses=licenses
-            ).message
-            self.add_error("quota", message)
-        if cleaned.get("renew_with_subscription"):
+        # Every rule in one round, asked of the same functions the service uses (which
+        # checks again, under the subscription's lock).
+        quota_value, type_ = cleaned.get("quota"), cleaned.get("type")
+        if quota_value is not None and type_ in self.available:
+            code = quota_limit_check(type=type_, quota=quota_value, maximum=self.available[type_])
+            if code is not None:
+                error = SubscriptionError(
+                    code,
+                    available=self.available[type_],
+                    licenses=self.available[LicenseKey.Type.DYNAMIC],
+                )
+                self.add_error("quota", error.message)
+        renew = bool(cleaned.get("renew_with_subscription"))
+        if renew:
             cleaned["expires_on"] = None
-        elif "expires_on" in cleaned and cleaned["expires_on"] is None:
-            self.add_error("expires_on", ERROR_MESSAGES["expiration_date_required"])
-        elif cleaned.get("expires_on") and cleaned["expires_on"] > self.ends_on:
-            error = SubscriptionError(
-                "expiration_after_subscription", ends_on=f"{self.ends_on:%m/%d/%Y}"
+        if renew or "expires_on" in cleaned:
+            error = services.sublicense_expiry_error(
+                ends_on=self.ends_on,
+                renew_with_subscription=renew,
+                expires_on=cleaned.get("expires_on"),
+                today=timezone.localdate(),
             )
-            self.add_error("expires_on", error.message)
-        elif cleaned.get("expires_on") and cleaned["expires_on"] < timezone.localdate():
-            self.add_error("expires_on", ERROR_MESSAGES["expiration_in_past"])
+            if error is not None:
+                self.add_error("expires_on", error.message)
         return cleaned
 
     def service_kwargs(self) -> dict:

@@ -94,8 +94,15 @@ def quota_check(
     """
     if type not in (RESERVED, DYNAMIC):
         return "sublicense_type_invalid"
+    maximum = quota_max(licenses, keys, type=type, exclude_id=exclude_id)
+    return quota_limit_check(type=type, quota=quota, maximum=maximum)
+
+
+def quota_limit_check(*, type: str, quota: int, maximum: int) -> str | None:
+    """None when `quota` fits under `maximum` (what `quota_max` gives); else the error
+    code. The page's form asks it too, to report every problem in one round."""
     if quota < 1:
         return "quota_too_small"
-    if quota > quota_max(licenses, keys, type=type, exclude_id=exclude_id):
+    if quota > maximum:
         return "quota_reserved_exceeded" if type == RESERVED else "quota_dynamic_exceeded"
     return None

@@ -384,17 +384,32 @@ def _sublicense_fields_check(
 ) -> date | None:
     if subscription.is_expired(today=today):
         raise SubscriptionError("subscription_expired")
+    error = sublicense_expiry_error(
+        ends_on=subscription.ends_on,
+        renew_with_subscription=renew_with_subscription,
+        expires_on=expires_on,
+        today=today,
+    )
+    if error is not None:
+        raise error
+    return None if renew_with_subscription else expires_on
+
+
+def sublicense_expiry_error(
+    *, ends_on: date, renew_with_subscription: bool, expires_on: date | None, today: date
+) -> SubscriptionError | None:
+    """What is wrong with a sublicense's own expiration date, if anything: it is needed
+    unless the key renews with its subscription, and falls between today and the
+    subscription's end. The page's form asks it too, to report every problem at once."""
     if renew_with_subscription:
         return None
     if expires_on is None:
-        raise SubscriptionError("expiration_date_required")
-    if expires_on > subscription.ends_on:
-        raise SubscriptionError(
-            "expiration_after_subscription", ends_on=subscription.ends_on.strftime("%m/%d/%Y")
-        )
+        return SubscriptionError("expiration_date_required")
+    if expires_on > ends_on:
+        return SubscriptionError("expiration_after_subscription", ends_on=f"{ends_on:%m/%d/%Y}")
     if expires_on < today:
-        raise SubscriptionError("expiration_in_past")
-    return expires_on
+        return SubscriptionError("expiration_in_past")
+    return None
 
 
 def _quota_check(
