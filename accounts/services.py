@@ -242,14 +242,26 @@ def _lock_business_account(account: Account) -> Account:
     return locked
 
 
-def _admin_check(*, account: Account, actor: User) -> None:
-    """Re-read the actor's membership under the lock: a just-demoted admin acts no more."""
-    if not Membership.objects.filter(
+def is_account_admin(*, user: User, account: Account, lock: bool = False) -> bool:
+    """Whether `user` is an active Account Administrator of `account`, read fresh.
+
+    Every app's services ask this before they change anything (defence in depth: the
+    views check too). With `lock`, inside a transaction, the account row is locked
+    first — the lock the membership services take — so a demotion or block of the
+    actor that commits first is seen, not missed."""
+    if lock:
+        Account.objects.select_for_update().filter(pk=account.pk).first()
+    return Membership.objects.filter(
         account=account,
-        user=actor,
+        user=user,
         role=Membership.Role.ADMIN,
         status=Membership.Status.ACTIVE,
-    ).exists():
+    ).exists()
+
+
+def _admin_check(*, account: Account, actor: User) -> None:
+    """Re-read the actor's membership under the lock: a just-demoted admin acts no more."""
+    if not is_account_admin(user=actor, account=account):
         raise AccountsError("not_admin")
 
 

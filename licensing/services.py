@@ -25,8 +25,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import Account, AuditLog, Membership, User
-from accounts.services import audit_log_record
+from accounts.models import Account, AuditLog, User
+from accounts.services import audit_log_record, is_account_admin
 from licensing import signing
 from licensing.client import envelope
 from licensing.errors import OFFLINE_PAGE, LicensingError
@@ -314,13 +314,7 @@ def _require_admin(*, actor: User | None, account: Account | None, channel: str)
         return
     if actor is None or account is None:
         raise LicensingError("not_allowed")
-    is_admin = Membership.objects.filter(
-        user=actor,
-        account=account,
-        role=Membership.Role.ADMIN,
-        status=Membership.Status.ACTIVE,
-    ).exists()
-    if not is_admin:
+    if not is_account_admin(user=actor, account=account):
         raise LicensingError("not_allowed")
 
 

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from accounts.models import Account, AuditLog, Membership, User
-from accounts.services import audit_log_record
+from accounts.models import Account, AuditLog, User
+from accounts.services import audit_log_record, is_account_admin
 
 # Deactivation goes through the licensing service: it releases the key, tells the
 # installation at its next refresh and records who did it in the audit log.
@@ -30,15 +30,7 @@ def proxy_servers_deactivate(
     """
     done: list[ProxyServer] = []
     with transaction.atomic():
-        # The account row first, as the membership services lock it: a demotion or a
-        # block of the actor that commits first is seen here, not after the fact.
-        Account.objects.select_for_update().filter(pk=account.pk).first()
-        if not Membership.objects.filter(
-            account=account,
-            user=actor,
-            role=Membership.Role.ADMIN,
-            status=Membership.Status.ACTIVE,
-        ).exists():
+        if not is_account_admin(user=actor, account=account, lock=True):
             raise PermissionDenied("Only an Account Administrator can do this.")
         # Lock the rows (in id order, so two admins never deadlock) before checking
         # their status: a concurrent refresh or deactivation waits for us.

@@ -16,8 +16,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Account, AuditLog, Membership, User
-from accounts.services import audit_log_record, business_account_create
+from accounts.models import Account, AuditLog, User
+from accounts.services import audit_log_record, business_account_create, is_account_admin
 from subscriptions import quota
 from subscriptions.errors import SubscriptionError
 from subscriptions.models import (
@@ -72,17 +72,7 @@ def _admin_check(*, actor: User, account: Account | None) -> None:
 
     Call it inside the transaction: it locks the account row first, as the membership
     services do, so a demotion or block of the actor that commits first is seen."""
-    if account is not None:
-        Account.objects.select_for_update().filter(pk=account.pk).first()
-    if (
-        account is None
-        or not Membership.objects.filter(
-            user=actor,
-            account=account,
-            role=Membership.Role.ADMIN,
-            status=Membership.Status.ACTIVE,
-        ).exists()
-    ):
+    if account is None or not is_account_admin(user=actor, account=account, lock=True):
         raise SubscriptionError("not_admin")
 
 
