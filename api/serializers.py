@@ -8,10 +8,9 @@ from rest_framework import serializers
 from accounts.models import AuditLog, Invitation, Membership
 from accounts.services import INVITE_LIMIT
 from api.pagination import PageQuerySerializer, paginated
-from proxies.display import license_key_mask
 from proxies.forms import SORT_CHOICES
 from proxies.selectors import Display
-from subscriptions.models import LicenseKey, Order
+from subscriptions.models import LicenseKey, Order, license_key_mask
 from subscriptions.selectors import ARRANGE_CHOICES
 
 MAX_INT = 2_147_483_647

@@ -32,7 +32,7 @@ from licensing.client import envelope
 from licensing.errors import OFFLINE_PAGE, LicensingError
 from licensing.models import UsedNonce
 from proxies.models import ProxyServer, UsageReport
-from subscriptions.models import LicenseKey, license_key_normalize
+from subscriptions.models import LicenseKey, license_key_mask, license_key_normalize
 from subscriptions.selectors import license_key_availability
 
 __all__ = [
@@ -677,15 +677,9 @@ def proxy_server_deactivate(
             account=proxy.account,
             actor=actor,
             target=proxy,
-            data={"license_key": _masked(proxy.license_key.key), "reason": reason},
+            data={"license_key": license_key_mask(proxy.license_key.key), "reason": reason},
         )
     return proxy
-
-
-def _masked(key: str) -> str:
-    """The audit log is readable by administrators only, but keys never need to be
-    stored whole there: the last group identifies a key to a person."""
-    return "…-" + key.rsplit("-", 1)[-1]
 
 
 def installation_deactivate_for_key(

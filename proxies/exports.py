@@ -9,8 +9,8 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from proxies.display import license_key_mask
 from proxies.models import ProxyServer
+from subscriptions.models import license_key_mask
 
 # Rows fetched per round trip; the export never holds more than this many in memory.
 CHUNK_SIZE = 2000

@@ -33,6 +33,21 @@ def license_key_normalize(raw: str) -> str | None:
     return license_key_format(chars)
 
 
+KEY_MASK = "•••••"
+
+
+def license_key_mask(key: str) -> str:
+    """Hide a license key but for its last group: •••••-•••••-…-WXYZ2.
+
+    A key is all an installation needs to activate, so pages show one whole only to
+    Account Administrators; its last group is enough to tell keys apart.
+    """
+    if not key:
+        return ""
+    last = key.rsplit("-", 1)[-1][-KEY_GROUP_LENGTH:]
+    return f"{KEY_MASK}-{KEY_MASK}-…-{last}"
+
+
 def license_key_search_q(term: str, *, field: str = "key") -> models.Q | None:
     """Match a license key by its whole value (any spelling) or by its last group, the
     part the pages show to everyone; never by a substring. A substring search would
