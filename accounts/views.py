@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -45,6 +44,7 @@ from accounts.services import (
     membership_update,
     user_profile_update,
 )
+from myaccount.http import safe_next
 
 
 @login_required
@@ -56,11 +56,7 @@ def switch_account(request: HttpRequest) -> HttpResponse:
         account_id = 0
     if not account_switch(request, account_id=account_id):
         messages.error(request, "You cannot open that account.")
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = ""
-    # Pages of one account make no sense in another: go back to the Dashboard.
-    return redirect(target or "dashboard")
+    return redirect(safe_next(request, reverse("dashboard")))
 
 
 @login_required

@@ -13,10 +13,10 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import account_admin_required, business_account_required
+from myaccount.http import safe_next
 from proxies import selectors, services
 from proxies.charts import usage_chart
 from proxies.exports import proxy_servers_csv_lines
@@ -34,13 +34,6 @@ class KnownCountPaginator(Paginator):
     def __init__(self, object_list, per_page: int, *, count: int) -> None:
         super().__init__(object_list, per_page)
         self.count = count  # replaces the cached_property: no COUNT(*) of its own
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
 
 
 def _is_admin(request: HttpRequest) -> bool:
@@ -101,7 +94,7 @@ def proxy_columns(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         services.proxy_list_columns_save(user=request.user, columns=form.cleaned_data["columns"])
         messages.success(request, "Your column choice has been saved.")
-    return redirect(_safe_next(request, reverse("proxy_list")))
+    return redirect(safe_next(request, reverse("proxy_list")))
 
 
 @business_account_required
@@ -134,7 +127,7 @@ def proxy_deactivate(request: HttpRequest) -> HttpResponse:
     """GET: the confirmation naming the servers (pages without JavaScript); POST: do it."""
     selection = SelectionForm(request.POST if request.method == "POST" else request.GET)
     ids = selection.cleaned_data["id"] if selection.is_valid() else []
-    back = _safe_next(request, reverse("proxy_list"))
+    back = safe_next(request, reverse("proxy_list"))
     if not ids:
         messages.error(request, "Select one or more proxy servers first.")
         return redirect(back)
@@ -211,7 +204,7 @@ def _detail_links(request: HttpRequest, server: ProxyServer) -> dict[str, str | 
     whether the details show in the list's dialog or, without JavaScript, as a page.
     Opened directly, the actions come back to the details, and Cancel goes to the list.
     """
-    given = _safe_next(request, "")
+    given = safe_next(request, "")
     return {
         "safe_next": given or None,  # the tab links keep it; None drops an unsafe one
         "back_url": given or reverse("proxy_list"),
