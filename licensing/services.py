@@ -55,7 +55,7 @@ __all__ = [
 ONLINE = ProxyServer.Method.ONLINE
 OFFLINE = ProxyServer.Method.OFFLINE
 CHANNELS = (ONLINE, OFFLINE)
-HOLDING = (ProxyServer.Status.ACTIVE, ProxyServer.Status.DEACTIVATING)
+HOLDING = ProxyServer.HOLDING_STATUSES
 MESSAGE_LIFETIME_MAX = envelope.DEFAULT_TTL + timedelta(minutes=5)
 
 ACTIVATION = "activation_request"

@@ -23,6 +23,9 @@ class ProxyServer(models.Model):
         ONLINE = "online", "Online"
         OFFLINE = "offline", "Offline"
 
+    # The statuses in which an installation holds its license key (and its licenses).
+    HOLDING_STATUSES = (Status.ACTIVE, Status.DEACTIVATING)
+
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="proxy_servers")
     license_key = models.ForeignKey(
         LicenseKey, on_delete=models.PROTECT, related_name="proxy_servers"
@@ -75,7 +78,7 @@ class ProxyServer(models.Model):
 
     @property
     def holds_key(self) -> bool:
-        return self.status in (self.Status.ACTIVE, self.Status.DEACTIVATING)
+        return self.status in self.HOLDING_STATUSES
 
 
 class UsageReport(models.Model):

@@ -37,7 +37,7 @@ STALE_AFTER = timedelta(days=7)
 EXPIRING_WITHIN_DAYS = 30
 # How long a claimed e-mail stays claimed: a worker that dies mid-send gives it up then.
 EMAIL_LEASE = timedelta(minutes=10)
-HOLDING_KEY = (ProxyServer.Status.ACTIVE, ProxyServer.Status.DEACTIVATING)
+HOLDING_KEY = ProxyServer.HOLDING_STATUSES
 
 
 def week_start_for(*, now: datetime) -> date:

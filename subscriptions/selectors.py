@@ -25,7 +25,7 @@ from subscriptions.models import (
 
 # An installation deactivated offline holds its key (and its licenses) until the
 # deactivation request file is uploaded.
-HOLDING_PROXY_STATUSES = ("active", "deactivating")
+HOLDING_PROXY_STATUSES = ("active", "deactivating")  # proxies ProxyServer.HOLDING_STATUSES
 
 
 def _proxy_model():
