@@ -89,6 +89,10 @@ class ApiView(APIView):
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
+    def viewer(self) -> dict[str, Any]:
+        """Serializer context naming who looks, for license_key_shown."""
+        return {"viewer": self.membership}
+
     def body(self, serializer_class, **kwargs) -> dict[str, Any]:
         serializer = serializer_class(data=self.request.data, **kwargs)
         serializer.is_valid(raise_exception=True)

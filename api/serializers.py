@@ -10,7 +10,7 @@ from accounts.services import INVITE_LIMIT
 from api.pagination import PageQuerySerializer, paginated
 from proxies.forms import SORT_CHOICES
 from proxies.selectors import Display
-from subscriptions.models import LicenseKey, Order, license_key_mask
+from subscriptions.models import LicenseKey, Order, license_key_shown
 from subscriptions.selectors import ARRANGE_CHOICES
 
 MAX_INT = 2_147_483_647
@@ -103,7 +103,9 @@ class SubscriptionQuerySerializer(PageQuerySerializer):
 
 class LicenseKeyOutSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="key.pk")
-    key = serializers.CharField(source="key.key")
+    key = serializers.SerializerMethodField(
+        help_text="Whole for Account Administrators; masked but for its last group otherwise."
+    )
     name = serializers.CharField(source="key.name", allow_blank=True)
     type = serializers.ChoiceField(choices=LicenseKey.Type.choices, source="key.type")
     quota = serializers.IntegerField(help_text="For the primary key: the subscription's licenses.")
@@ -115,6 +117,9 @@ class LicenseKeyOutSerializer(serializers.Serializer):
         help_text="The key's end: its own date, or the subscription's.",
     )
     created_at = serializers.DateTimeField(source="key.created_at")
+
+    def get_key(self, obj) -> str:
+        return license_key_shown(obj.key.key, viewer=self.context.get("viewer"))
 
 
 LicenseKeyPageSerializer = paginated(LicenseKeyOutSerializer, "LicenseKeyPageSerializer")
@@ -183,7 +188,7 @@ class ProxyServerOutSerializer(serializers.Serializer):
     notes = serializers.CharField(allow_blank=True)
 
     def get_license_key(self, obj) -> str:
-        return license_key_mask(obj.license_key.key)
+        return license_key_shown(obj.license_key.key, viewer=None)  # obscured, as on the page
 
 
 ProxyServerPageSerializer = paginated(ProxyServerOutSerializer, "ProxyServerPageSerializer")

@@ -171,12 +171,12 @@ class LicenseKeyListView(ApiView):
         qs = subscription.license_keys.filter(deleted_at__isnull=True)
         if query.get("type"):
             qs = qs.filter(type=query["type"])
-        if query.get("search", "").strip():
-            term = query["search"].strip()
-            qs = qs.filter(Q(name__icontains=term) | Q(key__icontains=term.upper()))
+        qs = subscription_selectors.license_key_search(qs, query.get("search", ""))
         page = Keyset("id").paginate(qs, request, query)
         rows = _key_rows(subscription, timezone.localdate()) if page.items else {}
-        data = s.LicenseKeyOutSerializer([rows[k.pk] for k in page.items], many=True).data
+        data = s.LicenseKeyOutSerializer(
+            [rows[k.pk] for k in page.items], many=True, context=self.viewer()
+        ).data
         return Response({"results": data, "next": page.next})
 
     @extend_schema(
@@ -196,7 +196,10 @@ class LicenseKeyListView(ApiView):
             subscription=subscription, actor=request.user, channel=CHANNEL, **values
         )
         row = _key_rows(subscription, timezone.localdate())[key.pk]
-        return Response(s.LicenseKeyOutSerializer(row).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.LicenseKeyOutSerializer(row, context=self.viewer()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class LicenseKeyDetailView(ApiView):
@@ -218,7 +221,7 @@ class LicenseKeyDetailView(ApiView):
     def get(self, request: Request, account_id: int, subscription_id: int, key_id: int):
         subscription, key = self._key(subscription_id, key_id)
         row = _key_rows(subscription, timezone.localdate())[key.pk]
-        return Response(s.LicenseKeyOutSerializer(row).data)
+        return Response(s.LicenseKeyOutSerializer(row, context=self.viewer()).data)
 
     @extend_schema(
         operation_id="license_keys_update",
@@ -244,7 +247,7 @@ class LicenseKeyDetailView(ApiView):
             license_key=key, actor=request.user, channel=CHANNEL, **merged
         )
         row = _key_rows(subscription, timezone.localdate())[key.pk]
-        return Response(s.LicenseKeyOutSerializer(row).data)
+        return Response(s.LicenseKeyOutSerializer(row, context=self.viewer()).data)
 
     @extend_schema(
         operation_id="license_keys_delete",

@@ -32,7 +32,7 @@ from licensing.client import envelope
 from licensing.errors import OFFLINE_PAGE, LicensingError
 from licensing.models import UsedNonce
 from proxies.models import ProxyServer, UsageReport
-from subscriptions.models import LicenseKey, license_key_mask, license_key_normalize
+from subscriptions.models import LicenseKey, license_key_normalize, license_key_shown
 from subscriptions.selectors import license_key_availability
 
 __all__ = [
@@ -379,7 +379,10 @@ def _audit(
         actor=actor if channel == OFFLINE else None,
         actor_label="" if channel == OFFLINE and actor else f"installation {proxy.server_name}",
         target=proxy,
-        data={"license_key": proxy.license_key.key, **(data or {})},
+        data={
+            "license_key": license_key_shown(proxy.license_key.key, viewer=None),
+            **(data or {}),
+        },
     )
 
 
@@ -677,7 +680,10 @@ def proxy_server_deactivate(
             account=proxy.account,
             actor=actor,
             target=proxy,
-            data={"license_key": license_key_mask(proxy.license_key.key), "reason": reason},
+            data={
+                "license_key": license_key_shown(proxy.license_key.key, viewer=None),
+                "reason": reason,
+            },
         )
     return proxy
 

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from proxies.models import ProxyServer
-from subscriptions.models import license_key_mask
+from subscriptions.models import license_key_shown
 
 # Rows fetched per round trip; the export never holds more than this many in memory.
 CHUNK_SIZE = 2000
@@ -50,7 +50,7 @@ def _date(value: datetime | None) -> str:
 def proxy_server_row(server: ProxyServer, over_limit_keys: set[int]) -> list[object]:
     return [
         server.server_name,
-        license_key_mask(server.license_key.key),
+        license_key_shown(server.license_key.key, viewer=None),
         server.site_code,
         server.site_description,
         "Yes" if server.license_key.subscription.offline_allowed else "No",

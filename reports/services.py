@@ -30,7 +30,7 @@ from accounts.models import Account, Membership
 from proxies.models import ProxyServer, UsageReport
 from reports import emails
 from reports.models import ExpiryNotice, WeeklyReport
-from subscriptions.models import LicenseKey, Subscription
+from subscriptions.models import LicenseKey, Subscription, license_key_shown
 
 BATCH_SIZE = 500
 STALE_AFTER = timedelta(days=7)
@@ -448,7 +448,7 @@ def expiry_notice_email_send(*, notice_id: int, now: datetime) -> bool:
         current = key is not None and key.deleted_at is None
         current = current and key.subscription.account_id == notice.account_id
         current = current and key.end_date == notice.ends_on
-        name = (key.name or key.key) if key else ""
+        name = (key.name or license_key_shown(key.key, viewer=None)) if key else ""
         subscription_name = key.subscription.display_name if key else ""
     recipients = account_admin_emails(account_id=notice.account_id) if current else []
     days_left = (notice.ends_on - timezone.localdate(now)).days

@@ -7,7 +7,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 
-from accounts.models import Account
+from accounts.models import Account, Membership
 
 # 32 symbols without the look-alikes 0/O and 1/I: 25 of them carry 125 bits.
 KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -48,9 +48,25 @@ def license_key_mask(key: str) -> str:
     return f"{KEY_MASK}-{KEY_MASK}-…-{last}"
 
 
+def license_key_whole_visible(viewer: Membership | None) -> bool:
+    """May this viewer see whole license keys? Only an active Account Administrator, on
+    the surfaces where keys are managed (the License Keys table and its API, the usage
+    reports page, the offline page). A Regular Member sees them masked, and so does
+    everything that leaves the portal or lists installations rather than keys: e-mails,
+    the CSV export, the audit log and the Proxy Servers list (the guide shows the key
+    "obscured by stars" there); those surfaces pass ``viewer=None``."""
+    return viewer is not None and viewer.is_admin
+
+
+def license_key_shown(key: str, *, viewer: Membership | None) -> str:
+    """What `viewer` may see of a license key: whole or masked (license_key_mask).
+    Every page, API answer, export, e-mail, report and audit entry goes through here."""
+    return key if license_key_whole_visible(viewer) else license_key_mask(key)
+
+
 def license_key_search_q(term: str, *, field: str = "key") -> models.Q | None:
-    """Match a license key by its whole value (any spelling) or by its last group, the
-    part the pages show to everyone; never by a substring. A substring search would
+    """How every viewer may search keys: by the whole value (any spelling) or by the last
+    group, the part every surface shows; never by a substring. A substring search would
     let a member who sees keys masked rebuild a whole key one character at a time."""
     normalized = license_key_normalize(term)
     if normalized is not None:

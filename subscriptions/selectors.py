@@ -227,6 +227,18 @@ def subscription_search(qs: QuerySet[Subscription], search: str) -> QuerySet[Sub
     return qs.filter(condition)
 
 
+def license_key_search(qs: QuerySet[LicenseKey], search: str) -> QuerySet[LicenseKey]:
+    """By display name (any part) or by the key itself, as license_key_search_q allows."""
+    search = search.strip()
+    if not search:
+        return qs
+    condition = Q(name__icontains=search)
+    key_match = license_key_search_q(search)
+    if key_match is not None:
+        condition |= key_match
+    return qs.filter(condition)
+
+
 def subscription_display_counts(qs: QuerySet[Subscription], *, today: date) -> dict[str, int]:
     """Counts for the Display filter (Active, Expired, All). One query."""
     counts = qs.aggregate(
