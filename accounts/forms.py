@@ -13,7 +13,6 @@ from django.utils.functional import lazy
 from django.utils.html import format_html
 
 from accounts.models import Account, Membership, User
-from accounts.services import AccountsError
 
 
 def _terms_label() -> str:
@@ -106,12 +105,6 @@ class PersonalProfileForm(forms.ModelForm):
 
 
 # --- Business accounts and their people ----------------------------------------------
-
-
-def form_add_service_error(form: forms.Form, error: AccountsError) -> None:
-    """The one place a service error becomes a form error: on its field, or on the form."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
 
 
 class BusinessProfileForm(forms.ModelForm):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from accounts.errors import DomainError
 from accounts.models import Account, AuditLog, Invitation, Membership, User
 
 
@@ -153,11 +154,8 @@ def business_account_create(
 # account's row lock, records an audit entry and sends its emails only after commit.
 
 
-class AccountsError(Exception):
-    """The one error type of these services; `code` picks the message from the catalog.
-
-    Views map it once to a form error (on `field`, when there is one) or a message.
-    """
+class AccountsError(DomainError):
+    """The message catalog of these services (see accounts.errors.DomainError)."""
 
     messages: ClassVar[dict[str, str]] = {
         "not_business": "This is not a business account.",
@@ -214,13 +212,11 @@ class AccountsError(Exception):
         "password_invalid": "password",
         "name_required": "name",
     }
-
-    def __init__(self, code: str, **params: Any) -> None:
-        self.code = code
-        self.params = params
-        self.message = self.messages[code].format(**params)
-        self.field = self.fields.get(code)
-        super().__init__(self.message)
+    statuses: ClassVar[dict[str, int]] = {
+        "not_admin": 403,
+        "not_member": 404,
+        "invitation_not_pending": 409,
+    }
 
 
 INVITE_LIMIT = 50

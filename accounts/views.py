@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.current import SESSION_KEY as CURRENT_ACCOUNT_SESSION_KEY
 from accounts.current import account_switch
+from accounts.errors import form_error_add
 from accounts.forms import (
     AuditFilterForm,
     BusinessProfileForm,
@@ -25,7 +26,6 @@ from accounts.forms import (
     MembershipForm,
     PersonalProfileForm,
     UserFilterForm,
-    form_add_service_error,
 )
 from accounts.models import Account, AuditLog, Invitation, Membership, User
 from accounts.permissions import account_admin_required, business_account_required
@@ -148,7 +148,7 @@ def business_profile_edit(request: HttpRequest) -> HttpResponse:
         try:
             business_profile_update(account=account, actor=request.user, **form.cleaned_data)
         except AccountsError as error:
-            form_add_service_error(form, error)
+            form_error_add(form, error)
         else:
             messages.success(request, "The company information has been saved.")
             return redirect("business_profile")
@@ -273,7 +273,7 @@ def membership_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
                 notes=form.cleaned_data["notes"],
             )
         except AccountsError as error:
-            form_add_service_error(form, error)
+            form_error_add(form, error)
         else:
             messages.success(request, f"The membership of {membership.user.email} has been saved.")
             return redirect("business_users")
@@ -374,7 +374,7 @@ def invite_users(request: HttpRequest) -> HttpResponse:
         if invalid:
             form.add_error("emails", "Not an email address: " + ", ".join(invalid))
         if error is not None:
-            form_add_service_error(form, error)
+            form_error_add(form, error)
         review = _invite_review(account, valid)
     return render(
         request,
@@ -504,7 +504,7 @@ def invitation_join(request: HttpRequest, token: str) -> HttpResponse:
                     ratelimit.consume(request, action="login_failed", key=invitation.email.lower())
                 if error.field is None:
                     return _join_refused(request, error)
-                form_add_service_error(form, error)
+                form_error_add(form, error)
             else:
                 return _join_done(request, membership, signed_in=signed_in)
     return render(

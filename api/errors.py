@@ -1,8 +1,9 @@
 """One error shape for the whole administrators' API:
 ``{"error": {"code": "...", "message": "...", "fields": {"name": ["..."]}}}``.
 
-Domain errors (SubscriptionError, AccountsError) are mapped here once, the way the
-pages map them to form errors; DRF's own refusals get the same shape.
+Every app's domain error (accounts.errors.DomainError and its catalogs) is mapped here
+once, the way accounts.errors.form_error_add maps it for the pages; DRF's own refusals get
+the same shape.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.services import AccountsError
-from api.services import ApiTokenError
-from subscriptions.errors import SubscriptionError
+from accounts.errors import DomainError
 
 
 class ApiErrorBodySerializer(serializers.Serializer):
@@ -64,23 +63,10 @@ def _body(code: str, message: str, fields: dict[str, list[str]] | None = None) -
     return {"error": error}
 
 
-SUBSCRIPTION_STATUS = {"not_admin": 403}
-ACCOUNTS_STATUS = {"not_admin": 403, "not_member": 404, "invitation_not_pending": 409}
-
-
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, SubscriptionError):
+    if isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else None
-        return Response(
-            _body(exc.code, exc.message, fields), status=SUBSCRIPTION_STATUS.get(exc.code, 400)
-        )
-    if isinstance(exc, AccountsError):
-        fields = {exc.field: [exc.message]} if exc.field else None
-        return Response(
-            _body(exc.code, exc.message, fields), status=ACCOUNTS_STATUS.get(exc.code, 400)
-        )
-    if isinstance(exc, ApiTokenError):
-        return Response(_body(exc.code, exc.message), status=400)
+        return Response(_body(exc.code, exc.message, fields), status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

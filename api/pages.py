@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.errors import form_error_add
 from api import services
 from api.models import ApiToken
 
@@ -39,7 +40,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             try:
                 new = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
             except services.ApiTokenError as error:
-                form.add_error(None, error.message)
+                form_error_add(form, error)
             else:
                 # The secret goes straight into this one response (never cached) and
                 # nowhere else: not the session, not a log. Reloading shows it no more.

@@ -6,10 +6,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.errors import DomainError
 from accounts.models import Account, AuditLog, Membership, User
 from accounts.services import audit_log_record
 from api.models import ApiToken
@@ -20,18 +22,13 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_ACTIVE_TOKENS = 20
 
 
-class ApiTokenError(Exception):
-    messages = {
+class ApiTokenError(DomainError):
+    messages: ClassVar[dict[str, str]] = {
         "not_admin": "Only an Account Administrator of a business account can create API tokens.",
         "name_required": "Give the token a name.",
         "too_many": f"You can have at most {MAX_ACTIVE_TOKENS} active tokens. Revoke one first.",
         "already_revoked": "This token has already been revoked.",
     }
-
-    def __init__(self, code: str) -> None:
-        self.code = code
-        self.message = self.messages[code]
-        super().__init__(self.message)
 
 
 @dataclass(frozen=True)

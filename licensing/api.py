@@ -24,9 +24,9 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from accounts.errors import DomainError
 from licensing import services, signing
 from licensing.client import envelope
-from licensing.errors import LicensingError
 from subscriptions.models import license_key_normalize
 
 # --- shapes -------------------------------------------------------------------------------
@@ -82,7 +82,7 @@ def _flatten(detail: Any) -> str:
 
 def licensing_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every refusal as ``{"error": {"code", "message"}}``; Retry-After kept on 429."""
-    if isinstance(exc, LicensingError):
+    if isinstance(exc, DomainError):
         return Response({"error": {"code": exc.code, "message": exc.message}}, status=exc.status)
     response = drf_exception_handler(exc, context)
     if response is None:

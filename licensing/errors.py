@@ -7,8 +7,9 @@ and a key not registered to any account all give ``invalid_key``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import ClassVar
 
+from accounts.errors import DomainError
 from licensing.client import envelope
 
 OFFLINE_PAGE = "the Offline Activation and Validation page"
@@ -62,15 +63,11 @@ CATALOG: dict[str, tuple[int, str]] = {
 ENVELOPE_STATUS = 400
 
 
-class LicensingError(Exception):
+class LicensingError(DomainError):
     """A licensing request was refused; nothing was changed."""
 
-    def __init__(self, code: str, message: str | None = None, **params: Any) -> None:
-        status, template = CATALOG.get(code, (400, "The request was refused."))
-        self.code = code
-        self.status = status
-        self.message = message or template.format(**params)
-        super().__init__(self.message)
+    messages: ClassVar[dict[str, str]] = {code: text for code, (_, text) in CATALOG.items()}
+    statuses: ClassVar[dict[str, int]] = {code: status for code, (status, _) in CATALOG.items()}
 
     @classmethod
     def from_envelope(cls, exc: envelope.EnvelopeError) -> LicensingError:

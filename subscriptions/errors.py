@@ -1,8 +1,12 @@
-"""One domain error for subscriptions and license keys, with its message catalog
-(pretix's OrderError and error_messages). Pages map it to form errors, the API to
-HTTP 400/403 responses: the wording lives here only."""
+"""The message catalog of subscriptions and license keys (pretix's error_messages), for
+accounts.errors.DomainError: pages map it to form errors, the API to HTTP 400/403
+responses; the wording lives here only."""
 
 from __future__ import annotations
+
+from typing import ClassVar
+
+from accounts.errors import DomainError
 
 ERROR_MESSAGES: dict[str, str] = {
     # Register Key. An already registered key gets the same answer whichever account
@@ -66,15 +70,9 @@ ERROR_FIELDS: dict[str, str] = {
 }
 
 
-class SubscriptionError(Exception):
+class SubscriptionError(DomainError):
     """A refused subscription or license key operation; nothing was changed."""
 
-    def __init__(self, code: str, **params) -> None:
-        self.code = code
-        self.params = params
-        self.message = ERROR_MESSAGES[code].format(**params)
-        super().__init__(self.message)
-
-    @property
-    def field(self) -> str | None:
-        return ERROR_FIELDS.get(self.code)
+    messages: ClassVar[dict[str, str]] = ERROR_MESSAGES
+    fields: ClassVar[dict[str, str]] = ERROR_FIELDS
+    statuses: ClassVar[dict[str, int]] = {"not_admin": 403}

@@ -13,12 +13,6 @@ from subscriptions.selectors import ARRANGE_CHOICES, DISPLAY_CHOICES
 NEW_BUSINESS_ACCOUNT = "new"
 
 
-def form_error_add(form: forms.Form, error: SubscriptionError) -> None:
-    """Show a service's refusal on the field it is about (or on the whole form)."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
-
-
 class RegisterKeyForm(forms.Form):
     key = forms.CharField(
         label="License Key",

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.current import SESSION_KEY, account_switch
+from accounts.errors import form_error_add
 from accounts.models import AuditLog
 from accounts.permissions import account_admin_required
 from subscriptions import downloads as download_selectors
@@ -27,7 +28,6 @@ from subscriptions.forms import (
     SublicenseForm,
     SubscriptionFilterForm,
     SubscriptionRenameForm,
-    form_error_add,
 )
 from subscriptions.models import Download, LicenseKey, Product, Subscription
 from subscriptions.throttle import register_attempt_allowed
