@@ -211,11 +211,6 @@ def business_users(request: HttpRequest) -> HttpResponse:
         )
         for m in page.object_list
     ]
-    query = request.GET.copy()
-    query.pop("page", None)
-    sort_query = request.GET.copy()
-    sort_query.pop("sort", None)
-    sort_query.pop("page", None)
     return render(
         request,
         "accounts/business_users.html",
@@ -229,8 +224,6 @@ def business_users(request: HttpRequest) -> HttpResponse:
             "invitations": invitations,
             "now": timezone.now(),
             "sort": form.data_or_default("sort") or "name",
-            "query": query.urlencode(),
-            "sort_query": sort_query.urlencode(),
             "tab": "users",
         },
     )
@@ -421,8 +414,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     actions = list(entries.order_by("action").values_list("action", flat=True).distinct())
     form = AuditFilterForm(request.GET or None, actions=actions)
     page = Paginator(form.filter_qs(entries).order_by("-created_at", "-id"), AUDIT_PER_PAGE)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "accounts/audit_log.html",
@@ -430,7 +421,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "account": request.account,
             "form": form,
             "page": page.get_page(request.GET.get("page")),
-            "query": query.urlencode(),
             "member_count": _member_count(request),
             "tab": "audit",
         },

@@ -202,8 +202,6 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
     )
     filters.is_valid()
     page = Paginator(qs, SUBSCRIPTIONS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "subscriptions/subscription_list.html",
@@ -211,7 +209,6 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "page": page,
             "counts": counts,
-            "query": query.urlencode(),
             "today": today,
             "nav": _product_nav(request, product),
         },
