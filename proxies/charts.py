@@ -1,10 +1,11 @@
-"""The Usage tab's chart: peak usage per report date, with the license limit as a line.
-
-Drawn on the server as SVG coordinates; the template writes the markup.
+"""The usage charts, drawn on the server as SVG coordinates (the templates write the
+markup): the Usage tab's peak per report date against the license limit, and the Usage
+Reports page's peak per week against licenses. Both stand on one value axis.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -49,11 +50,43 @@ class UsageChart:
     limit: int = 0
 
 
-def _nice_step(top: int) -> int:
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000):
-        if top / step <= 5:
-            return step
-    return 10 ** len(str(top))
+def _nice_step(value: int) -> int:
+    """A round gridline step (1, 2 or 5 times a power of ten) giving at most 5 steps."""
+    target = max(value, 5) / 5
+    magnitude = 1
+    while True:
+        for step in (1, 2, 5):
+            if step * magnitude >= target:
+                return step * magnitude
+        magnitude *= 10
+
+
+@dataclass(frozen=True)
+class ValueAxis:
+    """The vertical axis of every usage chart: 0 to a round top above the highest value,
+    in round steps, from `baseline` up `plot_height` pixels."""
+
+    top: int
+    step: int
+    baseline: float
+    plot_height: float
+
+    def y(self, value: int) -> float:
+        return round(self.baseline - self.plot_height * value / self.top, 1)
+
+    @property
+    def ticks(self) -> list[Tick]:
+        return [Tick(self.y(v), str(v)) for v in range(0, self.top + 1, self.step)]
+
+
+def value_axis(highest: int, *, baseline: float, plot_height: float) -> ValueAxis:
+    """An axis for values up to `highest`, with room above it for the highest line."""
+    highest = max(highest, 1)
+    step = _nice_step(highest)
+    top = step * -(-highest // step)  # round up to a whole step
+    if top == highest:
+        top += step  # leave room above the highest line
+    return ValueAxis(top=top, step=step, baseline=baseline, plot_height=plot_height)
 
 
 def usage_chart(reports: list[UsageReport]) -> UsageChart | None:
@@ -63,13 +96,13 @@ def usage_chart(reports: list[UsageReport]) -> UsageChart | None:
     chart = UsageChart()
     chart.max_peak = max(r.peak for r in reports)
     chart.limit = reports[-1].licenses
-    top_value = max(chart.max_peak, max(r.licenses for r in reports), 1)
-    step = _nice_step(top_value)
-    y_max = step * -(-top_value // step)  # round up to a whole step
-    if y_max == top_value:
-        y_max += step  # leave room above the highest line
+    axis = value_axis(
+        max(chart.max_peak, max(r.licenses for r in reports)),
+        baseline=chart.baseline,
+        plot_height=chart.baseline - chart.top,
+    )
+    y_of = axis.y
     plot_w = chart.right_edge - chart.left
-    plot_h = chart.baseline - chart.top
     first, last = reports[0].date, reports[-1].date
     span = max((last - first).days, 1)
 
@@ -77,9 +110,6 @@ def usage_chart(reports: list[UsageReport]) -> UsageChart | None:
         if first == last:
             return chart.left + plot_w / 2
         return round(chart.left + plot_w * (day - first).days / span, 1)
-
-    def y_of(value: int) -> float:
-        return round(chart.baseline - plot_h * value / y_max, 1)
 
     for r in reports:
         chart.points.append(
@@ -97,7 +127,7 @@ def usage_chart(reports: list[UsageReport]) -> UsageChart | None:
         limit_points.append(f"{p.x},{y}")
     limit_points.append(f"{chart.right_edge},{y_of(chart.points[-1].licenses)}")
     chart.limit_path = " ".join(limit_points)
-    chart.y_ticks = [Tick(y_of(v), str(v)) for v in range(0, y_max + 1, step)]
+    chart.y_ticks = axis.ticks
     # At most six date labels, spread over the reports.
     every = max(1, -(-len(chart.points) // 6))
     shown = chart.points[::every]
@@ -109,3 +139,82 @@ def usage_chart(reports: list[UsageReport]) -> UsageChart | None:
         chart.x_ticks[0].anchor = "start"
         chart.x_ticks[-1].anchor = "end"
     return chart
+
+
+# --- the Usage Reports page: peak used against licenses, per week ---------------------------
+
+WEEKLY_HEIGHT = 240
+WEEKLY_LEFT, WEEKLY_RIGHT, WEEKLY_TOP, WEEKLY_BOTTOM = 44, 12, 14, 34
+
+
+@dataclass(frozen=True)
+class Week:
+    week_start: date
+    licenses: int
+    peak: int
+    over_limit: bool
+    x: float
+    bar_width: float
+    bar_y: float
+    bar_height: float
+    line_y: float
+
+    @property
+    def center(self) -> float:
+        return self.x + self.bar_width / 2
+
+
+@dataclass(frozen=True)
+class WeeklyChart:
+    weeks: list[Week]
+    width: int
+    height: int
+    left: int
+    right_edge: int
+    baseline: float
+    top: int
+    licenses_points: str
+    y_ticks: list[Tick]
+
+
+def weekly_usage_chart(rows: Iterable[dict]) -> WeeklyChart | None:
+    """`rows` in chronological order, each with week_start, licenses, peak, over_limit;
+    None when there is nothing to draw."""
+    rows = list(rows)
+    if not rows:
+        return None
+    plot_width = WIDTH - WEEKLY_LEFT - WEEKLY_RIGHT
+    plot_height = WEEKLY_HEIGHT - WEEKLY_TOP - WEEKLY_BOTTOM
+    baseline = WEEKLY_TOP + plot_height
+    axis = value_axis(
+        max(max(r["licenses"], r["peak"]) for r in rows),
+        baseline=baseline,
+        plot_height=plot_height,
+    )
+    slot = plot_width / len(rows)
+    bar_width = min(slot * 0.6, 48)
+    weeks = [
+        Week(
+            week_start=r["week_start"],
+            licenses=r["licenses"],
+            peak=r["peak"],
+            over_limit=r["over_limit"],
+            x=round(WEEKLY_LEFT + slot * i + (slot - bar_width) / 2, 1),
+            bar_width=round(bar_width, 1),
+            bar_y=axis.y(r["peak"]),
+            bar_height=round(baseline - axis.y(r["peak"]), 1),
+            line_y=axis.y(r["licenses"]),
+        )
+        for i, r in enumerate(rows)
+    ]
+    return WeeklyChart(
+        weeks=weeks,
+        width=WIDTH,
+        height=WEEKLY_HEIGHT,
+        left=WEEKLY_LEFT,
+        right_edge=WIDTH - WEEKLY_RIGHT,
+        baseline=baseline,
+        top=WEEKLY_TOP,
+        licenses_points=" ".join(f"{round(w.center, 1)},{w.line_y}" for w in weeks),
+        y_ticks=axis.ticks,
+    )

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 
 from accounts.current import account_switch
 from accounts.permissions import business_account_required
-from reports.charts import usage_chart
+from proxies.charts import weekly_usage_chart
 from reports.models import WeeklyReport
 
 PAGE_SIZE = 12
@@ -25,7 +25,7 @@ def usage_reports(request: HttpRequest) -> HttpResponse:
     reports = WeeklyReport.objects.filter(account=request.account).only(*SUMMARY_FIELDS)
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    chart = usage_chart(
+    chart = weekly_usage_chart(
         {
             "week_start": r.week_start,
             "licenses": r.licenses,
@@ -56,7 +56,7 @@ def usage_report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         .order_by("-week_start")
         .values("week_start", "licenses", "peak", "over_limit")[:CHART_WEEKS]
     )
-    chart = usage_chart(reversed(list(history)))
+    chart = weekly_usage_chart(reversed(list(history)))
     return render(
         request,
         "reports/usage_report_detail.html",
