@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.core.validators import validate_email
-from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.functional import lazy
 from django.utils.html import format_html
 
 from accounts.models import Account, Membership, User
+from accounts.selectors import MEMBER_SORTS
 
 
 def _terms_label() -> str:
@@ -239,20 +238,8 @@ class JoinForm(forms.Form):
 
 
 class UserFilterForm(forms.Form):
-    """The Business Account Users list: search, Role and Status filters, sorting."""
-
-    SORTS: ClassVar[dict[str, tuple[str, ...]]] = {
-        "name": ("user__first_name", "user__last_name", "user__email"),
-        "-name": ("-user__first_name", "-user__last_name", "-user__email"),
-        "email": ("user__email",),
-        "-email": ("-user__email",),
-        "role": ("role", "user__first_name", "user__last_name"),
-        "-role": ("-role", "user__first_name", "user__last_name"),
-        "status": ("status", "user__first_name", "user__last_name"),
-        "-status": ("-status", "user__first_name", "user__last_name"),
-        "since": ("created_at",),
-        "-since": ("-created_at",),
-    }
+    """The Business Account Users list's input: search, Role and Status filters, sorting.
+    The list itself is accounts.selectors.membership_list, as in the API."""
 
     q = forms.CharField(label="Search", required=False, max_length=200)
     role = forms.ChoiceField(
@@ -262,33 +249,18 @@ class UserFilterForm(forms.Form):
         label="Status", required=False, choices=[("", "All"), *Membership.Status.choices]
     )
     sort = forms.ChoiceField(
-        required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput
+        required=False, choices=[(k, k) for k in MEMBER_SORTS], widget=forms.HiddenInput
     )
 
-    def data_or_default(self, name: str) -> str:
-        return self.cleaned_data.get(name) or "" if self.is_valid() else ""
-
-    def search_q(self) -> Q:
-        """The search as a condition (empty: everyone), for filters and counts alike."""
-        q = self.data_or_default("q").strip()
-        if not q:
-            return Q()
-        return (
-            Q(user__first_name__icontains=q)
-            | Q(user__last_name__icontains=q)
-            | Q(user__email__icontains=q)
-        )
-
-    def search_qs(self, qs):
-        return qs.filter(self.search_q())
-
-    def filter_qs(self, qs):
-        qs = self.search_qs(qs)
-        if role := self.data_or_default("role"):
-            qs = qs.filter(role=role)
-        if status := self.data_or_default("status"):
-            qs = qs.filter(status=status)
-        return qs.order_by(*self.SORTS[self.data_or_default("sort") or "name"], "pk")
+    def values(self) -> dict[str, str]:
+        """The selector's arguments; anything invalid counts as not given."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "search": data.get("q") or "",
+            "role": data.get("role") or "",
+            "status": data.get("status") or "",
+            "sort": data.get("sort") or "name",
+        }
 
 
 class AuditFilterForm(forms.Form):
@@ -305,16 +277,12 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", "All actions")] + [(a, a) for a in actions]
 
-    def filter_qs(self, qs):
-        if not self.is_valid():
-            return qs
-        data = self.cleaned_data
-        if data.get("action"):
-            qs = qs.filter(action=data["action"])
-        if person := (data.get("person") or "").strip():
-            qs = qs.filter(Q(actor_label__icontains=person) | Q(target_label__icontains=person))
-        if data.get("date_from"):
-            qs = qs.filter(created_at__date__gte=data["date_from"])
-        if data.get("date_to"):
-            qs = qs.filter(created_at__date__lte=data["date_to"])
-        return qs
+    def values(self) -> dict:
+        """The selector's arguments (accounts.selectors.audit_log_list)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "action": data.get("action") or "",
+            "person": data.get("person") or "",
+            "since": data.get("date_from"),
+            "until": data.get("date_to"),
+        }

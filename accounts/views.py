@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts import selectors
 from accounts.current import SESSION_KEY as CURRENT_ACCOUNT_SESSION_KEY
 from accounts.current import account_switch
 from accounts.errors import form_error_add
@@ -27,7 +27,7 @@ from accounts.forms import (
     PersonalProfileForm,
     UserFilterForm,
 )
-from accounts.models import Account, AuditLog, Invitation, Membership, User
+from accounts.models import Account, Invitation, Membership, User
 from accounts.permissions import account_admin_required, business_account_required
 from accounts.services import (
     AccountsError,
@@ -98,7 +98,6 @@ def terms(request: HttpRequest) -> HttpResponse:
 # --- Business Profile: General, Users, Invite Users, Audit Log; joining -----------------
 
 USERS_PER_PAGE = 25
-ACTIVE_ADMIN = Q(role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE)
 AUDIT_PER_PAGE = 50
 
 
@@ -172,25 +171,16 @@ def business_leave(request: HttpRequest) -> HttpResponse:
 @business_account_required
 def business_users(request: HttpRequest) -> HttpResponse:
     account = request.account
-    members = Membership.objects.filter(account=account)
     form = UserFilterForm(request.GET or None)
-    # Facet counts follow the search, not the Role/Status choice; the active admins
-    # (for the last-admin controls) count them all: one aggregate query.
-    search = form.search_q()
-    counts = members.aggregate(
-        all=Count("pk", filter=search),
-        admin=Count("pk", filter=search & Q(role=Membership.Role.ADMIN)),
-        member=Count("pk", filter=search & Q(role=Membership.Role.MEMBER)),
-        active=Count("pk", filter=search & Q(status=Membership.Status.ACTIVE)),
-        blocked=Count("pk", filter=search & Q(status=Membership.Status.BLOCKED)),
-        active_admins=Count("pk", filter=ACTIVE_ADMIN),
-    )
-    listed = form.filter_qs(members.select_related("user"))
+    values = form.values()
+    # Facet counts follow the search, not the Role/Status choice.
+    counts = selectors.membership_counts(account=account, search=values["search"])
+    listed = selectors.membership_list(account=account, **values)
     page = Paginator(listed, USERS_PER_PAGE).get_page(request.GET.get("page"))
     is_admin = request.membership.is_admin
     invitations = (
         list(
-            Invitation.objects.filter(account=account, status=Invitation.Status.PENDING).order_by(
+            selectors.invitation_list(account=account, status=Invitation.Status.PENDING).order_by(
                 "email"
             )
         )
@@ -218,12 +208,12 @@ def business_users(request: HttpRequest) -> HttpResponse:
             "account": account,
             "form": form,
             "counts": counts,
-            "member_count": members.count() if request.GET else counts["all"],
+            "member_count": _member_count(request) if request.GET else counts["all"],
             "page": page,
             "rows": rows,
             "invitations": invitations,
             "now": timezone.now(),
-            "sort": form.data_or_default("sort") or "name",
+            "sort": values["sort"],
             "tab": "users",
         },
     )
@@ -246,7 +236,7 @@ def membership_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
     last_admin = (
         membership.is_admin
         and membership.is_active
-        and not Membership.objects.filter(ACTIVE_ADMIN, account=request.account)
+        and not Membership.objects.filter(selectors.ACTIVE_ADMIN, account=request.account)
         .exclude(pk=membership.pk)
         .exists()
     )
@@ -410,10 +400,10 @@ invitation_revoke_view = _invitation_action(
 @business_account_required
 @account_admin_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = AuditLog.objects.filter(account=request.account)
-    actions = list(entries.order_by("action").values_list("action", flat=True).distinct())
+    actions = selectors.audit_log_actions(account=request.account)
     form = AuditFilterForm(request.GET or None, actions=actions)
-    page = Paginator(form.filter_qs(entries).order_by("-created_at", "-id"), AUDIT_PER_PAGE)
+    entries = selectors.audit_log_list(account=request.account, **form.values())
+    page = Paginator(entries, AUDIT_PER_PAGE)
     return render(
         request,
         "accounts/audit_log.html",

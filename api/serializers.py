@@ -321,6 +321,9 @@ class AuditQuerySerializer(PageQuerySerializer):
     action = serializers.CharField(
         required=False, max_length=64, help_text="An action, or its prefix such as `membership.`"
     )
+    person = serializers.CharField(
+        required=False, max_length=200, help_text="Any part of who acted or whom it was about."
+    )
     channel = serializers.ChoiceField(choices=AuditLog.Channel.choices, required=False)
     target_type = serializers.CharField(required=False, max_length=64)
     since = serializers.DateTimeField(required=False)

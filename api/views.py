@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -17,8 +17,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts import selectors as account_selectors
 from accounts import services as account_services
-from accounts.models import Account, AuditLog, Invitation, Membership
+from accounts.models import Account, Invitation, Membership
 from api import serializers as s
 from api.access import CHANNEL, ApiView
 from api.errors import ApiConflict, error_responses
@@ -381,18 +382,12 @@ class MemberListView(ApiView):
     )
     def get(self, request: Request, account_id: int) -> Response:
         query = self.query(s.MemberQuerySerializer)
-        qs = Membership.objects.select_related("user").filter(account=self.account)
-        if query.get("role"):
-            qs = qs.filter(role=query["role"])
-        if query.get("status"):
-            qs = qs.filter(status=query["status"])
-        term = query.get("search", "").strip()
-        if term:
-            qs = qs.filter(
-                Q(user__email__icontains=term)
-                | Q(user__first_name__icontains=term)
-                | Q(user__last_name__icontains=term)
-            )
+        qs = account_selectors.membership_list(
+            account=self.account,
+            search=query.get("search", ""),
+            role=query.get("role", ""),
+            status=query.get("status", ""),
+        )
         page = Keyset("user__email").paginate(qs, request, query)
         data = s.MemberOutSerializer(
             page.items, many=True, context={"show_notes": self.membership.is_admin}
@@ -497,9 +492,7 @@ class InvitationListView(ApiView):
     )
     def get(self, request: Request, account_id: int) -> Response:
         query = self.query(s.InvitationQuerySerializer)
-        qs = Invitation.objects.select_related("invited_by").filter(account=self.account)
-        if query.get("status"):
-            qs = qs.filter(status=query["status"])
+        qs = account_selectors.invitation_list(account=self.account, status=query.get("status", ""))
         page = Keyset("created_at", descending=True).paginate(qs, request, query)
         data = s.InvitationOutSerializer(page.items, many=True).data
         return Response({"results": data, "next": page.next})
@@ -572,17 +565,15 @@ class AuditLogView(ApiView):
     )
     def get(self, request: Request, account_id: int) -> Response:
         query = self.query(s.AuditQuerySerializer)
-        qs = AuditLog.objects.filter(account=self.account)
-        if query.get("action"):
-            qs = qs.filter(action__startswith=query["action"])
-        if query.get("channel"):
-            qs = qs.filter(channel=query["channel"])
-        if query.get("target_type"):
-            qs = qs.filter(target_type=query["target_type"])
-        if query.get("since"):
-            qs = qs.filter(created_at__gte=query["since"])
-        if query.get("until"):
-            qs = qs.filter(created_at__lte=query["until"])
+        qs = account_selectors.audit_log_list(
+            account=self.account,
+            action=query.get("action", ""),
+            person=query.get("person", ""),
+            channel=query.get("channel", ""),
+            target_type=query.get("target_type", ""),
+            since=query.get("since"),
+            until=query.get("until"),
+        )
         page = Keyset("created_at", descending=True).paginate(qs, request, query)
         data = s.AuditEntryOutSerializer(page.items, many=True).data
         return Response({"results": data, "next": page.next})
