@@ -1,0 +1,238 @@
+"""Every list page and every API list runs the same number of queries with 1 row as with
+50: nothing is read once per row. The queries are named in each case's comment.
+
+alice administers "My Company, Inc."; allauth's per-request "last seen" bookkeeping is
+switched off (its queries vary with timing and are not the page's).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditLog, Invitation, Membership, User
+from reports.models import WeeklyReport
+from subscriptions.models import LicenseKey
+from tests import factories
+from tests.api.conftest import api_client, token_for
+from tests.proxies import factories as proxy_factories
+from tests.subscriptions.conftest import proxy_server_create
+
+pytestmark = pytest.mark.django_db
+
+ROWS = [1, 50]
+
+
+@pytest.fixture(autouse=True)
+def _no_session_tracking(settings):
+    settings.USERSESSIONS_TRACK_ACTIVITY = False
+
+
+@pytest.fixture
+def page(alice):
+    client = Client()
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def api(alice):
+    return api_client(token_for(alice))
+
+
+# --- scenes with n rows ------------------------------------------------------------------
+
+
+def _proxies(company, n):
+    return proxy_factories.proxies_bulk_create(company, n)
+
+
+def _keys(company, n):
+    """A subscription whose License Keys table has n rows, every other key in use."""
+    subscription = factories.subscription_create(company, licenses=10 * n, name="Fleet")
+    LicenseKey.objects.bulk_create(
+        LicenseKey(subscription=subscription, name=f"Key {i}", type="dynamic", quota=2)
+        for i in range(n - 1)
+    )
+    for key in subscription.license_keys.all()[::2]:
+        proxy_server_create(key, computers=1)
+    return subscription
+
+
+def _subscriptions(company, n):
+    return [factories.subscription_create(company, licenses=5) for _ in range(n)]
+
+
+def _members(company, n):
+    """n members in all, alice included."""
+    password = make_password(None)
+    users = User.objects.bulk_create(
+        User(email=f"m{i}@example.com", first_name=f"M{i}", password=password) for i in range(n - 1)
+    )
+    Membership.objects.bulk_create(Membership(user=u, account=company) for u in users)
+
+
+def _invitations(company, n):
+    expires = timezone.now() + timedelta(days=7)
+    Invitation.objects.bulk_create(
+        Invitation(account=company, email=f"i{i}@example.com", expires_at=expires) for i in range(n)
+    )
+
+
+def _audit(company, n):
+    AuditLog.objects.bulk_create(
+        AuditLog(account=company, channel="web", action="membership.created", target_label=f"{i}")
+        for i in range(n)
+    )
+
+
+def _weekly_reports(company, n):
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    WeeklyReport.objects.bulk_create(
+        WeeklyReport(account=company, week_start=monday - timedelta(weeks=i), licenses=10, peak=i)
+        for i in range(n)
+    )
+
+
+# --- pages: 1 session, 2 user, 3 the user's memberships (the current account), then ------
+
+
+@pytest.mark.parametrize("n", ROWS)
+def test_proxy_servers(n, page, company, django_assert_num_queries):
+    _proxies(company, n)
+    # 4 the user's columns, 5 the Display counts (one aggregate), 6 the page of servers
+    # with their key and subscription, 7 the live keys of the page's subscriptions with
+    # their usage (over the limit by the pool rule), 8 the product navigation.
+    with django_assert_num_queries(8):
+        response = page.get("/proxy-servers/")
+    assert response.context["counts"]["all"] == n
+
+
+@pytest.mark.parametrize("n", ROWS)
+def test_the_license_keys_table(n, page, company, django_assert_num_queries):
+    subscription = _keys(company, n)
+    # 4 the subscription with its product, 5 its live keys, 6 their usage (one grouped
+    # query over the proxies), 7 its orders, 8 Product Subscriptions (N), 9 proxy
+    # servers per product.
+    with django_assert_num_queries(9):
+        response = page.get(reverse("subscription_detail", args=[subscription.pk]))
+    assert len(response.context["table"].rows) == n
+
+
+@pytest.mark.parametrize("n", ROWS)
+def test_the_subscriptions_list(n, page, company, django_assert_num_queries):
+    _subscriptions(company, n)
+    # 4 the product, 5 the Display counts, 6 the paginator's count, 7 Product
+    # Subscriptions (N), 8 proxy servers per product, 9 the page of subscriptions.
+    with django_assert_num_queries(9):
+        response = page.get(reverse("subscription_list"), {"display": "all"})
+    assert response.context["counts"]["all"] == n
+
+
+@pytest.mark.parametrize("n", ROWS)
+def test_business_account_users(n, page, company, django_assert_num_queries):
+    _members(company, n)
+    # 4 the Role and Status counts with the active admins (one aggregate), 5 the
+    # paginator's count, 6 the pending invitations, 7 the page of members with their users.
+    with django_assert_num_queries(7):
+        response = page.get(reverse("business_users"))
+    assert response.context["counts"]["all"] == n
+
+
+@pytest.mark.parametrize("n", ROWS)
+def test_business_account_users_with_invitations(n, page, company, django_assert_num_queries):
+    _invitations(company, n)
+    # The same 7: the pending invitations are one query (6), however many.
+    with django_assert_num_queries(7):
+        response = page.get(reverse("business_users"))
+    assert len(response.context["invitations"]) == n
+
+
+@pytest.mark.parametrize("n", ROWS)
+def test_the_audit_log(n, page, company, django_assert_num_queries):
+    _audit(company, n)
+    # 4 the actions (the Action filter), 5 the paginator's count, 6 the member count
+    # (the tabs), 7 the page of entries.
+    with django_assert_num_queries(7):
+        response = page.get(reverse("audit_log"))
+    assert response.context["page"].paginator.count == n
+
+
+@pytest.mark.parametrize("n", ROWS)
+def test_usage_reports(n, page, company, django_assert_num_queries):
+    _weekly_reports(company, n)
+    # 4 the paginator's count, 5 the page of reports (their totals draw the chart too).
+    with django_assert_num_queries(5):
+        response = page.get(reverse("usage_reports"))
+    assert response.context["page"].paginator.count == n
+
+
+# --- API lists: 1 the token with its user, 2 the membership of the path's account, then ---
+
+
+def _api_get(api, url: str):
+    response = api.get(url, {"page_size": 100})
+    assert response.status_code == 200
+    return response.json()["results"]
+
+
+@pytest.mark.parametrize("n", ROWS)
+def test_api_subscriptions(n, api, company, django_assert_num_queries):
+    _subscriptions(company, n)
+    # 3 the Display counts, 4 the page of subscriptions with their products.
+    with django_assert_num_queries(4):
+        results = _api_get(api, f"/api/v1/accounts/{company.pk}/subscriptions/?display=all")
+    assert len(results) == n
+
+
+@pytest.mark.parametrize("n", ROWS)
+def test_api_license_keys(n, api, company, django_assert_num_queries):
+    subscription = _keys(company, n)
+    url = f"/api/v1/accounts/{company.pk}/subscriptions/{subscription.pk}/license-keys/"
+    # 3 the subscription, 4 the page of keys, 5 the License Keys table's live keys and
+    # 6 their usage (quota, used and vacant as the page shows them).
+    with django_assert_num_queries(6):
+        results = _api_get(api, url)
+    assert len(results) == n
+
+
+@pytest.mark.parametrize("n", ROWS)
+def test_api_proxy_servers(n, api, company, django_assert_num_queries):
+    _proxies(company, n)
+    # 3 the page of servers with their key and subscription, 4 the live keys of their
+    # subscriptions with their usage (over the limit by the pool rule).
+    with django_assert_num_queries(4):
+        results = _api_get(api, f"/api/v1/accounts/{company.pk}/proxy-servers/")
+    assert len(results) == n
+
+
+@pytest.mark.parametrize("n", ROWS)
+def test_api_members(n, api, company, django_assert_num_queries):
+    _members(company, n)
+    # 3 the page of members with their users.
+    with django_assert_num_queries(3):
+        results = _api_get(api, f"/api/v1/accounts/{company.pk}/members/")
+    assert len(results) == n
+
+
+@pytest.mark.parametrize("n", ROWS)
+def test_api_invitations(n, api, company, django_assert_num_queries):
+    _invitations(company, n)
+    # 3 the page of invitations with who sent them.
+    with django_assert_num_queries(3):
+        results = _api_get(api, f"/api/v1/accounts/{company.pk}/invitations/")
+    assert len(results) == n
+
+
+@pytest.mark.parametrize("n", ROWS)
+def test_api_audit_log(n, api, company, django_assert_num_queries):
+    _audit(company, n)
+    # 3 the page of entries.
+    with django_assert_num_queries(3):
+        results = _api_get(api, f"/api/v1/accounts/{company.pk}/audit-log/")
+    assert len(results) == n
