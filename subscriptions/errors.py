@@ -75,4 +75,4 @@ class SubscriptionError(DomainError):
 
     messages: ClassVar[dict[str, str]] = ERROR_MESSAGES
     fields: ClassVar[dict[str, str]] = ERROR_FIELDS
-    statuses: ClassVar[dict[str, int]] = {"not_admin": 403}
+    statuses: ClassVar[dict[str, int]] = {"not_admin": 403, "register_rate_limited": 429}

@@ -24,6 +24,7 @@ class RegisterKeyForm(forms.Form):
         self, *args, business_accounts=(), initial_account=None, member_accounts=(), **kwargs
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.business_accounts = list(business_accounts)
         # An Account Administrator of one or more business accounts picks where the key
         # goes (only there may they register it); "a new business account" asks for
         # business details, as for a user with none.
@@ -52,6 +53,12 @@ class RegisterKeyForm(forms.Form):
         if key is None:
             raise forms.ValidationError(ERROR_MESSAGES["key_malformed"])
         return key
+
+    def chosen_account(self):
+        """The business account picked (one the user administers), or None for "a new
+        business account" (or a user with none)."""
+        choice = self.cleaned_data.get("account", NEW_BUSINESS_ACCOUNT)
+        return next((a for a in self.business_accounts if str(a.pk) == choice), None)
 
 
 class BusinessDetailsForm(forms.Form):

@@ -14,7 +14,7 @@ from django.apps import apps
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Concat, NullIf
 
-from accounts.models import Account
+from accounts.models import Account, Membership
 from subscriptions import quota
 from subscriptions.models import (
     LicenseKey,
@@ -381,6 +381,24 @@ def sublicense_quota_max(
             quota.KeyState(id=key.pk, type=key.type, quota=key.quota, live=key.is_live(today=today))
         )
     return quota.quota_max(subscription.licenses, states, type=type, exclude_id=exclude_id)
+
+
+@dataclass(frozen=True)
+class RegisterTargets:
+    """Where a user may register a key: the business accounts they administer; and the
+    ones they only read (Regular Member), which the page names as not a target."""
+
+    administered: list[Account]
+    read_only: list[Account]
+
+
+def register_key_targets(*, memberships: Iterable[Membership]) -> RegisterTargets:
+    """From the user's active memberships (the request has them already: no query)."""
+    business = [m for m in memberships if m.account.is_business]
+    return RegisterTargets(
+        administered=[m.account for m in business if m.is_admin],
+        read_only=[m.account for m in business if not m.is_admin],
+    )
 
 
 def product_get(*, code: str | None) -> Product:

@@ -28,6 +28,7 @@ from subscriptions.models import (
     Subscription,
     license_key_normalize,
 )
+from subscriptions.throttle import register_attempt_allowed
 
 DEFAULT_PRODUCT_CODE = "mac-management"
 DEFAULT_PRODUCT_NAME = "Mac Management"
@@ -288,6 +289,34 @@ def _registrable(license_key: LicenseKey | None, *, today: date) -> LicenseKey:
     if license_key.subscription.is_expired(today=today):
         raise SubscriptionError("key_expired")
     return license_key
+
+
+def subscription_register_attempt(
+    *,
+    user: User,
+    key: str,
+    account: Account | None = None,
+    business: dict[str, Any] | None = None,
+    channel: str = AuditLog.Channel.WEB,
+    today: date | None = None,
+) -> Subscription | None:
+    """One Register Key attempt, the wizard's rules in one place.
+
+    Every attempt counts against the user's rate limit, successful or not (a correct
+    guess is exactly what must be slowed down). With `account` (one the user
+    administers) or `business` details (a new business account) the key is registered
+    there; with neither the key is only checked, and None says the wizard asks for
+    business details next. The key is checked before the details matter: a key that
+    went bad meanwhile sends the user back to the key, whatever the details say.
+    """
+    if not register_attempt_allowed(user_id=user.pk):
+        raise SubscriptionError("register_rate_limited")
+    if account is None and business is None:
+        subscription_register_check(key=key, today=today)
+        return None
+    return subscription_register(
+        user=user, key=key, account=account, business=business, channel=channel, today=today
+    )
 
 
 def subscription_register(

@@ -30,7 +30,6 @@ from subscriptions.forms import (
     SubscriptionRenameForm,
 )
 from subscriptions.models import Download, LicenseKey, Product, Subscription
-from subscriptions.throttle import register_attempt_allowed
 
 SUBSCRIPTIONS_PER_PAGE = 20
 
@@ -39,23 +38,19 @@ def _is_admin(request: HttpRequest) -> bool:
     return request.membership is not None and request.membership.is_admin
 
 
-def _business_accounts(request: HttpRequest) -> list:
-    """Where the user may register a key: business accounts they administer."""
-    return [m.account for m in request.memberships if m.account.is_business and m.is_admin]
-
-
-def _member_accounts(request: HttpRequest) -> list:
-    """Business accounts the user only reads (Regular Member): not a register target."""
-    return [m.account for m in request.memberships if m.account.is_business and not m.is_admin]
-
-
 def _register_form(request: HttpRequest, data=None, **kwargs) -> RegisterKeyForm:
+    targets = selectors.register_key_targets(memberships=request.memberships)
     return RegisterKeyForm(
         data,
-        business_accounts=_business_accounts(request),
-        member_accounts=_member_accounts(request),
+        business_accounts=targets.administered,
+        member_accounts=targets.read_only,
         **kwargs,
     )
+
+
+def _page_status(error: SubscriptionError) -> int:
+    """A refusal is a form error (200), but for too many attempts (429)."""
+    return 429 if error.status == 429 else 200
 
 
 def _subscription_get(request: HttpRequest, subscription_id: int) -> Subscription:
@@ -96,65 +91,65 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def register_key(request: HttpRequest) -> HttpResponse:
     """Register Key: into a business account the user picks, or, for a user with none
-    (or who picks "a new business account"), after the business details step."""
-    business_accounts = _business_accounts(request)
-    key_form = _register_form(
-        request,
-        request.POST if request.method == "POST" and "name" not in request.POST else None,
-        initial_account=request.account if request.account in business_accounts else None,
-    )
+    (or who picks "a new business account"), after the business details step. The rules
+    are services.subscription_register_attempt's."""
     if request.method != "POST":
+        key_form = _register_form(request, initial_account=request.account)
         return render(request, "subscriptions/register_key.html", {"form": key_form})
+    if "name" in request.POST:
+        return _register_business_step(request)
 
-    if "name" in request.POST:  # step 2: Provide your business details
-        details = BusinessDetailsForm(request.POST)
-        if not register_attempt_allowed(user_id=request.user.pk):
-            details.add_error(None, SubscriptionError("register_rate_limited").message)
-            return render(
-                request, "subscriptions/register_business.html", {"form": details}, status=429
-            )
-        try:
-            # Check the key first: if it went bad meanwhile (say, someone else registered
-            # it), the business details do not matter; start over at the key.
-            services.subscription_register_check(key=request.POST.get("key", ""))
-            if not details.is_valid():
-                return render(request, "subscriptions/register_business.html", {"form": details})
-            subscription = services.subscription_register(
-                user=request.user,
-                key=details.cleaned_data["key"],
-                business=details.cleaned_data,
-                channel=AuditLog.Channel.WEB,
-            )
-        except SubscriptionError as error:
-            key_form = _register_form(
-                request, {"key": request.POST.get("key", ""), "account": NEW_BUSINESS_ACCOUNT}
-            )
-            key_form.is_valid()
-            if error.code != "key_malformed":  # the form has said that already
-                form_error_add(key_form, error)
-            return render(request, "subscriptions/register_key.html", {"form": key_form})
-        return _registered(request, subscription)
-
-    if not register_attempt_allowed(user_id=request.user.pk):
-        key_form.is_valid()
-        key_form.add_error(None, SubscriptionError("register_rate_limited").message)
-        return render(request, "subscriptions/register_key.html", {"form": key_form}, status=429)
+    key_form = _register_form(request, request.POST)
     if not key_form.is_valid():
         return render(request, "subscriptions/register_key.html", {"form": key_form})
-    key = key_form.cleaned_data["key"]
-    choice = key_form.cleaned_data.get("account", NEW_BUSINESS_ACCOUNT)
     try:
-        if choice == NEW_BUSINESS_ACCOUNT:
-            services.subscription_register_check(key=key)
-            details = BusinessDetailsForm(initial={"key": key})
-            return render(request, "subscriptions/register_business.html", {"form": details})
-        account = next(a for a in business_accounts if str(a.pk) == choice)
-        subscription = services.subscription_register(
-            user=request.user, key=key, account=account, channel=AuditLog.Channel.WEB
+        subscription = services.subscription_register_attempt(
+            user=request.user,
+            key=key_form.cleaned_data["key"],
+            account=key_form.chosen_account(),
+            channel=AuditLog.Channel.WEB,
         )
     except SubscriptionError as error:
         form_error_add(key_form, error)
+        return render(
+            request,
+            "subscriptions/register_key.html",
+            {"form": key_form},
+            status=_page_status(error),
+        )
+    if subscription is None:  # the key is good: now the business details
+        details = BusinessDetailsForm(initial={"key": key_form.cleaned_data["key"]})
+        return render(request, "subscriptions/register_business.html", {"form": details})
+    return _registered(request, subscription)
+
+
+def _register_business_step(request: HttpRequest) -> HttpResponse:
+    """Step 2, Provide your business details."""
+    details = BusinessDetailsForm(request.POST)
+    business = details.cleaned_data if details.is_valid() else None
+    try:
+        subscription = services.subscription_register_attempt(
+            user=request.user,
+            key=request.POST.get("key", ""),
+            business=business,
+            channel=AuditLog.Channel.WEB,
+        )
+    except SubscriptionError as error:
+        if error.code == "register_rate_limited":
+            form_error_add(details, error)
+            return render(
+                request, "subscriptions/register_business.html", {"form": details}, status=429
+            )
+        # The key went bad meanwhile (say, someone else registered it): start over at it.
+        key_form = _register_form(
+            request, {"key": request.POST.get("key", ""), "account": NEW_BUSINESS_ACCOUNT}
+        )
+        key_form.is_valid()
+        if error.code != "key_malformed":  # the form has said that already
+            form_error_add(key_form, error)
         return render(request, "subscriptions/register_key.html", {"form": key_form})
+    if subscription is None:
+        return render(request, "subscriptions/register_business.html", {"form": details})
     return _registered(request, subscription)
 
 
