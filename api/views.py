@@ -72,15 +72,6 @@ class AccountListView(ApiView):
 
 # --- subscriptions ------------------------------------------------------------------------
 
-SUBSCRIPTION_SORTS = {
-    "ends_on": Keyset("ends_on"),
-    "-ends_on": Keyset("ends_on", descending=True),
-    "name": Keyset("sort_name"),
-    "-name": Keyset("sort_name", descending=True),
-    "licenses": Keyset("licenses"),
-    "-licenses": Keyset("licenses", descending=True),
-}
-
 
 def _with_status(subscription: Subscription, today: date) -> Subscription:
     if subscription.is_expired(today=today):
@@ -119,7 +110,8 @@ class SubscriptionListView(ApiView):
             display=query["display"],
             product=product,
         )
-        page = SUBSCRIPTION_SORTS[query["sort"]].paginate(qs, request, query)
+        column, descending = subscription_selectors.subscription_sort(query["sort"])
+        page = Keyset(column, descending=descending).paginate(qs, request, query)
         data = s.SubscriptionOutSerializer(
             [_with_status(x, today) for x in page.items], many=True
         ).data

@@ -191,14 +191,22 @@ ARRANGE_CHOICES = [
     ("licenses", "Licenses ↑"),
     ("-licenses", "Licenses ↓"),
 ]
-_ARRANGE_ORDER = {
-    "ends_on": ["ends_on", "sort_name", "id"],
-    "-ends_on": ["-ends_on", "sort_name", "id"],
-    "name": ["sort_name", "id"],
-    "-name": ["-sort_name", "-id"],
-    "licenses": ["licenses", "sort_name", "id"],
-    "-licenses": ["-licenses", "sort_name", "id"],
+# Each sort is one column and a direction; ties go by id in the same direction. The
+# page orders by it and the API pages through it by keyset (subscription_sort), so both
+# list the same rows in the same order.
+SUBSCRIPTION_SORTS: dict[str, tuple[str, bool]] = {
+    "ends_on": ("ends_on", False),
+    "-ends_on": ("ends_on", True),
+    "name": ("sort_name", False),
+    "-name": ("sort_name", True),
+    "licenses": ("licenses", False),
+    "-licenses": ("licenses", True),
 }
+
+
+def subscription_sort(arrange: str) -> tuple[str, bool]:
+    """The column and direction (descending?) of one of ARRANGE_CHOICES."""
+    return SUBSCRIPTION_SORTS.get(arrange, SUBSCRIPTION_SORTS["ends_on"])
 
 
 def subscription_queryset(*, account: Account | None) -> QuerySet[Subscription]:
@@ -269,7 +277,9 @@ def subscription_list(
             NullIf("name", Value("")), Concat("product__name", Value(" Subscription"))
         )
     )
-    return qs.order_by(*_ARRANGE_ORDER.get(arrange, _ARRANGE_ORDER["ends_on"])), counts
+    column, descending = subscription_sort(arrange)
+    ordering = [f"-{column}", "-id"] if descending else [column, "id"]
+    return qs.order_by(*ordering), counts
 
 
 # Subscription details
