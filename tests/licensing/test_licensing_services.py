@@ -14,6 +14,7 @@ from licensing.client import envelope
 from licensing.errors import LicensingError
 from licensing.models import UsedNonce
 from proxies.models import ProxyServer, UsageReport
+from subscriptions.models import license_key_mask
 from tests.licensing import factories
 from tests.licensing.factories import NOW, answer_open
 
@@ -634,3 +635,12 @@ def test_expired_nonces_are_purged(proxy, primary_key):
     activate(proxy, primary_key)
     assert services.used_nonce_purge(now=NOW) == 0
     assert services.used_nonce_purge(now=NOW + timedelta(days=1)) == 1
+
+
+def test_the_audit_log_records_an_activation_with_the_key_masked(proxy, primary_key):
+    # The audit log is read beyond the License Keys table: it shows keys as
+    # license_key_shown does for no particular viewer, masked but for the last group.
+    services.license_activate(proxy.activation(primary_key.key), channel="online", now=NOW)
+    entry = AuditLog.objects.get(action="proxy_server.activated")
+    assert entry.data["license_key"] == license_key_mask(primary_key.key)
+    assert primary_key.key not in str(entry.data)
