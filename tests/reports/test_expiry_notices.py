@@ -9,7 +9,7 @@ from django.core import mail
 from reports import tasks
 from reports.models import ExpiryNotice
 from reports.services import expiry_notices_run
-from subscriptions.models import LicenseKey, Subscription
+from subscriptions.models import LicenseKey, Subscription, license_key_mask
 from tests.reports import factories
 
 ENDS = date(2025, 6, 30)
@@ -111,3 +111,18 @@ def test_unregistered_subscriptions_and_other_accounts_are_not_mixed_up(
     [email] = mail.outbox
     assert email.to == [charlie.email]
     assert "Theirs" in email.subject
+
+
+def test_an_unnamed_sublicense_is_named_by_its_masked_key_in_the_email(
+    company, alice, django_capture_on_commit_callbacks
+):
+    # An e-mail leaves the portal: a key in it is masked (license_key_shown, no viewer).
+    subscription = factories.subscription_create(company, ends_on=date(2026, 12, 31))
+    key = factories.sublicense_create(subscription, expires_on=ENDS)
+    LicenseKey.objects.filter(pk=key.pk).update(name="")
+
+    _run_task_on(30, django_capture_on_commit_callbacks)
+
+    [email] = mail.outbox
+    assert license_key_mask(key.key) in email.subject
+    assert key.key not in email.subject + email.body + email.alternatives[0][0]
