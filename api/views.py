@@ -134,7 +134,7 @@ class SubscriptionDetailView(ApiView):
     def get(self, request: Request, account_id: int, subscription_id: int) -> Response:
         today = timezone.localdate()
         subscription = _with_status(_subscription(self, subscription_id), today)
-        table = subscription_selectors.license_key_table(subscription=subscription, today=today)
+        table = proxy_selectors.license_key_table(subscription=subscription, today=today)
         subscription.pool_available = table.pool_available
         subscription.reservable = table.reservable
         return Response(s.SubscriptionDetailOutSerializer(subscription).data)
@@ -144,7 +144,7 @@ class SubscriptionDetailView(ApiView):
 
 
 def _key_rows(subscription: Subscription, today: date) -> dict[int, object]:
-    table = subscription_selectors.license_key_table(subscription=subscription, today=today)
+    table = proxy_selectors.license_key_table(subscription=subscription, today=today)
     return {row.key.pk: row for row in table.rows}
 
 
@@ -252,9 +252,7 @@ class LicenseKeyDetailView(ApiView):
     )
     def delete(self, request: Request, account_id: int, subscription_id: int, key_id: int):
         _, key = self._key(subscription_id, key_id)
-        subscription_services.sublicense_delete(
-            license_key=key, actor=request.user, channel=CHANNEL
-        )
+        proxy_services.sublicense_delete(license_key=key, actor=request.user, channel=CHANNEL)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -351,7 +349,10 @@ class ProxyServerDeactivateView(ApiView):
             raise ApiConflict(
                 "This proxy server is already deactivated.", code="already_deactivated"
             )
-        return Response(s.ProxyServerOutSerializer(_proxy(self, proxy_id)).data)
+        [server] = proxy_selectors.proxy_servers_over_limit(
+            [_proxy(self, proxy_id)], today=timezone.localdate()
+        )
+        return Response(s.ProxyServerOutSerializer(server).data)
 
 
 # --- members ------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from django.utils import timezone
 from accounts.models import Account, AuditLog
 from accounts.services import audit_log_record
 from licensing.client import envelope
-from licensing.services import license_key_licenses
 from proxies.models import ProxyServer, UsageReport
 from subscriptions.models import LicenseKey
 
@@ -54,7 +53,7 @@ def _server(
         last_report_at=last_report,
         registered_computers=peaks[-1],
     )
-    licenses = license_key_licenses(key)
+    licenses = key.licenses
     UsageReport.objects.bulk_create(
         UsageReport(
             proxy_server=server,
@@ -124,7 +123,7 @@ def seed(context: dict) -> None:
         peaks=[2, 3, 3, 4, 4, 4, 4, 4],
         activated_at=start,
     )
-    over = license_key_licenses(branch) + 2
+    over = branch.licenses + 2
     _server(
         company,
         branch,

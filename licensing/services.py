@@ -32,22 +32,20 @@ from licensing.client import envelope
 from licensing.errors import OFFLINE_PAGE, LicensingError
 from licensing.models import UsedNonce
 from proxies.models import ProxyServer, UsageReport
+from proxies.selectors import license_key_availability
+from proxies.services import proxy_server_lock, proxy_server_release
 from subscriptions.models import LicenseKey, license_key_normalize, license_key_shown
-from subscriptions.selectors import license_key_availability
 
 __all__ = [
     "OFFLINE",
     "ONLINE",
     "LicensingError",
     "OfflineRequest",
-    "installation_deactivate_for_key",
     "license_activate",
     "license_deactivate",
-    "license_key_licenses",
     "license_refresh",
     "offline_request_inspect",
     "offline_request_process",
-    "proxy_server_deactivate",
     "usage_report",
     "used_nonce_purge",
 ]
@@ -75,16 +73,6 @@ MAX_COMPUTERS = 10_000_000
 
 
 # --- license information ------------------------------------------------------------------
-
-
-def license_key_licenses(license_key: LicenseKey) -> int:
-    """The number of licenses a key gives its installation ("Number of licenses").
-
-    The primary key has the subscription's licenses; a sublicense its quota.
-    """
-    if license_key.is_primary:
-        return license_key.subscription.licenses
-    return license_key.quota or 0
 
 
 def _license_info(proxy: ProxyServer, *, now: datetime) -> dict[str, Any]:
@@ -497,19 +485,10 @@ def license_activate(
         return _answer(message, proxy, _license_info(proxy, now=now), now=now)
 
 
-def _installation_locked(proxy: ProxyServer) -> ProxyServer:
-    # Serialises requests of one installation (a refresh racing a deactivation).
-    return (
-        ProxyServer.objects.select_for_update(of=("self",))
-        .select_related("license_key__subscription", "account")
-        .get(pk=proxy.pk)
-    )
-
-
 def _usage_store(proxy: ProxyServer, usage: Usage, *, now: datetime) -> UsageReport:
     """One report per installation and day, keeping the day's peak; the latest day's
     count is the installation's "used". The caller holds the installation's lock."""
-    licenses = license_key_licenses(proxy.license_key)
+    licenses = proxy.license_key.licenses
     report = UsageReport.objects.filter(proxy_server=proxy, date=usage.date).first()
     if report is None:
         report = UsageReport.objects.create(
@@ -551,7 +530,7 @@ def license_refresh(
     usage = _usage(raw_usage, now=now) if raw_usage is not None else None
     with transaction.atomic():
         _nonce_consume(message, proxy.installation_id)
-        proxy = _installation_locked(proxy)
+        proxy = proxy_server_lock(proxy)
         _check_channel(proxy, channel)
         if proxy.status not in HOLDING:
             return _answer(message, proxy, _license_info(proxy, now=now), now=now)
@@ -580,7 +559,7 @@ def usage_report(
     usage = _usage(message.payload, now=now)
     with transaction.atomic():
         _nonce_consume(message, proxy.installation_id)
-        proxy = _installation_locked(proxy)
+        proxy = proxy_server_lock(proxy)
         if proxy.status not in HOLDING:
             raise LicensingError("installation_deactivated")
         _check_channel(proxy, channel)
@@ -617,11 +596,11 @@ def license_deactivate(
     _method(message.payload, channel)
     with transaction.atomic():
         _nonce_consume(message, proxy.installation_id)
-        proxy = _installation_locked(proxy)
+        proxy = proxy_server_lock(proxy)
         if proxy.status not in HOLDING:
             raise LicensingError("installation_deactivated")
         _check_channel(proxy, channel)
-        _release(proxy, now=now)
+        proxy_server_release(proxy, now=now)
         _audit(proxy, "proxy_server.deactivated", channel=channel, actor=actor)
         body = {
             "status": "deactivated",
@@ -630,79 +609,6 @@ def license_deactivate(
             "deactivated_at": envelope.format_timestamp(now),
         }
         return _answer(message, proxy, body, now=now)
-
-
-def _release(proxy: ProxyServer, *, now: datetime) -> None:
-    proxy.status = ProxyServer.Status.DEACTIVATED
-    proxy.deactivated_at = now
-    proxy.save(update_fields=["status", "deactivated_at"])
-
-
-# --- deactivation from the portal ---------------------------------------------------------
-
-
-def proxy_server_deactivate(
-    *,
-    proxy_server: ProxyServer,
-    actor: User | None,
-    channel: str = AuditLog.Channel.WEB,
-    reason: str = "administrator",
-    now: datetime | None = None,
-) -> ProxyServer:
-    """Deactivate an installation from the portal.
-
-    The installation learns it at its next refresh (the answer's status is
-    "deactivated"). An online installation releases its key at once. An installation
-    activated offline never talks to us, so its key stays taken ("Deactivation
-    pending") until its deactivation request file is uploaded: otherwise a second
-    installation could activate the key while the first still runs (DESIGN.md).
-    A deleted sublicense is released at once whatever the method: nothing can use
-    it again. Doing it twice does no harm.
-    """
-    now = _now(now)
-    with transaction.atomic():
-        proxy = _installation_locked(proxy_server)
-        if proxy.status not in HOLDING:
-            return proxy
-        offline_pending = proxy.method == ProxyServer.Method.OFFLINE and reason != "key_deleted"
-        if offline_pending:
-            if proxy.status == ProxyServer.Status.DEACTIVATING:
-                return proxy
-            proxy.status = ProxyServer.Status.DEACTIVATING
-            proxy.save(update_fields=["status"])
-            action = "proxy_server.deactivation_requested"
-        else:
-            _release(proxy, now=now)
-            action = "proxy_server.deactivated"
-        audit_log_record(
-            action=action,
-            channel=channel,
-            account=proxy.account,
-            actor=actor,
-            target=proxy,
-            data={
-                "license_key": license_key_shown(proxy.license_key.key, viewer=None),
-                "reason": reason,
-            },
-        )
-    return proxy
-
-
-def installation_deactivate_for_key(
-    *,
-    license_key: LicenseKey,
-    actor: User | None,
-    channel: str = AuditLog.Channel.WEB,
-    now: datetime | None = None,
-) -> ProxyServer | None:
-    """Deactivate the installation that holds ``license_key``, if any (a sublicense is
-    being deleted). Call it inside the caller's transaction, after locking the key."""
-    holder = ProxyServer.objects.filter(license_key=license_key, status__in=HOLDING).first()
-    if holder is None:
-        return None
-    return proxy_server_deactivate(
-        proxy_server=holder, actor=actor, channel=channel, reason="key_deleted", now=now
-    )
 
 
 def used_nonce_purge(*, now: datetime | None = None) -> int:
@@ -783,7 +689,7 @@ def offline_request_inspect(
             installation_id=str(data.installation_id),
             effect=(
                 f"Activates {data.server_name} ({data.site_code}) with the license key "
-                f"{key.key} ({license_key_licenses(key)} licenses). The key stays bound to "
+                f"{key.key} ({key.licenses} licenses). The key stays bound to "
                 "this installation until it is deactivated."
             ),
         )

@@ -26,10 +26,6 @@ def _public_key_pem() -> str:
     ).decode()
 
 
-def _licenses(key: LicenseKey) -> int:
-    return key.subscription.licenses if key.is_primary else (key.quota or 0)
-
-
 def _server(company, key: LicenseKey, *, name: str, site: str, peaks: list[int], **fields):
     now = timezone.now()
     today = timezone.localdate()
@@ -49,7 +45,7 @@ def _server(company, key: LicenseKey, *, name: str, site: str, peaks: list[int],
         registered_computers=peaks[-1] if peaks else 0,
         **fields,
     )
-    licenses = _licenses(key)
+    licenses = key.licenses
     UsageReport.objects.bulk_create(
         [
             UsageReport(

@@ -1,12 +1,30 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.db import models
 
 from accounts.models import Account
+from subscriptions import quota
 from subscriptions.models import LicenseKey
+
+EXPIRED = "expired"
+
+
+def proxy_server_expired_q(today: date) -> models.Q:
+    """Servers the Proxy Servers page lists under Expired: not deactivated, and their
+    key (annotated `key_end`, see `license_key_end_date_expression`) ended."""
+    return ~models.Q(status=ProxyServer.Status.DEACTIVATED) & models.Q(key_end__lt=today)
+
+
+def proxy_server_shown_status(*, status: str, key_end: date, today: date) -> str:
+    """The status pages and reports show: "expired" once the key has ended (as the
+    Proxy Servers page's Expired filter, `proxy_server_expired_q`), else the stored one."""
+    if status != ProxyServer.Status.DEACTIVATED and key_end < today:
+        return EXPIRED
+    return status
 
 
 class ProxyServer(models.Model):
@@ -104,7 +122,7 @@ class UsageReport(models.Model):
 
     @property
     def over_limit(self) -> bool:
-        return self.peak > self.licenses
+        return quota.is_over_limit(self.licenses - self.peak)
 
 
 class ProxyListPreference(models.Model):

@@ -1,31 +1,31 @@
-"""Reads for the Proxy Servers page, its details dialog and its CSV export.
+"""Reads of what the installations use: the Proxy Servers page, its details dialog
+and CSV export, and every number that needs "used" (the License Keys table, the
+Dashboard's over-limit line, what the proxy is told).
 
 Every read is scoped to one account: a server of another account is never found.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, Least, Right
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Right
 
 from accounts.models import Account, User
-from proxies.models import ProxyListPreference, ProxyServer, UsageReport
-from subscriptions.models import LicenseKey, license_key_search_q
-from subscriptions.selectors import license_key_availabilities, license_keys_with_usage
+from proxies.models import ProxyListPreference, ProxyServer, UsageReport, proxy_server_expired_q
+from subscriptions import quota
+from subscriptions.models import (
+    LicenseKey,
+    Product,
+    Subscription,
+    license_key_end_date_expression,
+    license_key_licenses_expression,
+    license_key_search_q,
+    subscription_active_q,
+)
 
 # "Expiring soon" on the Display drop-down: the key ends within this many days.
 EXPIRING_SOON_DAYS = 30
@@ -83,45 +83,15 @@ class Display:
     )
 
 
-def _key_end_date() -> Case:
-    # LicenseKey.end_date in SQL: a sublicense ends with its subscription unless it has
-    # its own, earlier date.
-    subscription_end = F("license_key__subscription__ends_on")
-    return Case(
-        When(
-            Q(license_key__type="primary")
-            | Q(license_key__renew_with_subscription=True)
-            | Q(license_key__expires_on__isnull=True),
-            then=subscription_end,
-        ),
-        default=Least("license_key__expires_on", subscription_end),
-    )
-
-
-def _max_computers() -> Case:
-    # The licenses allocated to the key: the whole pool for the primary key, the quota
-    # for a sublicense.
-    return Case(
-        When(license_key__type="primary", then=F("license_key__subscription__licenses")),
-        default=Coalesce("license_key__quota", Value(0)),
-        output_field=IntegerField(),
-    )
-
-
 def proxy_server_queryset(*, account: Account) -> QuerySet[ProxyServer]:
     """The account's servers with what the list shows, computed by the database."""
     return (
         ProxyServer.objects.filter(account=account)
         .select_related("license_key__subscription")
         .annotate(
-            key_end=_key_end_date(),
-            max_computers=_max_computers(),
+            key_end=license_key_end_date_expression(prefix="license_key__"),
+            max_computers=license_key_licenses_expression(prefix="license_key__"),
             key_visible=Right("license_key__key", 5),
-        )
-        .annotate(
-            over_limit=ExpressionWrapper(
-                Q(registered_computers__gt=F("max_computers")), output_field=BooleanField()
-            )
         )
     )
 
@@ -132,7 +102,7 @@ def _display_conditions(*, today: date) -> dict[str, Q]:
     return {
         Display.ALL: Q(),
         Display.EXPIRING: not_deactivated & Q(key_end__gte=today, key_end__lte=soon),
-        Display.EXPIRED: not_deactivated & Q(key_end__lt=today),
+        Display.EXPIRED: proxy_server_expired_q(today),
         Display.DEACTIVATED: Q(status=ProxyServer.Status.DEACTIVATED),
     }
 
@@ -209,9 +179,7 @@ def license_keys_over_limit(
         keys = LicenseKey.objects.filter(subscription_id__in=subscription_ids or [])
     keys = list(license_keys_with_usage(keys.filter(deleted_at__isnull=True)))
     availabilities = license_key_availabilities(keys, today=today)
-    return {
-        key.pk for key in keys if key.is_live(today=today) and availabilities[key.pk].over_limit
-    }
+    return {key.pk for key in keys if availabilities[key.pk].over_limit}
 
 
 def account_keys_over_limit(*, account: Account, today: date) -> set[int]:
@@ -252,3 +220,228 @@ def proxy_list_columns(*, user: User) -> list[str]:
     picked = set(preference.columns) if preference is not None else set(DEFAULT_COLUMNS)
     picked.update(REQUIRED_COLUMNS)
     return [c.key for c in COLUMNS if c.key in picked]
+
+
+# Usage of license keys: "used" is what the installations holding a key last reported.
+
+
+def license_key_usage(keys: Iterable[LicenseKey | int]) -> dict[int, int]:
+    """Licenses used per key id: the registered computers of the installation(s) that
+    hold it (an installation deactivated offline holds its key until its file is
+    uploaded), from their latest usage reports. One query."""
+    ids = [k if isinstance(k, int) else k.pk for k in keys]
+    usage = dict.fromkeys(ids, 0)
+    if not ids:
+        return usage
+    rows = (
+        ProxyServer.objects.filter(license_key_id__in=ids, status__in=ProxyServer.HOLDING_STATUSES)
+        .values("license_key_id")
+        .annotate(used=Sum("registered_computers"))
+        .order_by()
+    )
+    for row in rows:
+        usage[row["license_key_id"]] = row["used"] or 0
+    return usage
+
+
+def license_keys_with_usage(keys: QuerySet[LicenseKey]) -> QuerySet[LicenseKey]:
+    """`keys` with their subscription and `used` (what the holding installations last
+    reported) in one query: the same numbers as `license_key_usage`."""
+    used = (
+        ProxyServer.objects.filter(
+            license_key=OuterRef("pk"), status__in=ProxyServer.HOLDING_STATUSES
+        )
+        .values("license_key")
+        .annotate(total=Sum("registered_computers"))
+        .values("total")
+    )
+    return keys.select_related("subscription").annotate(used=Coalesce(Subquery(used), 0))
+
+
+def license_key_availabilities(
+    keys: Iterable[LicenseKey], *, today: date
+) -> dict[int, quota.KeyAvailability]:
+    """Quota, used and vacant per key id, by the pool rule (`subscriptions.quota`).
+    `keys` must hold every live key of their subscriptions, each with `used` (see
+    `license_keys_with_usage`); no query of its own."""
+    by_subscription: dict[int, list[LicenseKey]] = {}
+    for key in keys:
+        by_subscription.setdefault(key.subscription_id, []).append(key)
+    result = {}
+    for group in by_subscription.values():
+        licenses = group[0].subscription.licenses
+        states = {key.pk: key.quota_state(today=today, used=key.used) for key in group}
+        all_states = list(states.values())
+        for key in group:
+            result[key.pk] = quota.key_availability(licenses, all_states, states[key.pk])
+    return result
+
+
+def proxy_server_counts_by_product(*, account: Account) -> dict[int, int]:
+    """Proxy servers per product id: every server the Proxy Servers page lists under
+    "All" (active, pending deactivation and deactivated), so that the Dashboard's
+    "Registered proxy servers N" counts what its link shows. One query."""
+    rows = (
+        ProxyServer.objects.filter(account=account)
+        .values("license_key__subscription__product_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["license_key__subscription__product_id"]: row["n"] for row in rows}
+
+
+def proxy_server_total(*, account: Account | None) -> int:
+    """The navigation's "Proxy Servers (N)": every server its link lists under "All"."""
+    if account is None:
+        return 0
+    return ProxyServer.objects.filter(account=account).count()
+
+
+# Dashboard
+
+
+@dataclass
+class ProductBox:
+    product: Product
+    computers: int  # licenses of the active subscriptions
+    active: int
+    total: int
+    proxy_servers: int
+    over_limit_keys: int = 0  # live keys of active subscriptions over their limit
+
+
+def dashboard_products(*, account: Account | None, today: date) -> list[ProductBox]:
+    """One box per product the account subscribes to. Four queries: subscriptions per
+    product, the products, proxy servers per product, and the live keys of the active
+    subscriptions with their usage (for the over-limit line)."""
+    if account is None:
+        return []
+    active = subscription_active_q(today)
+    rows = list(
+        Subscription.objects.filter(account=account)
+        .values("product_id")
+        .annotate(
+            total=Count("id"),
+            active=Count("id", filter=active),
+            computers=Coalesce(Sum("licenses", filter=active), 0),
+        )
+        .order_by()
+    )
+    if not rows:
+        return []
+    products = {p.pk: p for p in Product.objects.filter(pk__in=[r["product_id"] for r in rows])}
+    proxies = proxy_server_counts_by_product(account=account)
+    live_keys = list(
+        license_keys_with_usage(
+            LicenseKey.objects.filter(
+                subscription_active_q(today, prefix="subscription__"),
+                subscription__account=account,
+                deleted_at__isnull=True,
+            )
+        )
+    )
+    over: dict[int, int] = {}
+    availabilities = license_key_availabilities(live_keys, today=today)
+    for key in live_keys:
+        if availabilities[key.pk].over_limit:
+            product_id = key.subscription.product_id
+            over[product_id] = over.get(product_id, 0) + 1
+    boxes = [
+        ProductBox(
+            product=products[r["product_id"]],
+            computers=r["computers"],
+            active=r["active"],
+            total=r["total"],
+            proxy_servers=proxies.get(r["product_id"], 0),
+            over_limit_keys=over.get(r["product_id"], 0),
+        )
+        for r in rows
+    ]
+    return sorted(boxes, key=lambda b: b.product.name)
+
+
+# The License Keys table of Subscription Details
+
+
+@dataclass
+class LicenseKeyRow:
+    key: LicenseKey
+    quota: int
+    used: int
+    vacant: int
+    expires_on: date
+    live: bool
+
+    @property
+    def over_limit(self) -> bool:
+        return self.live and quota.is_over_limit(self.vacant)
+
+    @property
+    def over_by(self) -> int:
+        """How far over the license limit ("Over the limit by N"); 0 when within it."""
+        return -self.vacant if self.over_limit else 0
+
+
+@dataclass
+class LicenseKeyTable:
+    rows: list[LicenseKeyRow]
+    pool_available: int
+    reservable: int  # the largest quota a new Reserved sublicense may have
+    sort: str = "type"
+
+
+LICENSE_KEY_SORTS = {
+    "name": lambda r: r.key.display_name.lower(),
+    "type": lambda r: (["primary", "reserved", "dynamic"].index(r.key.type), r.key.pk),
+    "quota": lambda r: r.quota,
+    "used": lambda r: r.used,
+    "vacant": lambda r: r.vacant,
+    "expires": lambda r: r.expires_on,
+}
+
+
+def license_key_table(
+    *, subscription: Subscription, today: date, sort: str = "type"
+) -> LicenseKeyTable:
+    """The License Keys table: live keys (primary first) with quota, used and vacant,
+    sortable by each column ("-" for descending). Two queries."""
+    keys = list(subscription.license_keys.filter(deleted_at__isnull=True))
+    for key in keys:
+        key.subscription = subscription
+    usage = license_key_usage(keys)
+    states = {key.pk: key.quota_state(today=today, used=usage[key.pk]) for key in keys}
+    all_states = list(states.values())
+    rows = []
+    for key in keys:
+        availability = quota.key_availability(subscription.licenses, all_states, states[key.pk])
+        rows.append(
+            LicenseKeyRow(
+                key=key,
+                quota=availability.quota,
+                used=availability.used,
+                vacant=availability.vacant,
+                expires_on=key.end_date,
+                live=states[key.pk].live,
+            )
+        )
+    name = sort.lstrip("-")
+    if name not in LICENSE_KEY_SORTS:
+        sort, name = "type", "type"
+    rows.sort(key=LICENSE_KEY_SORTS[name], reverse=sort.startswith("-"))
+    return LicenseKeyTable(
+        rows=rows,
+        pool_available=quota.pool_available(subscription.licenses, all_states),
+        reservable=quota.quota_max(subscription.licenses, all_states, type=quota.RESERVED),
+        sort=sort,
+    )
+
+
+def license_key_availability(*, license_key: LicenseKey, today: date) -> quota.KeyAvailability:
+    """Quota, used and vacant of one key, exactly as the License Keys table shows them:
+    what the proxy is told in its License Information. Two queries."""
+    table = license_key_table(subscription=license_key.subscription, today=today)
+    for row in table.rows:
+        if row.key.pk == license_key.pk:
+            return quota.KeyAvailability(quota=row.quota, used=row.used, vacant=row.vacant)
+    # A deleted key is no longer in the table: it has nothing left to give.
+    return quota.KeyAvailability(quota=license_key.quota or 0, used=0, vacant=0)

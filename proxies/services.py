@@ -1,20 +1,25 @@
-"""Writes for the Proxy Servers page: deactivation, notes, column preferences."""
+"""Writes of installation state (deactivate, release, delete a sublicense with its
+installation), notes and column preferences.
+
+The licensing protocol (`licensing.services`) and the pages and API call these: an
+installation changes state in one place, whoever asks.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, is_account_admin
-
-# Deactivation goes through the licensing service: it releases the key, tells the
-# installation at its next refresh and records who did it in the audit log.
-from licensing.services import proxy_server_deactivate
 from proxies.models import ProxyListPreference, ProxyServer
 from proxies.selectors import COLUMNS_BY_KEY, REQUIRED_COLUMNS
+from subscriptions import services as subscription_services
+from subscriptions.models import LicenseKey, license_key_shown
 
 NOTES_MAX_LENGTH = 2000
 
@@ -54,6 +59,10 @@ def proxy_server_notes_update(
     """Save the administrator's free-form notes on a server (audit logged)."""
     notes = notes.replace("\r\n", "\n").strip()[:NOTES_MAX_LENGTH]
     with transaction.atomic():
+        # Re-check the role under the account's lock, as every write does: a demotion
+        # or block that commits first is seen.
+        if not is_account_admin(user=actor, account=proxy_server.account, lock=True):
+            raise PermissionDenied("Only an Account Administrator can do this.")
         server = ProxyServer.objects.select_for_update().get(pk=proxy_server.pk)
         if server.notes == notes:
             return server
@@ -77,3 +86,109 @@ def proxy_list_columns_save(*, user: User, columns: Iterable[str]) -> list[str]:
     ordered = [key for key in COLUMNS_BY_KEY if key in picked]
     ProxyListPreference.objects.update_or_create(user=user, defaults={"columns": ordered})
     return ordered
+
+
+# --- installation state ---------------------------------------------------------------
+
+
+def proxy_server_lock(proxy: ProxyServer) -> ProxyServer:
+    """Re-read the installation under a row lock: serialises its changes (a refresh
+    racing a deactivation)."""
+    return (
+        ProxyServer.objects.select_for_update(of=("self",))
+        .select_related("license_key__subscription", "account")
+        .get(pk=proxy.pk)
+    )
+
+
+def proxy_server_release(proxy: ProxyServer, *, now: datetime) -> None:
+    """The installation lets its key go: the key (and its licenses) is free at once.
+    Call it inside the caller's transaction, on a locked row."""
+    proxy.status = ProxyServer.Status.DEACTIVATED
+    proxy.deactivated_at = now
+    proxy.save(update_fields=["status", "deactivated_at"])
+
+
+def proxy_server_deactivate(
+    *,
+    proxy_server: ProxyServer,
+    actor: User | None,
+    channel: str = AuditLog.Channel.WEB,
+    reason: str = "administrator",
+    now: datetime | None = None,
+) -> ProxyServer:
+    """Deactivate an installation from the portal.
+
+    The installation learns it at its next refresh (the answer's status is
+    "deactivated"). An online installation releases its key at once. An installation
+    activated offline never talks to us, so its key stays taken ("Deactivation
+    pending") until its deactivation request file is uploaded: otherwise a second
+    installation could activate the key while the first still runs (DESIGN.md).
+    A deleted sublicense is released at once whatever the method: nothing can use
+    it again. Doing it twice does no harm.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        proxy = proxy_server_lock(proxy_server)
+        if not proxy.holds_key:
+            return proxy
+        offline_pending = proxy.method == ProxyServer.Method.OFFLINE and reason != "key_deleted"
+        if offline_pending:
+            if proxy.status == ProxyServer.Status.DEACTIVATING:
+                return proxy
+            proxy.status = ProxyServer.Status.DEACTIVATING
+            proxy.save(update_fields=["status"])
+            action = "proxy_server.deactivation_requested"
+        else:
+            proxy_server_release(proxy, now=now)
+            action = "proxy_server.deactivated"
+        audit_log_record(
+            action=action,
+            channel=channel,
+            account=proxy.account,
+            actor=actor,
+            target=proxy,
+            data={
+                "license_key": license_key_shown(proxy.license_key.key, viewer=None),
+                "reason": reason,
+            },
+        )
+    return proxy
+
+
+def proxy_server_deactivate_for_key(
+    *,
+    license_key: LicenseKey,
+    actor: User | None,
+    channel: str = AuditLog.Channel.WEB,
+    now: datetime | None = None,
+) -> ProxyServer | None:
+    """Deactivate the installation that holds ``license_key``, if any (its sublicense
+    is being deleted): released at once, whatever the method."""
+    holder = ProxyServer.objects.filter(
+        license_key=license_key, status__in=ProxyServer.HOLDING_STATUSES
+    ).first()
+    if holder is None:
+        return None
+    return proxy_server_deactivate(
+        proxy_server=holder, actor=actor, channel=channel, reason="key_deleted", now=now
+    )
+
+
+def sublicense_delete(
+    *,
+    license_key: LicenseKey,
+    actor: User,
+    channel: str = AuditLog.Channel.WEB,
+    now: datetime | None = None,
+) -> LicenseKey:
+    """Delete a sublicense and deactivate the installation that uses it (DESIGN.md), in
+    one transaction: the key and its installation change together or not at all.
+    Pages, the API and the admin call this, never the half in `subscriptions`."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        key = subscription_services.sublicense_mark_deleted(
+            license_key=license_key, actor=actor, channel=channel, now=now
+        )
+        proxy_server_deactivate_for_key(license_key=key, actor=actor, channel=channel, now=now)
+    return key

@@ -8,6 +8,7 @@ views that write are for Account Administrators only (403).
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +25,9 @@ from proxies.forms import ColumnsForm, NotesForm, ProxyListFilterForm, Selection
 from proxies.models import ProxyServer
 from proxies.selectors import COLUMNS, Display
 from subscriptions import selectors as subscription_selectors
+from subscriptions import views as subscription_views
+from subscriptions.errors import SubscriptionError
+from subscriptions.forms import SublicenseForm, SubscriptionRenameForm
 
 PAGE_SIZE = 50
 
@@ -76,10 +80,10 @@ def proxy_list(request: HttpRequest) -> HttpResponse:
             "required_columns": selectors.REQUIRED_COLUMNS,
             "can_manage": _is_admin(request),
             "nav": subscription_selectors.product_nav(
-                account=request.account,
-                code=request.GET.get("product"),
-                proxy_servers=total,
+                account=request.account, code=request.GET.get("product")
             ),
+            # Counted already: the navigation's "Proxy Servers (N)" needs no query.
+            "proxy_server_total": total,
             "nav_page": "Proxy Servers",
         },
     )
@@ -242,3 +246,88 @@ def proxy_notes(request: HttpRequest, pk: int) -> HttpResponse:
     )
     messages.success(request, "Your notes have been saved.")
     return redirect(_detail_links(request, server)["return_url"])
+
+
+# Subscription pages that show what the installations use
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    boxes = selectors.dashboard_products(account=request.account, today=timezone.localdate())
+    return render(
+        request,
+        "subscriptions/dashboard.html",
+        {
+            "boxes": boxes,
+            "all_subscriptions": sum(b.total for b in boxes),
+            "register_form": subscription_views.register_form(
+                request, initial_account=request.account
+            ),
+        },
+    )
+
+
+@login_required
+def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    today = timezone.localdate()
+    subscription = subscription_views.subscription_get_or_404(request, subscription_id)
+    table = selectors.license_key_table(
+        subscription=subscription, today=today, sort=request.GET.get("sort", "type")
+    )
+    can_manage = _is_admin(request) and not subscription.is_expired(today=today)
+    return render(
+        request,
+        "subscriptions/subscription_detail.html",
+        {
+            "subscription": subscription,
+            "table": table,
+            "orders": list(subscription.orders.all()),
+            "nav": subscription_selectors.product_nav(
+                account=request.account, product=subscription.product
+            ),
+            "is_admin": _is_admin(request),
+            "can_manage": can_manage,
+            "expired": subscription.is_expired(today=today),
+            "status": subscription.status(today=today),
+            # Two dialogs on one page: distinct ids keep each <label for> on its own input.
+            "create_form": SublicenseForm(
+                available=table.reservable,
+                ends_on=subscription.ends_on,
+                licenses=subscription.licenses,
+                initial={"quota": 1},
+                auto_id="create_%s",
+            )
+            if can_manage
+            else None,
+            "rename_form": SubscriptionRenameForm(
+                initial={"name": subscription.name}, auto_id="rename_%s"
+            ),
+            "sort_columns": [
+                ("name", "Name"),
+                ("type", "Type"),
+                ("quota", "Quota"),
+                ("used", "Used"),
+                ("vacant", "Vacant"),
+                ("expires", "Expires On"),
+            ],
+        },
+    )
+
+
+@account_admin_required
+def license_key_delete(request: HttpRequest, subscription_id: int, key_id: int) -> HttpResponse:
+    subscription = subscription_views.subscription_get_or_404(request, subscription_id)
+    key = subscription_views.sublicense_get_or_404(subscription, key_id)
+    if request.method == "POST":
+        try:
+            services.sublicense_delete(license_key=key, actor=request.user)
+        except SubscriptionError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"License key “{key.display_name}” has been deleted.")
+        return redirect("subscription_detail", subscription_id=subscription.pk)
+    return render(
+        request,
+        "subscriptions/license_key_delete.html",
+        {"subscription": subscription, "license_key": key},
+    )

@@ -27,17 +27,17 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from accounts.models import Account, Membership
-from proxies.models import ProxyServer, UsageReport
+from proxies.models import ProxyServer, UsageReport, proxy_server_shown_status
 from reports import emails
 from reports.models import ExpiryNotice, WeeklyReport
-from subscriptions.models import LicenseKey, Subscription, license_key_shown
+from subscriptions import quota
+from subscriptions.models import LicenseKey, Subscription, license_key_end_date_expression
 
 BATCH_SIZE = 500
 STALE_AFTER = timedelta(days=7)
 EXPIRING_WITHIN_DAYS = 30
 # How long a claimed e-mail stays claimed: a worker that dies mid-send gives it up then.
 EMAIL_LEASE = timedelta(minutes=10)
-HOLDING_KEY = ProxyServer.HOLDING_STATUSES
 
 
 def week_start_for(*, now: datetime) -> date:
@@ -54,50 +54,36 @@ def _week_bounds(week_start: date) -> tuple[date, datetime, datetime]:
     return week_end, starts_at, as_of
 
 
-def _key_end_date(key: dict, ends_on: date) -> date:
-    # Same rule as LicenseKey.end_date, on values rows.
-    if key["type"] == LicenseKey.Type.PRIMARY or key["renew_with_subscription"]:
-        return ends_on
-    return min(key["expires_on"] or ends_on, ends_on)
-
-
 def _build_batch(account_ids: list[int], week_start: date) -> dict[int, dict[str, Any]]:
-    """Build the reports of many accounts with five set-based queries, whatever their size.
+    """Build the reports of many accounts with four set-based queries, whatever their size.
 
     Peak used by a key = the highest peak its proxies reported in the week (one key
     activates one installation at a time, so this is the peak of its installation).
+    Quota, vacant and over the limit come from the pool rule (`subscriptions.quota`) fed
+    with those peaks: the License Keys table's arithmetic, so the report and the table
+    never disagree.
     """
     week_end, starts_at, as_of = _week_bounds(week_start)
+    report_day = as_of.date()
     subscriptions = list(
-        Subscription.objects.filter(
-            account_id__in=account_ids, starts_on__lte=week_end, ends_on__gte=week_start
-        )
+        Subscription.objects.filter(account_id__in=account_ids)
+        .filter(starts_on__lte=week_end, ends_on__gte=week_start)
+        .select_related("product")
         .order_by("account_id", "ends_on", "id")
-        .values("id", "account_id", "name", "product__name", "licenses", "ends_on")
     )
-    keys_by_subscription: dict[int, list[dict]] = defaultdict(list)
-    keys_by_id: dict[int, dict] = {}
+    by_id = {sub.pk: sub for sub in subscriptions}
+    keys_by_subscription: dict[int, list[LicenseKey]] = defaultdict(list)
     for key in (
-        LicenseKey.objects.filter(subscription_id__in=[s["id"] for s in subscriptions])
+        LicenseKey.objects.filter(subscription_id__in=list(by_id))
         .filter(Q(deleted_at=None) | Q(deleted_at__gte=starts_at))
         .order_by("subscription_id", "type", "name", "id")
-        .values(
-            "id",
-            "subscription_id",
-            "key",
-            "name",
-            "type",
-            "quota",
-            "renew_with_subscription",
-            "expires_on",
-            "deleted_at",
-        )
     ):
-        keys_by_subscription[key["subscription_id"]].append(key)
-        keys_by_id[key["id"]] = key
+        key.subscription = by_id[key.subscription_id]
+        keys_by_subscription[key.subscription_id].append(key)
     proxies = list(
         ProxyServer.objects.filter(account_id__in=account_ids)
-        .filter(Q(status__in=HOLDING_KEY) | Q(deactivated_at__gte=starts_at))
+        .filter(Q(status__in=ProxyServer.HOLDING_STATUSES) | Q(deactivated_at__gte=starts_at))
+        .annotate(key_end=license_key_end_date_expression(prefix="license_key__"))
         .order_by("account_id", "server_name", "id")
         .values(
             "id",
@@ -107,6 +93,7 @@ def _build_batch(account_ids: list[int], week_start: date) -> dict[int, dict[str
             "server_name",
             "site_code",
             "status",
+            "key_end",
             "activated_at",
             "last_report_at",
         )
@@ -141,85 +128,94 @@ def _build_batch(account_ids: list[int], week_start: date) -> dict[int, dict[str
         }
         for account_id in account_ids
     }
-    key_limits: dict[int, int] = {}
-    report_day = as_of.date()
+    key_availability: dict[int, quota.KeyAvailability] = {}
     for sub in subscriptions:
-        report = reports[sub["account_id"]]
-        name = sub["name"] or f"{sub['product__name']} Subscription"
+        report = reports[sub.account_id]
+        keys = keys_by_subscription.get(sub.pk, [])
+        # A key deleted in the week, or ended before it, gives its licenses back.
+        states = {
+            key.pk: key.quota_state(today=week_start, used=key_peak.get(key.pk, 0)) for key in keys
+        }
         rows = []
-        for key in keys_by_subscription.get(sub["id"], []):
-            is_primary = key["type"] == LicenseKey.Type.PRIMARY
-            limit = sub["licenses"] if is_primary else key["quota"] or 0
-            key_limits[key["id"]] = limit
-            peak = key_peak.get(key["id"], 0)
-            end_date = _key_end_date(key, sub["ends_on"])
+        for key in keys:
+            availability = quota.key_availability(
+                sub.licenses, list(states.values()), states[key.pk]
+            )
+            key_availability[key.pk] = availability
             rows.append(
                 {
-                    "id": key["id"],
-                    "key": key["key"],
-                    "name": key["name"] or ("Primary" if is_primary else key["key"]),
-                    "type": key["type"],
-                    "licenses": limit,
-                    "peak": peak,
-                    "vacant": max(limit - peak, 0),
-                    "over_limit": peak > limit,
-                    "end_date": end_date.isoformat(),
-                    "deleted": key["deleted_at"] is not None,
+                    "id": key.pk,
+                    "key": key.key,
+                    "name": key.display_name,
+                    "type": key.type,
+                    "licenses": availability.quota,
+                    "peak": availability.used,
+                    "vacant": availability.vacant,
+                    "over_limit": availability.over_limit,
+                    "end_date": key.end_date.isoformat(),
+                    "deleted": key.deleted_at is not None,
                 }
             )
-            days_left = (end_date - report_day).days
-            if key["deleted_at"] is None and 0 <= days_left <= EXPIRING_WITHIN_DAYS:
+            days_left = (key.end_date - report_day).days
+            if key.deleted_at is None and 0 <= days_left <= EXPIRING_WITHIN_DAYS:
                 report["expiring_keys"].append(
                     {
-                        "key": key["key"],
-                        "name": rows[-1]["name"],
-                        "subscription": name,
-                        "end_date": end_date.isoformat(),
+                        "key": key.key,
+                        "name": key.display_name,
+                        "subscription": sub.display_name,
+                        "end_date": key.end_date.isoformat(),
                         "days_left": days_left,
                     }
                 )
         used = sum(row["peak"] for row in rows)
-        over = used > sub["licenses"] or any(row["over_limit"] for row in rows)
+        vacant = quota.subscription_vacant(sub.licenses, states.values())
+        over = quota.is_over_limit(vacant) or any(row["over_limit"] for row in rows)
         report["subscriptions"].append(
             {
-                "id": sub["id"],
-                "name": name,
-                "licenses": sub["licenses"],
+                "id": sub.pk,
+                "name": sub.display_name,
+                "licenses": sub.licenses,
                 "peak": used,
-                "vacant": max(sub["licenses"] - used, 0),
+                "vacant": vacant,
                 "over_limit": over,
-                "ends_on": sub["ends_on"].isoformat(),
+                "ends_on": sub.ends_on.isoformat(),
                 "keys": rows,
             }
         )
         totals = report["totals"]
-        totals["licenses"] += sub["licenses"]
+        totals["licenses"] += sub.licenses
         totals["peak"] += used
-        totals["vacant"] = max(totals["licenses"] - totals["peak"], 0)
+        totals["vacant"] += vacant
         totals["over_limit"] = totals["over_limit"] or over
 
     stale_before = as_of - STALE_AFTER
     for account_id, account_proxies in proxies_by_account.items():
         report = reports[account_id]
         for proxy in account_proxies:
-            peak = peaks.get(proxy["id"])
-            limit = key_limits.get(proxy["license_key_id"])
+            availability = key_availability.get(proxy["license_key_id"])
             last_seen = proxy["last_report_at"] or proxy["activated_at"]
             row = {
                 "id": proxy["id"],
                 "server_name": proxy["server_name"],
                 "site_code": proxy["site_code"],
                 "key": proxy["license_key__key"],
-                "status": proxy["status"],
+                # What the Proxy Servers page files it under (Expired once its key ended).
+                "status": proxy_server_shown_status(
+                    status=proxy["status"], key_end=proxy["key_end"], today=report_day
+                ),
                 "last_report_at": (
                     proxy["last_report_at"].isoformat() if proxy["last_report_at"] else None
                 ),
-                "peak": peak,
-                "licenses": limit,
-                "over_limit": peak is not None and limit is not None and peak > limit,
+                "peak": peaks.get(proxy["id"]),
+                "licenses": availability.quota if availability else None,
+                "over_limit": bool(
+                    availability
+                    and proxy["status"] in ProxyServer.HOLDING_STATUSES
+                    and availability.over_limit
+                ),
             }
             report["proxies"].append(row)
-            if proxy["status"] in HOLDING_KEY and last_seen < stale_before:
+            if proxy["status"] in ProxyServer.HOLDING_STATUSES and last_seen < stale_before:
                 report["stale_proxies"].append(row)
     return reports
 
@@ -448,7 +444,7 @@ def expiry_notice_email_send(*, notice_id: int, now: datetime) -> bool:
         current = key is not None and key.deleted_at is None
         current = current and key.subscription.account_id == notice.account_id
         current = current and key.end_date == notice.ends_on
-        name = (key.name or license_key_shown(key.key, viewer=None)) if key else ""
+        name = key.display_name if key else ""
         subscription_name = key.subscription.display_name if key else ""
     recipients = account_admin_emails(account_id=notice.account_id) if current else []
     days_left = (notice.ends_on - timezone.localdate(now)).days

@@ -6,8 +6,10 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce, Concat, Least, NullIf
 
 from accounts.models import Account, Membership
+from subscriptions import quota
 
 # 32 symbols without the look-alikes 0/O and 1/I: 25 of them carry 125 bits.
 KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -87,6 +89,33 @@ class Product(models.Model):
         return self.name
 
 
+def subscription_active_q(today: date, *, prefix: str = "") -> models.Q:
+    """A subscription runs today: started and not yet ended. `prefix` reaches a
+    subscription through a relation ("subscription__")."""
+    return models.Q(**{f"{prefix}starts_on__lte": today, f"{prefix}ends_on__gte": today})
+
+
+def subscription_expired_q(today: date, *, prefix: str = "") -> models.Q:
+    return models.Q(**{f"{prefix}ends_on__lt": today})
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def with_display_name(self) -> SubscriptionQuerySet:
+        """Annotate `sort_name`: `Subscription.display_name` in SQL, to sort by."""
+        return self.annotate(
+            sort_name=Coalesce(
+                NullIf("name", models.Value("")),
+                Concat("product__name", models.Value(" Subscription")),
+            )
+        )
+
+    def active(self, *, today: date) -> SubscriptionQuerySet:
+        return self.filter(subscription_active_q(today))
+
+    def expired(self, *, today: date) -> SubscriptionQuerySet:
+        return self.filter(subscription_expired_q(today))
+
+
 class Subscription(models.Model):
     """One product, a number of licenses, start and end dates (DESIGN.md core rules)."""
 
@@ -109,6 +138,8 @@ class Subscription(models.Model):
     contract_details = models.TextField(blank=True)
     registered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SubscriptionQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["account", "ends_on"])]
@@ -135,6 +166,57 @@ class Subscription(models.Model):
     def is_expired(self, *, today: date) -> bool:
         return self.ends_on < today
 
+    def status(self, *, today: date) -> str:
+        """The status the Subscription Details page shows: Expired, Not started, Trial
+        or Active (the `STATUS_*` values)."""
+        if self.is_expired(today=today):
+            return self.STATUS_EXPIRED
+        if self.starts_on > today:
+            return self.STATUS_NOT_STARTED
+        return self.STATUS_TRIAL if self.is_trial else self.STATUS_ACTIVE
+
+    STATUS_ACTIVE = "Active"
+    STATUS_EXPIRED = "Expired"
+    STATUS_NOT_STARTED = "Not started"
+    STATUS_TRIAL = "Trial"
+
+
+def license_key_end_date_expression(*, prefix: str = "") -> models.Case:
+    """`LicenseKey.end_date` in SQL; `prefix` reaches a key through a relation
+    ("license_key__")."""
+    subscription_end = models.F(f"{prefix}subscription__ends_on")
+    return models.Case(
+        models.When(
+            models.Q(**{f"{prefix}type": "primary"})
+            | models.Q(**{f"{prefix}renew_with_subscription": True})
+            | models.Q(**{f"{prefix}expires_on__isnull": True}),
+            then=subscription_end,
+        ),
+        default=Least(f"{prefix}expires_on", subscription_end),
+        output_field=models.DateField(),
+    )
+
+
+def license_key_licenses_expression(*, prefix: str = "") -> models.Case:
+    """`LicenseKey.licenses` in SQL; `prefix` as for `license_key_end_date_expression`."""
+    return models.Case(
+        models.When(
+            **{f"{prefix}type": "primary"}, then=models.F(f"{prefix}subscription__licenses")
+        ),
+        default=Coalesce(f"{prefix}quota", models.Value(0)),
+        output_field=models.IntegerField(),
+    )
+
+
+class LicenseKeyQuerySet(models.QuerySet):
+    def with_end_date(self) -> LicenseKeyQuerySet:
+        """Annotate `key_end`: the same date as `LicenseKey.end_date`."""
+        return self.annotate(key_end=license_key_end_date_expression())
+
+    def with_licenses(self) -> LicenseKeyQuerySet:
+        """Annotate `key_licenses`: the same number as `LicenseKey.licenses`."""
+        return self.annotate(key_licenses=license_key_licenses_expression())
+
 
 class LicenseKey(models.Model):
     """The primary key (the pool of all licenses) or a sublicense carved from it."""
@@ -158,6 +240,8 @@ class LicenseKey(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = LicenseKeyQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -176,7 +260,7 @@ class LicenseKey(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name or self.key
+        return self.display_name
 
     @property
     def is_primary(self) -> bool:
@@ -193,6 +277,28 @@ class LicenseKey(models.Model):
         if self.is_primary or self.renew_with_subscription or self.expires_on is None:
             return self.subscription.ends_on
         return min(self.expires_on, self.subscription.ends_on)
+
+    def quota_state(self, *, today: date, used: int = 0) -> quota.KeyState:
+        """The key as the pool arithmetic (`subscriptions.quota`) sees it."""
+        return quota.KeyState(
+            id=self.pk, type=self.type, quota=self.quota, used=used, live=self.is_live(today=today)
+        )
+
+    @property
+    def licenses(self) -> int:
+        """The licenses the key is allocated ("Number of licenses", "Max. Managed
+        Computers"): the whole pool for the primary key, the quota for a sublicense."""
+        if self.is_primary:
+            return self.subscription.licenses
+        return self.quota or 0
+
+    @property
+    def display_name(self) -> str:
+        """The name pages, reports and e-mails show: its own, else "Primary" or the
+        masked key; never the whole key, which a Regular Member may not see."""
+        if self.name:
+            return self.name
+        return "Primary" if self.is_primary else license_key_mask(self.key)
 
 
 class Order(models.Model):

@@ -42,7 +42,13 @@ class KeyAvailability:
 
     @property
     def over_limit(self) -> bool:
-        return self.vacant < 0
+        return is_over_limit(self.vacant)
+
+
+def is_over_limit(vacant: int) -> bool:
+    """ "Over the license limit": more used than the key may use (shown in red, flagged
+    in the weekly report, returned to the proxy)."""
+    return vacant < 0
 
 
 def _live(keys: Iterable[KeyState]) -> list[KeyState]:
@@ -62,6 +68,11 @@ def pool_available(licenses: int, keys: Iterable[KeyState]) -> int:
     keys = _live(keys)
     used_from_pool = sum(k.used for k in keys if k.type in (PRIMARY, DYNAMIC))
     return licenses - used_from_pool - reserved_total(keys)
+
+
+def subscription_vacant(licenses: int, keys: Iterable[KeyState]) -> int:
+    """Licenses of the whole subscription nobody uses (negative: more used than it has)."""
+    return licenses - sum(k.used for k in _live(keys))
 
 
 def key_availability(licenses: int, keys: Iterable[KeyState], key: KeyState) -> KeyAvailability:

@@ -1,7 +1,7 @@
 """Reads for the subscription pages, each a fixed number of queries.
 
-Proxy servers belong to the `proxies` app, which depends on this one; we read them
-through the app registry (no import), and count nothing if the app has no model.
+What needs the installations' usage (the License Keys table's "used", the
+Dashboard's over-limit line) lives in `proxies.selectors`, next to the usage.
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.apps import apps
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Concat, NullIf
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 
 from accounts.models import Account, Membership
 from subscriptions import quota
@@ -21,164 +19,10 @@ from subscriptions.models import (
     Product,
     Subscription,
     license_key_search_q,
+    subscription_active_q,
+    subscription_expired_q,
 )
-
-# An installation deactivated offline holds its key (and its licenses) until the
-# deactivation request file is uploaded.
-HOLDING_PROXY_STATUSES = ("active", "deactivating")  # proxies ProxyServer.HOLDING_STATUSES
-
-
-def _proxy_model():
-    try:
-        return apps.get_model("proxies", "ProxyServer")
-    except LookupError:
-        return None
-
-
-def license_key_usage(keys: Iterable[LicenseKey | int]) -> dict[int, int]:
-    """Licenses used per key id: the registered computers of the active installation(s)
-    that use it, from their latest usage reports. One query."""
-    ids = [k if isinstance(k, int) else k.pk for k in keys]
-    usage = dict.fromkeys(ids, 0)
-    model = _proxy_model()
-    if model is None or not ids:
-        return usage
-    rows = (
-        model.objects.filter(license_key_id__in=ids, status__in=HOLDING_PROXY_STATUSES)
-        .values("license_key_id")
-        .annotate(used=Sum("registered_computers"))
-        .order_by()
-    )
-    for row in rows:
-        usage[row["license_key_id"]] = row["used"] or 0
-    return usage
-
-
-def proxy_server_counts(*, account: Account) -> dict[int, int]:
-    """Proxy servers per product id: every server the Proxy Servers page lists under
-    "All" (active, pending deactivation and deactivated), so that the Dashboard's
-    "Registered proxy servers N" and the navigation's "Proxy Servers (N)" count what
-    their link shows. One query, or none."""
-    model = _proxy_model()
-    if model is None:
-        return {}
-    rows = (
-        model.objects.filter(account=account)
-        .values("license_key__subscription__product_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {row["license_key__subscription__product_id"]: row["n"] for row in rows}
-
-
-def license_keys_with_usage(keys: QuerySet[LicenseKey]) -> QuerySet[LicenseKey]:
-    """`keys` with their subscription and `used` (what the holding installations last
-    reported) in one query: the same numbers as `license_key_usage`."""
-    keys = keys.select_related("subscription")
-    model = _proxy_model()
-    if model is None:
-        return keys.annotate(used=Value(0))
-    used = (
-        model.objects.filter(license_key=OuterRef("pk"), status__in=HOLDING_PROXY_STATUSES)
-        .values("license_key")
-        .annotate(total=Sum("registered_computers"))
-        .values("total")
-    )
-    return keys.annotate(used=Coalesce(Subquery(used), 0))
-
-
-def license_key_availabilities(
-    keys: Iterable[LicenseKey], *, today: date
-) -> dict[int, quota.KeyAvailability]:
-    """Quota, used and vacant per key id, by the License Keys table's pool rule. `keys`
-    must hold every live key of their subscriptions, each with `used` (see
-    `license_keys_with_usage`); no query of its own."""
-    by_subscription: dict[int, list[LicenseKey]] = {}
-    for key in keys:
-        by_subscription.setdefault(key.subscription_id, []).append(key)
-    result = {}
-    for group in by_subscription.values():
-        licenses = group[0].subscription.licenses
-        states = {
-            key.pk: quota.KeyState(
-                id=key.pk,
-                type=key.type,
-                quota=key.quota,
-                used=key.used,
-                live=key.is_live(today=today),
-            )
-            for key in group
-        }
-        all_states = list(states.values())
-        for key in group:
-            result[key.pk] = quota.key_availability(licenses, all_states, states[key.pk])
-    return result
-
-
-# Dashboard
-
-
-@dataclass
-class ProductBox:
-    product: Product
-    computers: int  # licenses of the active subscriptions
-    active: int
-    total: int
-    proxy_servers: int
-    over_limit_keys: int = 0  # live keys of active subscriptions over their limit
-
-
-def dashboard_products(*, account: Account | None, today: date) -> list[ProductBox]:
-    """One box per product the account subscribes to. Four queries: subscriptions per
-    product, the products, proxy servers per product, and the live keys of the active
-    subscriptions with their usage (for the over-limit line)."""
-    if account is None:
-        return []
-    active = Q(starts_on__lte=today, ends_on__gte=today)
-    rows = (
-        Subscription.objects.filter(account=account)
-        .values("product_id")
-        .annotate(
-            total=Count("id"),
-            active=Count("id", filter=active),
-            computers=Coalesce(Sum("licenses", filter=active), 0),
-        )
-        .order_by()
-    )
-    rows = list(rows)
-    if not rows:
-        return []
-    products = {p.pk: p for p in Product.objects.filter(pk__in=[r["product_id"] for r in rows])}
-    proxies = proxy_server_counts(account=account)
-    live_keys = list(
-        license_keys_with_usage(
-            LicenseKey.objects.filter(
-                subscription__account=account,
-                subscription__starts_on__lte=today,
-                subscription__ends_on__gte=today,
-                deleted_at__isnull=True,
-            )
-        )
-    )
-    over: dict[int, int] = {}
-    availabilities = license_key_availabilities(live_keys, today=today)
-    for key in live_keys:
-        if key.is_live(today=today) and availabilities[key.pk].over_limit:
-            product_id = key.subscription.product_id
-            over[product_id] = over.get(product_id, 0) + 1
-    boxes = [
-        ProductBox(
-            product=products[r["product_id"]],
-            computers=r["computers"],
-            active=r["active"],
-            total=r["total"],
-            proxy_servers=proxies.get(r["product_id"], 0),
-            over_limit_keys=over.get(r["product_id"], 0),
-        )
-        for r in rows
-    ]
-    return sorted(boxes, key=lambda b: b.product.name)
-
+from subscriptions.services import DEFAULT_PRODUCT_CODE, product_default
 
 # Subscriptions list
 
@@ -217,9 +61,9 @@ def subscription_queryset(*, account: Account | None) -> QuerySet[Subscription]:
 
 def _display_q(display: str, today: date) -> Q:
     if display == "active":
-        return Q(starts_on__lte=today, ends_on__gte=today)
+        return subscription_active_q(today)
     if display == "expired":
-        return Q(ends_on__lt=today)
+        return subscription_expired_q(today)
     return Q()
 
 
@@ -272,111 +116,10 @@ def subscription_list(
         qs = qs.filter(product=product)
     qs = subscription_search(qs, search)
     counts = subscription_display_counts(qs, today=today)
-    qs = qs.filter(_display_q(display, today)).annotate(
-        sort_name=Coalesce(
-            NullIf("name", Value("")), Concat("product__name", Value(" Subscription"))
-        )
-    )
+    qs = qs.filter(_display_q(display, today)).with_display_name()
     column, descending = subscription_sort(arrange)
     ordering = [f"-{column}", "-id"] if descending else [column, "id"]
     return qs.order_by(*ordering), counts
-
-
-# Subscription details
-
-
-@dataclass
-class LicenseKeyRow:
-    key: LicenseKey
-    quota: int
-    used: int
-    vacant: int
-    expires_on: date
-    live: bool
-
-    @property
-    def over_limit(self) -> bool:
-        return self.live and self.vacant < 0
-
-    @property
-    def over_by(self) -> int:
-        """How far over the license limit ("Over the limit by N"); 0 when within it."""
-        return -self.vacant if self.over_limit else 0
-
-
-@dataclass
-class LicenseKeyTable:
-    rows: list[LicenseKeyRow]
-    pool_available: int
-    reservable: int  # the largest quota a new Reserved sublicense may have
-    sort: str = "type"
-
-
-LICENSE_KEY_SORTS = {
-    "name": lambda r: (r.key.name or r.key.key).lower(),
-    "type": lambda r: (["primary", "reserved", "dynamic"].index(r.key.type), r.key.pk),
-    "quota": lambda r: r.quota,
-    "used": lambda r: r.used,
-    "vacant": lambda r: r.vacant,
-    "expires": lambda r: r.expires_on,
-}
-
-
-def license_key_table(
-    *, subscription: Subscription, today: date, sort: str = "type"
-) -> LicenseKeyTable:
-    """The License Keys table: live keys (primary first) with quota, used and vacant,
-    sortable by each column ("-" for descending). Two queries."""
-    keys = list(subscription.license_keys.filter(deleted_at__isnull=True))
-    for key in keys:
-        key.subscription = subscription
-    usage = license_key_usage(keys)
-    states = {
-        key.pk: quota.KeyState(
-            id=key.pk,
-            type=key.type,
-            quota=key.quota,
-            used=usage[key.pk],
-            live=key.is_live(today=today),
-        )
-        for key in keys
-    }
-    all_states = list(states.values())
-    rows = []
-    for key in keys:
-        availability = quota.key_availability(subscription.licenses, all_states, states[key.pk])
-        rows.append(
-            LicenseKeyRow(
-                key=key,
-                quota=availability.quota,
-                used=availability.used,
-                vacant=availability.vacant,
-                expires_on=key.end_date,
-                live=states[key.pk].live,
-            )
-        )
-    name = sort.lstrip("-")
-    if name not in LICENSE_KEY_SORTS:
-        sort, name = "type", "type"
-    rows.sort(key=LICENSE_KEY_SORTS[name], reverse=sort.startswith("-"))
-    return LicenseKeyTable(
-        rows=rows,
-        pool_available=quota.pool_available(subscription.licenses, all_states),
-        reservable=quota.quota_max(subscription.licenses, all_states, type=quota.RESERVED),
-        sort=sort,
-    )
-
-
-def license_key_availability(*, license_key: LicenseKey, today: date) -> quota.KeyAvailability:
-    """Quota, used and vacant of one key, exactly as the License Keys table shows them:
-    what the proxy is told in its License Information. Two queries."""
-    subscription = license_key.subscription
-    table = license_key_table(subscription=subscription, today=today)
-    for row in table.rows:
-        if row.key.pk == license_key.pk:
-            return quota.KeyAvailability(quota=row.quota, used=row.used, vacant=row.vacant)
-    # A deleted key is no longer in the table: it has nothing left to give.
-    return quota.KeyAvailability(quota=license_key.quota or 0, used=0, vacant=0)
 
 
 def sublicense_quota_max(
@@ -384,12 +127,9 @@ def sublicense_quota_max(
 ) -> int:
     """ "n" in "Quota of Licenses (k out of n available)". One query."""
     keys = list(subscription.license_keys.filter(deleted_at__isnull=True))
-    states = []
     for key in keys:
-        key.subscription = subscription
-        states.append(
-            quota.KeyState(id=key.pk, type=key.type, quota=key.quota, live=key.is_live(today=today))
-        )
+        key.subscription = subscription  # end_date reads it; no extra query
+    states = [key.quota_state(today=today) for key in keys]
     return quota.quota_max(subscription.licenses, states, type=type, exclude_id=exclude_id)
 
 
@@ -413,8 +153,6 @@ def register_key_targets(*, memberships: Iterable[Membership]) -> RegisterTarget
 
 def product_get(*, code: str | None) -> Product:
     """The product a product page is about: by code, else the first product."""
-    from subscriptions.services import product_default
-
     product = Product.objects.filter(code=code).first() if code else None
     return product or product_default()
 
@@ -426,20 +164,13 @@ def product_subscription_count(*, account: Account | None, product: Product) -> 
 
 
 def product_nav(
-    *,
-    account: Account | None,
-    product: Product | None = None,
-    code: str | None = None,
-    proxy_servers: int | None = None,
+    *, account: Account | None, product: Product | None = None, code: str | None = None
 ) -> dict:
-    """The product navigation: the product, "Product Subscriptions (N)" and "Proxy
-    Servers (N)". N of Proxy Servers is what its link lists under "All": every server
-    of the account (pass it when the page has counted them already). One query for a
-    given product; for a product code, one query for the product with its count; plus
-    one for the servers unless given."""
+    """The product navigation: the product and "Product Subscriptions (N)". Its "Proxy
+    Servers (N)" comes from `proxies.context_processors`, the app that owns servers.
+    One query for a given product; for a product code, one query for the product with
+    its count."""
     if product is None:
-        from subscriptions.services import DEFAULT_PRODUCT_CODE
-
         count = (
             Count("subscriptions", filter=Q(subscriptions__account=account))
             if account is not None
@@ -455,8 +186,4 @@ def product_nav(
     subscriptions = getattr(product, "n_subscriptions", None)
     if subscriptions is None:
         subscriptions = product_subscription_count(account=account, product=product)
-    if proxy_servers is None:
-        proxy_servers = (
-            sum(proxy_server_counts(account=account).values()) if account is not None else 0
-        )
-    return {"product": product, "subscriptions": subscriptions, "proxy_servers": proxy_servers}
+    return {"product": product, "subscriptions": subscriptions}

@@ -46,7 +46,7 @@ __all__ = [
     "subscription_rename",
     "sublicense_create",
     "sublicense_update",
-    "sublicense_delete",
+    "sublicense_mark_deleted",
     "download_save",
     "download_publish",
 ]
@@ -89,9 +89,7 @@ def _key_states(subscription: Subscription, *, today: date) -> list[quota.KeySta
     states = []
     for key in keys:
         key.subscription = subscription  # end_date reads it; no extra query
-        states.append(
-            quota.KeyState(id=key.pk, type=key.type, quota=key.quota, live=key.is_live(today=today))
-        )
+        states.append(key.quota_state(today=today))
     return states
 
 
@@ -541,15 +539,16 @@ def sublicense_update(
     return key
 
 
-def sublicense_delete(
+def sublicense_mark_deleted(
     *,
     license_key: LicenseKey,
     actor: User,
     channel: str = AuditLog.Channel.WEB,
     now: datetime | None = None,
 ) -> LicenseKey:
-    """Delete a sublicense: its licenses go back to the pool, and the installation
-    that uses it is deactivated. A soft delete, so that history still names it."""
+    """Mark a sublicense deleted: its licenses go back to the pool. A soft delete, so
+    that history still names it. The installation that uses it must be deactivated in
+    the same transaction: call `proxies.services.sublicense_delete`, which does both."""
     now = now or timezone.now()
     if license_key.is_primary:
         raise SubscriptionError("primary_key_readonly")
@@ -561,16 +560,6 @@ def sublicense_delete(
             raise SubscriptionError("license_key_deleted")
         key.deleted_at = now
         key.save(update_fields=["deleted_at"])
-        # Deleting a sublicense deactivates the installation that uses it (DESIGN.md).
-        # The licensing app owns installations; it provides this hook. Until it does,
-        # there is no installation to deactivate. Inside the transaction on purpose:
-        # the key and its installation change together or not at all.
-        try:
-            from licensing.services import installation_deactivate_for_key
-        except ImportError:
-            installation_deactivate_for_key = None
-        if installation_deactivate_for_key is not None:
-            installation_deactivate_for_key(license_key=key, actor=actor, channel=channel)
         audit_log_record(
             account=locked.account,
             actor=actor,

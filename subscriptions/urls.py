@@ -2,8 +2,9 @@ from django.urls import path
 
 from subscriptions import views
 
+# The Dashboard, Subscription Details and deleting a sublicense are in proxies.urls:
+# they show or change what installations use.
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("register-key/", views.register_key, name="register_key"),
     path("support/", views.support, name="support"),
     path("products/<slug:product_code>/downloads/", views.downloads, name="download"),
@@ -13,11 +14,6 @@ urlpatterns = [
         name="download_file",
     ),
     path("subscriptions/", views.subscription_list, name="subscription_list"),
-    path(
-        "subscriptions/<int:subscription_id>/",
-        views.subscription_detail,
-        name="subscription_detail",
-    ),
     path(
         "subscriptions/<int:subscription_id>/rename/",
         views.subscription_rename,
@@ -32,10 +28,5 @@ urlpatterns = [
         "subscriptions/<int:subscription_id>/keys/<int:key_id>/",
         views.license_key_update,
         name="license_key_update",
-    ),
-    path(
-        "subscriptions/<int:subscription_id>/keys/<int:key_id>/delete/",
-        views.license_key_delete,
-        name="license_key_delete",
     ),
 ]

@@ -1,5 +1,9 @@
 """Pages of a business account: authorise, parse, call one service, render.
 
+The pages that show what installations use (the Dashboard, Subscription Details with
+its License Keys table, deleting a sublicense with its installation) live in
+`proxies.views`, above the usage they read.
+
 Everything is looked up within `request.account` (set by accounts.middleware), so
 another account's subscription or key answers 404. Regular Members see the pages
 without actions; `account_admin_required` refuses their POSTs with 403.
@@ -38,7 +42,7 @@ def _is_admin(request: HttpRequest) -> bool:
     return request.membership is not None and request.membership.is_admin
 
 
-def _register_form(request: HttpRequest, data=None, **kwargs) -> RegisterKeyForm:
+def register_form(request: HttpRequest, data=None, **kwargs) -> RegisterKeyForm:
     targets = selectors.register_key_targets(memberships=request.memberships)
     return RegisterKeyForm(
         data,
@@ -53,12 +57,12 @@ def _page_status(error: SubscriptionError) -> int:
     return 429 if error.status == 429 else 200
 
 
-def _subscription_get(request: HttpRequest, subscription_id: int) -> Subscription:
+def subscription_get_or_404(request: HttpRequest, subscription_id: int) -> Subscription:
     qs = selectors.subscription_queryset(account=request.account)
     return get_object_or_404(qs, pk=subscription_id)
 
 
-def _sublicense_get(subscription: Subscription, key_id: int) -> LicenseKey:
+def sublicense_get_or_404(subscription: Subscription, key_id: int) -> LicenseKey:
     key = get_object_or_404(
         LicenseKey.objects.exclude(type=LicenseKey.Type.PRIMARY),
         pk=key_id,
@@ -75,31 +79,17 @@ def _product_nav(request: HttpRequest, product) -> dict:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    boxes = selectors.dashboard_products(account=request.account, today=timezone.localdate())
-    return render(
-        request,
-        "subscriptions/dashboard.html",
-        {
-            "boxes": boxes,
-            "all_subscriptions": sum(b.total for b in boxes),
-            "register_form": _register_form(request, initial_account=request.account),
-        },
-    )
-
-
-@login_required
 def register_key(request: HttpRequest) -> HttpResponse:
     """Register Key: into a business account the user picks, or, for a user with none
     (or who picks "a new business account"), after the business details step. The rules
     are services.subscription_register_attempt's."""
     if request.method != "POST":
-        key_form = _register_form(request, initial_account=request.account)
+        key_form = register_form(request, initial_account=request.account)
         return render(request, "subscriptions/register_key.html", {"form": key_form})
     if "name" in request.POST:
         return _register_business_step(request)
 
-    key_form = _register_form(request, request.POST)
+    key_form = register_form(request, request.POST)
     if not key_form.is_valid():
         return render(request, "subscriptions/register_key.html", {"form": key_form})
     try:
@@ -141,7 +131,7 @@ def _register_business_step(request: HttpRequest) -> HttpResponse:
                 request, "subscriptions/register_business.html", {"form": details}, status=429
             )
         # The key went bad meanwhile (say, someone else registered it): start over at it.
-        key_form = _register_form(
+        key_form = register_form(
             request, {"key": request.POST.get("key", ""), "account": NEW_BUSINESS_ACCOUNT}
         )
         key_form.is_valid()
@@ -210,60 +200,9 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    today = timezone.localdate()
-    subscription = _subscription_get(request, subscription_id)
-    table = selectors.license_key_table(
-        subscription=subscription, today=today, sort=request.GET.get("sort", "type")
-    )
-    can_manage = _is_admin(request) and not subscription.is_expired(today=today)
-    if subscription.is_expired(today=today):
-        status = "Expired"
-    elif subscription.starts_on > today:
-        status = "Not started"
-    else:
-        status = "Trial" if subscription.is_trial else "Active"
-    return render(
-        request,
-        "subscriptions/subscription_detail.html",
-        {
-            "subscription": subscription,
-            "table": table,
-            "orders": list(subscription.orders.all()),
-            "nav": _product_nav(request, subscription.product),
-            "is_admin": _is_admin(request),
-            "can_manage": can_manage,
-            "expired": subscription.is_expired(today=today),
-            "status": status,
-            # Two dialogs on one page: distinct ids keep each <label for> on its own input.
-            "create_form": SublicenseForm(
-                available=table.reservable,
-                ends_on=subscription.ends_on,
-                licenses=subscription.licenses,
-                initial={"quota": 1},
-                auto_id="create_%s",
-            )
-            if can_manage
-            else None,
-            "rename_form": SubscriptionRenameForm(
-                initial={"name": subscription.name}, auto_id="rename_%s"
-            ),
-            "sort_columns": [
-                ("name", "Name"),
-                ("type", "Type"),
-                ("quota", "Quota"),
-                ("used", "Used"),
-                ("vacant", "Vacant"),
-                ("expires", "Expires On"),
-            ],
-        },
-    )
-
-
 @account_admin_required
 def subscription_rename(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    subscription = _subscription_get(request, subscription_id)
+    subscription = subscription_get_or_404(request, subscription_id)
     form = SubscriptionRenameForm(request.POST or None, initial={"name": subscription.name})
     if request.method == "POST" and form.is_valid():
         try:
@@ -284,7 +223,7 @@ def subscription_rename(request: HttpRequest, subscription_id: int) -> HttpRespo
 
 @account_admin_required
 def license_key_create(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    subscription = _subscription_get(request, subscription_id)
+    subscription = subscription_get_or_404(request, subscription_id)
     today = timezone.localdate()
     available = selectors.sublicense_quota_max(
         subscription=subscription, type=LicenseKey.Type.RESERVED, today=today
@@ -315,8 +254,8 @@ def license_key_create(request: HttpRequest, subscription_id: int) -> HttpRespon
 
 @account_admin_required
 def license_key_update(request: HttpRequest, subscription_id: int, key_id: int) -> HttpResponse:
-    subscription = _subscription_get(request, subscription_id)
-    key = _sublicense_get(subscription, key_id)
+    subscription = subscription_get_or_404(request, subscription_id)
+    key = sublicense_get_or_404(subscription, key_id)
     today = timezone.localdate()
     available = selectors.sublicense_quota_max(
         subscription=subscription, type=LicenseKey.Type.RESERVED, today=today, exclude_id=key.pk
@@ -347,25 +286,6 @@ def license_key_update(request: HttpRequest, subscription_id: int, key_id: int) 
         request,
         "subscriptions/license_key_form.html",
         {"form": form, "subscription": subscription, "license_key": key},
-    )
-
-
-@account_admin_required
-def license_key_delete(request: HttpRequest, subscription_id: int, key_id: int) -> HttpResponse:
-    subscription = _subscription_get(request, subscription_id)
-    key = _sublicense_get(subscription, key_id)
-    if request.method == "POST":
-        try:
-            services.sublicense_delete(license_key=key, actor=request.user)
-        except SubscriptionError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"License key “{key.name}” has been deleted.")
-        return redirect("subscription_detail", subscription_id=subscription.pk)
-    return render(
-        request,
-        "subscriptions/license_key_delete.html",
-        {"subscription": subscription, "license_key": key},
     )
 
 

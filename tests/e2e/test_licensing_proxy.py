@@ -226,7 +226,7 @@ def test_offline_activation_is_refused_where_not_enabled(
 
 
 def test_a_deactivation_by_an_administrator_reaches_the_proxy(company, alice, make_proxy):
-    from licensing.services import proxy_server_deactivate
+    from proxies.services import proxy_server_deactivate
 
     _, key = subscription_for(company, offline=False)
     proxy = make_proxy("gamma")
@@ -250,7 +250,7 @@ def test_an_unknown_key_is_refused_with_a_one_line_error(other_company, make_pro
 def test_an_offline_server_deactivated_in_the_portal_keeps_its_key_until_its_file_arrives(
     company, alice, alice_client, make_proxy, tmp_path
 ):
-    from licensing.services import proxy_server_deactivate
+    from proxies.services import proxy_server_deactivate
 
     _, key = subscription_for(company, offline=True)
     offsite, other = make_proxy("offsite", pinned=True), make_proxy("other")

@@ -8,8 +8,9 @@ import pytest
 from accounts.models import AuditLog
 from licensing import services
 from licensing.errors import LicensingError
+from proxies import services as proxy_services
 from proxies.models import ProxyServer
-from subscriptions.selectors import license_key_usage
+from proxies.selectors import license_key_usage
 from tests.licensing import factories
 from tests.licensing.factories import NOW, answer_open
 
@@ -31,12 +32,12 @@ def test_the_key_stays_taken_until_the_deactivation_file_is_uploaded(
     )
     server = ProxyServer.objects.get()
 
-    services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web", now=NOW)
+    proxy_services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web", now=NOW)
     server.refresh_from_db()
     assert server.status == ProxyServer.Status.DEACTIVATING
     assert AuditLog.objects.filter(action="proxy_server.deactivation_requested").exists()
     # Doing it again changes nothing.
-    services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web", now=NOW)
+    proxy_services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web", now=NOW)
     assert AuditLog.objects.filter(action="proxy_server.deactivation_requested").count() == 1
 
     # Nobody else can take the key meanwhile...
@@ -66,14 +67,14 @@ def test_a_pending_server_still_counts_as_using_its_licenses(proxy, primary_key,
     )
     server = ProxyServer.objects.get()
     ProxyServer.objects.filter(pk=server.pk).update(registered_computers=3)
-    services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web", now=NOW)
+    proxy_services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web", now=NOW)
     assert license_key_usage([primary_key]) == {primary_key.pk: 3}
 
 
 def test_an_online_installation_is_released_at_once(proxy, other_proxy, primary_key, alice):
     services.license_activate(proxy.activation(primary_key.key), channel="online", now=NOW)
     server = ProxyServer.objects.get()
-    services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web", now=NOW)
+    proxy_services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web", now=NOW)
     server.refresh_from_db()
     assert server.status == ProxyServer.Status.DEACTIVATED
     services.license_activate(other_proxy.activation(primary_key.key), channel="online", now=NOW)
@@ -89,5 +90,5 @@ def test_deleting_the_sublicense_releases_even_an_offline_installation(
         alice,
         company,
     )
-    services.installation_deactivate_for_key(license_key=sublicense, actor=alice, now=NOW)
+    proxy_services.proxy_server_deactivate_for_key(license_key=sublicense, actor=alice, now=NOW)
     assert ProxyServer.objects.get().status == ProxyServer.Status.DEACTIVATED

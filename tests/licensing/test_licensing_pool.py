@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from licensing import services
-from subscriptions.selectors import license_key_table
+from proxies.selectors import license_key_table
 from tests.licensing import factories
 from tests.licensing.factories import NOW, answer_open
 

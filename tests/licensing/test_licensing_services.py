@@ -13,6 +13,7 @@ from licensing import services
 from licensing.client import envelope
 from licensing.errors import LicensingError
 from licensing.models import UsedNonce
+from proxies import services as proxy_services
 from proxies.models import ProxyServer, UsageReport
 from subscriptions.models import license_key_mask
 from tests.licensing import factories
@@ -398,7 +399,7 @@ def test_a_request_signed_by_another_installation_is_refused(proxy, other_proxy,
 def test_a_deactivated_installation_learns_it_at_its_next_refresh(proxy, primary_key, alice):
     activate(proxy, primary_key)
     server = ProxyServer.objects.get()
-    services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web", now=NOW)
+    proxy_services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web", now=NOW)
 
     answer = services.license_refresh(proxy.refresh(), channel="online", now=NOW)
     assert answer_open(answer, "refresh_response").payload["status"] == "deactivated"
@@ -470,7 +471,7 @@ def test_a_deactivated_installations_refresh_changes_nothing(proxy, primary_key,
     activate(proxy, primary_key)
     services.usage_report(proxy.usage(3), channel="online", now=NOW)
     server = ProxyServer.objects.get()
-    services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web", now=NOW)
+    proxy_services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web", now=NOW)
 
     def state() -> tuple:
         return (
@@ -594,20 +595,22 @@ def test_offline_deactivation_releases_the_key_only_on_upload(
 def test_deleting_a_sublicense_deactivates_its_installation(proxy, subscription, alice):
     sublicense = factories.sublicense_make(subscription, quota=2)
     activate(proxy, sublicense)
-    server = services.installation_deactivate_for_key(
+    server = proxy_services.proxy_server_deactivate_for_key(
         license_key=sublicense, actor=alice, channel="web", now=NOW
     )
     assert server.status == "deactivated"
     entry = AuditLog.objects.get(action="proxy_server.deactivated")
     assert (entry.actor, entry.data["reason"]) == (alice, "key_deleted")
-    assert services.installation_deactivate_for_key(license_key=sublicense, actor=alice) is None
+    assert (
+        proxy_services.proxy_server_deactivate_for_key(license_key=sublicense, actor=alice) is None
+    )
 
 
 def test_portal_deactivation_twice_does_no_harm(proxy, primary_key, alice):
     activate(proxy, primary_key)
     server = ProxyServer.objects.get()
-    services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web")
-    services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web")
+    proxy_services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web")
+    proxy_services.proxy_server_deactivate(proxy_server=server, actor=alice, channel="web")
     assert AuditLog.objects.filter(action="proxy_server.deactivated").count() == 1
 
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts.models import AuditLog
 from proxies.models import ProxyServer
+from proxies.selectors import license_key_usage
 from proxies.services import proxy_servers_deactivate
 from tests.proxies import factories as f
 
@@ -94,17 +95,14 @@ def test_the_service_scopes_and_skips(alice, company, other_company):
     assert status(theirs) == ProxyServer.Status.ACTIVE
 
 
-def test_the_service_goes_through_the_licensing_service(alice, company, monkeypatch):
+def test_a_deactivated_server_frees_its_key_and_says_who_did_it(alice, company):
     server = f.proxy_create(company)
-    calls = []
-
-    def licensing_deactivate(*, proxy_server, actor, channel):
-        calls.append((proxy_server.pk, actor, channel))
-        return proxy_server
-
-    monkeypatch.setattr("proxies.services.proxy_server_deactivate", licensing_deactivate)
     proxy_servers_deactivate(account=company, ids=[server.pk], actor=alice)
-    assert calls == [(server.pk, alice, "web")]
+    assert status(server) == ProxyServer.Status.DEACTIVATED
+    assert license_key_usage([server.license_key_id]) == {server.license_key_id: 0}
+    entry = AuditLog.objects.get(action="proxy_server.deactivated", target_id=str(server.pk))
+    assert entry.actor == alice and entry.channel == "web"
+    assert entry.data["reason"] == "administrator"
 
 
 def test_the_service_itself_refuses_an_actor_who_is_no_administrator(bob, company):

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from proxies import selectors
 from proxies.models import ProxyServer
 from proxies.views import PAGE_SIZE
-from subscriptions import selectors as subscription_selectors
 from subscriptions.models import LicenseKey
 from tests.proxies import factories as f
 
@@ -299,9 +299,7 @@ def test_a_server_is_over_the_limit_when_its_key_is_by_the_pool_rule(alice_clien
     f.proxy_create(company, key=dynamic, server_name="dyn", registered_computers=3)
     f.proxy_create(company, key=primary, server_name="prim", registered_computers=1)
     f.proxy_create(company, key=reserved, server_name="res", registered_computers=8)
-    table = subscription_selectors.license_key_table(
-        subscription=subscription, today=timezone.localdate()
-    )
+    table = selectors.license_key_table(subscription=subscription, today=timezone.localdate())
     over_in_table = {row.key.pk for row in table.rows if row.over_limit}
     assert over_in_table == {primary.pk, dynamic.pk}
     response = alice_client.get(URL)

@@ -35,8 +35,10 @@ def test_it_reports_peak_vacant_and_over_limit_per_subscription_and_key(company)
     assert sub["over_limit"] is True  # the Lab sublicense is over its quota
     keys = {k["name"]: k for k in sub["keys"]}
     assert (keys["Primary"]["licenses"], keys["Primary"]["peak"]) == (100, 55)
-    assert keys["Primary"]["vacant"] == 45 and keys["Primary"]["over_limit"] is False
-    assert (keys["Lab"]["licenses"], keys["Lab"]["peak"], keys["Lab"]["vacant"]) == (10, 12, 0)
+    # The License Keys table's pool rule: the primary key has 100 - 55 - 10 reserved for
+    # the Lab; the Lab, reserved, is 2 over its quota.
+    assert keys["Primary"]["vacant"] == 35 and keys["Primary"]["over_limit"] is False
+    assert (keys["Lab"]["licenses"], keys["Lab"]["peak"], keys["Lab"]["vacant"]) == (10, 12, -2)
     assert keys["Lab"]["over_limit"] is True
     proxies = {p["server_name"]: p for p in data["proxies"]}
     assert proxies["hq-proxy"]["site_code"] == "HQ"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
+from proxies.models import ProxyServer
 from tests import factories
 
 
@@ -28,8 +28,7 @@ def other_subscription(other_company):
 
 def proxy_server_create(license_key, computers: int, status: str = "active"):
     """An installation using `license_key` that reports `computers` managed Macs."""
-    model = apps.get_model("proxies", "ProxyServer")
-    return model.objects.create(
+    return ProxyServer.objects.create(
         account=license_key.subscription.account,
         license_key=license_key,
         installation_id=uuid.uuid4(),

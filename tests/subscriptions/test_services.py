@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditLog
+from proxies import services as proxy_services
 from subscriptions import services
 from subscriptions.errors import SubscriptionError
 from subscriptions.models import LicenseKey, Order, Subscription
@@ -160,7 +161,7 @@ def test_deleted_and_expired_sublicenses_give_their_licenses_back(subscription, 
     key = services.sublicense_create(
         subscription=subscription, actor=alice, quota=10, type="reserved"
     )
-    services.sublicense_delete(license_key=key, actor=alice)
+    proxy_services.sublicense_delete(license_key=key, actor=alice)
     services.sublicense_create(
         subscription=subscription,
         actor=alice,
@@ -253,7 +254,7 @@ def test_update_a_sublicense_without_counting_its_old_quota(subscription, alice)
 
 def test_the_primary_key_cannot_be_modified_or_deleted(primary_key, alice):
     with pytest.raises(SubscriptionError) as error:
-        services.sublicense_delete(license_key=primary_key, actor=alice)
+        proxy_services.sublicense_delete(license_key=primary_key, actor=alice)
     assert error.value.code == "primary_key_readonly"
     with pytest.raises(SubscriptionError):
         services.sublicense_update(
@@ -272,24 +273,12 @@ def test_delete_is_soft_and_deactivates_the_installation_using_the_key(subscript
         subscription=subscription, actor=alice, quota=3, type="reserved"
     )
     proxy = proxy_server_create(key, computers=2)
-    services.sublicense_delete(license_key=key, actor=alice)
+    proxy_services.sublicense_delete(license_key=key, actor=alice)
     key.refresh_from_db()
     assert key.deleted_at is not None
     proxy.refresh_from_db()
     assert proxy.status == "deactivated"
     assert AuditLog.objects.filter(action="license_key.deleted", target_id=str(key.pk)).exists()
     with pytest.raises(SubscriptionError) as error:
-        services.sublicense_delete(license_key=key, actor=alice)
+        proxy_services.sublicense_delete(license_key=key, actor=alice)
     assert error.value.code == "license_key_deleted"
-
-
-def test_delete_works_without_the_licensing_hook(subscription, alice, monkeypatch):
-    import sys
-
-    key = services.sublicense_create(
-        subscription=subscription, actor=alice, quota=3, type="reserved"
-    )
-    monkeypatch.setitem(sys.modules, "licensing.services", None)  # import raises ImportError
-    services.sublicense_delete(license_key=key, actor=alice)
-    key.refresh_from_db()
-    assert key.deleted_at is not None
