@@ -27,6 +27,7 @@ from accounts.forms import (
     PersonalProfileForm,
     UserFilterForm,
 )
+from accounts.http import safe_next
 from accounts.models import Account, Invitation, Membership, User
 from accounts.permissions import account_admin_required, business_account_required
 from accounts.services import (
@@ -44,7 +45,6 @@ from accounts.services import (
     membership_update,
     user_profile_update,
 )
-from myaccount.http import safe_next
 
 
 @login_required

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import safe_next
 from accounts.permissions import account_admin_required, business_account_required
-from myaccount.http import safe_next
 from proxies import selectors, services
 from proxies.charts import usage_chart
 from proxies.exports import proxy_servers_csv_lines
