@@ -171,7 +171,9 @@ class SublicenseForm(forms.Form):
         self.ends_on = ends_on
         n = self.available.get(self._value("type"), available)
         quota = self.fields["quota"]
-        quota.label = f"Quota of Licenses ({self._k()} out of {n} available)"
+        # k is what is typed, but never more than n: the label must not say more is
+        # available than there is ("50 out of 10"); the field's error says what is wrong.
+        quota.label = f"Quota of Licenses ({min(self._k(), n)} out of {n} available)"
         # static/js/app.js keeps k, n and max in step with what is typed and picked.
         quota.widget.attrs.update(
             {

@@ -119,7 +119,8 @@ const sublicenseSync = (form) => {
   const expires = form.querySelector("input[name=expires_on]");
   if (quota) {
     const n = (type && type.value === "dynamic" ? quota.dataset.quotaDynamic : quota.dataset.quotaReserved) || quota.max;
-    const k = /^\d+$/.test(quota.value) ? Number(quota.value) : 0;
+    // k never exceeds n: the label must not say more is available than there is.
+    const k = Math.min(/^\d+$/.test(quota.value) ? Number(quota.value) : 0, Number(n));
     quota.max = Math.max(Number(n), 1);
     const label = form.querySelector(`label[for="${quota.id}"]`);
     if (label) label.textContent = `Quota of Licenses (${k} out of ${n} available)`;

@@ -296,6 +296,21 @@ def test_the_quota_label_and_max_follow_the_available_licenses(alice_client, sub
     assert 'max="10"' in _quota_input(page)
 
 
+@pytest.mark.parametrize("type", ["reserved", "dynamic"])
+def test_the_quota_label_never_says_more_is_available_than_the_subscription_has(
+    alice_client, subscription, type
+):
+    # 50 typed on a 10-license subscription: the form says what is wrong and keeps the
+    # label's numbers within the subscription ("10 out of 10", never "50 out of 10").
+    url = reverse("license_key_create", args=[subscription.pk])
+    page = _text(
+        alice_client.post(url, {"quota": 50, "type": type, "renew_with_subscription": "on"})
+    )
+    assert "Quota of Licenses (10 out of 10 available)" in page
+    assert "50 out of" not in page
+    assert subscription.license_keys.count() == 1
+
+
 def test_the_quota_error_comes_in_the_same_round_as_the_others(alice_client, subscription):
     url = reverse("license_key_create", args=[subscription.pk])
     # Reserved over n and no date: both errors at once, not the quota after the date.
