@@ -3,11 +3,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from accounts.models import AuditLog
+from accounts.models import AuditLog, Membership
 from proxies.charts import usage_chart
 from proxies.models import ProxyServer
+from proxies.services import proxy_server_notes_update
 from tests.proxies import factories as f
 
 
@@ -130,6 +132,25 @@ def test_an_admin_saves_notes(alice, alice_client, company):
     # Saving the same text again records nothing new.
     alice_client.post(notes_url(server), {"notes": "Call Ann before upgrades"})
     assert AuditLog.objects.filter(action="proxy_server.notes_updated").count() == 1
+
+
+@pytest.mark.parametrize("who", ["bob", "dave", "demoted alice"])
+def test_the_notes_service_itself_refuses_an_actor_who_is_no_administrator(
+    who, alice, bob, dave, company
+):
+    # Defence in depth, as every other write: whatever the page checked before, the
+    # service re-checks the actor's role under the account's lock, so a demotion or a
+    # block that commits first is seen.
+    actor = {"bob": bob, "dave": dave, "demoted alice": alice}[who]
+    if who == "demoted alice":
+        Membership.objects.filter(user=alice, account=company).update(role=Membership.Role.MEMBER)
+    server = f.proxy_create(company, notes="original")
+    entries = AuditLog.objects.count()
+    with pytest.raises(PermissionDenied):
+        proxy_server_notes_update(proxy_server=server, notes="mine", actor=actor)
+    server.refresh_from_db()
+    assert server.notes == "original"
+    assert AuditLog.objects.count() == entries
 
 
 def test_notes_that_are_too_long_are_refused(alice_client, company):
