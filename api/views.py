@@ -74,12 +74,7 @@ class AccountListView(ApiView):
 
 
 def _with_status(subscription: Subscription, today: date) -> Subscription:
-    if subscription.is_expired(today=today):
-        subscription.api_status = "expired"
-    elif subscription.starts_on > today:
-        subscription.api_status = "upcoming"
-    else:
-        subscription.api_status = "active"
+    subscription.api_status = subscription.period(today=today)
     return subscription
 
 

@@ -166,19 +166,28 @@ class Subscription(models.Model):
     def is_expired(self, *, today: date) -> bool:
         return self.ends_on < today
 
-    def status(self, *, today: date) -> str:
-        """The status the Subscription Details page shows: Expired, Not started, Trial
-        or Active (the `STATUS_*` values)."""
-        if self.is_expired(today=today):
-            return self.STATUS_EXPIRED
-        if self.starts_on > today:
-            return self.STATUS_NOT_STARTED
-        return self.STATUS_TRIAL if self.is_trial else self.STATUS_ACTIVE
+    PERIOD_ACTIVE = "active"
+    PERIOD_EXPIRED = "expired"
+    PERIOD_UPCOMING = "upcoming"
 
-    STATUS_ACTIVE = "Active"
-    STATUS_EXPIRED = "Expired"
-    STATUS_NOT_STARTED = "Not started"
-    STATUS_TRIAL = "Trial"
+    def period(self, *, today: date) -> str:
+        """Where `today` falls: before the start (upcoming), in the period (active) or
+        after its end (expired); the API's `status`. `subscription_active_q` and
+        `subscription_expired_q` are the same rule in SQL."""
+        if self.is_expired(today=today):
+            return self.PERIOD_EXPIRED
+        if self.starts_on > today:
+            return self.PERIOD_UPCOMING
+        return self.PERIOD_ACTIVE
+
+    def status(self, *, today: date) -> str:
+        """The status Subscription Details shows: Expired, Not started, Trial or Active."""
+        period = self.period(today=today)
+        if period == self.PERIOD_EXPIRED:
+            return "Expired"
+        if period == self.PERIOD_UPCOMING:
+            return "Not started"
+        return "Trial" if self.is_trial else "Active"
 
 
 def license_key_end_date_expression(*, prefix: str = "") -> models.Case:
