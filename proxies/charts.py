@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from proxies.models import UsageReport
+from subscriptions import quota
 
 WIDTH = 640
 HEIGHT = 260
@@ -113,7 +114,14 @@ def usage_chart(reports: list[UsageReport]) -> UsageChart | None:
 
     for r in reports:
         chart.points.append(
-            Point(x_of(r.date), y_of(r.peak), r.date, r.peak, r.licenses, r.peak > r.licenses)
+            Point(
+                x_of(r.date),
+                y_of(r.peak),
+                r.date,
+                r.peak,
+                r.licenses,
+                quota.is_over_limit(r.licenses - r.peak),
+            )
         )
     chart.peak_path = " ".join(f"{p.x},{p.y}" for p in chart.points)
     # The limit can change with upgrades: draw it as steps from report to report.

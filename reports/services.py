@@ -377,18 +377,18 @@ def expiry_notices_run(*, now: datetime) -> int:
         .order_by("id")
         .values_list("id", "account_id", "ends_on")
     )
+    # Keys that end before their subscription (LicenseKey.end_date, in SQL).
     keys = (
-        LicenseKey.objects.filter(
+        LicenseKey.objects.with_end_date()
+        .filter(
             deleted_at=None,
-            renew_with_subscription=False,
-            expires_on__gte=today,
-            expires_on__lte=horizon,
-            expires_on__lt=F("subscription__ends_on"),
+            key_end__gte=today,
+            key_end__lte=horizon,
+            key_end__lt=F("subscription__ends_on"),
             subscription__account__isnull=False,
         )
-        .exclude(type=LicenseKey.Type.PRIMARY)
         .order_by("id")
-        .values_list("id", "subscription__account_id", "expires_on")
+        .values_list("id", "subscription__account_id", "key_end")
     )
     due = (
         ExpiryNotice(
