@@ -1,6 +1,8 @@
 """What sales staff need: issue subscriptions and trials, upgrade, renew, toggle
 offline activation — each through the services, each leaving an Order and an audit
-log entry. Licenses and dates are read-only on the change form for that reason."""
+log entry. Licenses and dates are read-only on the change form for that reason.
+License keys have their admin in `proxies.admin`: deleting a sublicense deactivates
+its installation."""
 
 from __future__ import annotations
 
@@ -283,53 +285,6 @@ class SubscriptionAdmin(admin.ModelAdmin):
             f"Offline activation {state} for {len(queryset)} subscription(s).",
             messages.SUCCESS,
         )
-
-
-@admin.register(LicenseKey)
-class LicenseKeyAdmin(admin.ModelAdmin):
-    list_display = [
-        "key",
-        "name",
-        "type",
-        "quota",
-        "subscription",
-        "account",
-        "end_date",
-        "deleted_at",
-    ]
-    list_filter = ["type"]
-    list_select_related = ["subscription__product", "subscription__account"]
-    search_fields = [
-        "key",
-        "name",
-        "subscription__account__name",
-        "subscription__account__support_code",
-    ]
-    readonly_fields = [
-        "subscription",
-        "key",
-        "name",
-        "type",
-        "quota",
-        "renew_with_subscription",
-        "expires_on",
-        "deleted_at",
-        "created_at",
-    ]
-
-    @admin.display(description="account")
-    def account(self, obj: LicenseKey):
-        return obj.subscription.account
-
-    def get_search_results(self, request, queryset, search_term):
-        normalized = license_key_normalize(search_term)
-        return super().get_search_results(request, queryset, normalized or search_term)
-
-    def has_add_permission(self, request) -> bool:
-        return False  # keys come from issuing subscriptions and Create License Key
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Order)

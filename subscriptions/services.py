@@ -77,6 +77,17 @@ def _admin_check(*, actor: User, account: Account | None) -> None:
         raise SubscriptionError("not_admin")
 
 
+def _staff_may_change_keys(*, actor: User, channel: str) -> bool:
+    """Staff in the Django admin with the right to change license keys act for any
+    account (sales and support); everyone else must administer the key's account."""
+    return (
+        channel == AuditLog.Channel.ADMIN
+        and actor.is_active
+        and actor.is_staff
+        and actor.has_perm("subscriptions.change_licensekey")
+    )
+
+
 def _lock(subscription: Subscription) -> Subscription:
     """Re-read the subscription under a row lock (the parent row of all its keys)."""
     return (
@@ -553,7 +564,8 @@ def sublicense_mark_deleted(
     if license_key.is_primary:
         raise SubscriptionError("primary_key_readonly")
     with transaction.atomic():
-        _admin_check(actor=actor, account=license_key.subscription.account)
+        if not _staff_may_change_keys(actor=actor, channel=channel):
+            _admin_check(actor=actor, account=license_key.subscription.account)
         locked = _lock(license_key.subscription)
         key = LicenseKey.objects.get(pk=license_key.pk)
         if key.deleted_at is not None:
