@@ -34,7 +34,12 @@ from licensing.models import UsedNonce
 from proxies.models import ProxyServer, UsageReport
 from proxies.selectors import license_key_availability
 from proxies.services import proxy_server_lock, proxy_server_release
-from subscriptions.models import LicenseKey, license_key_normalize, license_key_shown
+from subscriptions.models import (
+    LicenseKey,
+    Subscription,
+    license_key_normalize,
+    license_key_shown,
+)
 
 __all__ = [
     "OFFLINE",
@@ -344,7 +349,7 @@ def _license_key_usable(
     today = timezone.localdate(now)
     if key.end_date < today:
         raise LicensingError("key_expired", end_date=key.end_date.strftime("%m/%d/%Y"))
-    if subscription.starts_on > today:
+    if subscription.period(today=today) == Subscription.PERIOD_UPCOMING:
         raise LicensingError(
             "key_not_started", start_date=subscription.starts_on.strftime("%m/%d/%Y")
         )

@@ -11,8 +11,16 @@ import re
 from datetime import date
 from enum import StrEnum
 
+from django.db.models import Count
+
 from accounts.models import Account
-from subscriptions.models import Download, Product, Subscription
+from subscriptions.models import (
+    Download,
+    Product,
+    Subscription,
+    subscription_active_q,
+    subscription_upcoming_q,
+)
 
 _VERSION_PART = re.compile(r"\d+|[^\d.\-_\s]+")
 
@@ -37,16 +45,16 @@ def download_access(*, account: Account | None, product: Product, today: date) -
     """May the people of `account` see `product`'s downloads today? One query."""
     if account is None:
         return Access.NO_ACCOUNT
-    periods = list(
-        Subscription.objects.filter(account=account, product=product).values_list(
-            "starts_on", "ends_on"
-        )
+    periods = Subscription.objects.filter(account=account, product=product).aggregate(
+        active=Count("id", filter=subscription_active_q(today)),
+        upcoming=Count("id", filter=subscription_upcoming_q(today)),
+        any=Count("id"),
     )
-    if any(starts <= today <= ends for starts, ends in periods):
+    if periods["active"]:
         return Access.GRANTED
-    if any(starts > today for starts, _ in periods):
+    if periods["upcoming"]:
         return Access.NOT_STARTED
-    if periods:
+    if periods["any"]:
         return Access.EXPIRED
     return Access.NO_SUBSCRIPTION
 

@@ -99,6 +99,10 @@ def subscription_expired_q(today: date, *, prefix: str = "") -> models.Q:
     return models.Q(**{f"{prefix}ends_on__lt": today})
 
 
+def subscription_upcoming_q(today: date, *, prefix: str = "") -> models.Q:
+    return models.Q(**{f"{prefix}starts_on__gt": today})
+
+
 class SubscriptionQuerySet(models.QuerySet):
     def with_display_name(self) -> SubscriptionQuerySet:
         """Annotate `sort_name`: `Subscription.display_name` in SQL, to sort by."""
@@ -176,7 +180,7 @@ class Subscription(models.Model):
         `subscription_expired_q` are the same rule in SQL."""
         if self.is_expired(today=today):
             return self.PERIOD_EXPIRED
-        if self.starts_on > today:
+        if not self.is_active(today=today):
             return self.PERIOD_UPCOMING
         return self.PERIOD_ACTIVE
 
