@@ -9,7 +9,7 @@ from accounts.models import AuditLog, Invitation, Membership
 from accounts.services import INVITE_LIMIT
 from api.pagination import PageQuerySerializer, paginated
 from proxies.forms import SORT_CHOICES
-from proxies.selectors import Display
+from proxies.selectors import LICENSE_KEY_SORTS, Display
 from subscriptions.models import LicenseKey, Order, license_key_shown
 from subscriptions.selectors import ARRANGE_CHOICES
 
@@ -126,8 +126,16 @@ LicenseKeyPageSerializer = paginated(LicenseKeyOutSerializer, "LicenseKeyPageSer
 
 
 class LicenseKeyQuerySerializer(PageQuerySerializer):
-    type = serializers.ChoiceField(choices=LicenseKey.Type.choices, required=False)
+    type = serializers.ChoiceField(
+        choices=LicenseKey.Type.choices, required=False, help_text="The page's Type filter."
+    )
     search = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    sort = serializers.ChoiceField(
+        choices=LICENSE_KEY_SORTS,
+        default="type",
+        required=False,
+        help_text="A column of the License Keys table; `-` for descending.",
+    )
 
 
 class SublicenseInSerializer(serializers.Serializer):

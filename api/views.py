@@ -139,8 +139,7 @@ class SubscriptionDetailView(ApiView):
 
 
 def _key_rows(subscription: Subscription, today: date) -> dict[int, object]:
-    table = proxy_selectors.license_key_table(subscription=subscription, today=today)
-    return {row.key.pk: row for row in table.rows}
+    return proxy_selectors.license_key_table(subscription=subscription, today=today).by_id
 
 
 class LicenseKeyListView(ApiView):
@@ -148,22 +147,26 @@ class LicenseKeyListView(ApiView):
         operation_id="license_keys_list",
         tags=KEYS,
         summary="List license keys",
-        description="The subscription's live keys (primary first, then by creation) with "
-        "quota, used and vacant as the License Keys table shows them.",
+        description="The subscription's live keys with quota, used and vacant, filtered and "
+        "sorted as the License Keys table on the subscription's page (primary first, then by "
+        "creation, unless `sort` says otherwise).",
         parameters=[s.LicenseKeyQuerySerializer],
         responses={200: s.LicenseKeyPageSerializer, **READ},
     )
     def get(self, request: Request, account_id: int, subscription_id: int) -> Response:
         query = self.query(s.LicenseKeyQuerySerializer)
         subscription = _subscription(self, subscription_id)
-        qs = subscription.license_keys.filter(deleted_at__isnull=True)
-        if query.get("type"):
-            qs = qs.filter(type=query["type"])
-        qs = subscription_selectors.license_key_search(qs, query.get("search", ""))
-        page = Keyset("id").paginate(qs, request, query)
-        rows = _key_rows(subscription, timezone.localdate()) if page.items else {}
+        table = proxy_selectors.license_key_table(
+            subscription=subscription,
+            today=timezone.localdate(),
+            type=query.get("type", ""),
+            search=query.get("search", ""),
+            sort=query["sort"],
+        )
+        column, descending = proxy_selectors.license_key_sort(table.sort)
+        page = Keyset(column, descending=descending).paginate(table.keys, request, query)
         data = s.LicenseKeyOutSerializer(
-            [rows[k.pk] for k in page.items], many=True, context=self.viewer()
+            [table.by_id[k.pk] for k in page.items], many=True, context=self.viewer()
         ).data
         return Response({"results": data, "next": page.next})
 

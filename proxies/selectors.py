@@ -10,13 +10,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Right
 
 from accounts.models import Account, User
 from proxies.models import ProxyListPreference, ProxyServer, UsageReport, proxy_server_expired_q
 from subscriptions import quota
+from subscriptions import selectors as subscription_selectors
 from subscriptions.models import (
     LicenseKey,
     Product,
@@ -384,55 +400,119 @@ class LicenseKeyRow:
 
 @dataclass
 class LicenseKeyTable:
-    rows: list[LicenseKeyRow]
+    by_id: dict[int, LicenseKeyRow]  # every live key's row, whatever the filter
     pool_available: int
     reservable: int  # the largest quota a new Reserved sublicense may have
+    keys: QuerySet[LicenseKey]  # the listed keys, filtered and sorted (license_key_list)
     sort: str = "type"
+    type: str = ""
+
+    @cached_property
+    def rows(self) -> list[LicenseKeyRow]:
+        """The listed rows, in the chosen order. One query."""
+        return [self.by_id[pk] for pk in self.keys.values_list("pk", flat=True)]
 
 
-LICENSE_KEY_SORTS = {
-    "name": lambda r: r.key.display_name.lower(),
-    "type": lambda r: (["primary", "reserved", "dynamic"].index(r.key.type), r.key.pk),
-    "quota": lambda r: r.quota,
-    "used": lambda r: r.used,
-    "vacant": lambda r: r.vacant,
-    "expires": lambda r: r.expires_on,
+# The License Keys table's column sorts ("-" for descending), for the page and the API
+# alike; ties go by id in the same direction. license_key_list orders by an annotation
+# per column (license_key_sort names it), which the API's keyset pagination pages through.
+LICENSE_KEY_SORT_COLUMNS = ["name", "type", "quota", "used", "vacant", "expires"]
+LICENSE_KEY_SORTS = [s for c in LICENSE_KEY_SORT_COLUMNS for s in (c, f"-{c}")]
+_TYPE_ORDER = [LicenseKey.Type.PRIMARY, LicenseKey.Type.RESERVED, LicenseKey.Type.DYNAMIC]
+_ROW_VALUES = {
+    "name": (lambda r: r.key.display_name.lower(), CharField()),
+    "quota": (lambda r: r.quota, IntegerField()),
+    "used": (lambda r: r.used, IntegerField()),
+    "vacant": (lambda r: r.vacant, IntegerField()),
+    "expires": (lambda r: r.expires_on, DateField()),
 }
 
 
+def license_key_sort(sort: str) -> tuple[str, bool]:
+    """The annotation license_key_list orders by for `sort` (one of LICENSE_KEY_SORTS,
+    else "type") and whether it descends."""
+    if sort not in LICENSE_KEY_SORTS:
+        sort = "type"
+    return f"sort_{sort.lstrip('-')}", sort.startswith("-")
+
+
+def _license_key_sort_value(column: str, by_id: dict[int, LicenseKeyRow]):
+    if column == "type":  # primary first
+        return Case(
+            *(When(type=t, then=Value(i)) for i, t in enumerate(_TYPE_ORDER)),
+            default=Value(len(_TYPE_ORDER)),
+        )
+    # The name, quota, used, vacant and end date are what the table shows: computed once
+    # by their rules (display_name, subscriptions.quota, end_date) for the subscription's
+    # few live keys and handed to the database to sort and page by, never derived twice.
+    value, field = _ROW_VALUES[column]
+    return Case(
+        *(When(pk=pk, then=Value(value(row), output_field=field)) for pk, row in by_id.items()),
+        default=Value(None, output_field=field),
+        output_field=field,
+    )
+
+
+def license_key_list(
+    *,
+    subscription: Subscription,
+    by_id: dict[int, LicenseKeyRow],
+    type: str = "",
+    search: str = "",
+    sort: str = "type",
+) -> QuerySet[LicenseKey]:
+    """The live keys of the table matching the Type filter and the search, annotated and
+    ordered as license_key_sort says for `sort`: what the page and the API list."""
+    column, descending = license_key_sort(sort)
+    qs = subscription.license_keys.filter(deleted_at__isnull=True)
+    if type:
+        qs = qs.filter(type=type)
+    qs = subscription_selectors.license_key_search(qs, search)
+    qs = qs.annotate(**{column: _license_key_sort_value(column.removeprefix("sort_"), by_id)})
+    if descending:
+        return qs.order_by(F(column).desc(nulls_last=True), "-id")
+    return qs.order_by(F(column).asc(nulls_first=True), "id")
+
+
 def license_key_table(
-    *, subscription: Subscription, today: date, sort: str = "type"
+    *,
+    subscription: Subscription,
+    today: date,
+    sort: str = "type",
+    type: str = "",
+    search: str = "",
 ) -> LicenseKeyTable:
-    """The License Keys table: live keys (primary first) with quota, used and vacant,
-    sortable by each column ("-" for descending). Two queries."""
+    """The License Keys table: every live key with quota, used and vacant (two queries),
+    and the ones listed (the Type filter, the search) in the order of `sort` (one more
+    query, when `rows` is read)."""
     keys = list(subscription.license_keys.filter(deleted_at__isnull=True))
     for key in keys:
         key.subscription = subscription
     usage = license_key_usage(keys)
     states = {key.pk: key.quota_state(today=today, used=usage[key.pk]) for key in keys}
     all_states = list(states.values())
-    rows = []
+    by_id = {}
     for key in keys:
         availability = quota.key_availability(subscription.licenses, all_states, states[key.pk])
-        rows.append(
-            LicenseKeyRow(
-                key=key,
-                quota=availability.quota,
-                used=availability.used,
-                vacant=availability.vacant,
-                expires_on=key.end_date,
-                live=states[key.pk].live,
-            )
+        by_id[key.pk] = LicenseKeyRow(
+            key=key,
+            quota=availability.quota,
+            used=availability.used,
+            vacant=availability.vacant,
+            expires_on=key.end_date,
+            live=states[key.pk].live,
         )
-    name = sort.lstrip("-")
-    if name not in LICENSE_KEY_SORTS:
-        sort, name = "type", "type"
-    rows.sort(key=LICENSE_KEY_SORTS[name], reverse=sort.startswith("-"))
+    if sort not in LICENSE_KEY_SORTS:
+        sort = "type"
     return LicenseKeyTable(
-        rows=rows,
+        by_id=by_id,
         pool_available=quota.pool_available(subscription.licenses, all_states),
         reservable=quota.quota_max(subscription.licenses, all_states, type=quota.RESERVED),
+        keys=license_key_list(
+            subscription=subscription, by_id=by_id, type=type, search=search, sort=sort
+        ),
         sort=sort,
+        type=type,
     )
 
 
@@ -440,8 +520,8 @@ def license_key_availability(*, license_key: LicenseKey, today: date) -> quota.K
     """Quota, used and vacant of one key, exactly as the License Keys table shows them:
     what the proxy is told in its License Information. Two queries."""
     table = license_key_table(subscription=license_key.subscription, today=today)
-    for row in table.rows:
-        if row.key.pk == license_key.pk:
-            return quota.KeyAvailability(quota=row.quota, used=row.used, vacant=row.vacant)
+    row = table.by_id.get(license_key.pk)
+    if row is not None:
+        return quota.KeyAvailability(quota=row.quota, used=row.used, vacant=row.vacant)
     # A deleted key is no longer in the table: it has nothing left to give.
     return quota.KeyAvailability(quota=license_key.quota or 0, used=0, vacant=0)

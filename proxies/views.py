@@ -21,7 +21,13 @@ from accounts.permissions import account_admin_required, business_account_requir
 from proxies import selectors, services
 from proxies.charts import usage_chart
 from proxies.exports import proxy_servers_csv_lines
-from proxies.forms import ColumnsForm, NotesForm, ProxyListFilterForm, SelectionForm
+from proxies.forms import (
+    ColumnsForm,
+    LicenseKeyFilterForm,
+    NotesForm,
+    ProxyListFilterForm,
+    SelectionForm,
+)
 from proxies.models import ProxyServer
 from proxies.selectors import COLUMNS, Display
 from subscriptions import selectors as subscription_selectors
@@ -271,9 +277,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
     today = timezone.localdate()
     subscription = subscription_views.subscription_get_or_404(request, subscription_id)
-    table = selectors.license_key_table(
-        subscription=subscription, today=today, sort=request.GET.get("sort", "type")
-    )
+    filters = LicenseKeyFilterForm(request.GET or None)
+    table = selectors.license_key_table(subscription=subscription, today=today, **filters.values())
     can_manage = _is_admin(request) and not subscription.is_expired(today=today)
     return render(
         request,
@@ -281,6 +286,7 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
         {
             "subscription": subscription,
             "table": table,
+            "filters": filters,
             "orders": list(subscription.orders.all()),
             "nav": subscription_selectors.product_nav(
                 account=request.account, product=subscription.product

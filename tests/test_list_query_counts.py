@@ -117,9 +117,9 @@ def test_proxy_servers(n, page, company, django_assert_num_queries):
 def test_the_license_keys_table(n, page, company, django_assert_num_queries):
     subscription = _keys(company, n)
     # 4 the subscription with its product, 5 its live keys, 6 their usage (one grouped
-    # query over the proxies), 7 its orders, 8 Product Subscriptions (N), 9 proxy
-    # servers per product.
-    with django_assert_num_queries(9):
+    # query over the proxies), 7 the listed keys in the chosen order (sorted by the
+    # database), 8 its orders, 9 Product Subscriptions (N), 10 proxy servers per product.
+    with django_assert_num_queries(10):
         response = page.get(reverse("subscription_detail", args=[subscription.pk]))
     assert len(response.context["table"].rows) == n
 
@@ -194,8 +194,8 @@ def test_api_subscriptions(n, api, company, django_assert_num_queries):
 def test_api_license_keys(n, api, company, django_assert_num_queries):
     subscription = _keys(company, n)
     url = f"/api/v1/accounts/{company.pk}/subscriptions/{subscription.pk}/license-keys/"
-    # 3 the subscription, 4 the page of keys, 5 the License Keys table's live keys and
-    # 6 their usage (quota, used and vacant as the page shows them).
+    # 3 the subscription, 4 the License Keys table's live keys and 5 their usage (quota,
+    # used and vacant as the page shows them), 6 the page of keys in the chosen order.
     with django_assert_num_queries(6):
         results = _api_get(api, url)
     assert len(results) == n

@@ -76,10 +76,10 @@ def test_subscription_list(alice_client, big, django_assert_max_num_queries):
 
 def test_subscription_details_with_200_keys(alice_client, big, django_assert_max_num_queries):
     # 9. the subscription with its product, 10. its live keys, 11. their usage (one
-    # grouped query over the proxies), 12. orders, 13. proxy servers per product,
-    # 14. Product Subscriptions (N)
+    # grouped query over the proxies), 12. the listed keys in the chosen order, 13. orders,
+    # 14. proxy servers per product, 15. Product Subscriptions (N)
     url = reverse("subscription_detail", args=[big.pk])
-    with django_assert_max_num_queries(REQUEST + 6):
+    with django_assert_max_num_queries(REQUEST + 7):
         response = alice_client.get(url, {"sort": "-used"})
     assert "License Keys (200)" in response.content.decode()
     assert sum(r.used for r in response.context["table"].rows) == 20
