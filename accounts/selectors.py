@@ -7,26 +7,42 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, F, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from accounts.models import Account, AuditLog, Invitation, Membership
 
 ACTIVE_ADMIN = Q(role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE)
 
-# The Business Account Users list's column sorts; every one ends on the primary key.
-MEMBER_SORTS: dict[str, tuple[str, ...]] = {
-    "name": ("user__first_name", "user__last_name", "user__email"),
-    "-name": ("-user__first_name", "-user__last_name", "-user__email"),
-    "email": ("user__email",),
-    "-email": ("-user__email",),
-    "role": ("role", "user__first_name", "user__last_name"),
-    "-role": ("-role", "user__first_name", "user__last_name"),
-    "status": ("status", "user__first_name", "user__last_name"),
-    "-status": ("-status", "user__first_name", "user__last_name"),
-    "since": ("created_at",),
-    "-since": ("-created_at",),
+# The Business Account Users list's column sorts, for the page and the API alike: each
+# is one column (an annotation where it spans several) and a direction; ties go by id in
+# the same direction. The page orders by it and the API pages through it by keyset
+# (member_sort), so both list the same people in the same order.
+MEMBER_SORTS: dict[str, tuple[str, bool]] = {
+    "name": ("sort_name", False),
+    "-name": ("sort_name", True),
+    "email": ("user__email", False),
+    "-email": ("user__email", True),
+    "role": ("sort_role", False),
+    "-role": ("sort_role", True),
+    "status": ("sort_status", False),
+    "-status": ("sort_status", True),
+    "since": ("created_at", False),
+    "-since": ("created_at", True),
 }
+
+
+def member_sort(sort: str) -> tuple[str, bool]:
+    """The column and direction (descending?) of one of MEMBER_SORTS, else by name."""
+    return MEMBER_SORTS.get(sort, MEMBER_SORTS["name"])
+
+
+def _full_name(*before: str) -> Concat:
+    # Within a role or status, by name: one text value, so that one keyset column sorts.
+    parts = [*before, "user__first_name", "user__last_name", "user__email"]
+    spaced = [p for part in parts for p in (F(part), Value(" "))][:-1]
+    return Concat(*spaced, output_field=CharField())
 
 
 def membership_search_q(search: str) -> Q:
@@ -51,7 +67,11 @@ def membership_list(
         qs = qs.filter(role=role)
     if status:
         qs = qs.filter(status=status)
-    return qs.order_by(*MEMBER_SORTS.get(sort, MEMBER_SORTS["name"]), "pk")
+    qs = qs.annotate(
+        sort_name=_full_name(), sort_role=_full_name("role"), sort_status=_full_name("status")
+    )
+    column, descending = member_sort(sort)
+    return qs.order_by(*([f"-{column}", "-pk"] if descending else [column, "pk"]))
 
 
 def membership_counts(*, account: Account, search: str = "") -> dict[str, int]:
@@ -68,12 +88,17 @@ def membership_counts(*, account: Account, search: str = "") -> dict[str, int]:
     )
 
 
+# The invitations' one order, for the page and the API: by address, where an
+# administrator looks for a person in the Pending Invitations list (ties by id).
+INVITATION_SORT = "email"
+
+
 def invitation_list(*, account: Account, status: str = "") -> QuerySet[Invitation]:
-    """The account's invitations, newest first; `status` narrows them (e.g. pending)."""
+    """The account's invitations by e-mail address; `status` narrows them (e.g. pending)."""
     qs = Invitation.objects.select_related("invited_by").filter(account=account)
     if status:
         qs = qs.filter(status=status)
-    return qs.order_by("-created_at", "-id")
+    return qs.order_by(INVITATION_SORT, "id")
 
 
 def audit_log_actions(*, account: Account) -> list[str]:

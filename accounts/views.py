@@ -179,11 +179,7 @@ def business_users(request: HttpRequest) -> HttpResponse:
     page = Paginator(listed, USERS_PER_PAGE).get_page(request.GET.get("page"))
     is_admin = request.membership.is_admin
     invitations = (
-        list(
-            selectors.invitation_list(account=account, status=Invitation.Status.PENDING).order_by(
-                "email"
-            )
-        )
+        list(selectors.invitation_list(account=account, status=Invitation.Status.PENDING))
         if is_admin
         else []
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.models import AuditLog, Invitation, Membership
+from accounts.selectors import MEMBER_SORTS
 from accounts.services import INVITE_LIMIT
 from api.pagination import PageQuerySerializer, paginated
 from proxies.forms import SORT_CHOICES
@@ -264,6 +265,12 @@ class MemberQuerySerializer(PageQuerySerializer):
     status = serializers.ChoiceField(choices=Membership.Status.choices, required=False)
     search = serializers.CharField(
         required=False, allow_blank=True, max_length=100, help_text="Email or name."
+    )
+    sort = serializers.ChoiceField(
+        choices=list(MEMBER_SORTS),
+        default="name",
+        required=False,
+        help_text="As the Business Account Users page sorts; `-` for descending.",
     )
 
 

@@ -367,7 +367,8 @@ class MemberListView(ApiView):
         operation_id="members_list",
         tags=MEMBERS,
         summary="List members",
-        description="Everyone in the business account, active and blocked, by email.",
+        description="Everyone in the business account, active and blocked, filtered and "
+        "sorted as on the Business Account Users page (by name unless `sort` says otherwise).",
         parameters=[s.MemberQuerySerializer],
         responses={200: s.MemberPageSerializer, **READ},
     )
@@ -378,8 +379,10 @@ class MemberListView(ApiView):
             search=query.get("search", ""),
             role=query.get("role", ""),
             status=query.get("status", ""),
+            sort=query["sort"],
         )
-        page = Keyset("user__email").paginate(qs, request, query)
+        column, descending = account_selectors.member_sort(query["sort"])
+        page = Keyset(column, descending=descending).paginate(qs, request, query)
         data = s.MemberOutSerializer(
             page.items, many=True, context={"show_notes": self.membership.is_admin}
         ).data
@@ -477,14 +480,14 @@ class InvitationListView(ApiView):
         operation_id="invitations_list",
         tags=INVITATIONS,
         summary="List invitations",
-        description="Newest first.",
+        description="By e-mail address, as the Business Account Users page lists the pending ones.",
         parameters=[s.InvitationQuerySerializer],
         responses={200: s.InvitationPageSerializer, **READ},
     )
     def get(self, request: Request, account_id: int) -> Response:
         query = self.query(s.InvitationQuerySerializer)
         qs = account_selectors.invitation_list(account=self.account, status=query.get("status", ""))
-        page = Keyset("created_at", descending=True).paginate(qs, request, query)
+        page = Keyset(account_selectors.INVITATION_SORT).paginate(qs, request, query)
         data = s.InvitationOutSerializer(page.items, many=True).data
         return Response({"results": data, "next": page.next})
 
