@@ -147,3 +147,104 @@ def test_pending_invitations_are_the_same_on_page_and_api(surface, alice, compan
     read = _invitations_page if surface == "page" else _invitations_api
     assert read(alice, company) == ["new@example.com"]
     assert Membership.objects.filter(account=company).count() == 1
+
+
+# --- one order on both surfaces, page after page ------------------------------------------
+
+
+def _members_page_ordered(alice, company, params: dict) -> list[str]:
+    """Every page of the list, in order."""
+    client, emails, number = _page_client(alice), [], 1
+    while True:
+        response = client.get(reverse("business_users"), {**params, "page": number})
+        assert response.status_code == 200
+        page = response.context["page"]
+        emails += [m.user.email for m in page.object_list]
+        if not page.has_next():
+            return emails
+        number += 1
+
+
+def _api_ordered(alice, url: str, params: dict) -> list[str]:
+    """Every page of the list, following `next`."""
+    client, emails = _api(alice), []
+    response = client.get(url, params)
+    while True:
+        assert response.status_code == 200
+        emails += [row["email"] for row in response.json()["results"]]
+        if not response.json()["next"]:
+            return emails
+        response = client.get(response.json()["next"])
+
+
+def _members_api_ordered(alice, company, params: dict) -> list[str]:
+    return _api_ordered(alice, f"/api/v1/accounts/{company.pk}/members/", params)
+
+
+ORDERED_MEMBERS = {"page": _members_page_ordered, "api": _members_api_ordered}
+
+
+@pytest.fixture
+def zoe(company, alice, bob, dave):
+    """A second administrator whose address sorts first and whose name sorts last; the
+    four joined alice, bob, dave, zoe, a day apart."""
+    user = factories.user_create("aaron@example.com", "Zoe", "Young")
+    factories.membership_create(user, company, role=Membership.Role.ADMIN)
+    start = timezone.now() - timedelta(days=10)
+    for days, person in enumerate([alice, bob, dave, user]):
+        Membership.objects.filter(user=person).update(created_at=start + timedelta(days=days))
+    return user
+
+
+MEMBER_ORDERS = [
+    ("name", ["alice", "bob", "dave", "aaron"]),
+    ("email", ["aaron", "alice", "bob", "dave"]),
+    # Within a role or a status, by name.
+    ("role", ["alice", "aaron", "bob", "dave"]),
+    ("status", ["alice", "bob", "aaron", "dave"]),
+    ("since", ["alice", "bob", "dave", "aaron"]),
+]
+
+
+@pytest.mark.parametrize("surface", list(ORDERED_MEMBERS))
+@pytest.mark.parametrize(("sort", "ascending"), MEMBER_ORDERS, ids=[s for s, _ in MEMBER_ORDERS])
+def test_members_sort_alike_by_each_column_both_ways(surface, sort, ascending, alice, company, zoe):
+    read = ORDERED_MEMBERS[surface]
+    expected = [f"{name}@example.com" for name in ascending]
+    assert read(alice, company, {"sort": sort}) == expected
+    assert read(alice, company, {"sort": f"-{sort}"}) == expected[::-1]
+
+
+@pytest.mark.parametrize("surface", list(ORDERED_MEMBERS))
+def test_members_who_joined_together_cross_a_page_boundary_once_each(surface, alice, company):
+    # 30 people joined at the same instant: the page shows 25 a page, the API is asked
+    # for 25 a page; ties go by id (here: the order they were added).
+    joined = timezone.now() - timedelta(days=1)
+    people = [factories.user_create(f"p{i:02}@example.com", "Same", "Name") for i in range(30)]
+    for person in people:
+        factories.membership_create(person, company)
+    Membership.objects.filter(account=company).update(created_at=joined)
+    expected = [alice.email] + [p.email for p in people]
+    read = ORDERED_MEMBERS[surface]
+    assert read(alice, company, {"sort": "since", "page_size": 25}) == expected
+    assert read(alice, company, {"sort": "-since", "page_size": 25}) == expected[::-1]
+
+
+def _invitations_page_ordered(alice, company) -> list[str]:
+    response = _page_client(alice).get(reverse("business_users"))
+    return [i.email for i in response.context["invitations"]]
+
+
+def _invitations_api_ordered(alice, company) -> list[str]:
+    url = f"/api/v1/accounts/{company.pk}/invitations/"
+    return _api_ordered(alice, url, {"status": "pending", "page_size": 2})
+
+
+@pytest.mark.parametrize("surface", ["page", "api"])
+def test_pending_invitations_are_in_one_order_on_page_and_api(surface, alice, company):
+    # Sent in another order than the addresses sort: both list them by address.
+    for email in ["carol@example.com", "adam@example.com", "erin@example.com", "bea@example.com"]:
+        factories.invitation_create(company, email, invited_by=alice)
+    read = _invitations_page_ordered if surface == "page" else _invitations_api_ordered
+    expected = ["adam@example.com", "bea@example.com", "carol@example.com", "erin@example.com"]
+    assert read(alice, company) == expected
