@@ -8,6 +8,7 @@ alice administers "My Company, Inc.".
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.test import Client
@@ -235,3 +236,36 @@ def test_license_keys_with_equal_values_cross_a_page_boundary_once_each(
         assert surface(page, api, subscription, {"sort": sort, "page_size": 3}) == expected
         reverse_order = surface(page, api, subscription, {"sort": f"-{sort}", "page_size": 3})
         assert reverse_order == expected[::-1]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"sort": "-password", "type": "master"},
+        {"sort": "\x00", "type": "", "q": "x" * 5000},
+        {"sort": "", "type": "'; DROP TABLE"},
+    ],
+)
+def test_the_license_keys_table_answers_a_hand_edited_query_with_its_defaults(
+    query, page, api, keys
+):
+    assert _keys_page(page, api, keys, query) == ["Main", "Design", "Audit", "Build", "Canary"]
+
+
+def test_the_license_keys_api_refuses_an_unknown_sort_or_type(api, keys):
+    url = f"/api/v1/accounts/{keys.account_id}/subscriptions/{keys.pk}/license-keys/"
+    for params in ({"sort": "-password"}, {"type": "master"}):
+        response = api.get(url, params)
+        assert response.status_code == 400
+        assert response.json()["error"]["fields"]
+
+
+def test_the_license_keys_api_refuses_a_cursor_of_another_sort(api, keys):
+    # A cursor holds the last row's value of its own column (a name here): sent with
+    # another sort it would compare a name with a number.
+    url = f"/api/v1/accounts/{keys.account_id}/subscriptions/{keys.pk}/license-keys/"
+    first = api.get(url, {"sort": "name", "page_size": 2}).json()
+    cursor = parse_qs(urlparse(first["next"]).query)["cursor"][0]
+    response = api.get(url, {"sort": "quota", "page_size": 2, "cursor": cursor})
+    assert response.status_code == 400
+    assert "cursor" in response.json()["error"]["fields"]
