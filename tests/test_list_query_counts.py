@@ -16,8 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditLog, Invitation, Membership, User
+from api.models import ApiToken
+from proxies.models import UsageReport
 from reports.models import WeeklyReport
-from subscriptions.models import LicenseKey
+from subscriptions.models import Download, LicenseKey
 from tests import factories
 from tests.api.conftest import api_client, token_for
 from tests.proxies import factories as proxy_factories
@@ -172,6 +174,38 @@ def test_usage_reports(n, page, company, django_assert_num_queries):
     assert response.context["page"].paginator.count == n
 
 
+@pytest.mark.parametrize("n", ROWS)
+def test_the_api_tokens_page(n, page, alice, django_assert_num_queries):
+    ApiToken.objects.bulk_create(
+        ApiToken(user=alice, name=f"t{i}", prefix=f"p{i}", token_hash=f"h{i}") for i in range(n)
+    )
+    # 4 may the user make tokens (an active administrator somewhere), 5 the tokens.
+    with django_assert_num_queries(5):
+        response = page.get(reverse("api_tokens"))
+    assert len(response.context["tokens"]) == n
+
+
+@pytest.mark.parametrize("n", ROWS)
+def test_the_downloads_page(n, page, company, django_assert_num_queries):
+    product = factories.subscription_create(company, licenses=5).product
+    Download.objects.bulk_create(
+        Download(
+            product=product,
+            version="1.0",
+            title=f"File {i}",
+            external_url=f"https://example.com/{i}",
+            published=True,
+        )
+        for i in range(n)
+    )
+    # 4 the product, 5 may the account download it (its subscriptions), 6 the versions,
+    # 7 the product's tabs (its subscriptions), 8 the version's files, 9 the navigation's
+    # "Proxy Servers (N)".
+    with django_assert_num_queries(9):
+        response = page.get(reverse("download", args=[product.code]))
+    assert len(response.context["downloads"]) == n
+
+
 # --- API lists: 1 the token with its user, 2 the membership of the path's account, then ---
 
 
@@ -236,3 +270,24 @@ def test_api_audit_log(n, api, company, django_assert_num_queries):
     with django_assert_num_queries(3):
         results = _api_get(api, f"/api/v1/accounts/{company.pk}/audit-log/")
     assert len(results) == n
+
+
+@pytest.mark.parametrize("n", ROWS)
+def test_api_proxy_server_usage(n, api, company, django_assert_num_queries):
+    subscription = factories.subscription_create(company, licenses=5)
+    server = proxy_server_create(subscription.primary_key, computers=1)
+    today = timezone.localdate()
+    UsageReport.objects.bulk_create(
+        UsageReport(
+            proxy_server=server,
+            date=today - timedelta(days=i),
+            registered_computers=1,
+            peak=1,
+            licenses=5,
+        )
+        for i in range(n)
+    )
+    # 3 the server, 4 its reports.
+    with django_assert_num_queries(4):
+        rows = _api_get(api, f"/api/v1/accounts/{company.pk}/proxy-servers/{server.pk}/usage/")
+    assert len(rows) == n
