@@ -16,7 +16,6 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    DateField,
     F,
     IntegerField,
     OuterRef,
@@ -260,9 +259,9 @@ def license_key_usage(keys: Iterable[LicenseKey | int]) -> dict[int, int]:
     return usage
 
 
-def license_keys_with_usage(keys: QuerySet[LicenseKey]) -> QuerySet[LicenseKey]:
-    """`keys` with their subscription and `used` (what the holding installations last
-    reported) in one query: the same numbers as `license_key_usage`."""
+def license_key_used_expression() -> Coalesce:
+    """`license_key_usage` in SQL, for a queryset of keys: the registered computers of
+    the installations that hold the key, 0 when none does."""
     used = (
         ProxyServer.objects.filter(
             license_key=OuterRef("pk"), status__in=ProxyServer.HOLDING_STATUSES
@@ -271,7 +270,13 @@ def license_keys_with_usage(keys: QuerySet[LicenseKey]) -> QuerySet[LicenseKey]:
         .annotate(total=Sum("registered_computers"))
         .values("total")
     )
-    return keys.select_related("subscription").annotate(used=Coalesce(Subquery(used), 0))
+    return Coalesce(Subquery(used), 0, output_field=IntegerField())
+
+
+def license_keys_with_usage(keys: QuerySet[LicenseKey]) -> QuerySet[LicenseKey]:
+    """`keys` with their subscription and `used` (what the holding installations last
+    reported) in one query: the same numbers as `license_key_usage`."""
+    return keys.select_related("subscription").annotate(used=license_key_used_expression())
 
 
 def license_key_availabilities(
@@ -419,12 +424,22 @@ class LicenseKeyTable:
 LICENSE_KEY_SORT_COLUMNS = ["name", "type", "quota", "used", "vacant", "expires"]
 LICENSE_KEY_SORTS = [s for c in LICENSE_KEY_SORT_COLUMNS for s in (c, f"-{c}")]
 _TYPE_ORDER = [LicenseKey.Type.PRIMARY, LicenseKey.Type.RESERVED, LicenseKey.Type.DYNAMIC]
+# The columns whose rule has a database form sort by it: the end date
+# (license_key_end_date_expression, LicenseKey.end_date in SQL) and "used"
+# (license_key_used_expression, license_key_usage in SQL).
+_SQL_VALUES = {
+    "expires": license_key_end_date_expression,
+    "used": license_key_used_expression,
+}
+# The others are computed by their Python rule and handed to the database per key:
+# vacant needs the pool rule (subscriptions.quota) over all the subscription's keys, the
+# quota shown is 0 for a key that is no longer live (quota.key_availability), and the
+# name shown masks the key (LicenseKey.display_name); an SQL copy of either would be a
+# second definition of the rule.
 _ROW_VALUES = {
     "name": (lambda r: r.key.display_name.lower(), CharField()),
     "quota": (lambda r: r.quota, IntegerField()),
-    "used": (lambda r: r.used, IntegerField()),
     "vacant": (lambda r: r.vacant, IntegerField()),
-    "expires": (lambda r: r.expires_on, DateField()),
 }
 
 
@@ -442,9 +457,11 @@ def _license_key_sort_value(column: str, by_id: dict[int, LicenseKeyRow]):
             *(When(type=t, then=Value(i)) for i, t in enumerate(_TYPE_ORDER)),
             default=Value(len(_TYPE_ORDER)),
         )
-    # The name, quota, used, vacant and end date are what the table shows: computed once
-    # by their rules (display_name, subscriptions.quota, end_date) for the subscription's
-    # few live keys and handed to the database to sort and page by, never derived twice.
+    if column in _SQL_VALUES:
+        return _SQL_VALUES[column]()
+    # The name, quota and vacant are what the table shows: computed once by their rules
+    # (display_name, subscriptions.quota) for the subscription's live keys and handed to
+    # the database to sort and page by, never derived twice.
     value, field = _ROW_VALUES[column]
     return Case(
         *(When(pk=pk, then=Value(value(row), output_field=field)) for pk, row in by_id.items()),

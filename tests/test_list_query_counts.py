@@ -291,3 +291,48 @@ def test_api_proxy_server_usage(n, api, company, django_assert_num_queries):
     with django_assert_num_queries(4):
         rows = _api_get(api, f"/api/v1/accounts/{company.pk}/proxy-servers/{server.pk}/usage/")
     assert len(rows) == n
+
+
+SORTS = ["name", "-quota", "used", "-vacant", "expires"]
+
+
+@pytest.mark.parametrize("n", [1, 300])
+@pytest.mark.parametrize("sort", SORTS)
+def test_the_license_keys_table_sorts_hundreds_of_keys_in_the_same_queries(
+    n, sort, page, company, django_assert_num_queries
+):
+    subscription = _keys(company, n)
+    # The same queries as the unsorted table (see test_the_license_keys_table): the
+    # sort values go to the database with the listed keys' query, not one query per key.
+    with django_assert_num_queries(10):
+        response = page.get(reverse("subscription_detail", args=[subscription.pk]), {"sort": sort})
+    rows = response.context["table"].rows
+    assert len(rows) == n
+    column = sort.lstrip("-")
+    values = [
+        r.key.display_name.lower() if column == "name" else getattr(r, _ROW_FIELD[column])
+        for r in rows
+    ]
+    assert values == sorted(values, reverse=sort.startswith("-"))
+
+
+@pytest.mark.parametrize("n", [1, 300])
+@pytest.mark.parametrize("sort", SORTS)
+def test_api_license_keys_sorts_hundreds_of_keys_in_the_same_queries(
+    n, sort, api, company, django_assert_num_queries
+):
+    subscription = _keys(company, n)
+    url = f"/api/v1/accounts/{company.pk}/subscriptions/{subscription.pk}/license-keys/"
+    # As test_api_license_keys: 3 the subscription, 4 the live keys, 5 their usage, 6
+    # the page of keys in the chosen order.
+    with django_assert_num_queries(6):
+        response = api.get(url, {"sort": sort, "page_size": 100})
+    results = response.json()["results"]
+    assert len(results) == min(n, 100)
+    column = sort.lstrip("-")
+    values = [r["name"].lower() if column == "name" else r[_API_FIELD[column]] for r in results]
+    assert values == sorted(values, reverse=sort.startswith("-"))
+
+
+_ROW_FIELD = {"quota": "quota", "used": "used", "vacant": "vacant", "expires": "expires_on"}
+_API_FIELD = {"quota": "quota", "used": "used", "vacant": "vacant", "expires": "expires_on"}
