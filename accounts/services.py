@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
@@ -47,8 +50,6 @@ def user_create(
     *, email: str, password: str | None, first_name: str, last_name: str, verified: bool = False
 ) -> User:
     """Create a person with their personal account; `verified` marks the email as confirmed."""
-    from allauth.account.models import EmailAddress
-
     with transaction.atomic():
         user = User.objects.create_user(
             email=email, password=password, first_name=first_name, last_name=last_name
@@ -531,10 +532,6 @@ def invitation_accept(
     their personal account) from `name` and `password` - the emailed link proved
     the address, so it is verified.
     """
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
     now = now or timezone.now()
     with transaction.atomic():
         found = invitation_for_token(token=token, now=now)

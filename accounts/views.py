@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from allauth.account.utils import perform_login
 from allauth.core import ratelimit
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -75,9 +77,6 @@ def personal_profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def security_settings(request: HttpRequest) -> HttpResponse:
-    from allauth.mfa.models import Authenticator
-    from allauth.usersessions.models import UserSession
-
     authenticators = {a.type: a for a in Authenticator.objects.filter(user=request.user)}
     sessions = UserSession.objects.filter(user=request.user).count()
     return render(

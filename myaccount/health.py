@@ -9,6 +9,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from myaccount.celery import app
+
 
 def _check_database() -> str:
     with connection.cursor() as cursor:
@@ -27,8 +29,6 @@ def _check_cache() -> str:
 def _check_broker() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER or not settings.CELERY_BROKER_URL:
         return "in-process"
-    from myaccount.celery import app
-
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
     return "ok"
