@@ -33,6 +33,7 @@ from proxies.models import ProxyListPreference, ProxyServer, UsageReport, proxy_
 from subscriptions import quota
 from subscriptions import selectors as subscription_selectors
 from subscriptions.models import (
+    EXPIRING_SOON_DAYS,
     LicenseKey,
     Product,
     Subscription,
@@ -41,9 +42,6 @@ from subscriptions.models import (
     license_key_search_q,
     subscription_active_q,
 )
-
-# "Expiring soon" on the Display drop-down: the key ends within this many days.
-EXPIRING_SOON_DAYS = 30
 
 
 @dataclass(frozen=True)

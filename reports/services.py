@@ -31,11 +31,15 @@ from proxies.models import ProxyServer, UsageReport, proxy_server_shown_status
 from reports import emails
 from reports.models import ExpiryNotice, WeeklyReport
 from subscriptions import quota
-from subscriptions.models import LicenseKey, Subscription, license_key_end_date_expression
+from subscriptions.models import (
+    LicenseKey,
+    Subscription,
+    license_key_end_date_expression,
+    license_key_expiring_soon,
+)
 
 BATCH_SIZE = 500
 STALE_AFTER = timedelta(days=7)
-EXPIRING_WITHIN_DAYS = 30
 # How long a claimed e-mail stays claimed: a worker that dies mid-send gives it up then.
 EMAIL_LEASE = timedelta(minutes=10)
 
@@ -157,7 +161,7 @@ def _build_batch(account_ids: list[int], week_start: date) -> dict[int, dict[str
                 }
             )
             days_left = (key.end_date - report_day).days
-            if key.deleted_at is None and 0 <= days_left <= EXPIRING_WITHIN_DAYS:
+            if key.deleted_at is None and license_key_expiring_soon(key.end_date, today=report_day):
                 report["expiring_keys"].append(
                     {
                         "key": key.key,

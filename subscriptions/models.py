@@ -221,6 +221,18 @@ def license_key_licenses_expression(*, prefix: str = "") -> models.Case:
     )
 
 
+# "Expiring soon": a key that ends within this many days (the Proxy Servers page's
+# Display filter, the weekly report's expiring keys).
+EXPIRING_SOON_DAYS = 30
+
+
+def license_key_expiring_soon(end_date: date, *, today: date) -> bool:
+    """Does a key ending on `end_date` expire soon? Today up to EXPIRING_SOON_DAYS
+    ahead; the Proxy Servers page asks the same in SQL (key_end between today and
+    today + EXPIRING_SOON_DAYS)."""
+    return 0 <= (end_date - today).days <= EXPIRING_SOON_DAYS
+
+
 class LicenseKeyQuerySet(models.QuerySet):
     def with_end_date(self) -> LicenseKeyQuerySet:
         """Annotate `key_end`: the same date as `LicenseKey.end_date`."""
