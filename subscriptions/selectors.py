@@ -187,3 +187,36 @@ def product_nav(
     if subscriptions is None:
         subscriptions = product_subscription_count(account=account, product=product)
     return {"product": product, "subscriptions": subscriptions}
+
+
+@dataclass(frozen=True)
+class SupportRow:
+    subscription: Subscription
+    period: str  # Subscription.period: upcoming, active or expired
+
+
+@dataclass(frozen=True)
+class SupportStatus:
+    """What the Support page says: support runs while a subscription is active, until the
+    last active one ends; after that, since the last one ended."""
+
+    rows: list[SupportRow]  # every subscription, newest end first, with its period
+    active: list[Subscription]
+    products: list[Product]
+    until: date | None  # the last day of support, while some subscription is active
+    last_ended: date | None  # the end of the last subscription, when none is active
+
+
+def support_status(*, account: Account | None, today: date) -> SupportStatus:
+    """The account's support, by its subscriptions' periods (`Subscription.is_active`).
+    One query."""
+    subscriptions = list(subscription_queryset(account=account).order_by("-ends_on", "id"))
+    active = [s for s in subscriptions if s.is_active(today=today)]
+    products = {s.product_id: s.product for s in subscriptions}
+    return SupportStatus(
+        rows=[SupportRow(s, s.period(today=today)) for s in subscriptions],
+        active=active,
+        products=sorted(products.values(), key=lambda p: p.name),
+        until=max((s.ends_on for s in active), default=None),
+        last_ended=max((s.ends_on for s in subscriptions), default=None),
+    )

@@ -152,22 +152,16 @@ def _registered(request: HttpRequest, subscription: Subscription) -> HttpRespons
 
 @login_required
 def support(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    subscriptions = list(
-        selectors.subscription_queryset(account=request.account).order_by("-ends_on", "id")
-    )
-    active = [s for s in subscriptions if s.is_active(today=today)]
-    products = {s.product_id: s.product for s in subscriptions}
+    support = selectors.support_status(account=request.account, today=timezone.localdate())
     return render(
         request,
         "subscriptions/support.html",
         {
-            "products": sorted(products.values(), key=lambda p: p.name),
-            "active_subscriptions": active,
-            "support_until": max((s.ends_on for s in active), default=None),
-            "last_ended": max((s.ends_on for s in subscriptions), default=None),
-            "subscriptions": subscriptions,
-            "today": today,
+            "products": support.products,
+            "active_subscriptions": support.active,
+            "support_until": support.until,
+            "last_ended": support.last_ended,
+            "subscriptions": support.rows,
         },
     )
 

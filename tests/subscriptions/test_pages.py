@@ -49,6 +49,38 @@ def test_support_shows_the_support_code_and_status(alice_client, company, subscr
     assert f"Active</span> until {subscription.ends_on:%m/%d/%Y}" in page
 
 
+def test_support_shows_each_subscriptions_period(alice_client, company, subscription):
+    today = timezone.localdate()
+    factories.subscription_create(
+        company,
+        name="Later",
+        starts_on=today + timedelta(days=3),
+        ends_on=today + timedelta(days=90),
+    )
+    factories.subscription_create(
+        company,
+        name="Gone",
+        starts_on=today - timedelta(days=90),
+        ends_on=today - timedelta(days=1),
+    )
+    factories.subscription_create(company, name="Last day", starts_on=today, ends_on=today)
+    page = _text(alice_client.get(reverse("support")))
+    starts = today + timedelta(days=3)
+    ended = today - timedelta(days=1)
+    assert (
+        f'Later</a></td> <td>Mac Management</td> <td><span class="badge">Starts</span> on {starts:%m/%d/%Y}'
+        in page
+    )
+    assert (
+        f'Gone</a></td> <td>Mac Management</td> <td><span class="badge badge--danger">Expired</span> on {ended:%m/%d/%Y}'
+        in page
+    )
+    assert (
+        f'Last day</a></td> <td>Mac Management</td> <td><span class="badge badge--ok">Included</span> until {today:%m/%d/%Y}'
+        in page
+    )
+
+
 # Subscriptions list
 
 
