@@ -113,6 +113,14 @@ class SubscriptionQuerySet(models.QuerySet):
             )
         )
 
+    def with_expired(self, *, today: date) -> SubscriptionQuerySet:
+        """Annotate `expired`: `Subscription.is_expired` in SQL, for lists that show it."""
+        return self.annotate(
+            expired=models.ExpressionWrapper(
+                subscription_expired_q(today), output_field=models.BooleanField()
+            )
+        )
+
     def active(self, *, today: date) -> SubscriptionQuerySet:
         return self.filter(subscription_active_q(today))
 

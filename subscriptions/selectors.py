@@ -116,7 +116,7 @@ def subscription_list(
         qs = qs.filter(product=product)
     qs = subscription_search(qs, search)
     counts = subscription_display_counts(qs, today=today)
-    qs = qs.filter(_display_q(display, today)).with_display_name()
+    qs = qs.filter(_display_q(display, today)).with_display_name().with_expired(today=today)
     column, descending = subscription_sort(arrange)
     ordering = [f"-{column}", "-id"] if descending else [column, "id"]
     return qs.order_by(*ordering), counts

@@ -188,7 +188,6 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "page": page,
             "counts": counts,
-            "today": today,
             "nav": _product_nav(request, product),
         },
     )

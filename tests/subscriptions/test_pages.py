@@ -111,6 +111,20 @@ def test_the_list_filters_counts_and_paginates(alice_client, many):
     assert "Old" in expired and "Expired on" in expired and "Site 01" not in expired
 
 
+def test_the_list_says_a_subscription_is_valid_on_its_last_day_and_expired_after(
+    alice_client, company
+):
+    today = timezone.localdate()
+    factories.subscription_create(company, name="Last day", starts_on=today, ends_on=today)
+    factories.subscription_create(
+        company, name="Gone", starts_on=today - timedelta(days=9), ends_on=today - timedelta(days=1)
+    )
+    page = _text(alice_client.get(reverse("subscription_list"), {"display": "all"}))
+    assert f"Valid until {today:%m/%d/%Y}" in page
+    assert f"Expired on {today - timedelta(days=1):%m/%d/%Y}" in page
+    assert page.count('badge--danger">Expired</span>') == 1
+
+
 def test_the_list_arranges_by_end_date_name_and_licenses(alice_client, many):
     url = reverse("subscription_list")
 
