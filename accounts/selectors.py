@@ -93,6 +93,36 @@ def membership_counts(*, account: Account, search: str = "") -> dict[str, int]:
 INVITATION_SORT = "email"
 
 
+def membership_is_last_admin(*, membership: Membership, active_admins: int | None = None) -> bool:
+    """Is this the account's last active Account Administrator? The services refuse to
+    demote, block, delete or let leave them (deciding again under the account's lock);
+    the pages grey those controls. `active_admins`, when the caller has counted the
+    account's active administrators already (membership_counts), saves the query."""
+    if not (membership.is_admin and membership.is_active):
+        return False
+    if active_admins is not None:
+        return active_admins == 1
+    others = Membership.objects.filter(ACTIVE_ADMIN, account_id=membership.account_id)
+    return not others.exclude(pk=membership.pk).exists()
+
+
+def invitation_known_emails(*, account: Account, emails: list[str]) -> tuple[set[str], set[str]]:
+    """Of `emails` (lower case), those of the account's members and those with a pending
+    invitation: the addresses Send Invitations skips. One query each."""
+    members = {
+        e.lower()
+        for e in Membership.objects.filter(account=account, user__email__in=emails).values_list(
+            "user__email", flat=True
+        )
+    }
+    pending = set(
+        Invitation.objects.filter(
+            account=account, status=Invitation.Status.PENDING, email__in=emails
+        ).values_list("email", flat=True)
+    )
+    return members, pending
+
+
 def invitation_list(*, account: Account, status: str = "") -> QuerySet[Invitation]:
     """The account's invitations by e-mail address; `status` narrows them (e.g. pending)."""
     qs = Invitation.objects.select_related("invited_by").filter(account=account)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.errors import DomainError
 from accounts.models import Account, AuditLog, Invitation, Membership, User
+from accounts.selectors import invitation_known_emails
 
 
 def audit_log_record(
@@ -375,17 +376,7 @@ def invitation_create(
     with transaction.atomic():
         locked = _lock_business_account(account)
         _admin_check(account=locked, actor=actor)
-        members = {
-            e.lower()
-            for e in Membership.objects.filter(account=locked, user__email__in=wanted).values_list(
-                "user__email", flat=True
-            )
-        }
-        pending = set(
-            Invitation.objects.filter(
-                account=locked, status=Invitation.Status.PENDING, email__in=wanted
-            ).values_list("email", flat=True)
-        )
+        members, pending = invitation_known_emails(account=locked, emails=wanted)
         expires_at = now + timedelta(days=settings.INVITATION_TTL_DAYS)
         for email in wanted:
             if email in members:

@@ -128,7 +128,9 @@ def business_profile(request: HttpRequest) -> HttpResponse:
             "admins": admins,
             # Leaving would be refused (membership_leave decides again, under a lock).
             "leave_refusal": AccountsError("last_admin_leave").message
-            if is_admin and [m.pk for m in admins] == [request.membership.pk]
+            if selectors.membership_is_last_admin(
+                membership=request.membership, active_admins=len(admins)
+            )
             else "",
             "member_count": _member_count(request),
             "edit_form": BusinessProfileForm(instance=account) if is_admin else None,
@@ -189,7 +191,9 @@ def business_users(request: HttpRequest) -> HttpResponse:
                 initial={"role": m.role, "notes": m.notes},
                 prefix=f"m{m.pk}",
                 own=m.user_id == request.user.pk,
-                last_admin=m.is_admin and m.is_active and counts["active_admins"] == 1,
+                last_admin=selectors.membership_is_last_admin(
+                    membership=m, active_admins=counts["active_admins"]
+                ),
             )
             if is_admin
             else None,
@@ -228,13 +232,7 @@ def _account_membership(request: HttpRequest, membership_id: int) -> Membership:
 def membership_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = _account_membership(request, membership_id)
     prefix = f"m{membership.pk}"
-    last_admin = (
-        membership.is_admin
-        and membership.is_active
-        and not Membership.objects.filter(selectors.ACTIVE_ADMIN, account=request.account)
-        .exclude(pk=membership.pk)
-        .exists()
-    )
+    last_admin = selectors.membership_is_last_admin(membership=membership)
     form = MembershipForm(
         request.POST or None,
         initial={"role": membership.role, "notes": membership.notes},
@@ -286,16 +284,7 @@ membership_delete_view = _membership_action(
 
 def _invite_review(account: Account, emails: list[str]) -> list[tuple[str, str]]:
     """What Send Invitations will do with each address (the service decides again)."""
-    members = set(
-        Membership.objects.filter(account=account, user__email__in=emails).values_list(
-            "user__email", flat=True
-        )
-    )
-    invited = set(
-        Invitation.objects.filter(
-            account=account, status=Invitation.Status.PENDING, email__in=emails
-        ).values_list("email", flat=True)
-    )
+    members, invited = selectors.invitation_known_emails(account=account, emails=emails)
     return [
         (
             email,
