@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.errors import DomainError
 from accounts.models import Account, AuditLog, Invitation, Membership, User
-from accounts.selectors import invitation_known_emails
+from accounts.selectors import ACTIVE_ADMIN, invitation_known_emails
 
 
 def audit_log_record(
@@ -265,11 +265,7 @@ def _admin_check(*, account: Account, actor: User) -> None:
 
 def _other_active_admins(*, account: Account, membership: Membership) -> int:
     return (
-        Membership.objects.filter(
-            account=account, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
-        )
-        .exclude(pk=membership.pk)
-        .count()
+        Membership.objects.filter(ACTIVE_ADMIN, account=account).exclude(pk=membership.pk).count()
     )
 
 
