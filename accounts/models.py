@@ -173,6 +173,26 @@ class AuditLog(models.Model):
         )
 
 
+class AuditOutbox(models.Model):
+    """An audit entry of a business account that the apps following the log (webhooks)
+    have not taken yet: the transactional outbox of the audit log.
+
+    `audit_log_record` writes it in the same transaction as the entry, and so as the
+    change the entry records: a change that commits has its row, one that rolls back
+    has none. A consumer takes rows with `audit_outbox_take` inside its own
+    transaction and deletes them there, so an entry is handed over once and never
+    lost, whatever order the transactions commit in (a cursor over AuditLog ids
+    would skip an entry whose transaction committed after a later one's).
+    """
+
+    entry = models.OneToOneField(
+        AuditLog, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Audit entry {self.entry_id} not yet taken"
+
+
 class Invitation(models.Model):
     """An invitation to join a business account, bound to one email address.
 

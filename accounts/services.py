@@ -16,7 +16,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts.errors import DomainError
-from accounts.models import Account, AuditLog, Invitation, Membership, User
+from accounts.models import Account, AuditLog, AuditOutbox, Invitation, Membership, User
 from accounts.selectors import ACTIVE_ADMIN, invitation_known_emails
 
 
@@ -34,17 +34,42 @@ def audit_log_record(
     """Record who did what, when and through which channel (pretix's log_action)."""
     if actor is not None and not actor_label:
         actor_label = actor.email
-    return AuditLog.objects.create(
-        account=account,
-        actor=actor,
-        actor_label=actor_label[:200],
-        channel=channel,
-        action=action,
-        target_type=target._meta.label_lower if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
-        target_label=(target_label or (str(target) if target is not None else ""))[:200],
-        data=data or {},
+    # No savepoint inside the caller's transaction: the entry and its outbox row are
+    # part of the change itself and go (or roll back) with it.
+    with transaction.atomic(savepoint=False):
+        entry = AuditLog.objects.create(
+            account=account,
+            actor=actor,
+            actor_label=actor_label[:200],
+            channel=channel,
+            action=action,
+            target_type=target._meta.label_lower if target is not None else "",
+            target_id=str(target.pk) if target is not None else "",
+            target_label=(target_label or (str(target) if target is not None else ""))[:200],
+            data=data or {},
+        )
+        if account is not None and account.is_business:
+            # Handed to the apps that follow the log (webhooks), in this same transaction.
+            AuditOutbox.objects.create(entry=entry)
+    return entry
+
+
+def audit_outbox_take(*, limit: int = 500) -> list[AuditLog]:
+    """Take the oldest audit entries no consumer has taken yet, oldest first.
+
+    Call it inside the consumer's transaction: the rows are deleted there, so the
+    entries are the caller's once it commits and come back if it rolls back. Rows
+    another worker is taking are skipped, not waited for (SKIP LOCKED).
+    """
+    ids = list(
+        AuditOutbox.objects.select_for_update(skip_locked=True)
+        .order_by("entry_id")
+        .values_list("entry_id", flat=True)[:limit]
     )
+    if not ids:
+        return []
+    AuditOutbox.objects.filter(entry_id__in=ids).delete()
+    return list(AuditLog.objects.filter(id__in=ids).select_related("account").order_by("id"))
 
 
 def user_create(
