@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "proxies",
     "reports",
     "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +251,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.tasks.expiry_notices_task",
         "schedule": crontab(minute=0, hour=7),
     },
+    # Webhooks (webhooks/tasks.py): new audit entries become deliveries, and due
+    # deliveries (new, retried, redelivered) go to workers, one task each.
+    "webhooks-sweep": {
+        "task": "webhooks.tasks.webhooks_sweep_task",
+        "schedule": timedelta(seconds=envint("WEBHOOKS_SWEEP_SECONDS", 5)),
+    },
+    # Events no audit entry records: ending, expired, silent, over or within the limit.
+    "webhooks-conditions": {
+        "task": "webhooks.tasks.webhooks_conditions_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Forget the nonces of expired licensing messages (licensing/tasks.py).
     "licensing-nonce-purge": {
         "task": "licensing.tasks.used_nonce_purge_task",
@@ -303,6 +315,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SubscriptionStatusEnum": "api.serializers.SUBSCRIPTION_STATUSES",
         "SublicenseTypeEnum": "api.serializers.SUBLICENSE_TYPES",
+        "WebhookMemberStatusEnum": "webhooks.serializers.MEMBER_STATUSES",
+        "WebhookDeliveryStatusEnum": "webhooks.serializers.DELIVERY_STATUSES",
+        "ProxyServerStatusEnum": "webhooks.serializers.PROXY_STATUSES",
+        "ActivationMethodEnum": "webhooks.serializers.ACTIVATION_METHODS",
     },
 }
 
@@ -317,6 +333,15 @@ LICENSING_REFRESH_INTERVAL = timedelta(hours=envint("LICENSING_REFRESH_HOURS", 2
 LICENSING_DEV_KEY_ALLOWED = envbool("LICENSING_DEV_KEY_ALLOWED", DEBUG)
 # Largest request file the Offline Activation and Validation page accepts.
 LICENSING_OFFLINE_MAX_UPLOAD = envint("LICENSING_OFFLINE_MAX_UPLOAD", 64 * 1024)
+
+# Webhooks: where deliveries may go (webhooks/network.py). Development (DEBUG) also
+# allows http:// and loopback receivers; production never does. An on-premises
+# installation whose receivers live on its private network lists those ranges
+# (CIDR, comma-separated); cloud metadata addresses are refused whatever is listed.
+WEBHOOKS_ALLOW_INSECURE = envbool("WEBHOOKS_ALLOW_INSECURE", DEBUG)
+WEBHOOKS_ALLOWED_NETWORKS = envlist("WEBHOOKS_ALLOWED_NETWORKS")
+# A 2xx answer within this many seconds counts as delivered.
+WEBHOOKS_TIMEOUT_SECONDS = envint("WEBHOOKS_TIMEOUT_SECONDS", 10)
 
 # Security: HTTPS everywhere once DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -15,10 +15,12 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("account/business/webhooks/", include("webhooks.urls")),
     path("account/", include("accounts.urls")),
     path("terms/", account_views.terms, name="terms"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/v1/", include("webhooks.api_urls")),  # before api's catch-all 404
     path("", include("api.urls")),  # /api/v1/ and /account/api-tokens/
     path("usage-reports/", include("reports.urls")),
     path("", include("proxies.urls")),

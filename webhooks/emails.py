@@ -1,0 +1,40 @@
+"""The e-mails of webhooks: one function per e-mail, text and HTML templates."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from reports.services import account_admin_emails
+from webhooks.models import Endpoint
+
+
+def endpoint_disabled_email_send(*, endpoint_id: int) -> bool:
+    """Tell the account's administrators that an endpoint was disabled after five days
+    of failed deliveries. False when there is nobody (or nothing) to tell."""
+    endpoint = Endpoint.objects.select_related("account").filter(pk=endpoint_id).first()
+    if endpoint is None:
+        return False
+    recipients = account_admin_emails(account_id=endpoint.account_id)
+    if not recipients:
+        return False
+    context = {
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "endpoint": endpoint,
+        "account": endpoint.account,
+        "link": settings.SITE_URL + reverse("webhook_endpoint", args=[endpoint.pk]),
+    }
+    message = EmailMultiAlternatives(
+        subject=f"[{settings.SITE_NAME}] Webhook endpoint disabled: {endpoint.url}",
+        body=render_to_string("webhooks/email/endpoint_disabled.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+    )
+    message.attach_alternative(
+        render_to_string("webhooks/email/endpoint_disabled.html", context), "text/html"
+    )
+    message.send()
+    return True

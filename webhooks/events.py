@@ -1,0 +1,289 @@
+"""The event catalog: every event type an endpoint can receive, and how each is built.
+
+Most events are audit entries (accounts.AuditLog) of a business account: the entry
+is written in the same transaction as the change, with an outbox row beside it
+(accounts.AuditOutbox), and `AUDIT_EVENTS` maps its action to event types. The
+others come from periodic checks (webhooks.services.conditions_check): a
+subscription ending in 30/7/1 days (the reports app's expiry notices) or expired,
+a proxy server silent for more than 7 days, going over the license limit or
+coming back within it.
+
+Every body has the same envelope (the Standard Webhooks payload shape):
+``{"id", "type", "timestamp", "account": {"id", "name"}, "data": {...}}``; `data`
+names the objects the event concerns. License keys are masked the way the account's
+Regular Members see them (subscriptions.models.license_key_mask): a receiver is
+another system, not an administrator at the screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from accounts.models import AuditLog, Invitation, Membership
+from proxies.models import ProxyServer
+from subscriptions.models import LicenseKey, Subscription, license_key_mask
+
+
+@dataclass(frozen=True)
+class EventType:
+    type: str
+    description: str
+    # The object the event is about: "proxy_server", "subscription", "sublicense",
+    # "member", or "test".
+    subject: str
+
+
+CATALOG: tuple[EventType, ...] = (
+    EventType("proxy_server.activated", "A proxy server activated a license key.", "proxy_server"),
+    EventType(
+        "proxy_server.deactivated",
+        "A proxy server was deactivated and released its license key.",
+        "proxy_server",
+    ),
+    EventType(
+        "proxy_server.over_limit",
+        "A proxy server's license key went over the license limit.",
+        "proxy_server",
+    ),
+    EventType(
+        "proxy_server.within_limit",
+        "A proxy server's license key came back within the license limit.",
+        "proxy_server",
+    ),
+    EventType(
+        "proxy_server.silent",
+        "A proxy server has not reported usage for more than 7 days.",
+        "proxy_server",
+    ),
+    EventType("subscription.issued", "Sales issued a subscription to the account.", "subscription"),
+    EventType("subscription.upgraded", "Licenses were added to a subscription.", "subscription"),
+    EventType("subscription.renewed", "A subscription's end date moved later.", "subscription"),
+    EventType(
+        "subscription.ending",
+        "A subscription ends in 30, 7 or 1 days (`data.days_left`).",
+        "subscription",
+    ),
+    EventType("subscription.expired", "A subscription has ended.", "subscription"),
+    EventType("sublicense.created", "An administrator created a sublicense.", "sublicense"),
+    EventType(
+        "sublicense.changed",
+        "A sublicense's name, quota, type or expiry changed (`data.changes`).",
+        "sublicense",
+    ),
+    EventType("sublicense.deleted", "A sublicense was deleted.", "sublicense"),
+    EventType("member.invited", "Someone was invited to the account.", "member"),
+    EventType("member.joined", "Someone joined the account.", "member"),
+    EventType("member.role_changed", "A member's role changed.", "member"),
+    EventType("member.blocked", "A member was blocked.", "member"),
+    EventType("member.removed", "A member was removed or left.", "member"),
+    EventType(
+        "offline_file.processed",
+        "An administrator uploaded an offline request file and it was processed.",
+        "proxy_server",
+    ),
+)
+TYPES: dict[str, EventType] = {event.type: event for event in CATALOG}
+# Sent by "Send test event" to one endpoint, whatever types it chose.
+TEST = EventType("webhook.test", "A test event sent from the portal.", "test")
+
+# Audit action -> the event types it is.
+AUDIT_EVENTS: dict[str, tuple[str, ...]] = {
+    "proxy_server.activated": ("proxy_server.activated",),
+    "proxy_server.deactivated": ("proxy_server.deactivated",),
+    "subscription.issued": ("subscription.issued",),
+    "subscription.registered": ("subscription.issued",),
+    "subscription.upgraded": ("subscription.upgraded",),
+    "subscription.renewed": ("subscription.renewed",),
+    "license_key.created": ("sublicense.created",),
+    "license_key.updated": ("sublicense.changed",),
+    "license_key.deleted": ("sublicense.deleted",),
+    "invitation.created": ("member.invited",),
+    "membership.created": ("member.joined",),
+    "membership.role_changed": ("member.role_changed",),
+    "membership.blocked": ("member.blocked",),
+    "membership.deleted": ("member.removed",),
+    "membership.left": ("member.removed",),
+}
+# Proxy actions that an uploaded offline file causes (channel "offline").
+OFFLINE_REQUESTS = {
+    "proxy_server.activated": "activation",
+    "proxy_server.activation_renewed": "activation",
+    "proxy_server.refreshed": "refresh",
+    "proxy_server.deactivated": "deactivation",
+}
+
+
+def audit_event_types(entry: AuditLog) -> list[str]:
+    """The event types an audit entry is (none for most entries)."""
+    types = list(AUDIT_EVENTS.get(entry.action, ()))
+    if entry.channel == AuditLog.Channel.OFFLINE and entry.action in OFFLINE_REQUESTS:
+        types.append("offline_file.processed")
+    return types
+
+
+@dataclass(frozen=True)
+class Built:
+    """An event's `data` and the object it keeps its order with."""
+
+    data: dict[str, Any]
+    ordering_key: str
+
+
+def envelope(
+    *, public_id: str, type: str, occurred_at: datetime, account, data: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "id": public_id,
+        "type": type,
+        "timestamp": occurred_at.isoformat().replace("+00:00", "Z"),
+        "account": {"id": account.pk, "name": account.name},
+        "data": data,
+    }
+
+
+# --- the objects, as receivers see them ------------------------------------------------------
+
+
+def _date(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def proxy_server_data(proxy: ProxyServer) -> dict[str, Any]:
+    key = proxy.license_key
+    return {
+        "id": proxy.pk,
+        "server_name": proxy.server_name,
+        "site_code": proxy.site_code,
+        "status": proxy.status,
+        "activation_method": proxy.method,
+        "license_key": license_key_mask(key.key),
+        "license_key_id": key.pk,
+        "subscription_id": key.subscription_id,
+        "registered_computers": proxy.registered_computers,
+        "last_report_at": proxy.last_report_at.isoformat() if proxy.last_report_at else None,
+    }
+
+
+def subscription_data(subscription: Subscription) -> dict[str, Any]:
+    return {
+        "id": subscription.pk,
+        "name": subscription.name,
+        "product": subscription.product.name,
+        "licenses": subscription.licenses,
+        "starts_on": _date(subscription.starts_on),
+        "ends_on": _date(subscription.ends_on),
+        "trial": subscription.is_trial,
+    }
+
+
+def sublicense_data(key: LicenseKey) -> dict[str, Any]:
+    return {
+        "id": key.pk,
+        "subscription_id": key.subscription_id,
+        "name": key.name,
+        "type": key.type,
+        "quota": key.quota,
+        "license_key": license_key_mask(key.key),
+        "renew_with_subscription": key.renew_with_subscription,
+        "expires_on": _date(key.expires_on),
+        "deleted": key.deleted_at is not None,
+    }
+
+
+def member_data(
+    *, email: str, role: str | None, status: str, membership_id: int | None = None
+) -> dict[str, Any]:
+    return {"membership_id": membership_id, "email": email, "role": role, "status": status}
+
+
+# --- from audit entries ----------------------------------------------------------------------
+
+
+def _target(model, entry: AuditLog, **related):
+    if not entry.target_id.isdigit():
+        return None
+    return (
+        model.objects.select_related(*related.get("select", ()))
+        .filter(pk=int(entry.target_id))
+        .first()
+    )
+
+
+def _proxy_from(entry: AuditLog) -> ProxyServer | None:
+    return _target(
+        ProxyServer, entry, select=("license_key__subscription", "license_key", "account")
+    )
+
+
+def build_from_audit(entry: AuditLog, type: str) -> Built | None:
+    """The `data` of event `type` caused by audit `entry`; None when the object it
+    names is gone (nothing left to describe)."""
+    subject = TYPES[type].subject
+    if subject == "proxy_server":
+        proxy = _proxy_from(entry)
+        if proxy is None:
+            return None
+        data: dict[str, Any] = {"proxy_server": proxy_server_data(proxy)}
+        if type == "offline_file.processed":
+            data["offline_file"] = {"request": OFFLINE_REQUESTS[entry.action]}
+        elif type == "proxy_server.deactivated" and entry.data.get("reason"):
+            data["reason"] = entry.data["reason"]
+        return Built(data, f"proxy_server:{proxy.pk}")
+    if subject == "subscription":
+        subscription = _target(Subscription, entry, select=("product",))
+        if subscription is None:
+            return None
+        data = {"subscription": subscription_data(subscription)}
+        if type == "subscription.upgraded":
+            data["licenses_added"] = entry.data.get("licenses_added")
+        elif type == "subscription.renewed":
+            data["previous_ends_on"] = entry.data.get("ends_on_before")
+        return Built(data, f"subscription:{subscription.pk}")
+    if subject == "sublicense":
+        key = _target(LicenseKey, entry)
+        if key is None:
+            return None
+        data = {"sublicense": sublicense_data(key)}
+        if type == "sublicense.changed":
+            data["changes"] = _changes(entry.data.get("before"), entry.data.get("after"))
+        return Built(data, f"sublicense:{key.pk}")
+    if subject == "member":
+        return _member_from(entry, type)
+    return None  # pragma: no cover - every catalog subject is handled above
+
+
+def _changes(before: dict | None, after: dict | None) -> dict[str, dict[str, Any]]:
+    """Which sublicense fields changed, from and to; never the key itself."""
+    before, after = before or {}, after or {}
+    return {
+        name: {"from": before.get(name), "to": after.get(name)}
+        for name in sorted(set(before) | set(after))
+        if before.get(name) != after.get(name) and "key" not in name
+    }
+
+
+def _member_from(entry: AuditLog, type: str) -> Built:
+    email = (entry.target_label or "").lower()
+    if type == "member.invited":
+        invitation = _target(Invitation, entry)
+        email = invitation.email if invitation is not None else email
+        data = member_data(email=email, role=Membership.Role.MEMBER, status="invited")
+    else:
+        membership = _target(Membership, entry, select=("user",))
+        if membership is not None:
+            data = member_data(
+                email=membership.user.email,
+                role=membership.role,
+                status="removed" if type == "member.removed" else membership.status,
+                membership_id=membership.pk,
+            )
+        else:  # removed: the row is gone, the entry remembers
+            data = member_data(
+                email=email,
+                role=entry.data.get("role"),
+                status="removed",
+                membership_id=int(entry.target_id) if entry.target_id.isdigit() else None,
+            )
+    return Built({"member": data}, f"member:{data['email']}")
