@@ -264,6 +264,20 @@ def _changes(before: dict | None, after: dict | None) -> dict[str, dict[str, Any
     }
 
 
+def _recorded_role(entry: AuditLog) -> str | None:
+    """The role an entry recorded: a value, or [before, after] for a role change."""
+    role = entry.data.get("role")
+    return role[-1] if isinstance(role, list) and role else role
+
+
+# The member's status right after the change an event reports.
+MEMBER_STATUS_AFTER = {
+    "member.joined": Membership.Status.ACTIVE,
+    "member.blocked": Membership.Status.BLOCKED,
+    "member.removed": "removed",
+}
+
+
 def _member_from(entry: AuditLog, type: str) -> Built:
     email = (entry.target_label or "").lower()
     if type == "member.invited":
@@ -275,14 +289,15 @@ def _member_from(entry: AuditLog, type: str) -> Built:
         if membership is not None:
             data = member_data(
                 email=membership.user.email,
-                role=membership.role,
-                status="removed" if type == "member.removed" else membership.status,
+                # The change itself, as the entry recorded it; the rest as it is now.
+                role=_recorded_role(entry) or membership.role,
+                status=MEMBER_STATUS_AFTER.get(type, membership.status),
                 membership_id=membership.pk,
             )
         else:  # removed: the row is gone, the entry remembers
             data = member_data(
                 email=email,
-                role=entry.data.get("role"),
+                role=_recorded_role(entry),
                 status="removed",
                 membership_id=int(entry.target_id) if entry.target_id.isdigit() else None,
             )

@@ -402,7 +402,12 @@ def events_fan_out(*, now: datetime | None = None, limit: int = 500) -> list[int
         delivery_ids: list[int] = []
         for entry in entries:
             for type in events.audit_event_types(entry):
-                wanting = [e for e in endpoints.get(entry.account_id, []) if type in e.event_types]
+                # What happened before an endpoint was connected is not its news.
+                wanting = [
+                    e
+                    for e in endpoints.get(entry.account_id, [])
+                    if type in e.event_types and e.created_at <= entry.created_at
+                ]
                 if not wanting:
                     continue
                 built = events.build_from_audit(entry, type)
@@ -678,7 +683,7 @@ def _attempt_record(
         else:
             fields["next_attempt_at"] = finished + backoff(delivery.attempt_count + 1)
         Delivery.objects.filter(pk=delivery.pk, leased_until=lease).update(**fields)
-        _endpoint_health(delivery.endpoint_id, succeeded=answer.succeeded, now=finished)
+        _endpoint_health(delivery.endpoint_id, succeeded=answer.succeeded, now=now)
     return attempt
 
 
