@@ -267,7 +267,7 @@ def endpoint_test_send(
         locked = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
         if not locked.enabled:
             raise WebhookError("endpoint_disabled")
-        public_id = _public_id()
+        public_id = event_public_id()
         data = {"message": "A test event from the portal.", "endpoint_id": locked.pk}
         event = _event_create(
             account=locked.account,
@@ -335,7 +335,8 @@ def deliveries_redeliver(
 # --- events -----------------------------------------------------------------------------------
 
 
-def _public_id() -> str:
+def event_public_id() -> str:
+    """An event's id: also its webhook-id header, the same on every attempt."""
     return f"evt_{uuid.uuid4().hex}"
 
 
@@ -350,7 +351,7 @@ def _event_create(
     audit_entry: AuditLog | None = None,
     dedupe_key: str | None = None,
 ) -> Event:
-    public_id = public_id or _public_id()
+    public_id = public_id or event_public_id()
     body = events.envelope(
         public_id=public_id, type=type, occurred_at=occurred_at, account=account, data=data
     )

@@ -5,9 +5,11 @@ a 404)."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditLog
 from tests.webhooks.conftest import endpoint_make
@@ -214,3 +216,76 @@ def test_the_list_and_the_log_keep_their_query_count(
     # List: session, user, memberships, member count, endpoints with their counts.
     # Log: the same, the endpoint, the page count, the deliveries, their attempts.
     assert measure() == one_row
+
+
+def failed_delivery(endpoint, n: int, created_at):
+    event = endpoint.account.webhook_events.create(
+        public_id=f"evt_failed_{n}",
+        type="member.blocked",
+        occurred_at=created_at,
+        body='{"type": "member.blocked"}',
+        ordering_key=f"member:{n}",
+    )
+    delivery = endpoint.deliveries.create(
+        event=event, ordering_key=event.ordering_key, status="failed", attempt_count=9
+    )
+    Delivery.objects.filter(pk=delivery.pk).update(created_at=created_at)
+    delivery.attempts.create(
+        started_at=created_at, status_code=503, duration_ms=1234, response_body="Down for repairs"
+    )
+    return delivery
+
+
+def test_send_test_event_queues_one_delivery_and_is_audited(alice_client, endpoint):
+    response = alice_client.post(reverse("webhook_endpoint_test", args=[endpoint.pk]))
+    assert response.status_code == 302
+    delivery = Delivery.objects.get()
+    assert (delivery.endpoint, delivery.event.type) == (endpoint, "webhook.test")
+    assert AuditLog.objects.filter(action="webhook_endpoint.test_sent").count() == 1
+
+
+def test_the_delivery_page_shows_each_attempt(alice_client, endpoint):
+    delivery = failed_delivery(endpoint, 1, timezone.now())
+    page = alice_client.get(
+        reverse("webhook_delivery", args=[endpoint.pk, delivery.pk])
+    ).content.decode()
+    assert "503" in page and "1234 ms" in page and "Down for repairs" in page
+    assert "evt_failed_1" in page
+
+
+def test_redeliver_all_failed_since_a_time(alice_client, endpoint):
+    now = timezone.now()
+    old = failed_delivery(endpoint, 1, now - timedelta(days=3))
+    recent = failed_delivery(endpoint, 2, now - timedelta(hours=2))
+    response = alice_client.post(
+        reverse("webhook_endpoint_redeliver", args=[endpoint.pk]),
+        {"since": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert response.status_code == 302
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.status, recent.status) == ("failed", "pending")
+    entry = AuditLog.objects.get(action="webhook_endpoint.redelivered")
+    assert entry.data["deliveries"] == 1
+
+
+def test_redeliver_one(alice_client, endpoint):
+    delivery = failed_delivery(endpoint, 1, timezone.now())
+    response = alice_client.post(
+        reverse("webhook_delivery_redeliver", args=[endpoint.pk, delivery.pk])
+    )
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and delivery.round_started_at is None
+
+
+def test_redeliver_without_a_valid_time_is_a_form_error_and_changes_nothing(alice_client, endpoint):
+    failed_delivery(endpoint, 1, timezone.now())
+    before = snapshot()
+    for since in ("", "yesterday", "2026-13-45T99:99"):
+        response = alice_client.post(
+            reverse("webhook_endpoint_redeliver", args=[endpoint.pk]), {"since": since}
+        )
+        assert response.status_code == 200
+        assert "field__error" in response.content.decode()
+    assert snapshot() == before

@@ -13,7 +13,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # An entry with a dot names its module outright (it runs after the apps it builds on).
-DEMO_APPS = ["accounts", "subscriptions", "licensing", "proxies", "accounts.demo_team", "reports"]
+DEMO_APPS = [
+    "accounts",
+    "subscriptions",
+    "licensing",
+    "proxies",
+    "accounts.demo_team",
+    "reports",
+    "webhooks",
+]
 
 
 class Command(BaseCommand):
