@@ -58,11 +58,12 @@ def audit_outbox_take(*, limit: int = 500) -> list[AuditLog]:
     """Take the oldest audit entries no consumer has taken yet, oldest first.
 
     Call it inside the consumer's transaction: the rows are deleted there, so the
-    entries are the caller's once it commits and come back if it rolls back. Rows
-    another worker is taking are skipped, not waited for (SKIP LOCKED).
+    entries are the caller's once it commits and come back if it rolls back. A second
+    taker waits for the first to commit (the oldest row is locked), so consumers see
+    the entries in order and never the same one twice.
     """
     ids = list(
-        AuditOutbox.objects.select_for_update(skip_locked=True)
+        AuditOutbox.objects.select_for_update()
         .order_by("entry_id")
         .values_list("entry_id", flat=True)[:limit]
     )

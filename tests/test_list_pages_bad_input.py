@@ -23,6 +23,7 @@ LIST_PAGES = [
     "audit_log",
     "usage_reports",
     "dashboard",
+    "webhook_endpoints",
 ]
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import random
 import secrets
 import uuid
@@ -43,6 +44,8 @@ from subscriptions.models import Subscription
 from webhooks import events, network, tasks
 from webhooks.errors import WebhookError
 from webhooks.models import Attempt, Delivery, Endpoint, Event
+
+logger = logging.getLogger(__name__)
 
 MAX_ENDPOINTS = 20
 SECRET_OVERLAP = timedelta(hours=24)
@@ -411,18 +414,24 @@ def events_fan_out(*, now: datetime | None = None, limit: int = 500) -> list[int
                 ]
                 if not wanting:
                     continue
-                built = events.build_from_audit(entry, type)
-                if built is None:
-                    continue
-                event = _event_create(
-                    account=entry.account,
-                    type=type,
-                    data=built.data,
-                    ordering_key=built.ordering_key,
-                    occurred_at=entry.created_at,
-                    audit_entry=entry,
-                )
-                delivery_ids += _deliveries_create(event, wanting, now=now)
+                try:
+                    with transaction.atomic():
+                        built = events.build_from_audit(entry, type)
+                        if built is None:
+                            continue
+                        event = _event_create(
+                            account=entry.account,
+                            type=type,
+                            data=built.data,
+                            ordering_key=built.ordering_key,
+                            occurred_at=entry.created_at,
+                            audit_entry=entry,
+                        )
+                        delivery_ids += _deliveries_create(event, wanting, now=now)
+                except Exception:
+                    # A bug in one event must not hold up every account's webhooks
+                    # behind it: say so loudly and go on with the others.
+                    logger.exception("Webhook event %s of audit entry %s failed", type, entry.pk)
         _enqueue(deliveries_claim(ids=delivery_ids, now=now))
     return delivery_ids
 
@@ -471,40 +480,54 @@ def conditions_check(*, now: datetime | None = None) -> list[int]:
     )
     accounts = {a.pk: a for a in Account.objects.filter(pk__in=endpoints)}
     created: list[int] = []
-    for notice in ExpiryNotice.objects.filter(
-        account_id__in=accounts,
-        kind=ExpiryNotice.Kind.SUBSCRIPTION,
-        created_at__gte=now - RECENT,
-        ends_on__gte=today,
-    ).order_by("id"):
-        subscription = (
-            Subscription.objects.select_related("product").filter(pk=notice.object_id).first()
+
+    def emit(account_id: int, type: str, data: dict, ordering_key: str, dedupe_key: str) -> None:
+        created.extend(
+            _condition_event(
+                account=accounts[account_id],
+                endpoints=endpoints[account_id],
+                type=type,
+                data=data,
+                ordering_key=ordering_key,
+                now=now,
+                dedupe_key=dedupe_key,
+            )
         )
+
+    notices = list(
+        ExpiryNotice.objects.filter(
+            account_id__in=accounts,
+            kind=ExpiryNotice.Kind.SUBSCRIPTION,
+            created_at__gte=now - RECENT,
+            ends_on__gte=today,
+        ).order_by("id")
+    )
+    ending = Subscription.objects.select_related("product").in_bulk(
+        [notice.object_id for notice in notices]
+    )
+    for notice in notices:
+        subscription = ending.get(notice.object_id)
         if subscription is None or subscription.ends_on != notice.ends_on:
-            continue
-        created += _condition_event(
-            account=accounts[notice.account_id],
-            endpoints=endpoints[notice.account_id],
-            type="subscription.ending",
-            data={
+            continue  # renewed since: the notice is stale
+        emit(
+            notice.account_id,
+            "subscription.ending",
+            {
                 "subscription": events.subscription_data(subscription),
                 "days_left": notice.days_before,
             },
-            ordering_key=f"subscription:{subscription.pk}",
-            now=now,
-            dedupe_key=f"expiry_notice:{notice.pk}",
+            f"subscription:{subscription.pk}",
+            f"expiry_notice:{notice.pk}",
         )
     for subscription in Subscription.objects.select_related("product").filter(
         account_id__in=accounts, ends_on__lt=today, ends_on__gte=today - RECENT
     ):
-        created += _condition_event(
-            account=accounts[subscription.account_id],
-            endpoints=endpoints[subscription.account_id],
-            type="subscription.expired",
-            data={"subscription": events.subscription_data(subscription)},
-            ordering_key=f"subscription:{subscription.pk}",
-            now=now,
-            dedupe_key=f"subscription.expired:{subscription.pk}:{subscription.ends_on}",
+        emit(
+            subscription.account_id,
+            "subscription.expired",
+            {"subscription": events.subscription_data(subscription)},
+            f"subscription:{subscription.pk}",
+            f"subscription.expired:{subscription.pk}:{subscription.ends_on}",
         )
     holding = ProxyServer.objects.select_related("license_key", "account").filter(
         account_id__in=accounts, status__in=ProxyServer.HOLDING_STATUSES
@@ -512,14 +535,12 @@ def conditions_check(*, now: datetime | None = None) -> list[int]:
     for proxy in holding.annotate(heard=Coalesce("last_report_at", "activated_at")).filter(
         heard__lt=now - STALE_AFTER
     ):
-        created += _condition_event(
-            account=accounts[proxy.account_id],
-            endpoints=endpoints[proxy.account_id],
-            type="proxy_server.silent",
-            data={"proxy_server": events.proxy_server_data(proxy)},
-            ordering_key=f"proxy_server:{proxy.pk}",
-            now=now,
-            dedupe_key=f"proxy_server.silent:{proxy.pk}:{proxy.heard.isoformat()}",
+        emit(
+            proxy.account_id,
+            "proxy_server.silent",
+            {"proxy_server": events.proxy_server_data(proxy)},
+            f"proxy_server:{proxy.pk}",
+            f"proxy_server.silent:{proxy.pk}:{proxy.heard.isoformat()}",
         )
     for account_id, account in accounts.items():
         created += _limit_transitions(

@@ -18,6 +18,7 @@ from reports.models import WeeklyReport
 from tests import factories
 from tests.e2e.conftest import sign_in
 from tests.proxies import factories as proxy_factories
+from webhooks import services as webhook_services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -76,9 +77,28 @@ def scene(alice, bob, company):
         over_limit=True,
         data={"week_start": (week - timedelta(days=7)).isoformat()},
     )
+    endpoint = webhook_services.endpoint_create(
+        account=company,
+        actor=alice,
+        url="https://hooks.ticketing.example.com/myaccount/webhooks/incoming/events",
+        description="The ticketing system of the Schaffhausen office",
+        event_types=["sublicense.changed", "member.blocked"],
+    ).endpoint
+    event = company.webhook_events.create(
+        public_id="evt_" + "0123456789abcdef" * 2,
+        type="sublicense.changed",
+        occurred_at=timezone.now(),
+        body="{}",
+        ordering_key="sublicense:1",
+    )
+    delivery = endpoint.deliveries.create(event=event, ordering_key=event.ordering_key)
+    delivery.attempts.create(
+        started_at=timezone.now(), status_code=503, error="No answer: ReadTimeoutError " * 3
+    )
     return {
         "subscription": subscription,
         "bob": Membership.objects.get(user=bob, account=company),
+        "endpoint": endpoint,
     }
 
 
@@ -100,6 +120,9 @@ def test_no_page_scrolls_sideways_on_a_phone(phone_page, scene):
         "Invite Users": "/account/business/users/invite/",
         "Usage Reports": "/usage-reports/",
         "Offline Operations": "/offline/",
+        "Webhooks": "/account/business/webhooks/",
+        "Add endpoint": "/account/business/webhooks/new/",
+        "Webhook endpoint": f"/account/business/webhooks/{scene['endpoint'].pk}/",
     }
     too_wide = {}
     for name, path in pages.items():

@@ -18,8 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from licensing import signing
 from tests import factories
+from tests.licensing.conftest import _portal_key  # noqa: F401 - proxies sign with a test key
 from tests.licensing.factories import Installation
 from webhooks import services
 
@@ -135,18 +135,12 @@ def receiver(receiver_factory):
 
 
 @pytest.fixture(autouse=True)
-def _webhook_settings(settings, tmp_path_factory):
+def _webhook_settings(settings):
     # Receivers live on loopback over http (development mode); tests of refused
     # targets turn it off. A short timeout keeps the hanging receiver test quick.
     settings.WEBHOOKS_ALLOW_INSECURE = True
     settings.WEBHOOKS_ALLOWED_NETWORKS = []
     settings.WEBHOOKS_TIMEOUT_SECONDS = 1
-    settings.LICENSING_SIGNING_KEYS = ""
-    settings.LICENSING_DEV_KEY_DIR = tmp_path_factory.mktemp("portal-key")
-    settings.LICENSING_DEV_KEY_ALLOWED = True
-    signing.registry_reset()
-    yield
-    signing.registry_reset()
 
 
 @pytest.fixture
