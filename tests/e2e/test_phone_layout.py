@@ -99,6 +99,7 @@ def scene(alice, bob, company):
         "subscription": subscription,
         "bob": Membership.objects.get(user=bob, account=company),
         "endpoint": endpoint,
+        "delivery": delivery,
     }
 
 
@@ -123,6 +124,9 @@ def test_no_page_scrolls_sideways_on_a_phone(phone_page, scene):
         "Webhooks": "/account/business/webhooks/",
         "Add endpoint": "/account/business/webhooks/new/",
         "Webhook endpoint": f"/account/business/webhooks/{scene['endpoint'].pk}/",
+        "Webhook delivery": (
+            f"/account/business/webhooks/{scene['endpoint'].pk}/deliveries/{scene['delivery'].pk}/"
+        ),
     }
     too_wide = {}
     for name, path in pages.items():

@@ -51,7 +51,8 @@ def test_an_administrator_connects_a_receiver_and_redelivers(page, alice, compan
     key = subscription_services.sublicense_create(
         subscription=subscription, actor=alice, quota=2, type="reserved", name="Branch"
     )
-    receiver.answers = [500]  # the receiver stumbles once on the sublicense change
+    # The sweep sends the activation, then the change: the receiver stumbles on the second.
+    receiver.answers = [200, 500]
     subscription_services.sublicense_update(
         license_key=key,
         actor=alice,
