@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from licensing import services as licensing
 from subscriptions import services as subscription_services
-from tests.webhooks.conftest import endpoint_make
+from tests.webhooks.conftest import endpoint_make, tls_files
 from webhooks import services
 from webhooks.models import Attempt, Delivery
 from webhooks.tasks import webhooks_sweep_task
@@ -187,3 +187,38 @@ def test_two_workers_claiming_at_once_send_a_delivery_once(alice, subscription, 
     for thread in threads:
         thread.join()
     assert sorted(len(c) for c in claims) == [0, 0, 0, 1]
+
+
+def test_an_https_receiver_gets_the_event_over_verified_tls(
+    alice, subscription, receiver_factory, tmp_path, monkeypatch
+):
+    # The portal connects to the address it checked, and still verifies the
+    # certificate for the host name of the URL (SNI), against the trusted CAs.
+    ca, cert, key = tls_files(tmp_path, host="localhost")
+    monkeypatch.setenv("SSL_CERT_FILE", ca)
+    receiver = receiver_factory(tls=(cert, key))
+    endpoint, secret = endpoint_make(
+        subscription.account, alice, f"https://localhost:{receiver.port}/hooks"
+    )
+    services.endpoint_test_send(endpoint=endpoint, actor=alice)
+
+    assert Delivery.objects.get().status == "delivered"
+    [received] = receiver.received
+    assert received.verifies_with(secret)
+    assert received.headers["host"] == f"localhost:{receiver.port}"
+
+
+def test_a_certificate_that_does_not_name_the_host_is_a_failed_attempt(
+    alice, subscription, receiver_factory, tmp_path, monkeypatch
+):
+    ca, cert, key = tls_files(tmp_path, host="elsewhere.example")
+    monkeypatch.setenv("SSL_CERT_FILE", ca)
+    receiver = receiver_factory(tls=(cert, key))
+    endpoint, _ = endpoint_make(
+        subscription.account, alice, f"https://localhost:{receiver.port}/hooks"
+    )
+    services.endpoint_test_send(endpoint=endpoint, actor=alice)
+
+    attempt = Attempt.objects.get()
+    assert not attempt.succeeded and attempt.error.startswith("No answer")
+    assert receiver.received == []

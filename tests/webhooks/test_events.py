@@ -249,3 +249,32 @@ def test_a_disabled_endpoint_keeps_its_deliveries_and_resumes_when_enabled(
         enabled=True,
     )
     assert [c[0] for c in services.deliveries_claim(now=later)] == [paused.pk]
+
+
+def test_a_deactivation_and_a_removal_are_events_too(alice, bob, company, subscription, endpoint):
+    proxy = Installation()
+    licensing.license_activate(
+        proxy.activation(subscription.primary_key.key, now=timezone.now()), channel="online"
+    )
+    server = company.proxy_servers.get()
+    licensing.proxy_server_deactivate(proxy_server=server, actor=alice)
+    account_services.membership_delete(membership=bob.memberships.get(account=company), actor=alice)
+
+    services.events_fan_out()
+
+    _, deactivated, removed = bodies()
+    assert [b["type"] for b in bodies()] == [
+        "proxy_server.activated",
+        "proxy_server.deactivated",
+        "member.removed",
+    ]
+    assert deactivated["data"]["proxy_server"]["status"] == "deactivated"
+    assert deactivated["data"]["reason"] == "administrator"
+    # The membership is gone; the event still says who left, from the audit entry.
+    member = removed["data"]["member"]
+    assert (member["email"], member["role"], member["status"]) == (
+        "bob@example.com",
+        "member",
+        "removed",
+    )
+    assert isinstance(member["membership_id"], int)
