@@ -222,3 +222,42 @@ def test_a_certificate_that_does_not_name_the_host_is_a_failed_attempt(
     attempt = Attempt.objects.get()
     assert not attempt.succeeded and attempt.error.startswith("No answer")
     assert receiver.received == []
+
+
+def test_a_later_event_of_the_same_object_waits_for_the_earlier_one(
+    alice, subscription, receiver_factory
+):
+    receiver = receiver_factory(answers=[500])
+    endpoint, secret = endpoint_make(subscription.account, alice, receiver.url)
+    key = subscription_services.sublicense_create(
+        subscription=subscription, actor=alice, quota=2, type="reserved", name="Branch"
+    )
+    subscription_services.sublicense_update(
+        license_key=key,
+        actor=alice,
+        quota=3,
+        type="reserved",
+        name="Branch",
+        renew_with_subscription=True,
+    )
+    subscription_services.sublicense_create(
+        subscription=subscription, actor=alice, quota=1, type="reserved", name="Lab"
+    )
+    webhooks_sweep_task()
+    # "Branch created" failed; "Branch changed" waits behind it; "Lab created" (another
+    # object) does not.
+    assert [
+        (r.event["type"], r.event["data"]["sublicense"]["name"]) for r in receiver.received
+    ] == [
+        ("sublicense.created", "Branch"),
+        ("sublicense.created", "Lab"),
+    ]
+
+    with time_machine.travel(timezone.now() + timedelta(hours=1), tick=True):
+        webhooks_sweep_task()
+        assert all(r.verifies_with(secret) for r in receiver.received[2:])
+    assert [r.event["type"] for r in receiver.received[2:]] == [
+        "sublicense.created",
+        "sublicense.changed",
+    ]
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"delivered"}
