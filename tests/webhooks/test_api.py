@@ -152,3 +152,27 @@ def test_the_openapi_document_describes_every_event(client):
     for name in ("ProxyServerEvent", "SubscriptionEvent", "SublicenseEvent", "MemberEvent"):
         assert name in components
     assert "/api/v1/accounts/{account_id}/webhooks/" in schema["paths"]
+
+
+def test_redelivering_a_delivery_being_sent_is_409_and_changes_nothing(
+    alice_api, company, endpoint
+):
+    base = f"{BASE.format(account=company.pk)}{endpoint.pk}/"
+    alice_api.post(f"{base}test/")  # claimed for sending: a worker holds it now
+    delivery = Delivery.objects.get()
+    before = snapshot()
+    response = alice_api.post(f"{base}deliveries/{delivery.pk}/redeliver/")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "delivery_pending"
+    assert snapshot() == before
+
+
+def test_redeliver_failed_since_a_time_counts_what_goes_again(alice_api, company, endpoint):
+    base = f"{BASE.format(account=company.pk)}{endpoint.pk}/"
+    alice_api.post(f"{base}test/")
+    Delivery.objects.update(status="failed", leased_until=None, next_attempt_at=None)
+    response = alice_api.post(f"{base}redeliver/", {"since": "2000-01-01T00:00:00Z"}, format="json")
+    assert (response.status_code, response.json()) == (202, {"count": 1})
+    assert Delivery.objects.get().status == "pending"
+    bad = alice_api.post(f"{base}redeliver/", {"since": "yesterday"}, format="json")
+    assert bad.status_code == 400
