@@ -262,6 +262,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "webhooks.tasks.webhooks_conditions_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Forget webhook events (and their delivery logs) past their retention.
+    "webhooks-purge": {
+        "task": "webhooks.tasks.webhooks_purge_task",
+        "schedule": crontab(minute=45, hour=3),
+    },
     # Forget the nonces of expired licensing messages (licensing/tasks.py).
     "licensing-nonce-purge": {
         "task": "licensing.tasks.used_nonce_purge_task",
@@ -342,6 +347,8 @@ WEBHOOKS_ALLOW_INSECURE = envbool("WEBHOOKS_ALLOW_INSECURE", DEBUG)
 WEBHOOKS_ALLOWED_NETWORKS = envlist("WEBHOOKS_ALLOWED_NETWORKS")
 # A 2xx answer within this many seconds counts as delivered.
 WEBHOOKS_TIMEOUT_SECONDS = envint("WEBHOOKS_TIMEOUT_SECONDS", 10)
+# How long events and their delivery logs are kept (those still being retried stay).
+WEBHOOKS_RETENTION_DAYS = envint("WEBHOOKS_RETENTION_DAYS", 30)
 
 # Security: HTTPS everywhere once DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
@@ -732,6 +733,20 @@ def _endpoint_health(endpoint_id: int, *, succeeded: bool, now: datetime) -> Non
             reason=endpoint.disabled_reason,
         )
         transaction.on_commit(partial(tasks.endpoint_disabled_email_task.delay, endpoint.pk))
+
+
+def events_purge(*, now: datetime | None = None) -> int:
+    """Forget events (with their deliveries and attempts) older than the retention
+    (`WEBHOOKS_RETENTION_DAYS`) that no endpoint is still waiting for; returns how many."""
+    now = _now(now)
+    cutoff = now - timedelta(days=settings.WEBHOOKS_RETENTION_DAYS)
+    waiting = Delivery.objects.filter(event=OuterRef("pk"), status=Delivery.Status.PENDING)
+    old = Event.objects.filter(created_at__lt=cutoff).exclude(Exists(waiting))
+    deleted = 0
+    while ids := list(old.values_list("id", flat=True)[:1000]):
+        Event.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+    return deleted
 
 
 def delivery_next_in_line(*, delivery_id: int) -> int | None:

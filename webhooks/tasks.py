@@ -55,6 +55,13 @@ def webhooks_conditions_task() -> int:
     return len(services.conditions_check(now=timezone.now()))
 
 
+@shared_task
+def webhooks_purge_task() -> int:
+    """Beat, daily: forget events older than WEBHOOKS_RETENTION_DAYS, their deliveries
+    and attempts, once no endpoint waits for them."""
+    return services.events_purge(now=timezone.now())
+
+
 @shared_task(**EMAIL_RETRY)
 def endpoint_disabled_email_task(endpoint_id: int) -> bool:
     return emails.endpoint_disabled_email_send(endpoint_id=endpoint_id)

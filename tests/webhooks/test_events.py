@@ -278,3 +278,22 @@ def test_a_deactivation_and_a_removal_are_events_too(alice, bob, company, subscr
         "removed",
     )
     assert isinstance(member["membership_id"], int)
+
+
+def test_old_events_are_forgotten_unless_still_being_retried(alice, company, endpoint, settings):
+    settings.WEBHOOKS_RETENTION_DAYS = 30
+    now = timezone.now()
+    for name, status in (("old-delivered", "delivered"), ("old-pending", "pending")):
+        event = company.webhook_events.create(
+            public_id=name, type="member.blocked", occurred_at=now, body="{}", ordering_key=name
+        )
+        endpoint.deliveries.create(event=event, ordering_key=name, status=status)
+    Event.objects.update(created_at=now - timedelta(days=31))
+    recent = company.webhook_events.create(
+        public_id="recent", type="member.blocked", occurred_at=now, body="{}", ordering_key="r"
+    )
+    endpoint.deliveries.create(event=recent, ordering_key="r", status="failed")
+
+    assert services.events_purge(now=now) == 1
+    assert sorted(Event.objects.values_list("public_id", flat=True)) == ["old-pending", "recent"]
+    assert Delivery.objects.count() == 2
