@@ -48,7 +48,13 @@ def _form_error(form, error: WebhookError) -> None:
 @account_admin_required
 def endpoint_list(request: HttpRequest) -> HttpResponse:
     endpoints = list(selectors.endpoint_list(account=request.account))
-    return render(request, "webhooks/endpoint_list.html", _context(request, endpoints=endpoints))
+    # The Add endpoint dialog; its page (endpoint_new) is the no-JavaScript fallback.
+    form = EndpointForm(initial={"enabled": True})
+    return render(
+        request,
+        "webhooks/endpoint_list.html",
+        _context(request, endpoints=endpoints, form=form),
+    )
 
 
 @never_cache

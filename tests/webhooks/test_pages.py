@@ -110,6 +110,7 @@ def test_an_administrator_adds_an_endpoint_and_sees_its_secret_once(alice_client
 
 def test_every_input_of_the_pages_has_a_label(alice_client, endpoint):
     for url in (
+        reverse("webhook_endpoints"),
         reverse("webhook_endpoint_new"),
         reverse("webhook_endpoint", args=[endpoint.pk]),
     ):
