@@ -63,10 +63,6 @@ def _body(code: str, message: str, fields: dict[str, list[str]] | None = None) -
     return {"error": error}
 
 
-# The one error shape, for the API views of apps above this one (webhooks).
-error_body = _body
-
-
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else None

@@ -7,43 +7,28 @@ error shape. Every write calls the same service as the page that does it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.access import CHANNEL, ApiView
-from api.errors import api_exception_handler, error_body, error_responses
+from api.errors import error_responses
 from api.pagination import Keyset
 from webhooks import selectors, services
 from webhooks import serializers as s
-from webhooks.errors import WebhookError
 from webhooks.models import Delivery, Endpoint
 
 READ = error_responses(400, 401, 403, 404)
 READ_ONE = error_responses(401, 403, 404)
 WRITE = error_responses(400, 401, 403, 404, 415)
 TAGS = ["Webhooks"]
-WEBHOOK_STATUS = {"not_admin": 403, "delivery_pending": 409, "endpoint_disabled": 409}
-
-
-def webhook_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, WebhookError):
-        fields = {exc.field: [exc.message]} if exc.field else None
-        return Response(
-            error_body(exc.code, exc.message, fields), status=WEBHOOK_STATUS.get(exc.code, 400)
-        )
-    return api_exception_handler(exc, context)
 
 
 class WebhookApiView(ApiView):
     admin_only = True
-
-    def get_exception_handler(self):
-        return webhook_exception_handler
 
     def endpoint(self, endpoint_id: int) -> Endpoint:
         return get_object_or_404(
@@ -225,9 +210,7 @@ class DeliveryDetailView(WebhookApiView):
     def get(self, request: Request, account_id: int, endpoint_id: int, delivery_id: int):
         delivery = selectors.delivery_get(endpoint=self.endpoint(endpoint_id), pk=delivery_id)
         if delivery is None:
-            return Response(
-                error_body("not_found", "No such delivery of this endpoint."), status=404
-            )
+            raise NotFound("No such delivery of this endpoint.")
         return Response(s.DeliveryDetailSerializer(delivery).data)
 
 

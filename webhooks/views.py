@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.errors import form_error_add
 from accounts.models import Membership
 from accounts.permissions import account_admin_required, business_account_required
 from webhooks import selectors, services
@@ -40,10 +41,6 @@ def _endpoint(request: HttpRequest, endpoint_id: int) -> Endpoint:
     return endpoint
 
 
-def _form_error(form, error: WebhookError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 @business_account_required
 @account_admin_required
 def endpoint_list(request: HttpRequest) -> HttpResponse:
@@ -68,7 +65,7 @@ def endpoint_new(request: HttpRequest) -> HttpResponse:
                 account=request.account, actor=request.user, **form.cleaned_data
             )
         except WebhookError as error:
-            _form_error(form, error)
+            form_error_add(form, error)
         else:
             # The secret goes into this one response (never cached) and nowhere else.
             return render(
@@ -124,7 +121,7 @@ def endpoint_edit(request: HttpRequest, endpoint_id: int) -> HttpResponse:
         try:
             services.endpoint_update(endpoint=endpoint, actor=request.user, **form.cleaned_data)
         except WebhookError as error:
-            _form_error(form, error)
+            form_error_add(form, error)
         else:
             messages.success(request, "The endpoint has been saved.")
             return redirect("webhook_endpoint", endpoint.pk)

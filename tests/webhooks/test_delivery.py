@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from licensing import services as licensing
+from proxies import services as proxy_services
 from subscriptions import services as subscription_services
 from tests.webhooks.conftest import endpoint_make, tls_files
 from webhooks import services
@@ -45,7 +46,7 @@ def test_events_arrive_signed_in_order_and_once(alice, subscription, proxy, rece
         name="Branch office",
         renew_with_subscription=True,
     )
-    subscription_services.sublicense_delete(license_key=key, actor=alice)
+    proxy_services.sublicense_delete(license_key=key, actor=alice)
 
     webhooks_sweep_task()
     webhooks_sweep_task()  # a second run sends nothing again

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import AuditLog, AuditOutbox
 from licensing import services as licensing
+from proxies import services as proxy_services
 from reports.models import ExpiryNotice
 from subscriptions import services as subscription_services
 from tests import factories
@@ -257,7 +258,7 @@ def test_a_deactivation_and_a_removal_are_events_too(alice, bob, company, subscr
         proxy.activation(subscription.primary_key.key, now=timezone.now()), channel="online"
     )
     server = company.proxy_servers.get()
-    licensing.proxy_server_deactivate(proxy_server=server, actor=alice)
+    proxy_services.proxy_server_deactivate(proxy_server=server, actor=alice)
     account_services.membership_delete(membership=bob.memberships.get(account=company), actor=alice)
 
     services.events_fan_out()
