@@ -268,8 +268,11 @@ class PublicKeysView(_LicensingView):
     @extend_schema(
         operation_id="licensing_public_keys",
         summary="The portal's public keys",
-        description="Every valid Ed25519 key that signs the portal's answers; the last one "
-        "signs new answers. Proxies pin them (or `manage.py licensing_public_key`).",
+        description="Every valid Ed25519 key that signs the portal's answers, under the key "
+        "id each message names; the last one signs new answers. Proxies pin them on first "
+        "use (or from `manage.py licensing_public_key --json`). Every signed answer also "
+        "carries this key set in `portal_keys`, signed by each key in it, so a proxy that "
+        "trusts an older key learns a new one from an answer, never from this unsigned list.",
         tags=["licensing"],
         responses={200: PublicKeysSerializer, 429: ERROR_RESPONSES[429]},
         auth=[],

@@ -93,7 +93,7 @@ def _parse_configured(spec: str) -> list[SigningKey]:
                 "LICENSING_SIGNING_KEYS must read 'kid=/path/to/key.pem,kid2=...', "
                 f"not {item[:40]!r}"
             )
-        if not envelope._KID_RE.fullmatch(kid):
+        if not envelope.is_key_id(kid):
             raise ImproperlyConfigured(
                 f"LICENSING_SIGNING_KEYS: {kid!r} is not a valid key id "
                 "(letters, digits and ._:- only, at most 64)"
@@ -104,14 +104,40 @@ def _parse_configured(spec: str) -> list[SigningKey]:
     return keys
 
 
-def _dev_key() -> SigningKey:
-    if not getattr(settings, "LICENSING_DEV_KEY_ALLOWED", settings.DEBUG):
-        raise ImproperlyConfigured(
+class SigningKeysMissing(ImproperlyConfigured):
+    """Production (no development key allowed) without LICENSING_SIGNING_KEYS."""
+
+    def __init__(self) -> None:
+        super().__init__(
             "LICENSING_SIGNING_KEYS is not set. The portal signs licensing answers with "
             "Ed25519 keys and never generates one outside development: create one with "
             "`openssl genpkey -algorithm ed25519 -out portal.pem` and set "
             "LICENSING_SIGNING_KEYS=portal-1=/path/to/portal.pem."
         )
+
+
+def _dev_key_allowed() -> bool:
+    return bool(getattr(settings, "LICENSING_DEV_KEY_ALLOWED", settings.DEBUG))
+
+
+def configuration_check() -> str:
+    """``"configured"`` or ``"development"``; raises ImproperlyConfigured saying what to set.
+
+    Reads the configured key files but, unlike :func:`signing_keys`, never generates a
+    development key: the system check and /healthz call it.
+    """
+    spec = settings.LICENSING_SIGNING_KEYS or ""
+    if spec.strip():
+        _parse_configured(spec)
+        return "configured"
+    if not _dev_key_allowed():
+        raise SigningKeysMissing()
+    return "development"
+
+
+def _dev_key() -> SigningKey:
+    if not _dev_key_allowed():
+        raise SigningKeysMissing()
     directory = Path(settings.LICENSING_DEV_KEY_DIR)
     path = directory / DEV_KEY_FILE
     if not path.exists():
@@ -154,12 +180,21 @@ def public_keys() -> dict[str, Ed25519PublicKey]:
     return {key.kid: key.public_key for key in signing_keys()}
 
 
+def key_set(*, now: datetime | None = None) -> dict[str, Any]:
+    """Every valid portal key, signed by each of them (see envelope.key_set_seal)."""
+    return envelope.key_set_seal(((key.kid, key.private_key) for key in signing_keys()), now=now)
+
+
 def sign(message_type: str, payload: Mapping[str, Any], *, now: datetime | None = None) -> str:
-    """Seal ``payload`` as a ``message_type`` answer with the current portal key."""
+    """Seal ``payload`` as a ``message_type`` answer with the current portal key.
+
+    Every answer also carries the portal's key set (``portal_keys``), so that a proxy
+    that trusts an older key learns the current one from the answer itself.
+    """
     key = current_signing_key()
     return envelope.seal(
         message_type=message_type,
-        payload=payload,
+        payload={**payload, "portal_keys": key_set(now=now)},
         private_key=key.private_key,
         kid=key.kid,
         now=now,

@@ -26,6 +26,7 @@ from http.client import HTTPException
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from licensing.client import __version__, envelope
@@ -213,13 +214,33 @@ class Proxy:
                 del pending[nonce]
 
     def pinned_keys(self) -> dict[str, Ed25519PublicKey]:
-        keys = {}
-        for kid, pem in (self.state.get("portal_keys") or {}).items():
-            try:
-                keys[kid] = envelope.load_public_key_pem(pem)
-            except envelope.BadKey:
-                raise StateError(f"the pinned portal key {kid} in state.json is corrupt") from None
+        """The portal keys this proxy trusts, under the ids the portal gave them."""
+        return {
+            kid: self._load_pinned(pem, kid)
+            for kid, pem in (self.state.get("portal_keys") or {}).items()
+        }
+
+    def has_pinned_key(self) -> bool:
+        return bool(self.state.get("portal_keys") or self.state.get("portal_keys_unnamed"))
+
+    @staticmethod
+    def _load_pinned(pem: str, kid: str = "") -> Ed25519PublicKey:
+        try:
+            return envelope.load_public_key_pem(pem)
+        except envelope.BadKey:
+            raise StateError(f"the pinned portal key {kid} in state.json is corrupt") from None
+
+    def _unnamed_keys(self) -> list[Ed25519PublicKey]:
+        """Pinned keys whose id the portal has not told yet: a bare PEM pinned without
+        --portal-key-id, or a key an older pmm-proxy pinned under an id it computed."""
+        keys = [self._load_pinned(pem) for pem in self.state.get("portal_keys_unnamed") or []]
+        for kid, key in self.pinned_keys().items():
+            if kid == envelope.key_id_for(key):
+                keys.append(key)
         return keys
+
+    def _keys_as_of(self) -> datetime | None:
+        return _parse_datetime(self.state.get("portal_keys_as_of"), what="portal_keys_as_of")
 
     def require_status(self, *allowed: str, action: str) -> None:
         if self.status not in allowed:
@@ -255,7 +276,7 @@ class Proxy:
     ) -> envelope.Message:
         """Send a request online and return the verified, matched answer."""
         keys = self.pinned_keys()
-        fetched = not keys
+        fetched = not self.has_pinned_key()
         if fetched:
             # Trust on first use: pinned only once an answer has verified with them.
             keys = portal.public_keys()
@@ -264,7 +285,8 @@ class Proxy:
         message = self.verify(answer, expected=ANSWER_FOR[request_type], keys=keys)
         if message.payload.get("request_nonce") != nonce:
             raise CliError("the portal's answer does not answer the request just sent; ignored")
-        if fetched:
+        if fetched and not self.state.get("portal_keys_as_of"):
+            # A portal that sends no key set with its answers: pin what it published.
             self.state["portal_keys"] = {
                 kid: envelope.public_key_pem(key) for kid, key in keys.items()
             }
@@ -293,23 +315,100 @@ class Proxy:
     def verify(
         self, text: str | bytes, *, expected: str | Sequence[str], keys: dict[str, Any]
     ) -> envelope.Message:
+        """Verify an answer with ``keys`` (or with a key they vouch for) and adopt the
+        portal's key set it carries; nothing is saved here."""
         try:
-            message = envelope.open_envelope(
-                text, expected_types=expected, public_keys=keys, now=self.ctx.now
-            )
+            message = self._open(text, expected, keys)
+            verified_with = keys
         except envelope.UnknownKey as exc:
-            raise CliError(
-                f"the answer is signed with a portal key this proxy does not trust: {exc.message}"
-            ) from None
-        except envelope.EnvelopeError as exc:
-            raise CliError(f"the answer was refused: {exc.message}") from None
+            learned = self._keys_vouched_for(text, expected, keys)
+            if learned is None:
+                raise CliError(
+                    "the answer is signed with a portal key this proxy does not trust: "
+                    f"{exc.message}"
+                ) from None
+            message = self._open(text, expected, learned)
+            verified_with = learned
         theirs = message.payload.get("installation_id")
         if theirs != self.installation_id:
             raise CliError(
                 f"the answer is for another installation ({theirs}), not this one "
                 f"({self.installation_id}); nothing was changed"
             )
+        self._adopt_keys(message, verified_with[message.kid])
         return message
+
+    def _open(
+        self, text: str | bytes, expected: str | Sequence[str], keys: dict[str, Any]
+    ) -> envelope.Message:
+        try:
+            return envelope.open_envelope(
+                text, expected_types=expected, public_keys=keys, now=self.ctx.now
+            )
+        except envelope.UnknownKey:
+            raise
+        except envelope.EnvelopeError as exc:
+            raise CliError(f"the answer was refused: {exc.message}") from None
+
+    def _keys_vouched_for(
+        self, text: str | bytes, expected: str | Sequence[str], keys: dict[str, Any]
+    ) -> dict[str, Ed25519PublicKey] | None:
+        """Keys that verify an answer signed under an id this proxy has not pinned: a
+        pinned key that has no id yet, or the answer's key set if a key this proxy
+        trusts signed it. Never a key that only vouches for itself."""
+        kid = envelope.peek(text).kid
+        unnamed = self._unnamed_keys()
+        for key in unnamed:
+            try:
+                envelope.open_envelope(
+                    text, expected_types=expected, public_keys={kid: key}, now=self.ctx.now
+                )
+            except envelope.EnvelopeError:
+                continue
+            return {kid: key}
+        statement = envelope.peek(text).payload.get("portal_keys")
+        trusted = dict(keys)
+        # An unnamed key signs the key set under the id the set gives it.
+        raw_unnamed = {_raw(key): key for key in unnamed}
+        for entry in statement.get("keys", []) if isinstance(statement, dict) else []:
+            try:
+                listed = envelope.load_public_key_pem(entry["public_key"])
+            except (envelope.BadKey, KeyError, TypeError):
+                continue
+            if _raw(listed) in raw_unnamed and isinstance(entry.get("kid"), str):
+                trusted.setdefault(entry["kid"], raw_unnamed[_raw(listed)])
+        try:
+            key_set = envelope.key_set_open(
+                statement, trusted=trusted, not_before=self._keys_as_of()
+            )
+        except envelope.EnvelopeError:
+            return None
+        return key_set.keys if kid in key_set.keys else None
+
+    def _adopt_keys(self, message: envelope.Message, signer: Ed25519PublicKey) -> None:
+        """Pin the portal's key set an authentic answer carries, unless it is older than
+        the one pinned; without one, name the key that signed the answer."""
+        statement = message.payload.get("portal_keys")
+        if statement is not None:
+            try:
+                key_set = envelope.key_set_open(
+                    statement, trusted={message.kid: signer}, not_before=self._keys_as_of()
+                )
+            except envelope.EnvelopeError:
+                key_set = None  # an older set: the pinned one stays
+            if key_set is not None:
+                self.state["portal_keys"] = key_set.pems()
+                self.state["portal_keys_unnamed"] = []
+                self.state["portal_keys_as_of"] = _iso(key_set.issued_at)
+                return
+        pinned = self.state.setdefault("portal_keys", {})
+        if message.kid not in pinned:
+            pinned[message.kid] = envelope.public_key_pem(signer)
+            self.state["portal_keys_unnamed"] = [
+                pem
+                for pem in self.state.get("portal_keys_unnamed") or []
+                if _raw(self._load_pinned(pem)) != _raw(signer)
+            ]
 
     # applying answers
 
@@ -451,19 +550,7 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
         raise CliError(f"{ctx.state_dir.path} is already initialised")
     server_name = _required_text(args.server_name, "--server-name")
     site_code = _required_text(args.site_code, "--site-code")
-    portal_keys: dict[str, str] = {}
-    if args.portal_public_key:
-        try:
-            pem = Path(args.portal_public_key).read_bytes()
-        except OSError as exc:
-            raise CliError(f"cannot read {args.portal_public_key}: {exc.strerror}") from None
-        try:
-            key = envelope.load_public_key_pem(pem)
-        except envelope.BadKey:
-            raise CliError(
-                f"{args.portal_public_key} is not an Ed25519 public key in PEM format"
-            ) from None
-        portal_keys[envelope.key_id_for(key)] = envelope.public_key_pem(key)
+    portal_keys, unnamed = _read_pin(args.portal_public_key, args.portal_key_id)
     private_key = envelope.generate_private_key()
     state = {
         "schema": SCHEMA,
@@ -475,6 +562,10 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
         "site_description": (args.site_description or "").strip(),
         "app_version": (args.app_version or __version__).strip(),
         "portal_keys": portal_keys,
+        # A bare PEM pinned without --portal-key-id: named by the first answer it verifies.
+        "portal_keys_unnamed": unnamed,
+        # When the portal issued the key set pinned (None: pinned by hand).
+        "portal_keys_as_of": None,
         "portal_url": None,
         "status": "not_activated",
         "activation_method": None,
@@ -493,6 +584,8 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     ctx.say(f"Initialised installation {state['installation_id']} in {ctx.state_dir.path}.")
     if portal_keys:
         ctx.say(f"Pinned portal key {', '.join(portal_keys)}.")
+    if unnamed:
+        ctx.say("Pinned the portal key; its key id comes with the first answer it verifies.")
     return 0
 
 
@@ -636,7 +729,7 @@ def cmd_deactivate(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     proxy = Proxy(ctx)
     keys = proxy.pinned_keys()
-    if not keys:
+    if not proxy.has_pinned_key():
         raise CliError(
             "no portal public key is pinned, so the answer cannot be verified; "
             "initialise with --portal-public-key"
@@ -716,6 +809,62 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
 # --- helpers ------------------------------------------------------------------------------
 
 
+def _raw(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _read_pin(path: str | None, key_id: str | None) -> tuple[dict[str, str], list[str]]:
+    """The portal keys ``init`` pins: (kid -> PEM, PEMs whose id is not known yet).
+
+    The file holds what the portal publishes: ``{"kid", "public_key"}`` (``manage.py
+    licensing_public_key --json``), ``{"keys": [...]}`` (``--all --json`` or the
+    public-keys endpoint), or a bare PEM, whose id ``--portal-key-id`` gives.
+    """
+    if path is None:
+        if key_id is not None:
+            raise CliError("--portal-key-id names the key given with --portal-public-key")
+        return {}, []
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace").strip()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    not_a_key = CliError(
+        f"{path} is not an Ed25519 public key in PEM format nor the JSON of "
+        "'manage.py licensing_public_key --json'"
+    )
+    if not text.startswith("{"):
+        if key_id is not None and not envelope.is_key_id(key_id):
+            raise CliError(f"--portal-key-id {key_id!r} is not a valid key id")
+        try:
+            pem = envelope.public_key_pem(envelope.load_public_key_pem(text))
+        except envelope.BadKey:
+            raise not_a_key from None
+        return ({key_id: pem}, []) if key_id is not None else ({}, [pem])
+    if key_id is not None:
+        raise CliError(f"{path} names its key id; --portal-key-id is only for a bare PEM key")
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise not_a_key from None
+    entries = document.get("keys") if isinstance(document, dict) else None
+    entries = entries if isinstance(entries, list) else [document]
+    keys: dict[str, str] = {}
+    for entry in entries:
+        kid = entry.get("kid") if isinstance(entry, dict) else None
+        pem = entry.get("public_key") if isinstance(entry, dict) else None
+        if not isinstance(pem, str):
+            raise not_a_key
+        if not envelope.is_key_id(kid):
+            raise CliError(f"{path}: {kid!r} is not a valid key id")
+        try:
+            keys[kid] = envelope.public_key_pem(envelope.load_public_key_pem(pem))
+        except envelope.BadKey:
+            raise not_a_key from None
+    if not keys:
+        raise not_a_key
+    return keys, []
+
+
 def _required_text(value: str | None, option: str) -> str:
     text = (value or "").strip()
     if not text:
@@ -724,7 +873,7 @@ def _required_text(value: str | None, option: str) -> str:
 
 
 def _require_pinned_key(proxy: Proxy, what: str) -> None:
-    if not proxy.state.get("portal_keys"):
+    if not proxy.has_pinned_key():
         raise CliError(
             f"{what} needs the portal's public key to verify its answer, and none is pinned; "
             "initialise with --portal-public-key (the portal's 'manage.py licensing_public_key')"
@@ -806,7 +955,20 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--site-code", required=True, metavar="CODE")
     init.add_argument("--site-description", default="", metavar="TEXT")
     init.add_argument("--app-version", default=None, metavar="V")
-    init.add_argument("--portal-public-key", default=None, metavar="PEM_FILE")
+    init.add_argument(
+        "--portal-public-key",
+        default=None,
+        metavar="PEM_FILE",
+        help="the portal key to pin: the JSON of 'manage.py licensing_public_key --json' "
+        "(or of the public-keys endpoint), or a bare PEM",
+    )
+    init.add_argument(
+        "--portal-key-id",
+        default=None,
+        metavar="KID",
+        help="the key id the portal publishes for a bare PEM key "
+        "(without it, the first answer the key verifies names it)",
+    )
 
     activate = add("activate", cmd_activate, "activate this installation with a license key")
     activate.add_argument("--key", required=True, metavar="KEY")

@@ -57,10 +57,14 @@ __all__ = [
     "UnknownKey",
     "UnknownType",
     "UnsupportedVersion",
+    "UntrustedKeySet",
     "WrongType",
     "format_timestamp",
     "generate_private_key",
+    "is_key_id",
     "key_id_for",
+    "key_set_open",
+    "key_set_seal",
     "load_private_key_pem",
     "load_public_key_pem",
     "new_nonce",
@@ -78,6 +82,9 @@ VERSION = 1
 ARMOR_BEGIN = "-----BEGIN MYACCOUNT LICENSING MESSAGE-----"
 ARMOR_END = "-----END MYACCOUNT LICENSING MESSAGE-----"
 DOMAIN = b"myaccount-licensing/v1\x00"
+# Key set statements are signed under their own domain: neither kind of signature can
+# ever be taken for the other.
+KEY_SET_DOMAIN = b"myaccount-licensing/key-set/v1\x00"
 
 MESSAGE_TYPES: frozenset[str] = frozenset(
     {
@@ -170,6 +177,11 @@ class Expired(EnvelopeError):
     default_message = "The licensing message has expired."
 
 
+class UntrustedKeySet(EnvelopeError):
+    code = "untrusted_key_set"
+    default_message = "The portal's key set is not signed by a key this receiver trusts."
+
+
 class BadKey(EnvelopeError):
     code = "bad_key"
     default_message = "The key is not a valid Ed25519 key in PEM format."
@@ -226,6 +238,11 @@ def _as_public(key: Ed25519PublicKey | Ed25519PrivateKey) -> Ed25519PublicKey:
     if isinstance(key, Ed25519PublicKey):
         return key
     raise TypeError("expected an Ed25519 key")
+
+
+def is_key_id(value: Any) -> bool:
+    """Whether ``value`` can name a key: letters, digits and ``._:-``, at most 64."""
+    return isinstance(value, str) and _KID_RE.fullmatch(value) is not None
 
 
 def key_id_for(public_key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
@@ -528,3 +545,101 @@ def open_envelope(
     if message.expires_at < moment:
         raise Expired(f"The licensing message expired at {envelope['expires_at']}.")
     return message
+
+
+# --- the portal's key set -----------------------------------------------------------------
+#
+# Every answer of the portal carries its current key set, signed by each key in it: a
+# receiver that trusts one of those keys learns the others from it (a key rotation), and
+# a key that only vouches for itself is never learnt. The statement is dated, so that an
+# older one (listing a key since retired) cannot bring that key back.
+
+
+@dataclass(frozen=True)
+class KeySet:
+    """A verified key set: kid -> key, in the portal's order (the last one signs)."""
+
+    issued_at: datetime
+    keys: dict[str, Ed25519PublicKey] = field(hash=False)
+
+    def pems(self) -> dict[str, str]:
+        return {kid: public_key_pem(key) for kid, key in self.keys.items()}
+
+
+def _key_set_body(issued_at: str, entries: list[dict[str, str]]) -> bytes:
+    return KEY_SET_DOMAIN + _canonical({"issued_at": issued_at, "keys": entries})
+
+
+def key_set_seal(
+    keys: Iterable[tuple[str, Ed25519PrivateKey]], *, now: datetime | None = None
+) -> dict[str, Any]:
+    """The statement of a key set, signed by every key in it (oldest first)."""
+    keys = list(keys)
+    issued_at = format_timestamp(_utc(now))
+    entries = [
+        {"kid": kid, "public_key": public_key_pem(key), "algorithm": "Ed25519"} for kid, key in keys
+    ]
+    body = _key_set_body(issued_at, entries)
+    return {
+        "issued_at": issued_at,
+        "keys": entries,
+        "signatures": {kid: base64.b64encode(key.sign(body)).decode("ascii") for kid, key in keys},
+    }
+
+
+def _key_set_entries(statement: Any) -> tuple[str, list[dict[str, str]], dict[str, str]]:
+    malformed = BadEncoding("The portal's key set is malformed.")
+    if not isinstance(statement, dict) or set(statement) != {"issued_at", "keys", "signatures"}:
+        raise malformed
+    issued_at, entries, signatures = (
+        statement["issued_at"],
+        statement["keys"],
+        statement["signatures"],
+    )
+    if not isinstance(issued_at, str) or not _TIMESTAMP_RE.fullmatch(issued_at):
+        raise malformed
+    if not isinstance(entries, list) or not entries or not isinstance(signatures, dict):
+        raise malformed
+    for entry in entries:
+        if (
+            not isinstance(entry, dict)
+            or set(entry) != {"kid", "public_key", "algorithm"}
+            or entry["algorithm"] != "Ed25519"
+            or not is_key_id(entry["kid"])
+            or not isinstance(entry["public_key"], str)
+        ):
+            raise malformed
+    if len({entry["kid"] for entry in entries}) != len(entries):
+        raise malformed
+    return issued_at, entries, signatures
+
+
+def key_set_open(
+    statement: Any,
+    *,
+    trusted: Mapping[str, Ed25519PublicKey],
+    not_before: datetime | None = None,
+) -> KeySet:
+    """The key set of ``statement`` if a ``trusted`` key signed it; raises otherwise.
+
+    ``trusted`` maps a key id to the key that must have made the signature under that id
+    (the key listed in the statement itself never counts). A statement issued before
+    ``not_before`` is refused as well: it may list a key that has been retired since.
+    """
+    issued_at, entries, signatures = _key_set_entries(statement)
+    keys = {entry["kid"]: load_public_key_pem(entry["public_key"]) for entry in entries}
+    moment = parse_timestamp(issued_at)
+    if not_before is not None and moment < _utc(not_before):
+        raise UntrustedKeySet("The portal's key set is older than the one already trusted.")
+    body = _key_set_body(issued_at, entries)
+    for kid, signature_text in signatures.items():
+        key = trusted.get(kid) if isinstance(kid, str) else None
+        if key is None or not isinstance(signature_text, str):
+            continue
+        try:
+            signature = base64.b64decode(signature_text, validate=True)
+            key.verify(signature, body)
+        except (binascii.Error, ValueError, InvalidSignature):
+            continue
+        return KeySet(issued_at=moment, keys=keys)
+    raise UntrustedKeySet()

@@ -17,6 +17,8 @@ from subscriptions.models import LicenseKey, Product, Subscription
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 STARTS = date(2026, 1, 1)
 ENDS = date(2026, 12, 31)
+# Where pmm-proxy finds the portal in tests (the conftest's ``portal`` fixture answers).
+PORTAL = "http://portal.test"
 
 
 def product() -> Product:

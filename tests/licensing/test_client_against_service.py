@@ -9,72 +9,18 @@ proxy shows must come through from what the real portal answers.
 
 from __future__ import annotations
 
-import io
 import json
-import urllib.error
-import urllib.request
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
-from django.test import Client
 
 from licensing.client.cli import main
 from proxies.models import ProxyServer, UsageReport
-from tests.licensing.factories import NOW
+from tests.licensing.factories import NOW, PORTAL
 
 pytestmark = pytest.mark.django_db
-
-PORTAL = "http://portal.test"
-
-
-class _Answer:
-    """Enough of urllib's response for the client: a status and a body."""
-
-    def __init__(self, status: int, body: bytes) -> None:
-        self.status = status
-        self._body = io.BytesIO(body)
-
-    def read(self, size: int = -1) -> bytes:
-        return self._body.read(size)
-
-    def __enter__(self) -> _Answer:
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self._body.close()
-
-
-@pytest.fixture
-def portal(monkeypatch) -> list[str]:
-    """Route the client's urlopen to the portal through the Django test client."""
-    api = Client(enforce_csrf_checks=True)  # a proxy has no session and no CSRF token
-    calls: list[str] = []
-
-    def urlopen(request: urllib.request.Request, timeout: float | None = None) -> _Answer:
-        url = request.full_url
-        assert url.startswith(f"{PORTAL}/api/licensing/"), url
-        path = url.removeprefix(PORTAL)
-        calls.append(path)
-        if request.data is None:
-            response = api.get(path, HTTP_ACCEPT="application/json")
-        else:
-            assert request.get_header("Content-type") == "application/json"
-            response = api.post(path, data=request.data, content_type="application/json")
-        if response.status_code >= 400:
-            headers = Message()
-            for name, value in response.items():
-                headers[name] = value
-            raise urllib.error.HTTPError(
-                url, response.status_code, response.reason_phrase, headers,
-                io.BytesIO(response.content),
-            )  # fmt: skip
-        return _Answer(response.status_code, response.content)
-
-    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
-    return calls
 
 
 def run(state: Path, capsys, *args: str) -> str:

@@ -56,8 +56,11 @@ class FakePortal:
         return envelope.key_id_for(self.key)
 
     def public_key_file(self, directory: Path) -> Path:
-        path = directory / "portal.pem"
-        path.write_text(envelope.public_key_pem(self.key))
+        """What the portal's ``manage.py licensing_public_key --json`` prints."""
+        path = directory / "portal-key.json"
+        path.write_text(
+            json.dumps({"kid": self.kid, "public_key": envelope.public_key_pem(self.key)})
+        )
         return path
 
     def process(self, text: str, expected: str) -> str:
