@@ -1,15 +1,21 @@
-"""GET /healthz: the state of the database, the cache and the broker."""
+"""GET /healthz: the state of the database, the cache, the broker and the signing keys."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from licensing import signing
 from myaccount.celery import app
+
+
+class Down(Exception):
+    """A check that knows what is wrong says so; its message is safe to publish."""
 
 
 def _check_database() -> str:
@@ -34,7 +40,23 @@ def _check_broker() -> str:
     return "ok"
 
 
-CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+def _check_signing_keys() -> str:
+    try:
+        mode = signing.configuration_check()
+    except signing.SigningKeysMissing:
+        raise Down("LICENSING_SIGNING_KEYS is not set") from None
+    except ImproperlyConfigured:
+        # The details (a key file's path) go to the system check, not to the public.
+        raise Down("LICENSING_SIGNING_KEYS is invalid") from None
+    return "ok" if mode == "configured" else "development key"
+
+
+CHECKS = {
+    "database": _check_database,
+    "cache": _check_cache,
+    "broker": _check_broker,
+    "signing_keys": _check_signing_keys,
+}
 
 
 @never_cache
@@ -45,6 +67,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     for name, check in CHECKS.items():
         try:
             results[name] = check()
+        except Down as exc:
+            results[name] = f"down: {exc}"
+            down.append(name)
         except Exception as exc:  # any failure means "down"; say which and why
             results[name] = f"down: {exc.__class__.__name__}"
             down.append(name)

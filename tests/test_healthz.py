@@ -5,16 +5,24 @@ import pytest
 from django.core.cache import cache
 from django.db import OperationalError
 
+from licensing.client import envelope
 from myaccount import health
 
 
 def test_it_reports_database_cache_and_broker(client, db, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.LICENSING_SIGNING_KEYS = ""
+    settings.LICENSING_DEV_KEY_ALLOWED = True
     response = client.get("/healthz")
     assert response.status_code == 200
     body = json.loads(response.content)
     assert body["status"] == "ok"
-    assert body["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
+    assert body["checks"] == {
+        "database": "ok",
+        "cache": "ok",
+        "broker": "ok",
+        "signing_keys": "development key",
+    }
 
 
 def test_it_answers_503_naming_what_is_down(client, db, monkeypatch):
@@ -67,3 +75,41 @@ def test_an_unreachable_broker_is_reported(client, settings):
     assert response.status_code == 503
     assert json.loads(response.content)["down"] == ["broker"]
     assert cache.get("healthz") == "ok"
+
+
+@pytest.mark.django_db
+def test_it_names_the_missing_signing_keys_in_production(client, settings):
+    settings.LICENSING_SIGNING_KEYS = ""
+    settings.LICENSING_DEV_KEY_ALLOWED = False
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = json.loads(response.content)
+    assert (body["status"], body["down"]) == ("down", ["signing_keys"])
+    assert body["checks"]["signing_keys"] == "down: LICENSING_SIGNING_KEYS is not set"
+    assert body["checks"]["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_configured_signing_keys_are_ok(client, settings, tmp_path):
+    key = tmp_path / "portal.pem"
+    key.write_text(envelope.private_key_pem(envelope.generate_private_key()))
+    settings.LICENSING_SIGNING_KEYS = f"portal-1={key}"
+    settings.LICENSING_DEV_KEY_ALLOWED = False
+
+    response = client.get("/healthz")
+
+    assert json.loads(response.content)["checks"]["signing_keys"] == "ok"
+
+
+@pytest.mark.django_db
+def test_an_unreadable_signing_key_is_down_without_telling_where_it_is(client, settings, tmp_path):
+    settings.LICENSING_SIGNING_KEYS = f"portal-1={tmp_path / 'secret-place' / 'portal.pem'}"
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = json.loads(response.content)
+    assert body["checks"]["signing_keys"] == "down: LICENSING_SIGNING_KEYS is invalid"
+    assert "secret-place" not in response.content.decode()
