@@ -29,9 +29,9 @@ psql "${DATABASE_URL%/*}/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname
   || psql "${DATABASE_URL%/*}/postgres" -qc "CREATE DATABASE \"$dbname\"" \
   || { echo "Cannot reach Postgres at $DATABASE_URL (is trust or a password configured for it?)" >&2; exit 1; }
 
-# Redis
+# Redis (the production tier also starts redis-servers of its own: the binary must exist)
+command -v redis-server >/dev/null || apt_install redis-server
 if ! redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1; then
-  command -v redis-server >/dev/null || apt_install redis-server
   $SUDO mkdir -p /var/lib/redis /var/log/redis
   $SUDO redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
     --dir /var/lib/redis --logfile /var/log/redis/myaccount.log
