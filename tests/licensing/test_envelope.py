@@ -452,3 +452,71 @@ def test_seal_then_open_round_trips_any_json_payload(payload: dict, message_type
     assert message.payload == payload
     assert message.type == message_type
     assert text.isascii()
+
+
+# --- the portal's key set -----------------------------------------------------------------
+
+NEW_KEY = envelope.generate_private_key()
+
+
+def key_set(**overrides: object) -> dict:
+    statement = envelope.key_set_seal([("portal-1", PORTAL_KEY), ("portal-2", NEW_KEY)], now=NOW)
+    statement.update(overrides)
+    return statement
+
+
+def test_a_key_set_signed_by_a_trusted_key_opens_with_every_key_it_lists():
+    opened = envelope.key_set_open(key_set(), trusted={"portal-1": PORTAL_KEY.public_key()})
+
+    assert list(opened.keys) == ["portal-1", "portal-2"]
+    assert opened.issued_at == NOW
+    assert opened.pems()["portal-2"] == envelope.public_key_pem(NEW_KEY)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: s["keys"].pop(),  # a key dropped after signing
+        lambda s: s.update(issued_at="2030-01-01T00:00:00Z"),  # redated
+        lambda s: s["signatures"].pop("portal-1"),  # the trusted key did not sign
+        lambda s: s["signatures"].update({"portal-1": s["signatures"]["portal-2"]}),
+    ],
+)
+def test_a_key_set_the_trusted_key_did_not_sign_as_it_is_is_refused(change):
+    statement = key_set()
+    change(statement)
+
+    with pytest.raises(envelope.UntrustedKeySet):
+        envelope.key_set_open(statement, trusted={"portal-1": PORTAL_KEY.public_key()})
+
+
+def test_a_key_set_signed_only_by_the_keys_it_lists_is_not_trusted():
+    with pytest.raises(envelope.UntrustedKeySet):
+        envelope.key_set_open(key_set(), trusted={"portal-9": NEW_KEY.public_key()})
+
+
+def test_a_key_set_older_than_the_one_held_is_refused():
+    trusted = {"portal-1": PORTAL_KEY.public_key()}
+
+    with pytest.raises(envelope.UntrustedKeySet, match="older"):
+        envelope.key_set_open(key_set(), trusted=trusted, not_before=NOW + timedelta(seconds=1))
+    assert envelope.key_set_open(key_set(), trusted=trusted, not_before=NOW).issued_at == NOW
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        None,
+        "keys",
+        {"keys": [], "signatures": {}, "issued_at": "2026-03-01T12:00:00Z"},
+        key_set(issued_at="yesterday"),
+        key_set(extra=1),
+        key_set(keys=[{"kid": "bad id!", "public_key": "x", "algorithm": "Ed25519"}]),
+        key_set(keys=[{"kid": "k", "public_key": "x", "algorithm": "RSA"}]),
+        key_set(keys=key_set()["keys"] * 2),
+        key_set(signatures=["not", "a", "mapping"]),
+    ],
+)
+def test_a_malformed_key_set_is_refused(statement):
+    with pytest.raises(envelope.EnvelopeError):
+        envelope.key_set_open(statement, trusted={"portal-1": PORTAL_KEY.public_key()})
