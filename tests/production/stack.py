@@ -416,7 +416,12 @@ class Portal:
             "--certfile", str(self.config.tls.cert), "--keyfile", str(self.config.tls.key),
             "--timeout", "120", "--graceful-timeout", "5", "--access-logfile", "-",
         ]  # fmt: skip
-        self.process = Process("gunicorn", command, self.config.env(**overrides), self.log_path)
+        # A HOME of its own: gunicorn puts its control socket there, and other servers
+        # on this machine have theirs.
+        home = self.log_path.parent / "gunicorn-home"
+        home.mkdir(exist_ok=True)
+        env = self.config.env(HOME=str(home), **overrides)
+        self.process = Process("gunicorn", command, env, self.log_path)
         self.process.start()
         wait_for(self._answers, what=f"answer from gunicorn at {self.url}", logs=self.log)
 
