@@ -198,24 +198,32 @@ def test_a_pinned_key_under_the_wrong_id_refuses_the_answer_and_changes_nothing(
     assert proxy.snapshot() == before
 
 
+def published(**changes: str | None) -> str:
+    """What ``licensing_public_key --json`` prints, with fields changed (None: removed)."""
+    document = json.loads(manage("licensing_public_key", "--json"))
+    for name, value in changes.items():
+        if value is None:
+            document.pop(name)
+        else:
+            document[name] = value
+    return json.dumps(document)
+
+
 @pytest.mark.parametrize(
     ("content", "options", "error"),
     [
-        ('{"kid": "bad id!", "public_key": "PEM"}', (), "not a valid key id"),
-        ('{"kid": "portal-1"}', (), "not an Ed25519 public key"),
-        ("{not json", (), "not an Ed25519 public key"),
-        ("JSON", ("--portal-key-id", "portal-2"), "names its key id"),
-        ("PEM", ("--portal-key-id", "bad id!"), "not a valid key id"),
+        (lambda: published(kid="bad id!"), (), "not a valid key id"),
+        (lambda: published(public_key=None), (), "not an Ed25519 public key"),
+        (lambda: "{not json", (), "not an Ed25519 public key"),
+        (lambda: '{"keys": []}', (), "not an Ed25519 public key"),
+        (published, ("--portal-key-id", "portal-2"), "names its key id"),
+        (lambda: manage("licensing_public_key"), ("--portal-key-id", "bad id!"), "not a valid"),
     ],
 )
 def test_init_refuses_a_pin_it_cannot_trust_and_creates_nothing(
     portal_1, proxy: Proxy, tmp_path, content, options, error
 ):
-    content = content.replace("JSON", manage("licensing_public_key", "--json").strip())
-    content = content.replace("PEM", manage("licensing_public_key").strip().replace("\n", "\\n"))
-    if not content.startswith("{"):
-        content = content.replace("\\n", "\n")
-    pin = pin_file(tmp_path, content)
+    pin = pin_file(tmp_path, content())
 
     err = proxy.fails(
         "init", "--server-name", "s", "--site-code", "c", "--portal-public-key", pin, *options
