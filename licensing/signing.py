@@ -4,7 +4,12 @@ Keys come from ``settings.LICENSING_SIGNING_KEYS``: ``kid=PEM-path-or-value,...`
 last one signs; every one of them verifies, so a key can be rotated while files signed
 with the old one are still in the field. With no key configured, a development key is
 generated on first use in ``LICENSING_DEV_KEY_DIR`` (mode 0600) — only where
-``LICENSING_DEV_KEY_ALLOWED`` (DEBUG by default): production refuses to start signing.
+``LICENSING_DEV_KEY_ALLOWED`` (DEBUG by default): production without keys fails its
+system check (licensing/checks.py) and so does not start.
+
+The key id is the operator's, never computed: the portal publishes each key with its id
+(the public-keys endpoint, ``manage.py licensing_public_key --json``) and every answer
+carries the whole key set, signed by each key, so proxies follow a rotation.
 """
 
 from __future__ import annotations
