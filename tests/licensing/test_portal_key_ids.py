@@ -160,6 +160,18 @@ def test_a_proxy_pinned_from_the_json_imports_answers_signed_with_a_configured_k
     assert status["portal_key_ids"] == ["portal-1"]
 
 
+def test_a_proxy_pins_every_key_of_the_published_key_list(
+    settings, portal_1, keys: Keys, proxy: Proxy, tmp_path
+):
+    settings.LICENSING_SIGNING_KEYS = f"{portal_1},{keys.create('portal-2')}"
+
+    proxy.init(
+        "--portal-public-key", pin_file(tmp_path, manage("licensing_public_key", "--all", "--json"))
+    )
+
+    assert proxy.status()["portal_key_ids"] == ["portal-1", "portal-2"]
+
+
 def test_a_proxy_pinned_with_the_bare_pem_and_its_key_id_imports_answers(
     portal_1, proxy: Proxy, tmp_path, primary_key, alice, company
 ):
