@@ -16,6 +16,10 @@ message of one type can never be passed off as another.
 Pure Python (stdlib and ``cryptography``): shared by the portal and ``pmm-proxy``.
 Replay protection (remembering nonces) is the receiver's job; this module only
 says whether a message is authentic, of an expected type and within its validity.
+
+The portal's key set travels in its answers as a dated statement signed by every key
+in it (``key_set_seal``/``key_set_open``, at the end): how a proxy learns a rotated key
+from a key it already trusts.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ __all__ = [
     "BadSignature",
     "EnvelopeError",
     "Expired",
+    "KeySet",
     "Message",
     "NotAnEnvelope",
     "NotYetValid",
