@@ -356,7 +356,8 @@ class Proxy:
         """Keys that verify an answer signed under an id this proxy has not pinned: a
         pinned key that has no id yet, or the answer's key set if a key this proxy
         trusts signed it. Never a key that only vouches for itself."""
-        kid = envelope.peek(text).kid
+        peeked = envelope.peek(text)
+        kid = peeked.kid
         unnamed = self._unnamed_keys()
         for key in unnamed:
             try:
@@ -366,7 +367,7 @@ class Proxy:
             except envelope.EnvelopeError:
                 continue
             return {kid: key}
-        statement = envelope.peek(text).payload.get("portal_keys")
+        statement = peeked.payload.get("portal_keys")
         trusted = dict(keys)
         # An unnamed key signs the key set under the id the set gives it.
         raw_unnamed = {_raw(key): key for key in unnamed}
