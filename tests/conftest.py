@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -21,6 +23,19 @@ def _clear_cache():
     # Rate-limit counters live in the (Redis) cache: every test starts with none.
     cache.clear()
     yield
+
+
+@pytest.fixture
+def redis_down(settings) -> str:
+    """Redis unreachable: the cache and the rate limits point at a loopback port where
+    nothing listens (bound once, then released). Never the machine's own Redis."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"redis://127.0.0.1:{port}/0"
+    settings.REDIS_URL = url
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": url}}
+    return url
 
 
 @pytest.fixture

@@ -1,0 +1,90 @@
+"""The cache backend: Redis, and this process's memory while Redis cannot be reached.
+
+The cache holds nothing the portal cannot do without: allauth's sign-in rate limits
+(and the lock around them), the used-TOTP-code markers, Register Key's attempt counter.
+A license server must keep serving its users and proxies when Redis is down, so every
+operation that fails with a Redis connection error is answered by a local in-memory
+cache instead, with a logged warning: rate limits then hold per process (a limit of
+N per minute becomes N per worker) rather than failing every request with a 500.
+
+After a failure Redis is left alone for ``RETRY_SECONDS`` (each attempt against a
+host that does not answer costs a connect timeout), then tried again. ``check_redis()`` asks
+Redis itself, so ``/healthz`` still reports the cache as down.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+RETRY_SECONDS = 5.0
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+T = TypeVar("T")
+
+
+def _resilient(name: str) -> Callable[..., Any]:
+    def operation(self: ResilientRedisCache, *args: Any, **kwargs: Any) -> Any:
+        return self._call(
+            lambda: getattr(RedisCache, name)(self, *args, **kwargs),
+            lambda: getattr(self._fallback, name)(*args, **kwargs),
+        )
+
+    operation.__name__ = name
+    return operation
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's Redis cache that falls back to process memory while Redis is unreachable."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._fallback = LocMemCache(
+            f"redis-fallback:{server}",
+            {"TIMEOUT": params.get("TIMEOUT", 300), "OPTIONS": {"MAX_ENTRIES": 10_000}},
+        )
+        self._skip_until = 0.0
+
+    def _call(self, redis_call: Callable[[], T], local_call: Callable[[], T]) -> T:
+        if time.monotonic() >= self._skip_until:
+            try:
+                return redis_call()
+            except UNREACHABLE as exc:
+                self._skip_until = time.monotonic() + RETRY_SECONDS
+                logger.warning(
+                    "Redis cache unreachable (%s: %s); using this process's memory for "
+                    "%ss (rate limits now count per process)",
+                    exc.__class__.__name__,
+                    exc,
+                    RETRY_SECONDS,
+                )
+        return local_call()
+
+    def check_redis(self, key: str, value: str) -> None:
+        """Store `value` in Redis itself and read it back, or raise (for /healthz: the
+        fallback would answer for a Redis that is down)."""
+        RedisCache.set(self, key, value, 10)
+        if RedisCache.get(self, key) != value:
+            raise RuntimeError("cache did not return what was stored")
+
+    # Every operation of the cache API (the others are built on these), each with its
+    # local twin; both read a default timeout the same way (the same TIMEOUT setting).
+    add = _resilient("add")
+    get = _resilient("get")
+    set = _resilient("set")
+    touch = _resilient("touch")
+    delete = _resilient("delete")
+    get_many = _resilient("get_many")
+    has_key = _resilient("has_key")
+    incr = _resilient("incr")
+    set_many = _resilient("set_many")
+    delete_many = _resilient("delete_many")
+    clear = _resilient("clear")
