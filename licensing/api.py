@@ -5,7 +5,8 @@ request>}`` and answer 200 ``{"message": <armored answer>}``; a refusal answers 
 ``{"error": {"code", "message"}}``. GET ``public-keys/`` publishes the portal's keys.
 
 There is no session, cookie or CSRF here: the signature is the authentication. Each
-endpoint is throttled per client address and per license key or installation.
+endpoint is throttled per client address and per license key or installation
+(licensing/throttling.py).
 """
 
 from __future__ import annotations
@@ -19,15 +20,13 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.errors import DomainError
 from licensing import services, signing
 from licensing.client import envelope
-from subscriptions.models import license_key_normalize
+from licensing.throttling import ClientAddressThrottle, LicensingThrottle
 
 # --- shapes -------------------------------------------------------------------------------
 
@@ -98,61 +97,6 @@ def licensing_exception_handler(exc: Exception, context: dict[str, Any]) -> Resp
     return response
 
 
-# --- throttles ----------------------------------------------------------------------------
-
-
-class _LiveRateThrottle(SimpleRateThrottle):
-    """Reads its rate when used, so settings overrides (tests, env) apply."""
-
-    def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-    def get_ident(self, request: Request) -> str:
-        # X-Forwarded-For only counts behind a configured number of trusted proxies;
-        # otherwise any client could pick its own address and dodge the limit.
-        if api_settings.NUM_PROXIES:
-            return super().get_ident(request)
-        return request.META.get("REMOTE_ADDR", "")
-
-
-class ClientAddressThrottle(_LiveRateThrottle):
-    scope = "licensing_ip"
-
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class LicenseKeyThrottle(_LiveRateThrottle):
-    """Per license key (activation) or installation (later requests) and signing key,
-    read from the unverified message: it only counts requests, it grants nothing.
-
-    The signing key id is part of the bucket so that junk sent for somebody's key under
-    the sender's own installation key fills the sender's bucket, not the real proxy's:
-    forging the real proxy's key id needs its public key, which never leaves it online.
-    """
-
-    scope = "licensing_key"
-
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        # A body that does not parse raises here, as the view would (400/415).
-        data = request.data
-        text = data.get("message") if isinstance(data, dict) else None
-        try:
-            message = envelope.peek(text) if isinstance(text, str) else None
-        except envelope.EnvelopeError:
-            return None
-        payload = message.payload if message is not None else {}
-        ident = license_key_normalize(str(payload.get("license_key") or ""))
-        if ident is None:
-            installation = payload.get("installation_id")
-            if not isinstance(installation, str) or not 0 < len(installation) <= 64:
-                return None
-            ident = "i:" + "".join(c for c in installation if c.isalnum() or c == "-")
-        if message is not None:
-            ident += ":" + "".join(c for c in message.kid[:40] if c.isalnum() or c == "-")
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
 # --- views --------------------------------------------------------------------------------
 
 
@@ -160,7 +104,7 @@ class _LicensingView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes = [JSONParser]
-    throttle_classes = [ClientAddressThrottle, LicenseKeyThrottle]
+    throttle_classes = [LicensingThrottle]
 
     def get_exception_handler(self):
         return licensing_exception_handler

@@ -1,0 +1,186 @@
+"""The licensing API's rate limits, both checked in one Redis round trip.
+
+Each request counts against its client address (``licensing_ip``) and, when it carries
+a message naming a license key or an installation, against that key or installation
+(``licensing_key``); the rates are ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``
+(``LICENSING_THROTTLE_IP``, ``LICENSING_THROTTLE_KEY``). The counters are fixed windows
+(``<scope>:<ident>:<window number>``): one pipelined INCR + EXPIRE per counter on one
+shared client, instead of a read and a write of a timestamp list per throttle. A
+refused request counts too, so a client that keeps hammering stays held back until
+its window ends; ``Retry-After`` says when that is.
+
+Every proxy in the field depends on this API, so a rate limit never takes it down:
+while Redis cannot be reached (a warning is logged, Redis is tried again after
+``RETRY_SECONDS``) the counters live in the Django cache, which then answers from this
+process's memory (myaccount/cache.py) — the limits hold per process. Without
+``REDIS_URL`` (development) they live in the local-memory cache all along.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from licensing.client import envelope
+from subscriptions.models import license_key_normalize
+
+logger = logging.getLogger(__name__)
+
+RETRY_SECONDS = 5.0
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class Window:
+    """One counter: `limit` requests per `seconds`, in the window that holds `now`."""
+
+    scope: str
+    ident: str
+    limit: int
+    seconds: int
+
+    def key(self, now: float) -> str:
+        number = int(now // self.seconds)
+        return f"{settings.CACHE_KEY_PREFIX}:throttle:{self.scope}:{self.ident}:{number}"
+
+    def retry_after(self, now: float) -> int:
+        return max(1, math.ceil(self.seconds - now % self.seconds))
+
+
+def window(scope: str, ident: str) -> Window | None:
+    """The window of `scope` for `ident`, or None when that scope has no rate."""
+    rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)
+    if not rate:
+        return None
+    count, period = rate.split("/")
+    return Window(scope=scope, ident=ident, limit=int(count), seconds=PERIODS[period[0]])
+
+
+class _RedisCounters:
+    """One Redis client per process (its connection pool shared by every request)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clients: dict[str, redis.Redis] = {}
+        self._skip_until: dict[str, float] = {}
+
+    def _client(self, url: str) -> redis.Redis:
+        with self._lock:
+            client = self._clients.get(url)
+            if client is None:
+                client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+                self._clients[url] = client
+            return client
+
+    def hit(self, windows: list[Window], now: float) -> list[int]:
+        """Count one request in every window; the counts after it."""
+        url = settings.REDIS_URL
+        if url and time.monotonic() >= self._skip_until.get(url, 0.0):
+            try:
+                return self._hit_redis(self._client(url), windows, now)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                self._skip_until[url] = time.monotonic() + RETRY_SECONDS
+                logger.warning(
+                    "Redis unreachable for the licensing rate limits (%s: %s); counting "
+                    "in this process for %ss",
+                    exc.__class__.__name__,
+                    exc,
+                    RETRY_SECONDS,
+                )
+        return [self._hit_cache(w.key(now), w.seconds) for w in windows]
+
+    @staticmethod
+    def _hit_redis(client: redis.Redis, windows: list[Window], now: float) -> list[int]:
+        pipe = client.pipeline(transaction=False)
+        for w in windows:
+            key = w.key(now)
+            pipe.incr(key)
+            # The key names its window, so renewing the expiry on every hit never keeps
+            # a count past the end of its window by more than one window.
+            pipe.expire(key, w.seconds)
+        results = pipe.execute()
+        return [int(n) for n in results[::2]]
+
+    @staticmethod
+    def _hit_cache(key: str, seconds: int) -> int:
+        cache.add(key, 0, timeout=seconds)
+        try:
+            return cache.incr(key)
+        except ValueError:  # the window closed between add() and incr()
+            cache.set(key, 1, timeout=seconds)
+            return 1
+
+
+counters = _RedisCounters()
+
+
+def client_address(request: Request) -> str:
+    # X-Forwarded-For only counts behind a configured number of trusted proxies;
+    # otherwise any client could pick its own address and dodge the limit.
+    if api_settings.NUM_PROXIES:
+        return BaseThrottle().get_ident(request)
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def key_ident(request: Request) -> str | None:
+    """The license key (activation) or installation (later requests) and signing key,
+    read from the unverified message: it only counts requests, it grants nothing.
+
+    The signing key id is part of the bucket so that junk sent for somebody's key under
+    the sender's own installation key fills the sender's bucket, not the real proxy's:
+    forging the real proxy's key id needs its public key, which never leaves it online.
+    """
+    # A body that does not parse raises here, as the view would (400/415).
+    data = request.data
+    text = data.get("message") if isinstance(data, dict) else None
+    try:
+        message = envelope.peek(text) if isinstance(text, str) else None
+    except envelope.EnvelopeError:
+        return None
+    payload = message.payload if message is not None else {}
+    ident = license_key_normalize(str(payload.get("license_key") or ""))
+    if ident is None:
+        installation = payload.get("installation_id")
+        if not isinstance(installation, str) or not 0 < len(installation) <= 64:
+            return None
+        ident = "i:" + "".join(c for c in installation if c.isalnum() or c == "-")
+    if message is not None:
+        ident += ":" + "".join(c for c in message.kid[:40] if c.isalnum() or c == "-")
+    return ident
+
+
+class LicensingThrottle(BaseThrottle):
+    """Per client address and per license key or installation, in one round trip."""
+
+    per_key = True
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        now = time.time()
+        windows = [window("licensing_ip", client_address(request))]
+        if self.per_key and (ident := key_ident(request)) is not None:
+            windows.append(window("licensing_key", ident))
+        active = [w for w in windows if w is not None]
+        counts = counters.hit(active, now) if active else []
+        over = [w for w, count in zip(active, counts, strict=True) if count > w.limit]
+        self._wait = max((w.retry_after(now) for w in over), default=None)
+        return not over
+
+    def wait(self) -> float | None:
+        return self._wait
+
+
+class ClientAddressThrottle(LicensingThrottle):
+    """Per client address only (the public keys carry no message)."""
+
+    per_key = False
