@@ -12,7 +12,6 @@ from typing import Any
 
 from rest_framework import permissions
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -72,7 +71,6 @@ class ApiView(APIView):
 
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [permissions.IsAuthenticated, AccountRolePermission]
-    parser_classes = [JSONParser]
     renderer_classes = [AsciiJSONRenderer]
     # True: even reading needs an Account Administrator, as on the pages.
     admin_only = False

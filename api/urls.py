@@ -1,8 +1,6 @@
 """The administrators' REST API under /api/v1/, and the API Tokens page under /account/."""
 
-from django.http import HttpRequest, JsonResponse
-from django.urls import include, path, re_path
-from django.views.decorators.csrf import csrf_exempt
+from django.urls import include, path
 
 from api import pages, views
 
@@ -80,17 +78,8 @@ v1 = [
 ]
 
 
-@csrf_exempt  # no session here: the API authenticates with bearer tokens only
-def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
-    """Any other path under /api/v1/ (a negative or non-numeric id, say) answers in the
-    API's error shape too, not with the site's HTML 404 page."""
-    return JsonResponse(
-        {"error": {"code": "not_found", "message": "No such API endpoint or object."}}, status=404
-    )
-
-
-v1.append(re_path(r"^(?P<rest>.*)$", not_found))
-
+# Any other path under /api/v1/ (a negative or non-numeric id, say) answers the API's
+# JSON 404 (handler404, myaccount/api_errors.py), not the site's HTML page.
 urlpatterns = [
     path("api/v1/", include(v1)),
     path("account/api-tokens/", pages.api_tokens, name="api_tokens"),

@@ -16,7 +16,6 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -103,7 +102,6 @@ def licensing_exception_handler(exc: Exception, context: dict[str, Any]) -> Resp
 class _LicensingView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
     throttle_classes = [LicensingThrottle]
 
     def get_exception_handler(self):

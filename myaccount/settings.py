@@ -308,6 +308,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON only; a body nested too deep is a 400 like other bad JSON (myaccount/api_errors.py).
+    "DEFAULT_PARSER_CLASSES": ["myaccount.api_errors.JSONParser"],
     "DEFAULT_THROTTLE_RATES": {
         # The licensing API (licensing/api.py): per client address and per key/installation.
         "licensing_ip": env("LICENSING_THROTTLE_IP", "300/min"),

@@ -27,3 +27,9 @@ urlpatterns = [
     path("", include("licensing.urls")),
     path("", include("subscriptions.urls")),
 ]
+
+# Under /api/ the errors are JSON in the APIs' shape; elsewhere the site's pages.
+handler400 = "myaccount.api_errors.bad_request"
+handler403 = "myaccount.api_errors.permission_denied"
+handler404 = "myaccount.api_errors.page_not_found"
+handler500 = "myaccount.api_errors.server_error"
