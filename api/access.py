@@ -82,8 +82,11 @@ class ApiView(APIView):
         return api_exception_handler
 
     def query(self, serializer_class) -> dict[str, Any]:
-        """Validated query parameters (400 with `fields` when they are not)."""
-        serializer = serializer_class(data=self.request.query_params)
+        """Validated query parameters (400 with `fields` when they are not).
+
+        Read as plain values, not as an HTML form: an empty `status=` or `page_size=` is
+        refused as the OpenAPI document says, not taken for an absent parameter."""
+        serializer = serializer_class(data=self.request.query_params.dict())
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 

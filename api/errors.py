@@ -96,7 +96,8 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
         403: "The token's owner is a Regular Member of this account: read-only "
         "(`permission_denied`, `not_admin`).",
         404: "No such object in this account, or an account the token's owner is not an "
-        "active member of (`not_found`).",
+        "active member of (`not_found`), or a `cursor` the list did not give out "
+        "(`invalid_cursor`).",
         405: "Method not allowed.",
         409: "Conflicts with the current state (e.g. `already_deactivated`, "
         "`invitation_not_pending`).",

@@ -1,13 +1,17 @@
 """Keyset ("cursor") pagination over any sort column, with `id` breaking ties.
 
 The cursor is the last row's sort value and id, signed: a client cannot forge one
-(a forged value could otherwise reach the database as a wrongly typed filter).
+(a forged value could otherwise reach the database as a wrongly typed filter). Like an
+id in the path, a cursor names something only the server hands out: one this list did
+not give (forged, of another list or order) is 404 `invalid_cursor`, not a malformed
+request, since any string is well formed as far as the OpenAPI document can tell.
 Unlike offsets, a page never repeats or skips rows when rows are added meanwhile,
 and no page costs more than one query (no COUNT).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +19,7 @@ from typing import Any
 from django.core import signing
 from django.db.models import F, Q, QuerySet
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
 
@@ -24,13 +28,23 @@ DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 
 
+class QueryIntegerField(serializers.IntegerField):
+    """Digits only, as the document's `integer` says: DRF alone also takes "5.0"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not re.fullmatch(r"-?[0-9]+", data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class PageQuerySerializer(serializers.Serializer):
     cursor = serializers.CharField(
         required=False,
         max_length=1000,
-        help_text="The `next` link's cursor; omit for the first page.",
+        help_text="The `next` link's cursor; omit for the first page. A cursor this list "
+        "did not give out answers 404 `invalid_cursor`.",
     )
-    page_size = serializers.IntegerField(
+    page_size = QueryIntegerField(
         required=False,
         min_value=1,
         max_value=MAX_PAGE_SIZE,
@@ -117,8 +131,9 @@ class Keyset:
                 value = _decode(*data["v"])
                 pk = int(data["id"])
             except (signing.BadSignature, KeyError, TypeError, ValueError):
-                raise ValidationError(
-                    {"cursor": ["This cursor is not valid; start again without one."]}
+                raise NotFound(
+                    "This cursor is not one this list gave out; start again without one.",
+                    code="invalid_cursor",
                 ) from None
             qs = qs.filter(self._after(value, pk))
         rows = list(qs[: size + 1])

@@ -17,6 +17,35 @@ from subscriptions.selectors import ARRANGE_CHOICES
 MAX_INT = 2_147_483_647
 
 
+# --- input fields: JSON values of the type the OpenAPI document names ----------------------
+
+
+class _JsonTyped:
+    """DRF alone takes 0 for a text, "5" or 5.0 for an integer, "true" or 1 for a
+    boolean; the document says string, integer, boolean, and the API holds to it."""
+
+    json_type: type
+
+    def to_internal_value(self, data):
+        if not isinstance(data, self.json_type) or (
+            isinstance(data, bool) and self.json_type is not bool
+        ):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonText(_JsonTyped, serializers.CharField):
+    json_type = str
+
+
+class JsonInteger(_JsonTyped, serializers.IntegerField):
+    json_type = int
+
+
+class JsonBoolean(_JsonTyped, serializers.BooleanField):
+    json_type = bool
+
+
 # --- accounts -----------------------------------------------------------------------------
 
 
@@ -140,10 +169,10 @@ class LicenseKeyQuerySerializer(PageQuerySerializer):
 
 
 class SublicenseInSerializer(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-    quota = serializers.IntegerField(min_value=1, max_value=MAX_INT)
+    name = JsonText(required=False, allow_blank=True, max_length=200, default="")
+    quota = JsonInteger(min_value=1, max_value=MAX_INT)
     type = serializers.ChoiceField(choices=SUBLICENSE_TYPES)
-    renew_with_subscription = serializers.BooleanField(required=False, default=True)
+    renew_with_subscription = JsonBoolean(required=False, default=True)
     expires_on = serializers.DateField(
         required=False,
         allow_null=True,
@@ -155,13 +184,13 @@ class SublicenseInSerializer(serializers.Serializer):
 class SublicenseUpdateSerializer(serializers.Serializer):
     """Any subset of the fields; the others keep their values."""
 
-    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    quota = serializers.IntegerField(required=False, min_value=1, max_value=MAX_INT)
+    name = JsonText(required=False, allow_blank=True, max_length=200)
+    quota = JsonInteger(required=False, min_value=1, max_value=MAX_INT)
     type = serializers.ChoiceField(
         required=False,
         choices=SUBLICENSE_TYPES,
     )
-    renew_with_subscription = serializers.BooleanField(required=False)
+    renew_with_subscription = JsonBoolean(required=False)
     expires_on = serializers.DateField(required=False, allow_null=True)
 
 
@@ -276,7 +305,7 @@ class MemberQuerySerializer(PageQuerySerializer):
 
 class MemberUpdateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Membership.Role.choices, required=False)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    notes = JsonText(required=False, allow_blank=True, max_length=2000)
 
 
 class InvitationOutSerializer(serializers.Serializer):

@@ -283,15 +283,35 @@ def test_a_forged_or_foreign_cursor_is_refused(alice_api, company, alice):
     url = f"{base(company)}/audit-log/?page_size=1"
     next_url = alice_api.get(url).json()["next"]
     cursor = next_url.split("cursor=")[1].split("&")[0]
-    assert alice_api.get(f"{base(company)}/audit-log/?cursor={cursor}x").status_code == 400
-    response = alice_api.get(f"{base(company)}/members/?cursor={cursor}")
+    for url in (
+        f"{base(company)}/audit-log/?cursor={cursor}x",
+        f"{base(company)}/members/?cursor={cursor}",
+        f"{base(company)}/members/?cursor=0",
+    ):
+        response = alice_api.get(url)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize("page_size", ["0", "101", "", "5.0", " 5", "1e1", "five"])
+def test_page_size_is_a_whole_number_within_bounds(alice_api, company, page_size):
+    response = alice_api.get(f"{base(company)}/members/", {"page_size": page_size})
     assert response.status_code == 400
-    assert "cursor" in response.json()["error"]["fields"]
+    assert "page_size" in response.json()["error"]["fields"]
 
 
-def test_page_size_is_bounded(alice_api, company):
-    assert alice_api.get(f"{base(company)}/members/?page_size=0").status_code == 400
-    assert alice_api.get(f"{base(company)}/members/?page_size=101").status_code == 400
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"status": ""},
+        {"role": ""},
+        {"cursor": ""},
+    ],
+)
+def test_an_empty_parameter_is_not_taken_for_an_absent_one(alice_api, company, query):
+    response = alice_api.get(f"{base(company)}/members/", query)
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == set(query)
 
 
 # --- query counts -------------------------------------------------------------------------
@@ -350,3 +370,36 @@ def test_deactivating_a_pending_offline_server_again_is_409(alice_api, company, 
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "already_deactivated"
     assert AuditLog.objects.count() == entries
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": 0, "quota": 1, "type": "dynamic"}, "name"),
+        ({"quota": "1", "type": "dynamic"}, "quota"),
+        ({"quota": 1.0, "type": "dynamic"}, "quota"),
+        ({"quota": True, "type": "dynamic"}, "quota"),
+        (
+            {"quota": 1, "type": "dynamic", "renew_with_subscription": "true"},
+            "renew_with_subscription",
+        ),
+        ({"quota": 1, "type": "dynamic", "renew_with_subscription": 1}, "renew_with_subscription"),
+    ],
+)
+def test_a_value_of_another_json_type_is_refused(alice_api, company, subscription, body, field):
+    before = list(LicenseKey.objects.values_list("id", "name", "quota"))
+    response = alice_api.post(
+        f"{base(company)}/subscriptions/{subscription.pk}/license-keys/", body, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [field]
+    assert list(LicenseKey.objects.values_list("id", "name", "quota")) == before
+
+
+def test_notes_must_be_text(alice_api, company, bob):
+    member = Membership.objects.get(account=company, user=bob)
+    response = alice_api.patch(f"{base(company)}/members/{member.pk}/", {"notes": 0}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["notes"]
+    member.refresh_from_db()
+    assert member.notes == ""
