@@ -101,6 +101,7 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
         405: "Method not allowed.",
         409: "Conflicts with the current state (e.g. `already_deactivated`, "
         "`invitation_not_pending`).",
+        413: "The body is larger than the portal reads (`request_too_large`).",
         415: "The body is not JSON (`unsupported_media_type`).",
     }
     return {

@@ -34,7 +34,7 @@ from subscriptions.models import LicenseKey, Product, Subscription
 
 READ = error_responses(400, 401, 404)
 READ_ONE = error_responses(401, 404)
-WRITE = error_responses(400, 401, 403, 404, 415)
+WRITE = error_responses(400, 401, 403, 404, 413, 415)
 
 ACCOUNTS = ["Accounts"]
 SUBSCRIPTIONS = ["Subscriptions"]

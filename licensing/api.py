@@ -129,6 +129,9 @@ ERROR_RESPONSES = {
         description="Conflicts with the current state (key_in_use, replayed, wrong_channel, "
         "installation_active, installation_deactivated).",
     ),
+    413: OpenApiResponse(
+        ErrorSerializer, description="The body is larger than the portal reads (request_too_large)."
+    ),
     415: OpenApiResponse(ErrorSerializer, description="The body is not JSON."),
     429: OpenApiResponse(
         ErrorSerializer, description="Throttled; the Retry-After header says when to retry."

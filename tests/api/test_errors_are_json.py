@@ -107,3 +107,11 @@ def test_the_site_keeps_its_own_error_pages(alice_client):
 
     assert response.status_code == 404
     assert "We could not find this page" in response.content.decode()
+
+
+def test_the_document_names_the_413_of_every_body(api):
+    paths = api.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+
+    assert "413" in paths["/api/licensing/activate/"]["post"]["responses"]
+    invitations = "/api/v1/accounts/{account_id}/invitations/"
+    assert "413" in paths[invitations]["post"]["responses"]
