@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import redis
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
@@ -34,6 +33,7 @@ from rest_framework.views import APIView
 
 from licensing.client import envelope
 from subscriptions.models import license_key_normalize
+from subscriptions.throttle import window_count
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def window(scope: str, ident: str) -> Window | None:
     return Window(scope=scope, ident=ident, limit=int(count), seconds=PERIODS[period[0]])
 
 
-class _RedisCounters:
+class _WindowCounters:
     """One Redis client per process (its connection pool shared by every request)."""
 
     def __init__(self) -> None:
@@ -98,7 +98,7 @@ class _RedisCounters:
                     exc,
                     RETRY_SECONDS,
                 )
-        return [self._hit_cache(w.key(now), w.seconds) for w in windows]
+        return [window_count(w.key(now), w.seconds) for w in windows]
 
     @staticmethod
     def _hit_redis(client: redis.Redis, windows: list[Window], now: float) -> list[int]:
@@ -112,17 +112,8 @@ class _RedisCounters:
         results = pipe.execute()
         return [int(n) for n in results[::2]]
 
-    @staticmethod
-    def _hit_cache(key: str, seconds: int) -> int:
-        cache.add(key, 0, timeout=seconds)
-        try:
-            return cache.incr(key)
-        except ValueError:  # the window closed between add() and incr()
-            cache.set(key, 1, timeout=seconds)
-            return 1
 
-
-counters = _RedisCounters()
+counters = _WindowCounters()
 
 
 def client_address(request: Request) -> str:
