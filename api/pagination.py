@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core import signing
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import F, Q, QuerySet
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -37,8 +38,19 @@ class QueryIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class CursorField(serializers.CharField):
+    """Any string is a cursor to the document: taken as sent (no trimming, no refusal of a
+    NUL), so that one the list did not give out is always 404 `invalid_cursor`."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(trim_whitespace=False, **kwargs)
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+
+
 class PageQuerySerializer(serializers.Serializer):
-    cursor = serializers.CharField(
+    cursor = CursorField(
         required=False,
         max_length=1000,
         help_text="The `next` link's cursor; omit for the first page. A cursor this list "

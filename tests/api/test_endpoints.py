@@ -287,6 +287,8 @@ def test_a_forged_or_foreign_cursor_is_refused(alice_api, company, alice):
         f"{base(company)}/audit-log/?cursor={cursor}x",
         f"{base(company)}/members/?cursor={cursor}",
         f"{base(company)}/members/?cursor=0",
+        f"{base(company)}/members/?cursor=%00",
+        f"{base(company)}/members/?cursor=%20",
     ):
         response = alice_api.get(url)
         assert response.status_code == 404
