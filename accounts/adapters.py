@@ -3,8 +3,10 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 
 from accounts.services import personal_account_ensure
+from outbox.services import email_queue_message
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -20,6 +22,18 @@ class AccountAdapter(DefaultAccountAdapter):
         keep = request.session.pop("signup_keep_signed_in", None)
         if keep is not None:
             request.session.set_expiry(settings.SESSION_COOKIE_AGE if keep else 0)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's e-mails (confirmation, password reset, notifications) go through the
+        outbox like every other."""
+        request = self.request
+        context = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+        } | context
+        message = self.render_mail(template_prefix, email, context)
+        email_queue_message(message, kind="allauth." + template_prefix.rsplit("/", 1)[-1])
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

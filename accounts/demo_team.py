@@ -1,4 +1,4 @@
-"""Demo people of the business account: a pending invitation, a blocked member, audit entries.
+"""Demo people of the business account: pending invitations, a blocked member, audit entries.
 
 Runs last (after subscriptions/demo.py has created the company); it does nothing
 when there is no business account to show.
@@ -6,12 +6,9 @@ when there is no business account to show.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.utils import timezone
-
 from accounts.models import Account, AuditLog, Invitation, Membership, User
-from accounts.services import audit_log_record, invitation_token_issue, user_create
+from accounts.services import audit_log_record, invitation_create, user_create
+from outbox.models import OutboxEmail
 
 CHANNEL = AuditLog.Channel.CLI
 
@@ -33,24 +30,23 @@ def seed(context: dict) -> None:
         return
     admin = context.get("demo_user")
 
-    # A pending invitation (no email: an administrator can Resend it to get a link).
-    email = "new.colleague@example.com"
-    if not Invitation.objects.filter(account=company, email=email).exists():
-        invitation = Invitation.objects.create(
-            account=company,
-            email=email,
-            invited_by=admin,
-            expires_at=timezone.now() + timedelta(days=7),
-        )
-        invitation_token_issue(invitation_id=invitation.pk)
-        audit_log_record(
-            account=company,
-            actor=admin,
-            channel=CHANNEL,
-            action="invitation.created",
-            target=invitation,
-            target_label=email,
-        )
+    # Pending invitations: one sent, one whose e-mail the mail server refused (the
+    # Users page says "Not sent"; /admin/ lists it among the failed e-mails).
+    for email, refused in (
+        ("new.colleague@example.com", False),
+        ("typo.colleague@example.con", True),
+    ):
+        if Invitation.objects.filter(account=company, email=email).exists():
+            continue
+        [invitation] = invitation_create(
+            account=company, actor=admin, emails=[email], channel=CHANNEL
+        ).invited
+        if refused:
+            OutboxEmail.objects.filter(pk=invitation.outbox_email_id).update(
+                status=OutboxEmail.Status.FAILED,
+                attempts=12,
+                last_error=f"SMTPRecipientsRefused: {{'{email}': (550, b'5.1.2 Bad domain')}}",
+            )
 
     # A blocked member: kept in the list, without access.
     email = "former.contractor@example.com"

@@ -1,33 +1,36 @@
-"""The emails of business accounts: one function per email, text and HTML templates."""
+"""The e-mails of business accounts: one function per e-mail, text and HTML templates.
+
+Each writes its e-mail to the outbox, in the caller's transaction (outbox/services.py):
+it is sent after commit, by Celery, and never lost if the broker is down.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Account, Invitation, User
+from outbox.models import OutboxEmail
+from outbox.services import email_queue
 
 
-def _send(*, to: str, subject: str, template: str, context: dict) -> None:
+def _queue(*, kind: str, to: str, subject: str, template: str, context: dict) -> OutboxEmail:
     context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
-    text = render_to_string(f"accounts/email/{template}.txt", context)
-    html = render_to_string(f"accounts/email/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=f"[{settings.SITE_NAME}] {subject}",
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    return email_queue(
+        kind=f"accounts.{kind}",
         to=[to],
+        subject=f"[{settings.SITE_NAME}] {subject}",
+        body=render_to_string(f"accounts/email/{template}.txt", context),
+        html=render_to_string(f"accounts/email/{template}.html", context),
     )
-    message.attach_alternative(html, "text/html")
-    message.send()
 
 
-def invitation_email(*, invitation: Invitation, token: str) -> None:
+def invitation_email(*, invitation: Invitation, token: str) -> OutboxEmail:
     """The invitation with its single-use "Join account" link."""
     inviter = invitation.invited_by
-    _send(
+    return _queue(
+        kind="invitation",
         to=invitation.email,
         subject=f"Join {invitation.account.name} on {settings.SITE_NAME}",
         template="invitation",
@@ -40,28 +43,19 @@ def invitation_email(*, invitation: Invitation, token: str) -> None:
     )
 
 
-def membership_blocked_email(*, user: User, account: Account) -> None:
-    _send(
+MEMBERSHIP_SUBJECTS = {
+    "blocked": "Your membership of {account} has been blocked",
+    "unblocked": "Your membership of {account} has been restored",
+    "removed": "Your membership of {account} has been canceled",
+}
+
+
+def membership_email(*, kind: str, user: User, account: Account) -> OutboxEmail:
+    """Tell a person their membership was blocked, unblocked or removed."""
+    return _queue(
+        kind=f"membership_{kind}",
         to=user.email,
-        subject=f"Your membership of {account.name} has been blocked",
-        template="membership_blocked",
-        context={"user": user, "account": account},
-    )
-
-
-def membership_unblocked_email(*, user: User, account: Account) -> None:
-    _send(
-        to=user.email,
-        subject=f"Your membership of {account.name} has been restored",
-        template="membership_unblocked",
-        context={"user": user, "account": account},
-    )
-
-
-def membership_removed_email(*, user: User, account: Account) -> None:
-    _send(
-        to=user.email,
-        subject=f"Your membership of {account.name} has been canceled",
-        template="membership_removed",
+        subject=MEMBERSHIP_SUBJECTS[kind].format(account=account.name),
+        template=f"membership_{kind}",
         context={"user": user, "account": account},
     )

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django_countries.fields import CountryField
+
+from outbox.models import OutboxEmail
 
 
 class UserManager(BaseUserManager["User"]):
@@ -197,8 +201,9 @@ class Invitation(models.Model):
     """An invitation to join a business account, bound to one email address.
 
     The link's token is stored only as its SHA-256 hash: a leaked database
-    cannot be turned into working links. The token is drawn when the email is
-    sent (accounts.tasks), so resending issues a new one and the old link dies.
+    cannot be turned into working links. The token is drawn when the e-mail is
+    written to the outbox (in the same transaction), so resending issues a new one
+    and the old link dies; the outbox erases the e-mail's body once it is sent.
     """
 
     class Status(models.TextChoices):
@@ -219,7 +224,10 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail that carries the current link: waiting, sent or failed (outbox).
+    outbox_email = models.ForeignKey(
+        OutboxEmail, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -247,3 +255,13 @@ class Invitation(models.Model):
 
     def is_expired(self, now) -> bool:
         return self.expires_at <= now
+
+    @property
+    def sent_at(self) -> datetime | None:
+        """When the e-mail with the current link went out; None while it waits."""
+        return self.outbox_email.sent_at if self.outbox_email is not None else None
+
+    @property
+    def email_status(self) -> str:
+        """The outbox status of the e-mail with the current link (queued, sent, failed)."""
+        return self.outbox_email.status if self.outbox_email is not None else ""

@@ -124,8 +124,9 @@ def invitation_known_emails(*, account: Account, emails: list[str]) -> tuple[set
 
 
 def invitation_list(*, account: Account, status: str = "") -> QuerySet[Invitation]:
-    """The account's invitations by e-mail address; `status` narrows them (e.g. pending)."""
-    qs = Invitation.objects.select_related("invited_by").filter(account=account)
+    """The account's invitations by e-mail address; `status` narrows them (e.g. pending).
+    Each with its e-mail's state in the outbox (waiting, sent, failed), same query."""
+    qs = Invitation.objects.select_related("invited_by", "outbox_email").filter(account=account)
     if status:
         qs = qs.filter(status=status)
     return qs.order_by(INVITATION_SORT, "id")

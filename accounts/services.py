@@ -15,9 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from accounts import emails
 from accounts.errors import DomainError
 from accounts.models import Account, AuditLog, AuditOutbox, Invitation, Membership, User
 from accounts.selectors import ACTIVE_ADMIN, invitation_known_emails
+from outbox.services import email_cancel
 
 
 def audit_log_record(
@@ -307,10 +309,8 @@ def _lock_membership(*, account: Account, membership_id: int) -> Membership:
 
 
 def _membership_email(kind: str, membership: Membership) -> None:
-    from accounts.tasks import membership_email_task
-
-    user_id, account_id = membership.user_id, membership.account_id
-    transaction.on_commit(lambda: membership_email_task.delay(kind, user_id, account_id))
+    # Written to the outbox in this transaction: it goes out if, and only if, it commits.
+    emails.membership_email(kind=kind, user=membership.user, account=membership.account)
 
 
 def business_profile_update(
@@ -369,10 +369,17 @@ class InvitationOutcome:
 
 
 def _invitation_send(invitation: Invitation) -> None:
-    from accounts.tasks import invitation_send_task
+    """Draw a new link and write its e-mail to the outbox, in the caller's transaction.
 
-    invitation_id = invitation.pk
-    transaction.on_commit(lambda: invitation_send_task.delay(invitation_id))
+    Only the token's hash is stored on the invitation; the token itself is in the
+    e-mail's body until the outbox has sent it. An earlier e-mail still waiting is
+    canceled: its link is dead.
+    """
+    email_cancel(email=invitation.outbox_email)
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = _token_hash(token)
+    invitation.outbox_email = emails.invitation_email(invitation=invitation, token=token)
+    invitation.save(update_fields=["token_hash", "outbox_email"])
 
 
 def invitation_create(
@@ -446,8 +453,8 @@ def invitation_resend(
         _admin_check(account=locked, actor=actor)
         invitation = _lock_pending_invitation(account=locked, invitation_id=invitation.pk)
         invitation.expires_at = now + timedelta(days=settings.INVITATION_TTL_DAYS)
-        invitation.token_hash = None  # the old link dies now, not when the email goes out
-        invitation.save(update_fields=["expires_at", "token_hash"])
+        invitation.save(update_fields=["expires_at"])
+        _invitation_send(invitation)  # a new link: the old one dies now
         audit_log_record(
             account=locked,
             actor=actor,
@@ -456,7 +463,6 @@ def invitation_resend(
             target=invitation,
             target_label=invitation.email,
         )
-        _invitation_send(invitation)
     return invitation
 
 
@@ -477,6 +483,7 @@ def invitation_revoke(
         invitation.revoked_at = now
         invitation.token_hash = None
         invitation.save(update_fields=["status", "revoked_at", "token_hash"])
+        email_cancel(email=invitation.outbox_email)  # not yet sent: it never will be
         audit_log_record(
             account=locked,
             actor=actor,
@@ -486,19 +493,6 @@ def invitation_revoke(
             target_label=invitation.email,
         )
     return invitation
-
-
-def invitation_token_issue(*, invitation_id: int, now: datetime | None = None) -> str | None:
-    """Draw a new token for a pending invitation and store only its hash.
-
-    Called by the sending task right before it emails the link, so the token never
-    sits in the database or the broker. None when the invitation is no longer pending.
-    """
-    token = secrets.token_urlsafe(32)
-    updated = Invitation.objects.filter(pk=invitation_id, status=Invitation.Status.PENDING).update(
-        token_hash=_token_hash(token), sent_at=now or timezone.now()
-    )
-    return token if updated else None
 
 
 def invitation_for_token(*, token: str, now: datetime | None = None) -> Invitation:

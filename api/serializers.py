@@ -315,7 +315,13 @@ class InvitationOutSerializer(serializers.Serializer):
     invited_by = serializers.EmailField(source="invited_by.email", allow_null=True, default=None)
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
-    sent_at = serializers.DateTimeField(allow_null=True)
+    sent_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the e-mail with the current link went out."
+    )
+    email_status = serializers.ChoiceField(
+        choices=["queued", "sent", "failed", "canceled", ""],
+        help_text="The invitation e-mail: queued (waiting to be sent), sent, failed or canceled.",
+    )
     accepted_at = serializers.DateTimeField(allow_null=True)
     revoked_at = serializers.DateTimeField(allow_null=True)
 

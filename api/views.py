@@ -514,7 +514,7 @@ class InvitationDetailView(ApiView):
 
     def _invitation(self, invitation_id: int) -> Invitation:
         return get_object_or_404(
-            Invitation.objects.select_related("account", "invited_by"),
+            Invitation.objects.select_related("account", "invited_by", "outbox_email"),
             pk=invitation_id,
             account=self.account,
         )

@@ -224,12 +224,13 @@ def run_only(*, batch_size: int, trace: bool) -> None:
 
     from django.db import connection
 
-    from reports import services, tasks
+    from outbox import tasks
+    from reports import services
     from reports.models import WeeklyReport
 
     WeeklyReport.objects.all().delete()
     enqueued: list[int] = []
-    tasks.send_weekly_report_email.delay = enqueued.append  # workers would send these
+    tasks.email_send_task.delay = enqueued.append  # workers would send these
     rss_before = _vm_kib("VmRSS")
     _reset_peak_rss()
     if trace:

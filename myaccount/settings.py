@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "myaccount",
+    "outbox",
     "accounts",
     "subscriptions",
     "licensing",
@@ -224,6 +225,9 @@ EMAIL_PORT = envint("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+# Seconds one SMTP operation may take: keeps a send well inside the outbox's claim
+# (outbox/delivery.py LEASE), so a hung server never lets a second worker send too.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "MyAccount <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The file-based backend (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend)
@@ -244,8 +248,18 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that does not answer must not hold a request for long: publishing (after
+# commit, outbox/tasks.py) gives up within seconds, logs, and leaves the e-mail to the
+# outbox's sweep.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 # Periodic jobs (Celery beat) are all declared here, in one place.
 CELERY_BEAT_SCHEDULE: dict = {
+    # Send what the outbox holds that nothing has sent by its time: e-mails written
+    # while the broker was down, retries that could not be scheduled (outbox/tasks.py).
+    "outbox-sweep": {
+        "task": "outbox.tasks.email_sweep_task",
+        "schedule": 60.0,
+    },
     # Weekly usage reports of the week that just ended (reports/tasks.py).
     "reports-weekly-usage": {
         "task": "reports.tasks.weekly_reports_task",

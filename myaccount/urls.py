@@ -1,5 +1,7 @@
+from allauth.account import views as allauth_views
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.db import transaction
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -14,6 +16,9 @@ admin.site.site_header = "MyAccount administration"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Sign-up in one transaction: the new user and their confirmation e-mail (written
+    # to the outbox) commit together or not at all.
+    path("accounts/signup/", transaction.atomic(allauth_views.signup), name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("account/business/webhooks/", include("webhooks.urls")),
     path("account/", include("accounts.urls")),

@@ -34,7 +34,7 @@ def seed(context: dict) -> None:
                 "licenses": totals["licenses"],
                 "peak": totals["peak"],
                 "over_limit": totals["over_limit"],
-                "emailed_at": now,
+                "email_queued_at": now,
             },
             create_defaults={
                 "data": data,
@@ -42,7 +42,7 @@ def seed(context: dict) -> None:
                 "peak": totals["peak"],
                 "over_limit": totals["over_limit"],
                 "created_at": now,
-                "emailed_at": now,
+                "email_queued_at": now,
             },
         )
     context["weekly_reports"] = list(WeeklyReport.objects.filter(account=company)[:WEEKS])

@@ -1,13 +1,18 @@
-"""One function per e-mail: subject, plain-text part and HTML part from templates."""
+"""One function per e-mail: subject, plain-text part and HTML part from templates.
+
+Each writes its e-mail to the outbox in the caller's transaction (outbox/services.py).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from outbox.models import OutboxEmail
+from outbox.services import email_queue
 
 if TYPE_CHECKING:
     from reports.models import ExpiryNotice, WeeklyReport
@@ -18,22 +23,20 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _send(*, subject: str, template: str, context: dict[str, Any], to: list[str]) -> None:
+def _queue(*, subject: str, template: str, context: dict[str, Any], to: list[str]) -> OutboxEmail:
     context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
-    message = EmailMultiAlternatives(
+    return email_queue(
+        kind=f"reports.{template}",
+        to=to,
         subject=f"[{settings.SITE_NAME}] {_one_line(subject)}",
         body=render_to_string(f"reports/email/{template}.txt", context),
-        to=to,
+        html=render_to_string(f"reports/email/{template}.html", context),
     )
-    message.attach_alternative(
-        render_to_string(f"reports/email/{template}.html", context), "text/html"
-    )
-    message.send()
 
 
-def weekly_report_email(*, report: WeeklyReport, to: list[str]) -> None:
+def weekly_report_email(*, report: WeeklyReport, to: list[str]) -> OutboxEmail:
     data = report.data
-    _send(
+    return _queue(
         subject=f"Weekly usage report for {report.account.name}, week of {report.week_start:%m/%d/%Y}",
         template="weekly_report",
         context={
@@ -54,10 +57,10 @@ def weekly_report_email(*, report: WeeklyReport, to: list[str]) -> None:
 
 def expiry_notice_email(
     *, notice: ExpiryNotice, name: str, subscription_name: str, days_left: int, to: list[str]
-) -> None:
+) -> OutboxEmail:
     what = "subscription" if notice.kind == notice.Kind.SUBSCRIPTION else "sublicense"
     when = "today" if days_left <= 0 else ("in 1 day" if days_left == 1 else f"in {days_left} days")
-    _send(
+    return _queue(
         subject=f"Your {what} {name} ends {when}",
         template="expiry_notice",
         context={

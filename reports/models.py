@@ -1,8 +1,8 @@
 """Weekly usage reports and expiry notices: what the background jobs made, and what they sent.
 
 Each row is also the claim that keeps a job from doing its work twice: the unique
-constraints stop a second report or notice from being stored, and `email_claimed_at`
-(a lease) stops a second worker from sending the same e-mail at the same time.
+constraints stop a second report or notice from being stored, and `email_queued_at`
+says its e-mail has been written to the outbox (which sends each e-mail once).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ class WeeklyReport(models.Model):
     peak = models.PositiveIntegerField(default=0)
     over_limit = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
-    email_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    # When its e-mail was written to the outbox, in the transaction that stored it.
+    email_queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-week_start", "-id"]
@@ -62,8 +62,9 @@ class ExpiryNotice(models.Model):
     days_before = models.PositiveSmallIntegerField(choices=[(d, f"{d} days") for d in THRESHOLDS])
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="expiry_notices")
     created_at = models.DateTimeField(default=timezone.now)
-    email_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    # When its e-mail was written to the outbox, or it was closed without one (its
+    # subscription or key changed since, or the account has no administrator left).
+    email_queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -72,7 +73,7 @@ class ExpiryNotice(models.Model):
                 name="expiry_notice_once",
             ),
         ]
-        indexes = [models.Index(fields=["sent_at", "id"], name="expiry_notice_unsent")]
+        indexes = [models.Index(fields=["email_queued_at", "id"], name="expiry_notice_unsent")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.object_id} ends {self.ends_on} ({self.days_before} days)"

@@ -6,12 +6,10 @@ The periodic jobs are idempotent (STYLE.md, "Idempotent periodic jobs"):
   constraint and INSERT ... ON CONFLICT DO NOTHING make a second run, or a
   second worker running at the same time, store nothing new;
 - a notice is stored once per (object, end date, threshold) the same way;
-- an e-mail is sent once: the sender first claims the row with a conditional
-  UPDATE (healthchecks' sendalerts), and marks it sent afterwards. The claim is
-  a lease, so a worker that died mid-send does not block the e-mail for ever,
-  and a failed send gives the claim back so that the task's retry sends it.
-
-E-mails go out from Celery tasks enqueued after commit, never inside a transaction.
+- an e-mail is written once: in the transaction that stores the report (or the
+  notice), the rows not yet e-mailed are locked (SKIP LOCKED: a parallel run
+  takes the others), their e-mails written to the outbox and `email_queued_at`
+  set. The outbox sends each e-mail once, with retries (outbox/delivery.py).
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -40,8 +37,6 @@ from subscriptions.models import (
 
 BATCH_SIZE = 500
 STALE_AFTER = timedelta(days=7)
-# How long a claimed e-mail stays claimed: a worker that dies mid-send gives it up then.
-EMAIL_LEASE = timedelta(minutes=10)
 
 
 def week_start_for(*, now: datetime) -> date:
@@ -230,8 +225,6 @@ def weekly_report_build(*, account: Account, week_start: date) -> dict[str, Any]
 
 
 def _weekly_reports_store(*, account_ids: list[int], week_start: date, now: datetime) -> int:
-    from reports.tasks import send_weekly_report_email
-
     # Accounts already reported (an earlier or a parallel run) are not built again.
     done = set(
         WeeklyReport.objects.filter(account_id__in=account_ids, week_start=week_start).values_list(
@@ -257,13 +250,23 @@ def _weekly_reports_store(*, account_ids: list[int], week_start: date, now: date
             ],
             ignore_conflicts=True,
         )
-        # Every report of the batch not yet e-mailed, also one whose send an earlier run
-        # lost: the sender's claim makes a duplicate enqueue harmless.
-        unsent = WeeklyReport.objects.filter(
-            account_id__in=account_ids, week_start=week_start, emailed_at=None
-        ).values_list("id", flat=True)
-        for report_id in unsent:
-            transaction.on_commit(partial(send_weekly_report_email.delay, report_id))
+        # Every report of the batch not yet e-mailed, also one an earlier run stored
+        # but did not get to e-mail; a parallel run's rows are locked and skipped.
+        unsent = list(
+            WeeklyReport.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("account")
+            .filter(account_id__in=account_ids, week_start=week_start, email_queued_at=None)
+            .order_by("id")
+        )
+        recipients = account_admin_emails_by_account(
+            account_ids=[report.account_id for report in unsent]
+        )
+        for report in unsent:
+            if recipients.get(report.account_id):
+                emails.weekly_report_email(report=report, to=recipients[report.account_id])
+        WeeklyReport.objects.filter(pk__in=[report.pk for report in unsent]).update(
+            email_queued_at=now
+        )
     return len(built)
 
 
@@ -307,44 +310,20 @@ def account_admin_emails(*, account_id: int) -> list[str]:
     )
 
 
-def _claim(
-    model: type[WeeklyReport] | type[ExpiryNotice], *, pk: int, sent_field: str, now
-) -> bool:
-    """Claim one unsent e-mail: exactly one of any number of parallel senders wins."""
-    return bool(
-        model.objects.filter(pk=pk, **{sent_field: None})
-        .filter(Q(email_claimed_at=None) | Q(email_claimed_at__lt=now - EMAIL_LEASE))
-        .update(email_claimed_at=now)
-    )
-
-
-def _send_claimed(model, *, pk: int, sent_field: str, now, send: Callable[[], None]) -> None:
-    try:
-        send()
-    except Exception:
-        # Give the claim back so that the task's retry can send it.
-        model.objects.filter(pk=pk, email_claimed_at=now).update(email_claimed_at=None)
-        raise
-    model.objects.filter(pk=pk).update(**{sent_field: now})
-
-
-def weekly_report_email_send(*, report_id: int, now: datetime) -> bool:
-    """E-mail a stored report to the account's administrators, once.
-
-    False when it was sent already or another worker is sending it right now.
-    """
-    if not _claim(WeeklyReport, pk=report_id, sent_field="emailed_at", now=now):
-        return False
-    report = WeeklyReport.objects.select_related("account").get(pk=report_id)
-    recipients = account_admin_emails(account_id=report.account_id)
-    _send_claimed(
-        WeeklyReport,
-        pk=report_id,
-        sent_field="emailed_at",
-        now=now,
-        send=lambda: recipients and emails.weekly_report_email(report=report, to=recipients),
-    )
-    return True
+def account_admin_emails_by_account(*, account_ids: list[int]) -> dict[int, list[str]]:
+    """account_admin_emails of many accounts in one query."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for account_id, email in (
+        Membership.objects.filter(
+            account_id__in=account_ids,
+            role=Membership.Role.ADMIN,
+            status=Membership.Status.ACTIVE,
+        )
+        .order_by("account_id", "user__email")
+        .values_list("account_id", "user__email")
+    ):
+        found[account_id].append(email)
+    return found
 
 
 def _notice_threshold(days_left: int) -> int:
@@ -367,13 +346,11 @@ def _chunks(items: Iterable, size: int) -> Iterable[list]:
 
 def expiry_notices_run(*, now: datetime) -> int:
     """Store the notices due today (30, 7 and 1 days before a subscription or a
-    sublicense ends) and enqueue their e-mails; returns how many notices are unsent.
+    sublicense ends) and write their e-mails to the outbox; returns how many e-mails.
 
     Sublicenses that end with their subscription are covered by its notice; only
     those with an earlier date of their own get one.
     """
-    from reports.tasks import send_expiry_notice_email
-
     today = timezone.localdate(now)
     horizon = today + timedelta(days=max(ExpiryNotice.THRESHOLDS))
     subscriptions = (
@@ -409,28 +386,37 @@ def expiry_notices_run(*, now: datetime) -> int:
         )
         for object_id, account_id, ends_on in rows.iterator(chunk_size=2000)
     )
-    for chunk in _chunks(due, 1000):
-        ExpiryNotice.objects.bulk_create(chunk, ignore_conflicts=True)
+    queued = 0
+    for chunk in _chunks(due, BATCH_SIZE):
+        with transaction.atomic():
+            ExpiryNotice.objects.bulk_create(chunk, ignore_conflicts=True)
+            queued += _expiry_notice_emails_queue(today=today, now=now)
+    # Notices an earlier run stored but did not get to e-mail.
     with transaction.atomic():
-        unsent = list(
-            ExpiryNotice.objects.filter(sent_at=None, ends_on__gte=today).values_list(
-                "id", flat=True
-            )
-        )
-        for notice_id in unsent:
-            transaction.on_commit(partial(send_expiry_notice_email.delay, notice_id))
-    return len(unsent)
+        queued += _expiry_notice_emails_queue(today=today, now=now)
+    return queued
 
 
-def expiry_notice_email_send(*, notice_id: int, now: datetime) -> bool:
-    """E-mail one notice to the account's administrators, once.
+def _expiry_notice_emails_queue(*, today: date, now: datetime) -> int:
+    """Write the e-mail of every notice not yet e-mailed; a parallel run's are skipped."""
+    notices = list(
+        ExpiryNotice.objects.select_for_update(skip_locked=True)
+        .filter(email_queued_at=None, ends_on__gte=today)
+        .order_by("id")
+    )
+    queued = sum(_expiry_notice_email_queue(notice=notice, today=today) for notice in notices)
+    ExpiryNotice.objects.filter(pk__in=[notice.pk for notice in notices]).update(
+        email_queued_at=now
+    )
+    return queued
+
+
+def _expiry_notice_email_queue(*, notice: ExpiryNotice, today: date) -> bool:
+    """Write one notice's e-mail to the account's administrators.
 
     A notice whose object has since been renewed, deleted or moved is closed without
     an e-mail: the new end date gets notices of its own.
     """
-    if not _claim(ExpiryNotice, pk=notice_id, sent_field="sent_at", now=now):
-        return False
-    notice = ExpiryNotice.objects.get(pk=notice_id)
     if notice.kind == ExpiryNotice.Kind.SUBSCRIPTION:
         subscription = (
             Subscription.objects.select_related("product").filter(pk=notice.object_id).first()
@@ -451,21 +437,13 @@ def expiry_notice_email_send(*, notice_id: int, now: datetime) -> bool:
         name = key.display_name if key else ""
         subscription_name = key.subscription.display_name if key else ""
     recipients = account_admin_emails(account_id=notice.account_id) if current else []
-    days_left = (notice.ends_on - timezone.localdate(now)).days
-    _send_claimed(
-        ExpiryNotice,
-        pk=notice_id,
-        sent_field="sent_at",
-        now=now,
-        send=lambda: (
-            recipients
-            and emails.expiry_notice_email(
-                notice=notice,
-                name=name,
-                subscription_name=subscription_name,
-                days_left=days_left,
-                to=recipients,
-            )
-        ),
+    if not recipients:
+        return False
+    emails.expiry_notice_email(
+        notice=notice,
+        name=name,
+        subscription_name=subscription_name,
+        days_left=(notice.ends_on - today).days,
+        to=recipients,
     )
     return True

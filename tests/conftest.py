@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import Membership
+from outbox import tasks as outbox_tasks
 from tests import factories
 
 
@@ -119,3 +120,46 @@ def recently_authenticated(client: Client, user) -> Client:
     session[login_flow._AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
     session.save()
     return client
+
+
+class BrokerDown:
+    """The Celery broker is unreachable: tasks are published to a port where nothing
+    listens (no in-process shortcut), as when Redis is stopped. `back()` brings it back
+    the way the test suite runs tasks (in-process)."""
+
+    URL = "redis://127.0.0.1:9/0"  # the discard port: nothing listens there
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.saved = {
+            key: app.conf[key]
+            for key in ("broker_url", "task_always_eager", "broker_connection_retry")
+        }
+
+    def _reset_pools(self) -> None:
+        # The app caches its connection and producer pools: drop them, so that the next
+        # publish picks the pools of the address now configured (kombu keeps one per URL).
+        self.app._pool = None
+        self.app.amqp._producer_pool = None
+
+    def down(self) -> None:
+        # A new outage: the portal has not yet seen the broker fail in this one.
+        outbox_tasks._broker_paused_until = 0.0
+        self._reset_pools()
+        self.app.conf.broker_url = self.URL
+        self.app.conf.task_always_eager = False
+
+    def back(self) -> None:
+        outbox_tasks._broker_paused_until = 0.0
+        self._reset_pools()
+        self.app.conf.update(self.saved)
+
+
+@pytest.fixture
+def broker_down():
+    from myaccount.celery import app
+
+    broker = BrokerDown(app)
+    broker.down()
+    yield broker
+    broker.back()

@@ -76,17 +76,22 @@ def license_key_create(subscription, quota: int, type: str = "reserved", name: s
 
 
 def invitation_create(account: Account, email: str, invited_by: User | None = None, **fields):
-    """A pending invitation and the token of its link (no email sent)."""
+    """A pending invitation and the token of its link (no e-mail written)."""
+    import hashlib
+    import secrets
     from datetime import timedelta
 
     from django.utils import timezone
 
     from accounts.models import Invitation
 
+    token = secrets.token_urlsafe(32)
     fields.setdefault("expires_at", timezone.now() + timedelta(days=7))
     invitation = Invitation.objects.create(
-        account=account, email=email.lower(), invited_by=invited_by, **fields
+        account=account,
+        email=email.lower(),
+        invited_by=invited_by,
+        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        **fields,
     )
-    token = services.invitation_token_issue(invitation_id=invitation.pk)
-    invitation.refresh_from_db()
     return invitation, token

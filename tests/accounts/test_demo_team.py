@@ -13,10 +13,16 @@ def test_it_does_nothing_without_a_business_account(db):
     assert not Invitation.objects.exists()
 
 
-def test_it_adds_an_invitation_a_blocked_member_and_audit_entries(alice, company):
+def test_it_adds_invitations_a_blocked_member_and_audit_entries(alice, company):
     for _ in range(2):
         demo_team.seed({"company": company, "demo_user": alice})
-    assert Invitation.objects.filter(account=company, status="pending").count() == 1
+    invitations = Invitation.objects.filter(account=company, status="pending").order_by("email")
+    # One e-mail on its way, one the mail server refused (Users page and /admin/ show it).
+    assert [(i.email, i.email_status) for i in invitations] == [
+        ("new.colleague@example.com", "queued"),
+        ("typo.colleague@example.con", "failed"),
+    ]
+    assert "SMTPRecipientsRefused" in invitations[1].outbox_email.last_error
     blocked = Membership.objects.get(account=company, status=Membership.Status.BLOCKED)
     assert blocked.user.email == "former.contractor@example.com"
     assert AuditLog.objects.filter(account=company, action="membership.blocked").count() == 1

@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.test import TestCase
 from django.urls import reverse
 
 from accounts.models import Account, Membership, User
@@ -20,7 +21,9 @@ VALID = {
 def signup(client, **changes):
     data = {**VALID, **changes}
     data = {k: v for k, v in data.items() if v is not None}
-    return client.post(reverse("account_signup"), data)
+    # Sign-up is one transaction; its e-mail is enqueued when it commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("account_signup"), data)
 
 
 def test_the_page_shows_the_guides_fields_with_labels(client, db):

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from myaccount.celery import app as celery_app
+from outbox.models import OutboxEmail
 from reports import tasks
 from reports.models import WeeklyReport
 from reports.services import week_start_for
@@ -157,10 +158,10 @@ def test_a_real_worker_stores_the_weekly_report_and_emails_it(worker, queue, thr
     tasks.weekly_reports_task.apply_async(queue=queue)
 
     report = _wait_for(
-        lambda: WeeklyReport.objects.filter(account=company, emailed_at__isnull=False).first(),
+        lambda: WeeklyReport.objects.filter(account=company, email_queued_at__isnull=False).first(),
         process=process,
         log_path=log_path,
-        what="e-mailed report",
+        what="report with its e-mail in the outbox",
     )
     files = _wait_for(
         lambda: sorted(mail_dir.glob("*.log")), process=process, log_path=log_path, what="e-mail"
@@ -178,3 +179,10 @@ def test_a_real_worker_stores_the_weekly_report_and_emails_it(worker, queue, thr
     assert "hq-proxy" in parts["text/plain"].get_payload(decode=True).decode()
     assert f"/usage-reports/{report.id}/" in parts["text/html"].get_payload(decode=True).decode()
     assert WeeklyReport.objects.count() == 1
+    # Sent through the outbox, and marked sent there.
+    assert _wait_for(
+        lambda: OutboxEmail.objects.filter(kind="reports.weekly_report", status="sent").exists(),
+        process=process,
+        log_path=log_path,
+        what="outbox row marked sent",
+    )

@@ -19,6 +19,6 @@ def test_it_creates_past_weeks_for_the_demo_company_and_can_run_twice(company, a
     demo.seed(context)
 
     assert WeeklyReport.objects.filter(account=company).count() == demo.WEEKS
-    assert not WeeklyReport.objects.filter(emailed_at=None).exists()  # never mailed
+    assert not WeeklyReport.objects.filter(email_queued_at=None).exists()  # never mailed
     assert {r.licenses for r in context["weekly_reports"]} == {25}
     assert mail.outbox == []

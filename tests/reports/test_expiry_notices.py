@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core import mail
 
+from outbox.models import OutboxEmail
 from reports import tasks
 from reports.models import ExpiryNotice
 from reports.services import expiry_notices_run
@@ -87,17 +88,40 @@ def test_a_sublicense_with_its_own_end_date_gets_its_own_notices(
     assert "licenses go back to the subscription" in " ".join(mail.outbox[0].body.split())
 
 
-def test_a_subscription_renewed_before_the_email_went_out_gets_no_stale_notice(
+def test_a_notice_left_unmailed_for_a_since_renewed_subscription_is_closed_without_email(
     ending, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        expiry_notices_run(now=_day(7))
+    # An earlier run stored the 7-day notice and stopped before it wrote the e-mail;
+    # the subscription was renewed since.
+    ExpiryNotice.objects.create(
+        kind=ExpiryNotice.Kind.SUBSCRIPTION,
+        object_id=ending.pk,
+        account=ending.account,
+        ends_on=ENDS,
+        days_before=7,
+    )
     Subscription.objects.filter(pk=ending.pk).update(ends_on=date(2026, 6, 30))
-    for callback in callbacks:
-        callback()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert expiry_notices_run(now=_day(6)) == 0
 
     assert mail.outbox == []
-    assert ExpiryNotice.objects.get().sent_at is not None  # closed, not retried for ever
+    assert ExpiryNotice.objects.get().email_queued_at is not None  # closed, not retried for ever
+
+
+def test_the_email_is_written_with_the_notice_and_a_second_run_writes_none(
+    ending, alice, django_capture_on_commit_callbacks
+):
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=False):
+            expiry_notices_run(now=_day(7))
+    [email] = OutboxEmail.objects.all()
+    assert (email.kind, email.status, email.to) == (
+        "reports.expiry_notice",
+        "queued",
+        [alice.email],
+    )
+    assert mail.outbox == []
 
 
 def test_unregistered_subscriptions_and_other_accounts_are_not_mixed_up(
