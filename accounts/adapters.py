@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
@@ -7,6 +9,24 @@ from django.contrib.sites.shortcuts import get_current_site
 
 from accounts.services import personal_account_ensure
 from outbox.services import email_queue_message
+
+
+def public_links(context: dict[str, Any], request) -> dict[str, Any]:
+    """Point every link allauth built from the request's host at SITE_URL instead.
+
+    allauth builds its links (confirm e-mail, reset password, sign up) from the host
+    the request came in on, which behind a proxy or on an internal name is not the
+    address people can open. The portal's one public address is SITE_URL.
+    """
+    if request is None:
+        return context
+    origin = request.build_absolute_uri("/").rstrip("/")
+    return {
+        key: settings.SITE_URL + value[len(origin) :]
+        if isinstance(value, str) and (value == origin or value.startswith(origin + "/"))
+        else value
+        for key, value in context.items()
+    }
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,13 +45,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """allauth's e-mails (confirmation, password reset, notifications) go through the
-        outbox like every other."""
+        outbox like every other, with links to SITE_URL and the site's name."""
         request = self.request
-        context = {
-            "request": request,
-            "email": email,
-            "current_site": get_current_site(request),
-        } | context
+        context = public_links(
+            {"request": request, "email": email, "current_site": get_current_site(request)}
+            | context,
+            request,
+        )
         message = self.render_mail(template_prefix, email, context)
         email_queue_message(message, kind="allauth." + template_prefix.rsplit("/", 1)[-1])
 

@@ -44,6 +44,7 @@ def browser():
 @pytest.fixture
 def page(browser, live_server, settings):
     settings.ALLOWED_HOSTS = ["*"]
+    settings.SITE_URL = live_server.url  # the public address every e-mail links to
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -54,6 +55,7 @@ def page(browser, live_server, settings):
 @pytest.fixture
 def phone_page(browser, live_server, settings):
     settings.ALLOWED_HOSTS = ["*"]
+    settings.SITE_URL = live_server.url  # the public address every e-mail links to
     context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
     context.set_default_timeout(10_000)
     page = context.new_page()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import secrets
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -42,7 +43,7 @@ class Command(BaseCommand):
                 module.seed(context)
         self.stdout.write(
             self.style.SUCCESS(
-                "\nDemo data ready. Sign in at http://127.0.0.1:8000/ with\n"
+                f"\nDemo data ready. Sign in to {settings.SITE_NAME} at {settings.SITE_URL}/ with\n"
                 f"  email:    demo@example.com\n  password: {password}\n"
             )
         )
