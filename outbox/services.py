@@ -1,7 +1,7 @@
 """Writing to the outbox: the one way the portal sends an e-mail.
 
-Call `email_queue` (or `email_queue_message` for a message built elsewhere, such as
-allauth's) inside the transaction of the change that causes the e-mail: the row
+Call `email_queue` (`email_queue_many` for a batch of EmailDraft, `email_queue_message`
+for a message built elsewhere, such as allauth's) inside the transaction of the change that causes the e-mail: the row
 commits or rolls back with it. After commit the sending task is enqueued
 (outbox.tasks.email_send_task); if the broker is down that is logged, never raised,
 and the sweep (outbox.tasks.email_sweep_task) sends the e-mail once it is back.
@@ -10,6 +10,7 @@ and the sweep (outbox.tasks.email_sweep_task) sends the e-mail once it is back.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
@@ -20,6 +21,46 @@ from django.utils import timezone
 
 from outbox import delivery, tasks
 from outbox.models import OutboxEmail
+
+
+@dataclass(frozen=True)
+class EmailDraft:
+    """An e-mail rendered and addressed, not yet in the outbox (for email_queue_many)."""
+
+    kind: str
+    to: Sequence[str]
+    subject: str
+    body: str
+    html: str = ""
+    from_email: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def email_queue_many(
+    drafts: Sequence[EmailDraft], *, now: datetime | None = None
+) -> list[OutboxEmail]:
+    """Write e-mails to the outbox in one INSERT; each is sent once the caller's
+    transaction commits."""
+    now = now or timezone.now()
+    emails = OutboxEmail.objects.bulk_create(
+        [
+            OutboxEmail(
+                kind=draft.kind[:100],
+                to=list(draft.to),
+                from_email=draft.from_email or settings.DEFAULT_FROM_EMAIL,
+                subject=" ".join(draft.subject.split()),  # a header: no line breaks
+                body=draft.body,
+                html=draft.html,
+                headers=dict(draft.headers),
+                created_at=now,
+                next_attempt_at=now + delivery.SWEEP_AFTER,
+            )
+            for draft in drafts
+        ]
+    )
+    for email in emails:
+        transaction.on_commit(partial(tasks.email_dispatch, email.pk))
+    return emails
 
 
 def email_queue(
@@ -34,19 +75,16 @@ def email_queue(
     now: datetime | None = None,
 ) -> OutboxEmail:
     """Write an e-mail to the outbox; it is sent once the caller's transaction commits."""
-    now = now or timezone.now()
-    email = OutboxEmail.objects.create(
-        kind=kind[:100],
-        to=list(to),
-        from_email=from_email or settings.DEFAULT_FROM_EMAIL,
-        subject=" ".join(subject.split()),  # a header: no line breaks
+    draft = EmailDraft(
+        kind=kind,
+        to=to,
+        subject=subject,
         body=body,
         html=html,
+        from_email=from_email,
         headers=headers or {},
-        created_at=now,
-        next_attempt_at=now + delivery.SWEEP_AFTER,
     )
-    transaction.on_commit(partial(tasks.email_dispatch, email.pk))
+    [email] = email_queue_many([draft], now=now)
     return email
 
 

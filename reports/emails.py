@@ -1,6 +1,7 @@
 """One function per e-mail: subject, plain-text part and HTML part from templates.
 
-Each writes its e-mail to the outbox in the caller's transaction (outbox/services.py).
+Each renders its e-mail as a draft; the services write the drafts to the outbox in the
+transaction that stores the report or notice (outbox/services.py).
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from outbox.models import OutboxEmail
-from outbox.services import email_queue
+from outbox.services import EmailDraft
 
 if TYPE_CHECKING:
     from reports.models import ExpiryNotice, WeeklyReport
@@ -23,9 +23,9 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _queue(*, subject: str, template: str, context: dict[str, Any], to: list[str]) -> OutboxEmail:
+def _draft(*, subject: str, template: str, context: dict[str, Any], to: list[str]) -> EmailDraft:
     context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
-    return email_queue(
+    return EmailDraft(
         kind=f"reports.{template}",
         to=to,
         subject=f"[{settings.SITE_NAME}] {_one_line(subject)}",
@@ -34,9 +34,10 @@ def _queue(*, subject: str, template: str, context: dict[str, Any], to: list[str
     )
 
 
-def weekly_report_email(*, report: WeeklyReport, to: list[str]) -> OutboxEmail:
+def weekly_report_email(*, report: WeeklyReport, to: list[str]) -> EmailDraft:
+    """The weekly usage report, rendered for the outbox (the run writes a batch at once)."""
     data = report.data
-    return _queue(
+    return _draft(
         subject=f"Weekly usage report for {report.account.name}, week of {report.week_start:%m/%d/%Y}",
         template="weekly_report",
         context={
@@ -57,10 +58,10 @@ def weekly_report_email(*, report: WeeklyReport, to: list[str]) -> OutboxEmail:
 
 def expiry_notice_email(
     *, notice: ExpiryNotice, name: str, subscription_name: str, days_left: int, to: list[str]
-) -> OutboxEmail:
+) -> EmailDraft:
     what = "subscription" if notice.kind == notice.Kind.SUBSCRIPTION else "sublicense"
     when = "today" if days_left <= 0 else ("in 1 day" if days_left == 1 else f"in {days_left} days")
-    return _queue(
+    return _draft(
         subject=f"Your {what} {name} ends {when}",
         template="expiry_notice",
         context={

@@ -24,6 +24,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from accounts.models import Account, Membership
+from outbox.services import EmailDraft, email_queue_many
 from proxies.models import ProxyServer, UsageReport, proxy_server_shown_status
 from reports import emails
 from reports.models import ExpiryNotice, WeeklyReport
@@ -261,9 +262,13 @@ def _weekly_reports_store(*, account_ids: list[int], week_start: date, now: date
         recipients = account_admin_emails_by_account(
             account_ids=[report.account_id for report in unsent]
         )
-        for report in unsent:
-            if recipients.get(report.account_id):
+        email_queue_many(
+            [
                 emails.weekly_report_email(report=report, to=recipients[report.account_id])
+                for report in unsent
+                if recipients.get(report.account_id)
+            ]
+        )
         WeeklyReport.objects.filter(pk__in=[report.pk for report in unsent]).update(
             email_queued_at=now
         )
@@ -404,15 +409,16 @@ def _expiry_notice_emails_queue(*, today: date, now: datetime) -> int:
         .filter(email_queued_at=None, ends_on__gte=today)
         .order_by("id")
     )
-    queued = sum(_expiry_notice_email_queue(notice=notice, today=today) for notice in notices)
+    drafts = [_expiry_notice_email(notice=notice, today=today) for notice in notices]
+    queued = email_queue_many([draft for draft in drafts if draft is not None])
     ExpiryNotice.objects.filter(pk__in=[notice.pk for notice in notices]).update(
         email_queued_at=now
     )
-    return queued
+    return len(queued)
 
 
-def _expiry_notice_email_queue(*, notice: ExpiryNotice, today: date) -> bool:
-    """Write one notice's e-mail to the account's administrators.
+def _expiry_notice_email(*, notice: ExpiryNotice, today: date) -> EmailDraft | None:
+    """One notice's e-mail to the account's administrators; None when there is none.
 
     A notice whose object has since been renewed, deleted or moved is closed without
     an e-mail: the new end date gets notices of its own.
@@ -438,12 +444,11 @@ def _expiry_notice_email_queue(*, notice: ExpiryNotice, today: date) -> bool:
         subscription_name = key.subscription.display_name if key else ""
     recipients = account_admin_emails(account_id=notice.account_id) if current else []
     if not recipients:
-        return False
-    emails.expiry_notice_email(
+        return None
+    return emails.expiry_notice_email(
         notice=notice,
         name=name,
         subscription_name=subscription_name,
         days_left=(notice.ends_on - today).days,
         to=recipients,
     )
-    return True

@@ -87,6 +87,8 @@ def test_queries_do_not_grow_with_proxies_or_accounts(
 ):
     def company_with(proxies: int):
         company = people.business_account_create()
+        admin = people.user_create(f"admin-{company.pk}@example.com", "Ad", "Min")
+        people.membership_create(admin, company, role=Membership.Role.ADMIN)
         subscription = factories.subscription_create(company, licenses=1000)
         for _ in range(proxies):
             key = factories.sublicense_create(subscription, quota=5)
@@ -95,17 +97,19 @@ def test_queries_do_not_grow_with_proxies_or_accounts(
 
     company_with(1)
     # One batch: accounts, already reported, subscriptions, keys, proxies, peaks,
-    # savepoint, insert, unsent reports (locked), their administrators, mark them
-    # e-mailed, release, then the empty next batch. (An account with administrators
-    # adds the INSERT of its e-mail into the outbox.)
-    with django_assert_num_queries(13), django_capture_on_commit_callbacks(execute=False):
+    # savepoint, insert, unsent reports (locked), their administrators, one insert of
+    # all their e-mails into the outbox, mark them e-mailed, release, then the empty
+    # next batch.
+    with django_assert_num_queries(14), django_capture_on_commit_callbacks(execute=False):
         weekly_reports_run(now=MONDAY)
     WeeklyReport.objects.all().delete()
     for _ in range(3):
         company_with(15)
-    with django_assert_num_queries(13), django_capture_on_commit_callbacks(execute=False):
+    with django_assert_num_queries(14), django_capture_on_commit_callbacks(execute=False):
         weekly_reports_run(now=MONDAY)
     assert WeeklyReport.objects.count() == 4
+    # The first run's e-mail, then one per account of the second.
+    assert OutboxEmail.objects.filter(kind="reports.weekly_report").count() == 1 + 4
 
 
 def test_a_report_stored_but_not_emailed_is_emailed_by_the_next_run(
