@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.contrib.sites.models import Site
 from django.core.management import call_command
 from django.urls import reverse
@@ -64,3 +65,24 @@ def test_demo_data_says_where_to_sign_in(db, settings, capsys, tmp_path):
     settings.SITE_URL = SITE_URL
     call_command("demo_data", "--password", "demo-pass-123")
     assert f"Sign in to MyAccount at {SITE_URL}/ with" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("email", "path"),
+    [
+        ("alice@example.com", "/accounts/password/reset/key/"),  # the reset link
+        ("nobody@example.com", "/accounts/signup/"),  # "no account here: sign up"
+    ],
+)
+def test_password_reset_mails_link_to_the_public_address(
+    client, alice, settings, mailoutbox, django_capture_on_commit_callbacks, email, path
+):
+    settings.SITE_URL = SITE_URL
+    settings.ALLOWED_HOSTS = ["internal-web"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": email}, HTTP_HOST="internal-web")
+    [message] = mailoutbox
+    links = re.findall(r"https?://\S+", message.body)
+    assert any(link.startswith(SITE_URL + path) for link in links)
+    assert all(link.startswith(SITE_URL + "/") for link in links)
+    assert "internal-web" not in message.body
