@@ -243,6 +243,9 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# The outbox's sweep hands out an e-mail that nothing has sent this many seconds after
+# it was written (its own task normally sends it at once; outbox/delivery.py).
+OUTBOX_SWEEP_AFTER = envint("OUTBOX_SWEEP_AFTER", 120)
 # Where tasks go unless routed elsewhere; a worker consumes it with `-Q`.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -258,7 +261,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # while the broker was down, retries that could not be scheduled (outbox/tasks.py).
     "outbox-sweep": {
         "task": "outbox.tasks.email_sweep_task",
-        "schedule": 60.0,
+        "schedule": float(envint("OUTBOX_SWEEP_INTERVAL", 60)),
     },
     # Weekly usage reports of the week that just ended (reports/tasks.py).
     "reports-weekly-usage": {

@@ -19,6 +19,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 
@@ -28,9 +29,14 @@ logger = logging.getLogger(__name__)
 
 # A claimed e-mail stays claimed this long; a worker that dies mid-send gives it up then.
 LEASE = timedelta(minutes=10)
-# How long after it was written (or last handed out) the sweep leaves an e-mail to the
-# task enqueued for it before it hands it out again.
-SWEEP_AFTER = timedelta(minutes=2)
+
+
+def sweep_after() -> timedelta:
+    """How long after it was written (or last handed out) the sweep leaves an e-mail to
+    the task enqueued for it before handing it out again (OUTBOX_SWEEP_AFTER)."""
+    return timedelta(seconds=settings.OUTBOX_SWEEP_AFTER)
+
+
 SWEEP_BATCH = 1000
 BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
@@ -80,7 +86,7 @@ def email_deliver(*, email_id: int, now: datetime) -> Delivery | None:
             status=status,
             last_error=f"{type(error).__name__}: {error}"[:2000],
             # The task's own retry comes first; the sweep is the safety net behind it.
-            next_attempt_at=now + pause + SWEEP_AFTER,
+            next_attempt_at=now + pause + sweep_after(),
         )
         logger.warning(
             "E-mail %s (%s) not sent, attempt %s: %s", email_id, email.kind, email.attempts, error
@@ -97,7 +103,7 @@ def email_deliver(*, email_id: int, now: datetime) -> Delivery | None:
 def emails_due(*, now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
     """Hand out the queued e-mails that nothing has sent by their time.
 
-    Their `next_attempt_at` moves on by SWEEP_AFTER under the row lock, so a second
+    Their `next_attempt_at` moves on by sweep_after() under the row lock, so a second
     sweep, here or on another worker, does not hand them out again meanwhile.
     """
     with transaction.atomic():
@@ -108,5 +114,5 @@ def emails_due(*, now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
             .order_by("next_attempt_at", "id")
             .values_list("id", flat=True)[:limit]
         )
-        OutboxEmail.objects.filter(pk__in=ids).update(next_attempt_at=now + SWEEP_AFTER)
+        OutboxEmail.objects.filter(pk__in=ids).update(next_attempt_at=now + sweep_after())
     return ids

@@ -53,7 +53,7 @@ def email_queue_many(
                 html=draft.html,
                 headers=dict(draft.headers),
                 created_at=now,
-                next_attempt_at=now + delivery.SWEEP_AFTER,
+                next_attempt_at=now + delivery.sweep_after(),
             )
             for draft in drafts
         ]
@@ -133,7 +133,7 @@ def email_requeue(*, email_ids: Sequence[int], now: datetime | None = None) -> i
             status=OutboxEmail.Status.QUEUED,
             attempts=0,
             claimed_at=None,
-            next_attempt_at=now + delivery.SWEEP_AFTER,
+            next_attempt_at=now + delivery.sweep_after(),
         )
         for email_id in ids:
             transaction.on_commit(partial(tasks.email_dispatch, email_id))

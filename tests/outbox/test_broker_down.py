@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership
 from outbox import tasks
-from outbox.delivery import SWEEP_AFTER
+from outbox.delivery import sweep_after
 from outbox.models import OutboxEmail
 from tests.accounts.test_invitations import JOIN
 from tests.accounts.test_signup import VALID
@@ -24,7 +24,7 @@ from tests.api.conftest import api_client, token_for
 def _broker_back_and_sweep(broker_down) -> None:
     """The broker comes back; beat's sweep runs a few minutes later, then again."""
     broker_down.back()
-    with time_machine.travel(timezone.now() + SWEEP_AFTER + timedelta(seconds=1)):
+    with time_machine.travel(timezone.now() + sweep_after() + timedelta(seconds=1)):
         tasks.email_sweep_task.delay()
         tasks.email_sweep_task.delay()
 
@@ -146,14 +146,14 @@ def test_a_sweep_that_finds_the_broker_gone_again_leaves_the_email_for_the_next(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(reverse("invite_users"), {"emails": "new@example.com", "action": "send"})
-    later = timezone.now() + SWEEP_AFTER + timedelta(seconds=1)
+    later = timezone.now() + sweep_after() + timedelta(seconds=1)
     for n in range(attempts):
-        with time_machine.travel(later + SWEEP_AFTER * n):
+        with time_machine.travel(later + sweep_after() * n):
             assert tasks.email_sweep_task.apply().get() == 0  # the broker is still down
     assert OutboxEmail.objects.get().status == "queued"
 
     _broker_back_and_sweep(broker_down)
-    with time_machine.travel(later + SWEEP_AFTER * (attempts + 1)):
+    with time_machine.travel(later + sweep_after() * (attempts + 1)):
         tasks.email_sweep_task.delay()
 
     assert len(mailoutbox) == 1

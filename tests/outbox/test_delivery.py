@@ -10,7 +10,7 @@ from django.core import mail
 
 from outbox import delivery, tasks
 from outbox.models import OutboxEmail
-from outbox.services import email_cancel
+from outbox.services import email_cancel, email_queue
 from tests.outbox.conftest import NOW
 
 
@@ -52,7 +52,7 @@ def test_a_failed_send_records_the_error_and_when_to_try_again(flaky, queued):
     queued.refresh_from_db()
     assert queued.status == "queued" and queued.claimed_at is None  # the claim is given back
     assert queued.last_error.startswith("SMTPServerDisconnected")
-    assert queued.next_attempt_at == NOW + timedelta(seconds=30) + delivery.SWEEP_AFTER
+    assert queued.next_attempt_at == NOW + timedelta(seconds=30) + delivery.sweep_after()
     assert mail.outbox == []
 
 
@@ -93,19 +93,19 @@ def test_a_canceled_email_is_never_sent(queued):
 
 def test_the_sweep_leaves_a_new_email_to_its_own_task_then_sends_it_once(queued, frozen):
     assert tasks.email_sweep_task.delay().get() == 0  # just written: its task is on the way
-    frozen.shift(delivery.SWEEP_AFTER)
+    frozen.shift(delivery.sweep_after())
     assert tasks.email_sweep_task.delay().get() == 1
     assert tasks.email_sweep_task.delay().get() == 0
-    frozen.shift(delivery.SWEEP_AFTER * 2)
+    frozen.shift(delivery.sweep_after() * 2)
     assert tasks.email_sweep_task.delay().get() == 0  # sent: nothing left
     assert len(mail.outbox) == 1
 
 
 def test_two_sweeps_never_hand_out_the_same_email(queued):
-    later = NOW + delivery.SWEEP_AFTER
+    later = NOW + delivery.sweep_after()
     assert delivery.emails_due(now=later) == [queued.pk]
     assert delivery.emails_due(now=later) == []  # handed out: its time moved on
-    assert delivery.emails_due(now=later + delivery.SWEEP_AFTER) == [queued.pk]
+    assert delivery.emails_due(now=later + delivery.sweep_after()) == [queued.pk]
 
 
 def test_with_the_broker_down_enqueueing_logs_a_warning_and_raises_nothing(
@@ -122,3 +122,10 @@ def test_with_the_broker_down_enqueueing_logs_a_warning_and_raises_nothing(
 def test_only_queued_emails_are_handed_out(queued, status):
     OutboxEmail.objects.filter(pk=queued.pk).update(status=status)
     assert delivery.emails_due(now=NOW + timedelta(days=1)) == []
+
+
+def test_the_sweep_waits_as_long_as_outbox_sweep_after_says(settings, db, frozen):
+    settings.OUTBOX_SWEEP_AFTER = 5
+    email = email_queue(kind="tests.hello", to=["x@example.com"], subject="Hi", body="b")
+    assert delivery.emails_due(now=NOW + timedelta(seconds=4)) == []
+    assert delivery.emails_due(now=NOW + timedelta(seconds=5)) == [email.pk]

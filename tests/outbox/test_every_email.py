@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Invitation, Membership
 from outbox import tasks
-from outbox.delivery import SWEEP_AFTER
+from outbox.delivery import sweep_after
 from outbox.models import OutboxEmail
 from reports import tasks as report_tasks
 from tests.accounts.test_signup import VALID
@@ -117,7 +117,7 @@ def test_a_revoked_invitation_whose_email_waits_is_never_sent(
         alice_client.post(reverse("invitation_revoke", args=[invitation.pk]))
 
     broker_down.back()
-    with time_machine.travel(timezone.now() + SWEEP_AFTER * 2):
+    with time_machine.travel(timezone.now() + sweep_after() * 2):
         assert tasks.email_sweep_task.delay().get() == 0
     assert mailoutbox == []
     assert OutboxEmail.objects.get().status == "canceled"
@@ -132,7 +132,7 @@ def test_resending_a_waiting_invitation_sends_only_the_new_link(
         alice_client.post(reverse("invitation_resend", args=[invitation.pk]))
 
     broker_down.back()
-    with time_machine.travel(timezone.now() + SWEEP_AFTER * 2):
+    with time_machine.travel(timezone.now() + sweep_after() * 2):
         assert tasks.email_sweep_task.delay().get() == 1
     [message] = mailoutbox
     assert sorted(OutboxEmail.objects.values_list("status", flat=True)) == ["canceled", "sent"]
