@@ -25,12 +25,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Membership
+from accounts.services import invitation_create
 from myaccount.celery import app as celery_app
+from outbox import tasks as outbox_tasks
 from outbox.models import OutboxEmail
 from reports import tasks
 from reports.models import WeeklyReport
 from reports.services import week_start_for
 from tests import factories as people
+from tests.conftest import BrokerDown
 from tests.reports import factories
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -186,3 +189,40 @@ def test_a_real_worker_stores_the_weekly_report_and_emails_it(worker, queue, thr
         log_path=log_path,
         what="outbox row marked sent",
     )
+
+
+def test_an_invitation_made_while_the_broker_is_down_arrives_once_when_it_is_back(
+    worker, queue, through_the_broker, settings
+):
+    process, mail_dir, log_path = worker
+    company = people.business_account_create("My Company, Inc.")
+    alice = people.user_create("alice@example.com", "Alice", "Admin")
+    people.membership_create(alice, company, role=Membership.Role.ADMIN)
+    settings.OUTBOX_SWEEP_AFTER = 0  # the sweep may take it up at once
+
+    broker = BrokerDown(celery_app)
+    broker.down()
+    try:
+        outcome = invitation_create(account=company, actor=alice, emails=["nina@example.com"])
+    finally:
+        broker.back()
+    [invitation] = outcome.invited
+    assert OutboxEmail.objects.get(pk=invitation.outbox_email_id).status == "queued"
+
+    # Beat's sweep, once the broker is back: the worker hands the e-mail to itself.
+    outbox_tasks.email_sweep_task.apply_async(queue=queue)
+    outbox_tasks.email_sweep_task.apply_async(queue=queue)
+
+    files = _wait_for(
+        lambda: sorted(mail_dir.glob("*.log")), process=process, log_path=log_path, what="e-mail"
+    )
+    _wait_for(
+        lambda: OutboxEmail.objects.filter(pk=invitation.outbox_email_id, status="sent").exists(),
+        process=process,
+        log_path=log_path,
+        what="outbox row marked sent",
+    )
+    [message_file] = files
+    message = message_from_bytes(message_file.read_bytes().rsplit(b"\n" + b"-" * 79, 1)[0])
+    assert message["To"] == "nina@example.com"
+    assert len(list(mail_dir.glob("*.log"))) == 1
