@@ -17,17 +17,7 @@ from outbox.services import email_requeue
 
 @admin.register(OutboxEmail)
 class OutboxEmailAdmin(admin.ModelAdmin):
-    list_display = [
-        "created_at",
-        "kind",
-        "recipients",
-        "subject",
-        "status",
-        "attempts",
-        "sent_at",
-        "next_attempt_at",
-        "error",
-    ]
+    list_display = ["created_at", "status", "recipients", "subject", "attempts", "error"]
     list_filter = ["status", "kind"]
     search_fields = ["subject", "to", "kind"]
     date_hierarchy = "created_at"
