@@ -27,7 +27,7 @@ def record_sent_invitations(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_invitation"),
+        ("accounts", "0003_auditoutbox"),
         ("outbox", "0001_initial"),
     ]
 
