@@ -3,7 +3,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.db import transaction
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
 from myaccount.health import healthz
@@ -24,7 +24,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("terms/", account_views.terms, name="terms"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/v1/", include("webhooks.api_urls")),  # before api's catch-all 404
     path("", include("api.urls")),  # /api/v1/ and /account/api-tokens/
     path("usage-reports/", include("reports.urls")),

@@ -4,6 +4,12 @@ document.addEventListener("change", (event) => {
   if (select && select.form) select.form.requestSubmit();
 });
 
+// [data-select-all-text] fields (a token shown once) select their whole text when clicked.
+document.addEventListener("click", (event) => {
+  const field = event.target.closest("[data-select-all-text]");
+  if (field) field.select();
+});
+
 // <button data-dialog="ID"> opens <dialog id="ID">; [data-close] closes the dialog it sits in.
 document.addEventListener("click", (event) => {
   const opener = event.target.closest("[data-dialog]");

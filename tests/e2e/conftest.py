@@ -41,24 +41,55 @@ def browser():
         browser.close()
 
 
+class CSPWatch:
+    """Collects the Content-Security-Policy violations Chromium reports in the console.
+
+    Every page of every browser test runs under the portal's real policy (no inline
+    script or style); a violation means a page lost a script or a style, so the test fails.
+    """
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+
+    def watch(self, page) -> None:
+        page.on("console", self._on_console)
+
+    def _on_console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.violations.append(f"{message.page.url if message.page else ''}: {message.text}")
+
+
 @pytest.fixture
-def page(browser, live_server, settings):
+def csp_watch():
+    watch = CSPWatch()
+    yield watch
+    if watch.violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(watch.violations))
+
+
+def open_page(browser, live_server, csp_watch, width: int, height: int):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": height}
+    )
+    context.set_default_timeout(10_000)
+    context.on("page", csp_watch.watch)
+    return context, context.new_page()
+
+
+@pytest.fixture
+def page(browser, live_server, settings, csp_watch):
     settings.ALLOWED_HOSTS = ["*"]
     settings.SITE_URL = live_server.url  # the public address every e-mail links to
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+    context, page = open_page(browser, live_server, csp_watch, 1280, 900)
     yield page
     context.close()
 
 
 @pytest.fixture
-def phone_page(browser, live_server, settings):
+def phone_page(browser, live_server, settings, csp_watch):
     settings.ALLOWED_HOSTS = ["*"]
     settings.SITE_URL = live_server.url  # the public address every e-mail links to
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+    context, page = open_page(browser, live_server, csp_watch, 390, 844)
     yield page
     context.close()
 

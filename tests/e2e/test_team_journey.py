@@ -8,13 +8,15 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Membership
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_page, sign_in
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_invite_join_promote_block(page, browser, live_server, alice, company, mailoutbox):
+def test_invite_join_promote_block(
+    page, browser, live_server, csp_watch, alice, company, mailoutbox
+):
     sign_in(page, "alice@example.com", PASSWORD)
     expect(page.get_by_label("Account", exact=True)).to_contain_text(
         "My Company, Inc. (Business Account)"
@@ -33,8 +35,7 @@ def test_invite_join_promote_block(page, browser, live_server, alice, company, m
 
     link = re.search(r"https?://\S+/account/join/\S+/", mailoutbox[-1].body).group(0)
     path = link[link.index("/account/join/") :]
-    nina_context = browser.new_context(base_url=live_server.url)
-    nina = nina_context.new_page()
+    nina_context, nina = open_page(browser, live_server, csp_watch, 1280, 900)
     nina.goto(path)
     expect(nina.get_by_role("heading", name="Join My Company, Inc.")).to_be_visible()
     expect(nina.get_by_label("Email")).to_have_value("nina@example.com")
