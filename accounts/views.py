@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors
+from accounts.confirm import Confirmation, confirmation_page
 from accounts.current import SESSION_KEY as CURRENT_ACCOUNT_SESSION_KEY
 from accounts.current import account_switch
 from accounts.errors import form_error_add
@@ -156,9 +157,21 @@ def business_profile_edit(request: HttpRequest) -> HttpResponse:
 
 
 @business_account_required
-@require_POST
 def business_leave(request: HttpRequest) -> HttpResponse:
+    """GET: the confirmation (also what the Leave button's dialog shows); POST: leave."""
     account = request.account
+    if request.method != "POST":
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=f"Leave {account.name}?",
+                message="You lose access to its subscriptions, license keys and proxy "
+                "servers at once. An Account Administrator can invite you again.",
+                action=reverse("business_leave"),
+                button="Leave",
+                cancel=reverse("business_profile"),
+            ),
+        )
     try:
         membership_leave(membership=request.membership)
     except AccountsError as error:
@@ -258,12 +271,17 @@ def membership_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
     )
 
 
-def _membership_action(service, done: str):
+def _membership_action(service, done: str, confirm=None):
+    """POST: do it. GET: the confirmation `confirm(membership)` builds, for
+    the actions that take something away (block, delete)."""
+
     @business_account_required
     @account_admin_required
-    @require_POST
+    @require_http_methods(["GET", "POST"] if confirm else ["POST"])
     def view(request: HttpRequest, membership_id: int) -> HttpResponse:
         membership = _account_membership(request, membership_id)
+        if request.method == "GET":
+            return confirmation_page(request, confirm(membership))
         try:
             service(membership=membership, actor=request.user)
         except AccountsError as error:
@@ -275,10 +293,43 @@ def _membership_action(service, done: str):
     return view
 
 
-membership_block_view = _membership_action(membership_block, "{email} has been blocked.")
+def _member_name(membership: Membership) -> str:
+    user = membership.user
+    name = user.get_full_name()
+    return f"{name} ({user.email})" if name else user.email
+
+
+def _block_confirmation(membership: Membership) -> Confirmation:
+    return Confirmation(
+        title=f"Block {membership.user.get_full_name() or membership.user.email}?",
+        message=f"{_member_name(membership)} stays a member of {membership.account.name} "
+        "but cannot open it from their next page on, until an Account Administrator "
+        "unblocks them. They are told by e-mail.",
+        action=reverse("membership_block", args=[membership.pk]),
+        button="Block",
+        cancel=reverse("business_users"),
+    )
+
+
+def _delete_confirmation(membership: Membership) -> Confirmation:
+    return Confirmation(
+        title=f"Delete {membership.user.get_full_name() or membership.user.email} "
+        f"from {membership.account.name}?",
+        message=f"{_member_name(membership)} loses access to the business account's "
+        "subscriptions, license keys and proxy servers at once. Their own user account "
+        "stays; you can invite them again later.",
+        action=reverse("membership_delete", args=[membership.pk]),
+        button="Delete",
+        cancel=reverse("business_users"),
+    )
+
+
+membership_block_view = _membership_action(
+    membership_block, "{email} has been blocked.", _block_confirmation
+)
 membership_unblock_view = _membership_action(membership_unblock, "{email} has been unblocked.")
 membership_delete_view = _membership_action(
-    membership_delete, "{email} has been removed from the business account."
+    membership_delete, "{email} has been removed from the business account.", _delete_confirmation
 )
 
 
@@ -356,12 +407,14 @@ def invite_users(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _invitation_action(service, done: str):
+def _invitation_action(service, done: str, confirm=None):
     @business_account_required
     @account_admin_required
-    @require_POST
+    @require_http_methods(["GET", "POST"] if confirm else ["POST"])
     def view(request: HttpRequest, invitation_id: int) -> HttpResponse:
         invitation = get_object_or_404(Invitation, pk=invitation_id, account=request.account)
+        if request.method == "GET":
+            return confirmation_page(request, confirm(invitation))
         try:
             service(invitation=invitation, actor=request.user)
         except AccountsError as error:
@@ -376,8 +429,21 @@ def _invitation_action(service, done: str):
 invitation_resend_view = _invitation_action(
     invitation_resend, "A new invitation has been sent to {email}."
 )
+
+
+def _revoke_confirmation(invitation: Invitation) -> Confirmation:
+    return Confirmation(
+        title=f"Withdraw the invitation of {invitation.email}?",
+        message=f"The link sent to {invitation.email} stops working at once. "
+        "You can invite them again later.",
+        action=reverse("invitation_revoke", args=[invitation.pk]),
+        button="Withdraw",
+        cancel=reverse("business_users"),
+    )
+
+
 invitation_revoke_view = _invitation_action(
-    invitation_revoke, "The invitation of {email} has been withdrawn."
+    invitation_revoke, "The invitation of {email} has been withdrawn.", _revoke_confirmation
 )
 
 

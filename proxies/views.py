@@ -12,10 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.confirm import Confirmation, confirmation_page
 from accounts.http import safe_next
 from accounts.permissions import account_admin_required, business_account_required
 from proxies import selectors, services
@@ -156,7 +158,20 @@ def proxy_deactivate(request: HttpRequest) -> HttpResponse:
         messages.info(request, "The selected proxy servers are already deactivated.")
         return redirect(back)
     if request.method == "GET":
-        return render(request, "proxies/proxy_deactivate.html", {"servers": servers, "next": back})
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=f"Deactivate {len(servers)} proxy server{pluralize(len(servers))}?",
+                message="Each installation learns it at its next refresh and then stops "
+                "managing computers under its license key, which becomes free for another "
+                "installation:",
+                items=[f"{s.server_name} ({s.site_code})" for s in servers],
+                action=reverse("proxy_deactivate"),
+                button="Deactivate",
+                cancel=back,
+                fields=[("id", str(s.pk)) for s in servers] + [("next", back)],
+            ),
+        )
     done = services.proxy_servers_deactivate(
         account=request.account, ids=[s.id for s in servers], actor=request.user
     )
@@ -332,8 +347,15 @@ def license_key_delete(request: HttpRequest, subscription_id: int, key_id: int) 
         else:
             messages.success(request, f"License key “{key.display_name}” has been deleted.")
         return redirect("subscription_detail", subscription_id=subscription.pk)
-    return render(
+    return confirmation_page(
         request,
-        "subscriptions/license_key_delete.html",
-        {"subscription": subscription, "license_key": key},
+        Confirmation(
+            title=f"Delete License Key “{key.display_name}”?",
+            message=f"If a {subscription.product.name} installation uses this license key, "
+            f"it is deactivated. Its {key.quota} license{pluralize(key.quota)} return to the "
+            "primary key's pool.",
+            action=reverse("license_key_delete", args=[subscription.pk, key.pk]),
+            button="Delete",
+            cancel=reverse("license_key_update", args=[subscription.pk, key.pk]),
+        ),
     )

@@ -25,13 +25,6 @@ document.addEventListener("click", (event) => {
   }
 });
 
-// forms with data-confirm="message" ask before they submit (destructive actions).
-document.addEventListener("submit", (event) => {
-  const form = event.target;
-  const message = form.dataset && form.dataset.confirm;
-  if (message && !window.confirm(message)) event.preventDefault();
-});
-
 // Offline Activation and Validation: drop a request file on [data-dropzone-area] to pick it.
 document.querySelectorAll("[data-dropzone-area]").forEach((zone) => {
   const input = zone.querySelector("input[type=file]");
@@ -48,8 +41,8 @@ document.querySelectorAll("[data-dropzone-area]").forEach((zone) => {
   });
 });
 
-// proxies: row selection, the Actions menu's Deactivate confirmation.
-// Without JavaScript the Actions menu still works: Deactivate opens a confirmation page.
+// proxies: row selection and the Actions menu. Deactivate opens the one confirmation
+// ([data-dialog-load]) for the ticked servers; without JavaScript it is a page.
 (() => {
   const actions = document.querySelector("[data-proxy-actions]");
   if (actions) {
@@ -74,30 +67,6 @@ document.querySelectorAll("[data-dropzone-area]").forEach((zone) => {
       if (event.target === selectAll) rows().forEach((box) => { box.checked = selectAll.checked; });
       if (event.target === selectAll || event.target.matches("[data-row-select]")) update();
     });
-    const dialog = document.getElementById("deactivate-dialog");
-    if (deactivate && dialog && dialog.showModal) {
-      deactivate.addEventListener("click", (event) => {
-        const chosen = rows().filter((box) => box.checked && !box.hasAttribute("data-deactivated"));
-        if (!chosen.length) return;
-        event.preventDefault();
-        const list = dialog.querySelector("[data-deactivate-names]");
-        const ids = dialog.querySelector("[data-deactivate-ids]");
-        list.replaceChildren(...chosen.map((box) => {
-          const item = document.createElement("li");
-          const name = document.createElement("strong");
-          name.textContent = box.dataset.name;
-          item.append(name);
-          return item;
-        }));
-        ids.replaceChildren(...chosen.map((box) => {
-          const input = document.createElement("input");
-          input.type = "hidden"; input.name = "id"; input.value = box.value;
-          return input;
-        }));
-        actions.querySelector("details").open = false;
-        dialog.showModal();
-      });
-    }
     update();
   }
 
@@ -140,14 +109,25 @@ document.querySelectorAll("form[data-sublicense]").forEach(sublicenseSync);
 }));
 
 // [data-dialog-load="ID"]: show the linked page's [data-dialog-content] in <dialog id="ID">
-// (the gear of a License Keys row); if anything fails, the link opens the page itself.
+// (the gear of a License Keys row, a proxy server's details, and every destructive
+// action's confirmation in #confirm-dialog). The opener is a link, or a submit button of
+// a GET form (its formaction with the form's fields: the ticked proxy servers). If
+// anything fails, the link or the form does what it does without JavaScript.
+const dialogSource = (opener) => {
+  if (opener.href) return opener.href;
+  const url = new URL(opener.formAction || opener.form.action, window.location.href);
+  url.search = new URLSearchParams(new FormData(opener.form, opener)).toString();
+  return url.href;
+};
 document.addEventListener("click", async (event) => {
   const opener = event.target.closest("[data-dialog-load]");
   const dialog = opener && document.getElementById(opener.dataset.dialogLoad);
   if (!dialog || !dialog.showModal || !window.fetch) return;
   event.preventDefault();
+  const source = dialogSource(opener);
+  opener.closest("details.menu")?.removeAttribute("open");
   try {
-    const response = await fetch(opener.href, { credentials: "same-origin" });
+    const response = await fetch(source, { credentials: "same-origin" });
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
     const content = response.ok && page.querySelector("[data-dialog-content]");
     if (!content) throw new Error("no dialog content");
@@ -157,9 +137,10 @@ document.addEventListener("click", async (event) => {
     dialog.removeAttribute("aria-label");
     if (heading) dialog.setAttribute("aria-labelledby", heading.id);
     dialog.querySelectorAll("form[data-sublicense]").forEach(sublicenseSync);
-    dialog.showModal();
+    if (!dialog.open) dialog.showModal();
   } catch (error) {
-    window.location.href = opener.href;
+    if (opener.href) window.location.href = opener.href;
+    else opener.form.requestSubmit(opener);
   }
 });
 

@@ -26,8 +26,8 @@ def _m(user, company) -> Membership:
 
 
 def _button(html: str, label: str) -> str:
-    """The opening tag of the button with this label."""
-    return re.search(rf"<button[^>]*>{label}</button>", html).group(0)
+    """The opening tag of the button (or the link to its confirmation) with this label."""
+    return re.search(rf"<(?:button|a)\b[^>]*>{label}</(?:button|a)>", html).group(0)
 
 
 def _dialog(html: str, membership: Membership) -> str:

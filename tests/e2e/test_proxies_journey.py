@@ -99,14 +99,17 @@ def test_an_admin_filters_picks_columns_edits_notes_deactivates_and_exports(page
         "link", name="Proxy Servers"
     ).click()
     expect(table).to_contain_text("Rack 4, ask Ann before upgrades")
-    # The dialog's Deactivate asks first; dismissed, nothing changes.
+    # The details' Deactivate asks first, in the one confirmation dialog; cancelled,
+    # nothing changes.
     page.get_by_role("link", name="alpha").click()
     expect(details).to_be_visible()
-    asked = []
-    page.once("dialog", lambda confirm: (asked.append(confirm.message), confirm.dismiss()))
-    details.get_by_role("button", name="Deactivate").click()
+    details.get_by_role("link", name="Deactivate").click()
+    confirm = page.locator("#confirm-dialog")
+    expect(confirm.get_by_role("heading", name="Deactivate 1 proxy server?")).to_be_visible()
+    expect(confirm).to_contain_text("alpha")
+    confirm.get_by_role("link", name="Cancel").click()
+    expect(confirm).to_be_hidden()
     expect(details).to_be_visible()
-    assert asked and asked[0].startswith("Deactivate alpha?")
     alpha.refresh_from_db()
     assert alpha.status == ProxyServer.Status.ACTIVE
     details.get_by_role("link", name="Close").click()
@@ -115,7 +118,7 @@ def test_an_admin_filters_picks_columns_edits_notes_deactivates_and_exports(page
     page.get_by_label("Select alpha").check()
     page.get_by_text("Actions").click()
     page.locator("[data-deactivate-open]").click()
-    dialog = page.locator("#deactivate-dialog")
+    dialog = page.locator("#confirm-dialog")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("alpha")
     dialog.get_by_role("button", name="Deactivate").click()

@@ -64,9 +64,12 @@ def test_invite_join_promote_block(
     nina.goto("/account/business/users/")
     expect(nina.get_by_role("link", name="Invite Users")).to_be_visible()
 
-    page.once("dialog", lambda confirm: confirm.accept())
     page.get_by_role("link", name="Nina Newcomer").click()
-    page.get_by_role("dialog").get_by_role("button", name="Block").click()
+    page.get_by_role("dialog").get_by_role("link", name="Block").click()
+    confirm = page.locator("#confirm-dialog")
+    expect(confirm.get_by_role("heading", name="Block Nina Newcomer?")).to_be_visible()
+    expect(confirm).to_contain_text("Nina Newcomer (nina@example.com) stays a member")
+    confirm.get_by_role("button", name="Block").click()
     expect(page.get_by_text("nina@example.com has been blocked.")).to_be_visible()
     membership.refresh_from_db()
     assert membership.status == Membership.Status.BLOCKED

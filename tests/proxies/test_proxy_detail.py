@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from urllib.parse import quote
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -89,7 +90,9 @@ def test_the_details_lead_back_to_the_list_they_came_from(alice_client, company)
     back = reverse("proxy_list") + "?display=all&sort=-site_code"
     html = alice_client.get(detail_url(server), {"next": back}).content.decode()
     escaped = back.replace("&", "&amp;")
-    assert html.count(f'name="next" value="{escaped}"') == 2  # Save and Deactivate
+    assert html.count(f'name="next" value="{escaped}"') == 1  # Save
+    # Deactivate opens its confirmation, which comes back to the same list.
+    assert f"?id={server.pk}&amp;next={quote(back, safe='/')}" in html
     assert f'href="{escaped}" data-close>Cancel<' in html
     # The tabs keep next, so the page opened on Usage still leads back.
     assert "?next=%2Fproxy-servers%2F%3Fdisplay%3Dall%26sort%3D-site_code&amp;tab=usage" in html
@@ -99,7 +102,8 @@ def test_opened_directly_the_details_come_back_to_themselves(alice_client, compa
     server = f.proxy_create(company)
     for query in [{}, {"next": "https://evil.example/"}]:
         html = alice_client.get(detail_url(server), query).content.decode()
-        assert html.count(f'name="next" value="{detail_url(server)}"') == 2
+        assert html.count(f'name="next" value="{detail_url(server)}"') == 1
+        assert f"?id={server.pk}&amp;next={quote(detail_url(server), safe='/')}" in html
         assert f'href="{reverse("proxy_list")}" data-close>Cancel<' in html
         assert "evil.example" not in html
 

@@ -268,7 +268,8 @@ def test_modify_a_license_key_from_its_settings(alice_client, subscription):
     assert f'href="{url}" aria-label="Settings of Design"' in detail
     page = _text(alice_client.get(url))
     assert "Quota of Licenses (3 out of 10 available)" in page
-    assert "it will be deactivated" in page
+    delete_url = reverse("license_key_delete", args=[subscription.pk, key.pk])
+    assert f'href="{delete_url}" data-dialog-load="confirm-dialog">Delete<' in detail + page
     response = alice_client.post(
         url,
         {
@@ -292,9 +293,10 @@ def test_delete_a_license_key_after_confirmation(alice_client, subscription):
     key = factories.license_key_create(subscription, quota=3, name="Design")
     url = reverse("license_key_delete", args=[subscription.pk, key.pk])
     page = _text(alice_client.get(url))
+    assert "Delete License Key “Design”?" in page
     assert (
-        "If you have an active Mac Management installation using this license key, it will be deactivated."
-        in page
+        f"If a {subscription.product.name} installation uses this license key, it is "
+        "deactivated. Its 3 licenses return to the primary key&#x27;s pool." in page
     )
     assert alice_client.post(url).status_code == 302
     key.refresh_from_db()
