@@ -40,8 +40,12 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The browser tests photograph the main pages at 1280 and 390 px: listed at the end.
+SCREENSHOT_DIR ?= test-artifacts/screenshots
+
 test: install services browser lint
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SCREENSHOT_DIR=$(abspath $(SCREENSHOT_DIR)) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -d $(SCREENSHOT_DIR) ]; then echo "Screenshots of the main pages (1280 and 390 px) in $(SCREENSHOT_DIR)/:"; ls $(SCREENSHOT_DIR); fi
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache
+	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache test-artifacts
