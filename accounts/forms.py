@@ -85,6 +85,9 @@ class LoginForm(AllauthLoginForm):
         self.fields["login"].label = "Email"
         if "remember" in self.fields:
             self.fields["remember"].label = "Keep me signed in"
+        # The page offers "Forgot your password?" once, beside Sign In; allauth would
+        # repeat it as the password's help text.
+        self.fields["password"].help_text = ""
 
 
 class PersonalProfileForm(forms.ModelForm):

@@ -68,7 +68,7 @@ def test_the_google_button_appears_only_when_configured(client, db, settings):
 
 def test_the_google_button_shows_when_configured(client, google):
     page = client.get(reverse("account_signup")).content.decode()
-    assert "Sign up with" in page
+    assert "or sign up with" in page
     assert "Google" in page
 
 
