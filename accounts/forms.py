@@ -10,6 +10,7 @@ from django.urls import reverse_lazy
 from django.utils.functional import lazy
 from django.utils.html import format_html
 
+from accounts.audit import audit_action_choices
 from accounts.models import Account, Membership, User
 from accounts.selectors import MEMBER_SORTS
 
@@ -278,7 +279,7 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, actions: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "All actions")] + [(a, a) for a in actions]
+        self.fields["action"].choices = [("", "All actions"), *audit_action_choices(actions)]
 
     def values(self) -> dict:
         """The selector's arguments (accounts.selectors.audit_log_list)."""

@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors
+from accounts.audit import audit_rows
 from accounts.confirm import Confirmation, confirmation_page
 from accounts.current import SESSION_KEY as CURRENT_ACCOUNT_SESSION_KEY
 from accounts.current import account_switch
@@ -453,14 +454,17 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     actions = selectors.audit_log_actions(account=request.account)
     form = AuditFilterForm(request.GET or None, actions=actions)
     entries = selectors.audit_log_list(account=request.account, **form.values())
-    page = Paginator(entries, AUDIT_PER_PAGE)
+    page = Paginator(entries.select_related("actor"), AUDIT_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "accounts/audit_log.html",
         {
             "account": request.account,
             "form": form,
-            "page": page.get_page(request.GET.get("page")),
+            "page": page,
+            "rows": audit_rows(page.object_list, account=request.account),
             "member_count": _member_count(request),
             "tab": "audit",
         },
