@@ -14,8 +14,8 @@ class OfflineUploadForm(forms.Form):
 
     request_file = forms.FileField(
         label="Request file",
-        help_text="The offline activation, refresh or deactivation request file saved by "
-        "Parallels Mac Management (pmm-proxy).",
+        help_text="The offline activation, refresh or deactivation request file your proxy "
+        "server saved.",
     )
 
     def clean_request_file(self) -> str:

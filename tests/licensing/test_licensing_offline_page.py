@@ -14,6 +14,7 @@ from licensing import signing
 from licensing.client import envelope
 from licensing.models import UsedNonce
 from proxies.models import ProxyServer
+from subscriptions.selectors import product_nav
 from tests.licensing import factories
 
 pytestmark = pytest.mark.django_db
@@ -252,7 +253,7 @@ def test_answers_cannot_be_fetched_by_others(alice_client, charlie_client, prima
 
 
 def test_the_page_leads_with_the_consoles_steps_and_keeps_the_product_navigation(
-    alice_client, subscription
+    alice_client, company, subscription
 ):
     import re
 
@@ -262,7 +263,13 @@ def test_the_page_leads_with_the_consoles_steps_and_keeps_the_product_navigation
     assert 'aria-current="page">Offline Activation and Validation</a>' in page
     steps = page.index("Go back to the Configuration Manager console")
     assert "click <strong>Browse</strong> and select the license activation file" in page
-    assert steps < page.index("pmm-proxy --state DIR import FILE")  # a secondary note
+    # The reference client is a collapsed note after the console's steps, and the
+    # console's dialog carries the product's own name.
+    note = page.index('<details class="note"> <summary>Using the <code>pmm-proxy</code>')
+    assert steps < note < page.index("pmm-proxy --state DIR import FILE")
+    product = product_nav(account=company, code=None)["product"]
+    assert f"<strong>{product.name} - Activate License</strong>" in page
+    assert "Parallels Mac Management" not in page
     # The native file input is hidden visually only: it keeps its id, name and label.
     file_input = re.search(r'<input type="file"[^>]*>', page).group(0)
     assert 'class="dropzone__input"' in file_input and "hidden" not in file_input
