@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from datetime import datetime
 
 from django.db.models import QuerySet
@@ -47,7 +47,7 @@ def _date(value: datetime | None) -> str:
     return timezone.localtime(value).date().isoformat() if value else ""
 
 
-def proxy_server_row(server: ProxyServer, over_limit_keys: set[int]) -> list[object]:
+def proxy_server_row(server: ProxyServer, over_limit_keys: Container[int]) -> list[object]:
     return [
         server.server_name,
         license_key_shown(server.license_key.key, viewer=None),
@@ -74,7 +74,7 @@ class _Echo:
 
 
 def proxy_servers_csv_lines(
-    servers: QuerySet[ProxyServer] | Iterable[ProxyServer], *, over_limit_keys: set[int]
+    servers: QuerySet[ProxyServer] | Iterable[ProxyServer], *, over_limit_keys: Container[int]
 ) -> Iterator[str]:
     """`over_limit_keys`: the keys over their limit by the License Keys table's rule
     (proxies.selectors.account_keys_over_limit), so the file says what the page says."""

@@ -184,18 +184,19 @@ def proxy_server_counts(
 
 def license_keys_over_limit(
     keys: QuerySet[LicenseKey] | None = None, *, subscription_ids=None, today: date
-) -> set[int]:
-    """Ids of the live keys over their limit by the pool rule of the License Keys table
-    (subscriptions.quota.key_availability): a dynamic key or the primary key is over as
-    soon as the pool is, not only past its own quota. One query."""
+) -> dict[int, quota.KeyAvailability]:
+    """The live keys over their limit by the pool rule of the License Keys table
+    (subscriptions.quota.key_availability), by id, with the numbers that say by how much:
+    a dynamic key or the primary key is over as soon as the pool is, not only past its
+    own quota. One query."""
     if keys is None:
         keys = LicenseKey.objects.filter(subscription_id__in=subscription_ids or [])
     keys = list(license_keys_with_usage(keys.filter(deleted_at__isnull=True)))
     availabilities = license_key_availabilities(keys, today=today)
-    return {key.pk for key in keys if availabilities[key.pk].over_limit}
+    return {key.pk: availabilities[key.pk] for key in keys if availabilities[key.pk].over_limit}
 
 
-def account_keys_over_limit(*, account: Account, today: date) -> set[int]:
+def account_keys_over_limit(*, account: Account, today: date) -> dict[int, quota.KeyAvailability]:
     """`license_keys_over_limit` for every key of the account: one query, however many
     servers an export then streams."""
     return license_keys_over_limit(
@@ -211,10 +212,12 @@ def proxy_servers_over_limit(servers: list[ProxyServer], *, today: date) -> list
     over = (
         license_keys_over_limit(subscription_ids=subscription_ids, today=today)
         if subscription_ids
-        else set()
+        else {}
     )
     for server in servers:
         server.over_limit = server.holds_key and server.license_key_id in over
+        # "Over the limit by N: X in use, Y licenses" (None when within the limit).
+        server.over_limit_detail = over.get(server.license_key_id) if server.over_limit else None
     return servers
 
 
@@ -390,6 +393,7 @@ class LicenseKeyRow:
     vacant: int
     expires_on: date
     live: bool
+    availability: quota.KeyAvailability | None = None  # its numbers, for "Over the limit by"
 
     @property
     def over_limit(self) -> bool:
@@ -409,6 +413,16 @@ class LicenseKeyTable:
     keys: QuerySet[LicenseKey]  # the listed keys, filtered and sorted (license_key_list)
     sort: str = "type"
     type: str = ""
+    licenses: int = 0
+
+    @property
+    def pool_in_use(self) -> int:
+        """The pool's use: the primary and dynamic keys' used plus the reserved quotas."""
+        return self.licenses - self.pool_available
+
+    @property
+    def pool_over_by(self) -> int:
+        return -self.pool_available if self.pool_available < 0 else 0
 
     @cached_property
     def rows(self) -> list[LicenseKeyRow]:
@@ -516,6 +530,7 @@ def license_key_table(
             vacant=availability.vacant,
             expires_on=key.end_date,
             live=states[key.pk].live,
+            availability=availability,
         )
     if sort not in LICENSE_KEY_SORTS:
         sort = "type"
@@ -528,6 +543,7 @@ def license_key_table(
         ),
         sort=sort,
         type=type,
+        licenses=subscription.licenses,
     )
 
 
@@ -537,6 +553,6 @@ def license_key_availability(*, license_key: LicenseKey, today: date) -> quota.K
     table = license_key_table(subscription=license_key.subscription, today=today)
     row = table.by_id.get(license_key.pk)
     if row is not None:
-        return quota.KeyAvailability(quota=row.quota, used=row.used, vacant=row.vacant)
+        return row.availability
     # A deleted key is no longer in the table: it has nothing left to give.
     return quota.KeyAvailability(quota=license_key.quota or 0, used=0, vacant=0)

@@ -39,6 +39,13 @@ class KeyAvailability:
     quota: int  # for the primary key: the subscription's licenses
     used: int
     vacant: int  # may be negative: over the license limit
+    # The two numbers the limit is measured on, as a person reads it ("Over the limit
+    # by 12: 37 in use, 25 licenses"): the key's own used and quota, or, where the pool
+    # is what runs out, the pool's whole use (primary and dynamic keys' used plus the
+    # reserved quotas) against the subscription's licenses. limit - in_use == vacant.
+    in_use: int = 0
+    limit: int = 0
+    shared_pool: bool = False
 
     @property
     def over_limit(self) -> bool:
@@ -49,6 +56,10 @@ def is_over_limit(vacant: int) -> bool:
     """ "Over the license limit": more used than the key may use (shown in red, flagged
     in the weekly report, returned to the proxy)."""
     return vacant < 0
+
+    @property
+    def over_by(self) -> int:
+        return -self.vacant if self.vacant < 0 else 0
 
 
 def _live(keys: Iterable[KeyState]) -> list[KeyState]:
@@ -81,12 +92,16 @@ def key_availability(licenses: int, keys: Iterable[KeyState], key: KeyState) -> 
     if not key.live:
         return KeyAvailability(quota=key.quota or 0, used=key.used, vacant=0)
     pool = pool_available(licenses, keys)
+    in_pool = {"in_use": licenses - pool, "limit": licenses, "shared_pool": True}
     if key.type == PRIMARY:
-        return KeyAvailability(quota=licenses, used=key.used, vacant=pool)
+        return KeyAvailability(quota=licenses, used=key.used, vacant=pool, **in_pool)
     quota = key.quota or 0
+    own = {"in_use": key.used, "limit": quota}
     if key.type == RESERVED:
-        return KeyAvailability(quota=quota, used=key.used, vacant=quota - key.used)
-    return KeyAvailability(quota=quota, used=key.used, vacant=min(quota - key.used, pool))
+        return KeyAvailability(quota=quota, used=key.used, vacant=quota - key.used, **own)
+    if pool < quota - key.used:  # the pool runs out before the key's own ceiling
+        return KeyAvailability(quota=quota, used=key.used, vacant=pool, **in_pool)
+    return KeyAvailability(quota=quota, used=key.used, vacant=quota - key.used, **own)
 
 
 def quota_max(licenses: int, keys: Iterable[KeyState], *, type: str, exclude_id=None) -> int:

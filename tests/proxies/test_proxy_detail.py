@@ -248,4 +248,7 @@ def test_the_details_say_over_the_limit_by_the_keys_pool_rule(alice_client, comp
     server = f.proxy_create(company, key=dynamic, registered_computers=2)
     response = alice_client.get(detail_url(server))
     assert response.context["server"].over_limit is True
-    assert "Over license limit" in response.content.decode()
+    # The shared pool ran out: 2 used + 9 reserved of 10 licenses, with a way to learn why.
+    html = response.content.decode()
+    assert "Over the limit by 1: 11 in use, 10 licenses" in html
+    assert f"/subscriptions/{subscription.pk}/#pool-help" in html

@@ -127,4 +127,4 @@ def test_over_the_limit_follows_the_license_keys_table(alice_client, company):
     assert rows["hq"][over] == "Yes"
     assert rows["branch"][over] == "No"
     page = alice_client.get(reverse("proxy_list")).content.decode()
-    assert page.count("Over license limit") == 1
+    assert page.count("Over the limit by") == 1

@@ -221,8 +221,9 @@ def test_rows_over_their_license_limit_stand_out(alice_client, company):
     html = response.content.decode()
     row = re.search(r'<tr class="([^"]*)" data-name="crowded"', html).group(1)
     assert "over-limit" in row
-    assert "Over license limit" in html  # in words, not only in red
-    assert html.count("Over license limit") == 1
+    # In words, not only in red: by how much, of what.
+    assert "Over the limit by 1: 3 in use, 2 licenses" in html
+    assert html.count("Over the limit by") == 1
 
 
 def test_a_sublicense_counts_its_quota_as_max_managed_computers(alice_client, company):

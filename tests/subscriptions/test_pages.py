@@ -196,7 +196,8 @@ def test_used_and_vacant_come_from_the_proxies_and_over_the_limit_is_red(
         "Design": (3, 5, -2, True),
         "Branch": (4, 1, 3, False),
     }
-    assert '<span class="over-limit" title="Over the license limit">-2</span>' in _text(response)
+    # In words a person reads, not "-2".
+    assert "Over the limit by 2: 5 in use, 3 licenses</span>" in _text(response)
 
 
 def test_the_key_table_sorts_by_each_column(alice_client, subscription):
@@ -406,8 +407,8 @@ def test_over_the_limit_shows_in_words_next_to_vacant(alice_client, subscription
     design = factories.license_key_create(subscription, quota=3, name="Design")
     proxy_server_create(design, computers=13)
     page = _text(alice_client.get(reverse("subscription_detail", args=[subscription.pk])))
-    assert '<span class="over-limit" title="Over the license limit">-10</span>' in page
-    assert "Over the limit by 10" in page
+    assert "Over the limit by 10: 13 in use, 3 licenses</span>" in page
+    assert ">-10<" not in page
 
 
 def test_the_dashboard_flags_keys_over_the_limit_by_the_pool_rule(alice_client, subscription):
@@ -477,3 +478,13 @@ def test_the_product_nav_hides_business_pages_from_a_personal_account(
     assert "Product Subscriptions (0)" in page
     assert "Proxy Servers" not in page
     assert "Offline Activation and Validation" not in page
+
+
+def test_a_pool_used_up_reads_as_over_the_limit_with_its_numbers(alice_client, subscription):
+    factories.license_key_create(subscription, quota=8, name="Design")
+    proxy_server_create(subscription.primary_key, computers=5)  # pool: 10 - 5 - 8 = -3
+    page = _text(alice_client.get(reverse("subscription_detail", args=[subscription.pk])))
+
+    assert "Shared pool over the limit by 3: 13 in use, 10 licenses." in page
+    assert "Pool available" not in page and ">-3<" not in page
+    assert '<details class="note" id="pool-help">' in page

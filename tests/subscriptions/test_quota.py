@@ -122,3 +122,22 @@ def test_worked_example_from_the_guide():
     assert quota.quota_check(10, keys, type=DYNAMIC, quota=11) == "quota_dynamic_exceeded"
     assert quota.quota_check(10, keys, type="primary", quota=1) == "sublicense_type_invalid"
     assert quota.quota_check(10, keys, type=RESERVED, quota=0) == "quota_too_small"
+
+
+@given(subscriptions())
+def test_the_numbers_of_over_the_limit_always_add_up_to_vacant(scene):
+    # "Over the limit by N: X in use, Y licenses" must say what Vacant says.
+    licenses, keys = scene
+    for key in keys:
+        if not key.live:
+            continue
+        a = quota.key_availability(licenses, keys, key)
+        assert a.limit - a.in_use == a.vacant
+        assert a.over_by == max(-a.vacant, 0)
+        if a.shared_pool:
+            assert (a.in_use, a.limit) == (
+                licenses - quota.pool_available(licenses, keys),
+                licenses,
+            )
+        else:
+            assert (a.in_use, a.limit) == (key.used, key.quota)
