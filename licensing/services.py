@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, is_account_admin
@@ -348,10 +348,13 @@ def _license_key_usable(
         raise LicensingError("invalid_key")
     today = timezone.localdate(now)
     if key.end_date < today:
-        raise LicensingError("key_expired", end_date=key.end_date.strftime("%m/%d/%Y"))
+        raise LicensingError(
+            "key_expired", end_date=formats.date_format(key.end_date, "SHORT_DATE_FORMAT")
+        )
     if subscription.period(today=today) == Subscription.PERIOD_UPCOMING:
         raise LicensingError(
-            "key_not_started", start_date=subscription.starts_on.strftime("%m/%d/%Y")
+            "key_not_started",
+            start_date=formats.date_format(subscription.starts_on, "SHORT_DATE_FORMAT"),
         )
     return key
 
@@ -726,7 +729,7 @@ def offline_request_inspect(
                 "licenses, dates)"
                 + (
                     f" and records its usage: {usage.registered_computers} computers "
-                    f"on {usage.date:%m/%d/%Y}."
+                    f"on {formats.date_format(usage.date, 'SHORT_DATE_FORMAT')}."
                     if usage
                     else "."
                 )

@@ -317,8 +317,9 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-DATE_FORMAT = "m/d/Y"
-SHORT_DATE_FORMAT = "m/d/Y"
+# Dates follow the active locale's formats (Django's localization): every page, report,
+# export of words and e-mail uses SHORT_DATE_FORMAT (en-us: 11/30/2026) or
+# SHORT_DATETIME_FORMAT, never a format written into a template.
 
 # REST API
 REST_FRAMEWORK = {

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils import formats
+
 from proxies.models import UsageReport
 from subscriptions import quota
 
@@ -141,7 +143,7 @@ def usage_chart(reports: list[UsageReport]) -> UsageChart | None:
     shown = chart.points[::every]
     if chart.points[-1] not in shown and chart.points[-1].x - shown[-1].x > 90:
         shown.append(chart.points[-1])
-    chart.x_ticks = [Tick(p.x, f"{p.date:%m/%d/%Y}") for p in shown]
+    chart.x_ticks = [Tick(p.x, formats.date_format(p.date, "SHORT_DATE_FORMAT")) for p in shown]
     # Labels at the edges would be cut off if centred on their point.
     if len(chart.x_ticks) > 1:
         chart.x_ticks[0].anchor = "start"

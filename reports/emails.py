@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import formats
 
 from outbox.services import EmailDraft
 
@@ -36,9 +37,10 @@ def _draft(*, subject: str, template: str, context: dict[str, Any], to: list[str
 
 def weekly_report_email(*, report: WeeklyReport, to: list[str]) -> EmailDraft:
     """The weekly usage report, rendered for the outbox (the run writes a batch at once)."""
-    data = report.data
+    data = report.dated_data
+    week = formats.date_format(report.week_start, "SHORT_DATE_FORMAT")
     return _draft(
-        subject=f"Weekly usage report for {report.account.name}, week of {report.week_start:%m/%d/%Y}",
+        subject=f"Weekly usage report for {report.account.name}, week of {week}",
         template="weekly_report",
         context={
             "report": report,

@@ -7,6 +7,9 @@ says its e-mail has been written to the outbox (which sends each e-mail once).
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 
@@ -41,6 +44,28 @@ class WeeklyReport(models.Model):
     @property
     def vacant(self) -> int:
         return max(self.licenses - self.peak, 0)
+
+    @property
+    def dated_data(self) -> dict[str, Any]:
+        """`data` with its dates as dates (JSON stores them as ISO text), so pages and
+        e-mails format them in the reader's locale like every other date."""
+        return _with_dates(self.data)
+
+
+_DATE_KEYS = frozenset({"week_start", "week_end", "ends_on", "end_date"})
+_DATETIME_KEYS = frozenset({"last_report_at"})
+
+
+def _with_dates(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _with_dates(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_dates(v) for v in value]
+    if isinstance(value, str) and key in _DATE_KEYS:
+        return date.fromisoformat(value)
+    if isinstance(value, str) and key in _DATETIME_KEYS:
+        return datetime.fromisoformat(value)
+    return value
 
 
 class ExpiryNotice(models.Model):

@@ -60,5 +60,5 @@ def usage_report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     return render(
         request,
         "reports/usage_report_detail.html",
-        {"report": report, "data": report.data, "chart": chart},
+        {"report": report, "data": report.dated_data, "chart": chart},
     )

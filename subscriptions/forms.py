@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django_countries.fields import CountryField
 
 from subscriptions import services
@@ -188,7 +188,7 @@ class SublicenseForm(forms.Form):
             # The guide's dialog shows the subscription's end until another date is set.
             self.initial["expires_on"] = ends_on
         expires_on.help_text = (
-            f"No later than the subscription's end, {ends_on:%m/%d/%Y}. "
+            f"No later than the subscription's end, {formats.date_format(ends_on, 'SHORT_DATE_FORMAT')}. "
             "Leave Renew with Subscription selected to end with the subscription."
         )
         self.fields["name"].widget.attrs["placeholder"] = "License Key"

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, business_account_create, is_account_admin
@@ -434,7 +434,10 @@ def sublicense_expiry_error(
     if expires_on is None:
         return SubscriptionError("expiration_date_required")
     if expires_on > ends_on:
-        return SubscriptionError("expiration_after_subscription", ends_on=f"{ends_on:%m/%d/%Y}")
+        return SubscriptionError(
+            "expiration_after_subscription",
+            ends_on=formats.date_format(ends_on, "SHORT_DATE_FORMAT"),
+        )
     if expires_on < today:
         return SubscriptionError("expiration_in_past")
     return None
