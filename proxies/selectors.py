@@ -41,7 +41,13 @@ from subscriptions.models import (
     license_key_licenses_expression,
     license_key_search_q,
     subscription_active_q,
+    subscription_ending_q,
 )
+
+# A server that holds a key and has not reported (or, never having reported, was
+# activated) for longer than this is "silent": the Dashboard, the Display filter and
+# the weekly report agree on it.
+SILENT_AFTER = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -87,11 +93,13 @@ class Display:
     ALL = "all"
     EXPIRING = "expiring"
     EXPIRED = "expired"
+    SILENT = "silent"
     DEACTIVATED = "deactivated"
     CHOICES = (
         (ALL, "All"),
         (EXPIRING, "Expiring soon"),
         (EXPIRED, "Expired"),
+        (SILENT, "Silent for more than 7 days"),
         (DEACTIVATED, "Deactivated"),
     )
 
@@ -105,6 +113,7 @@ def proxy_server_queryset(*, account: Account) -> QuerySet[ProxyServer]:
             key_end=license_key_end_date_expression(prefix="license_key__"),
             max_computers=license_key_licenses_expression(prefix="license_key__"),
             key_visible=Right("license_key__key", 5),
+            last_seen=Coalesce("last_report_at", "activated_at"),
         )
     )
 
@@ -116,6 +125,8 @@ def _display_conditions(*, today: date) -> dict[str, Q]:
         Display.ALL: Q(),
         Display.EXPIRING: not_deactivated & Q(key_end__gte=today, key_end__lte=soon),
         Display.EXPIRED: proxy_server_expired_q(today),
+        Display.SILENT: Q(status__in=ProxyServer.HOLDING_STATUSES)
+        & Q(last_seen__date__lt=today - SILENT_AFTER),
         Display.DEACTIVATED: Q(status=ProxyServer.Status.DEACTIVATED),
     }
 
@@ -166,6 +177,21 @@ def proxy_server_ordering(sort: str) -> list:
     if descending:
         return [F(column.sort).desc(nulls_last=True), "-id"]
     return [F(column.sort).asc(nulls_first=True), "id"]
+
+
+def proxy_servers_silent_by_product(*, account: Account | None, today: date) -> dict[int, int]:
+    """Silent servers (Display "Silent for more than 7 days") per product id, for the
+    Dashboard. One query."""
+    if account is None:
+        return {}
+    rows = (
+        proxy_server_queryset(account=account)
+        .filter(_display_conditions(today=today)[Display.SILENT])
+        .values("license_key__subscription__product_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["license_key__subscription__product_id"]: row["n"] for row in rows}
 
 
 def proxy_server_counts(
@@ -330,12 +356,20 @@ class ProductBox:
     total: int
     proxy_servers: int
     over_limit_keys: int = 0  # live keys of active subscriptions over their limit
+    licenses_used: int = 0  # what the live keys of the active subscriptions use
+    ending_soon: int = 0  # active subscriptions that end within 30 days
+    silent_proxies: int = 0  # servers holding a key that have not reported for 7 days
+
+    @property
+    def used_over(self) -> int:
+        return max(self.licenses_used - self.computers, 0)
 
 
 def dashboard_products(*, account: Account | None, today: date) -> list[ProductBox]:
-    """One box per product the account subscribes to. Four queries: subscriptions per
-    product, the products, proxy servers per product, and the live keys of the active
-    subscriptions with their usage (for the over-limit line)."""
+    """One box per product the account subscribes to, with its state at a glance. Five
+    queries: subscriptions per product (active, ending within 30 days), the products,
+    proxy servers per product, silent proxy servers per product, and the live keys of the
+    active subscriptions with their usage (licenses in use, the over-limit line)."""
     if account is None:
         return []
     active = subscription_active_q(today)
@@ -345,6 +379,7 @@ def dashboard_products(*, account: Account | None, today: date) -> list[ProductB
         .annotate(
             total=Count("id"),
             active=Count("id", filter=active),
+            ending=Count("id", filter=subscription_ending_q(today)),
             computers=Coalesce(Sum("licenses", filter=active), 0),
         )
         .order_by()
@@ -362,11 +397,15 @@ def dashboard_products(*, account: Account | None, today: date) -> list[ProductB
             )
         )
     )
+    silent = proxy_servers_silent_by_product(account=account, today=today)
     over: dict[int, int] = {}
+    used: dict[int, int] = {}
     availabilities = license_key_availabilities(live_keys, today=today)
     for key in live_keys:
+        product_id = key.subscription.product_id
+        if key.is_live(today=today):
+            used[product_id] = used.get(product_id, 0) + key.used
         if availabilities[key.pk].over_limit:
-            product_id = key.subscription.product_id
             over[product_id] = over.get(product_id, 0) + 1
     boxes = [
         ProductBox(
@@ -376,6 +415,9 @@ def dashboard_products(*, account: Account | None, today: date) -> list[ProductB
             total=r["total"],
             proxy_servers=proxies.get(r["product_id"], 0),
             over_limit_keys=over.get(r["product_id"], 0),
+            licenses_used=used.get(r["product_id"], 0),
+            ending_soon=r["ending"],
+            silent_proxies=silent.get(r["product_id"], 0),
         )
         for r in rows
     ]

@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.models import Account, Membership
 from outbox.services import EmailDraft, email_queue_many
 from proxies.models import ProxyServer, UsageReport, proxy_server_shown_status
+from proxies.selectors import SILENT_AFTER
 from reports import emails
 from reports.models import ExpiryNotice, WeeklyReport
 from subscriptions import quota
@@ -37,7 +38,7 @@ from subscriptions.models import (
 )
 
 BATCH_SIZE = 500
-STALE_AFTER = timedelta(days=7)
+STALE_AFTER = SILENT_AFTER  # one meaning of "silent" with the Dashboard and the list
 
 
 def week_start_for(*, now: datetime) -> date:

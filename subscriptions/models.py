@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -93,6 +93,17 @@ def subscription_active_q(today: date, *, prefix: str = "") -> models.Q:
     """A subscription runs today: started and not yet ended. `prefix` reaches a
     subscription through a relation ("subscription__")."""
     return models.Q(**{f"{prefix}starts_on__lte": today, f"{prefix}ends_on__gte": today})
+
+
+# "Ending within 30 days": the Dashboard's line and the Subscriptions list's Display choice.
+ENDING_SOON = timedelta(days=30)
+
+
+def subscription_ending_q(today: date, *, prefix: str = "") -> models.Q:
+    """A running subscription whose end date is at most ENDING_SOON away."""
+    return subscription_active_q(today, prefix=prefix) & models.Q(
+        **{f"{prefix}ends_on__lte": today + ENDING_SOON}
+    )
 
 
 def subscription_expired_q(today: date, *, prefix: str = "") -> models.Q:

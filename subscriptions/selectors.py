@@ -20,13 +20,20 @@ from subscriptions.models import (
     Subscription,
     license_key_search_q,
     subscription_active_q,
+    subscription_ending_q,
     subscription_expired_q,
 )
 from subscriptions.services import DEFAULT_PRODUCT_CODE, product_default
 
 # Subscriptions list
 
-DISPLAY_CHOICES = [("active", "Active"), ("expired", "Expired"), ("all", "All")]
+DISPLAY_CHOICES = [
+    ("active", "Active"),
+    ("ending", "Ending within 30 days"),
+    ("expired", "Expired"),
+    ("all", "All"),
+]
+
 ARRANGE_CHOICES = [
     ("ends_on", "End Date ↑"),
     ("-ends_on", "End Date ↓"),
@@ -62,6 +69,8 @@ def subscription_queryset(*, account: Account | None) -> QuerySet[Subscription]:
 def _display_q(display: str, today: date) -> Q:
     if display == "active":
         return subscription_active_q(today)
+    if display == "ending":
+        return subscription_ending_q(today)
     if display == "expired":
         return subscription_expired_q(today)
     return Q()
@@ -95,6 +104,7 @@ def subscription_display_counts(qs: QuerySet[Subscription], *, today: date) -> d
     """Counts for the Display filter (Active, Expired, All). One query."""
     counts = qs.aggregate(
         active=Count("id", filter=_display_q("active", today)),
+        ending=Count("id", filter=_display_q("ending", today)),
         expired=Count("id", filter=_display_q("expired", today)),
         all=Count("id"),
     )

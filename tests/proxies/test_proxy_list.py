@@ -71,6 +71,7 @@ def test_the_display_filter_counts_each_choice(alice_client, fleet):
         "all": 6,
         "expiring": 2,  # bravo (10 days), charlie-box (ends today); not foxtrot (31 days)
         "expired": 1,  # delta; echo is expired too but listed under Deactivated
+        "silent": 5,  # none has reported since its activation, over 7 days ago
         "deactivated": 1,
     }
     html = response.content.decode()
@@ -140,6 +141,7 @@ def test_search_narrows_the_counts_too(alice_client, fleet):
         "all": 4,  # bravo, charlie-box, echo, foxtrot
         "expiring": 2,
         "expired": 0,
+        "silent": 3,
         "deactivated": 1,
     }
 

@@ -426,7 +426,7 @@ def test_the_dashboard_flags_keys_over_the_limit_by_the_pool_rule(alice_client, 
     )
     assert [r.key.name for r in rows if r.over_limit] == ["Primary Key", "Dyn"]
     page = _text(alice_client.get(reverse("dashboard")))
-    assert re.search(r'class="over-limit">Over the license limit</span> <span [^>]*>2 keys<', page)
+    assert re.search(r'class="over-limit">Keys over the license limit</span> <span [^>]*>2<', page)
 
 
 def test_proxy_counts_agree_with_the_proxy_servers_page(alice_client, subscription):

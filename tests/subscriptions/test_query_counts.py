@@ -40,10 +40,11 @@ def _warm_up(alice_client):
 
 
 def test_dashboard(alice_client, big, django_assert_max_num_queries):
-    # 9. subscriptions grouped by product, 10. the products, 11. proxy servers per
-    # product, 12. the live keys of the active subscriptions with their usage (the
+    # 9. silent proxy servers per product, 10. subscriptions grouped by product (active,
+    # ending within 30 days), 11. the products, 12. proxy servers per product, 13. the
+    # live keys of the active subscriptions with their usage (licenses in use, the
     # over-limit line)
-    with django_assert_max_num_queries(REQUEST + 4):
+    with django_assert_max_num_queries(REQUEST + 5):
         response = alice_client.get(reverse("dashboard"))
     assert "All Subscriptions (25)" in response.content.decode()
 
@@ -58,8 +59,8 @@ def test_dashboard_with_three_products(alice_client, big, django_assert_max_num_
                 licenses=10, months=12, product=product, account=big.account, channel="system"
             )
             proxy_server_create(subscription.primary_key, computers=2)
-    # + 1 (12.) for the over-limit line: one query for every product's live keys
-    with django_assert_max_num_queries(REQUEST + 4):
+    # 13. for in use and the over-limit line: one query for every product's live keys
+    with django_assert_max_num_queries(REQUEST + 5):
         response = alice_client.get(reverse("dashboard"))
     html = response.content.decode()
     assert "All Subscriptions (31)" in html
