@@ -41,7 +41,7 @@ def _server(company, key: LicenseKey, *, name: str, site: str, peaks: list[int],
         method=fields.pop("method", ProxyServer.Method.ONLINE),
         activated_at=now - timedelta(weeks=weeks, days=2),
         last_refresh_at=now - timedelta(hours=5),
-        last_report_at=now - timedelta(days=1) if peaks else None,
+        last_report_at=fields.pop("last_report_at", now - timedelta(days=1) if peaks else None),
         registered_computers=peaks[-1] if peaks else 0,
         **fields,
     )
@@ -118,9 +118,17 @@ def seed(context: dict) -> None:
             method=ProxyServer.Method.OFFLINE,
             peaks=[2, 3, 3, 4],
         )
-    for subscription, name, site, peaks in [
-        (context.get("trial_subscription"), "eval-proxy.corp.example", "EV1", [1, 2, 3]),
-        (context.get("expired_subscription"), "pilot-proxy.corp.example", "PL1", [4, 5, 5, 6]),
+    # The pilot's subscription expired and its server stopped reporting 10 days ago:
+    # silent for more than 7 days.
+    for subscription, name, site, peaks, last_report_at in [
+        (context.get("trial_subscription"), "eval-proxy.corp.example", "EV1", [1, 2, 3], None),
+        (
+            context.get("expired_subscription"),
+            "pilot-proxy.corp.example",
+            "PL1",
+            [4, 5, 5, 6],
+            now - timedelta(days=10),
+        ),
     ]:
         key = (
             subscription.license_keys.filter(type=LicenseKey.Type.PRIMARY).first()
@@ -128,4 +136,12 @@ def seed(context: dict) -> None:
             else None
         )
         if key is not None and not key.proxy_servers.filter(status="active").exists():
-            _server(company, key, name=name, site=site, peaks=peaks, app_version="8.0.0")
+            _server(
+                company,
+                key,
+                name=name,
+                site=site,
+                peaks=peaks,
+                app_version="8.0.0",
+                last_report_at=last_report_at or now - timedelta(days=1),
+            )

@@ -161,11 +161,15 @@ def proxy_server_list(
 
     `ids` (the rows ticked on the page) replaces the Display filter and the search.
     """
-    qs = proxy_server_queryset(account=account)
+    conditions = _display_conditions(today=today)
+    # The badges of the "All" list say what the Display filter would: one condition each.
+    qs = proxy_server_queryset(account=account).annotate(
+        expiring_soon=ExpressionWrapper(conditions[Display.EXPIRING], BooleanField()),
+        expired=ExpressionWrapper(conditions[Display.EXPIRED], BooleanField()),
+    )
     if ids is not None:
         qs = qs.filter(id__in=ids)
     else:
-        conditions = _display_conditions(today=today)
         qs = _search(qs, q).filter(conditions.get(display, Q()))
     return qs.order_by(*proxy_server_ordering(sort))
 

@@ -41,7 +41,7 @@ def test_it_fills_every_display_choice_once(alice_client, company):
     assert ProxyServer.objects.filter(account=company).count() == 5
     assert UsageReport.objects.filter(proxy_server__account=company).exists()
     counts = alice_client.get("/proxy-servers/").context["counts"]
-    assert counts == {"all": 5, "expiring": 1, "expired": 1, "deactivated": 1}
+    assert counts == {"all": 5, "expiring": 1, "expired": 1, "silent": 1, "deactivated": 1}
     over = [s for s in alice_client.get("/proxy-servers/").context["servers"] if s.over_limit]
     assert [s.server_name for s in over] == ["design-proxy.corp.example"]
 

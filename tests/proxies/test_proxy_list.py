@@ -332,3 +332,19 @@ def test_the_page_has_the_product_navigation_and_the_guides_labels(alice_client,
     assert "Offline Activation and Validation" in page
     assert '<label for="proxy-display">Display:</label>' in page
     assert '<select id="proxy-display" name="display"' in page
+
+
+def test_the_all_list_badges_servers_whose_key_is_expiring_soon_or_expired(alice_client, company):
+    today = timezone.localdate()
+    f.proxy_create(company, server_name="soon", ends_on=today + timedelta(days=10))
+    f.proxy_create(company, server_name="past", ends_on=today - timedelta(days=1))
+    f.proxy_create(company, server_name="fine", ends_on=today + timedelta(days=200))
+    html = alice_client.get(URL, {"display": "all"}).content.decode()
+
+    def badges(name: str) -> list[str]:
+        row = re.search(rf'data-name="{name}">(.*?)</tr>', html, re.S).group(1)
+        return re.findall(r'<span class="badge[^"]*">([^<]+)</span>', row)
+
+    assert badges("soon") == ["Expiring soon"]
+    assert badges("past") == ["Expired"]
+    assert badges("fine") == []
