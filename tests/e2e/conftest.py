@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
+
+from accounts.models import Membership
+from proxies.models import ProxyServer
+from reports.models import WeeklyReport
+from tests import factories
+from tests.proxies import factories as proxy_factories
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls that tests
 # make between browser steps are still synchronous and safe.
@@ -100,3 +108,103 @@ def sign_in(page, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url("**/")
+
+
+# A business account with something on every page: alice administers "My Company, Inc."
+# (a subscription, sublicenses, proxy servers, a weekly usage report, a pending
+# invitation); bob is a Regular Member. The layout and accessibility tests walk it.
+@pytest.fixture
+def scene(alice, bob, company):
+    subscription = factories.subscription_create(
+        company, licenses=250, offline=True, name="Mac fleet of the Schaffhausen office"
+    )
+    reserved = factories.license_key_create(
+        subscription, 40, type="reserved", name="Design studio, second floor"
+    )
+    dynamic = factories.license_key_create(subscription, 60, type="dynamic", name="Laboratory")
+    proxy = proxy_factories.proxy_create(
+        company,
+        key=reserved,
+        server_name="sccm-proxy-design-studio.corp.example.com",
+        site_code="DS1",
+        site_description="Design studio stand-alone server",
+        registered_computers=45,
+        last_report_at=timezone.now(),
+        notes="A long note about this server that should wrap instead of widening the page.",
+    )
+    proxy_factories.proxy_create(
+        company,
+        key=dynamic,
+        server_name="lab-proxy",
+        site_code="LB2",
+        status=ProxyServer.Status.DEACTIVATED,
+    )
+    factories.invitation_create(company, "nina.newcomer.with.a.long.address@example.com", alice)
+    week = date(2025, 1, 6)
+    report = WeeklyReport.objects.create(
+        account=company,
+        week_start=week,
+        licenses=250,
+        peak=120,
+        over_limit=False,
+        data={"week_start": week.isoformat()},
+    )
+    WeeklyReport.objects.create(
+        account=company,
+        week_start=week - timedelta(days=7),
+        licenses=250,
+        peak=260,
+        over_limit=True,
+        data={"week_start": (week - timedelta(days=7)).isoformat()},
+    )
+    return {
+        "subscription": subscription,
+        "bob": Membership.objects.get(user=bob, account=company),
+        "proxy": proxy,
+        "report": report,
+    }
+
+
+def admin_pages(scene) -> dict[str, str]:
+    return {
+        "dashboard": "/",
+        "subscriptions": "/subscriptions/",
+        "subscription-details": f"/subscriptions/{scene['subscription'].pk}/",
+        "proxy-servers": "/proxy-servers/",
+        "proxy-servers-all": "/proxy-servers/?display=all",
+        "proxy-server-details": f"/proxy-servers/{scene['proxy'].pk}/",
+        "business-profile": "/account/business/",
+        "users": "/account/business/users/",
+        "membership": f"/account/business/users/{scene['bob'].pk}/",
+        "invite-users": "/account/business/users/invite/",
+        "audit-log": "/account/business/audit-log/",
+        "usage-reports": "/usage-reports/",
+        "usage-report": f"/usage-reports/{scene['report'].pk}/",
+        "offline-operations": "/offline/",
+        "support": "/support/",
+        "register-key": "/register-key/",
+        "personal-profile": "/account/profile/",
+        "security-settings": "/account/security/",
+        "api-tokens": "/account/api-tokens/",
+        "change-password": "/accounts/password/change/",
+        "two-factor": "/accounts/2fa/",
+        "sessions": "/accounts/sessions/",
+    }
+
+
+ANONYMOUS_PAGES = {
+    "sign-in": "/accounts/login/",
+    "sign-up": "/accounts/signup/",
+    "password-reset": "/accounts/password/reset/",
+    "terms": "/terms/",
+}
+
+
+def member_pages(scene) -> dict[str, str]:
+    """What a Regular Member can open: the business pages read-only, and the 403 page
+    where an administrator's page refuses them."""
+    pages = admin_pages(scene)
+    for admin_only in ("membership", "invite-users", "audit-log", "api-tokens"):
+        pages.pop(admin_only)
+    pages["refused"] = "/account/business/audit-log/"
+    return pages
