@@ -37,6 +37,7 @@ class AccountAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "support_code", "country", "created_at"]
     list_filter = ["kind"]
     search_fields = ["name", "support_code", "memberships__user__email"]
+    search_help_text = "Customer (business account or support code) or a member's e-mail."
     inlines = [MembershipInline]
 
 
@@ -44,7 +45,8 @@ class AccountAdmin(admin.ModelAdmin):
 class AuditLogAdmin(admin.ModelAdmin):
     list_display = ["created_at", "account", "actor_label", "channel", "action", "target_label"]
     list_filter = ["channel", "action"]
-    search_fields = ["actor_label", "target_label", "account__name"]
+    search_fields = ["actor_label", "actor__email", "target_label", "account__name"]
+    search_help_text = "Customer (business account), e-mail, or what the entry names."
     list_select_related = ["account"]
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -61,6 +63,7 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "account", "status", "created_at", "expires_at", "accepted_at"]
     list_filter = ["status"]
     search_fields = ["email", "account__name"]
+    search_help_text = "Customer (business account) or the invited e-mail."
     list_select_related = ["account"]
     exclude = ["token_hash"]
 

@@ -34,7 +34,9 @@ class LicenseKeyAdmin(admin.ModelAdmin):
         "name",
         "subscription__account__name",
         "subscription__account__support_code",
+        "subscription__account__memberships__user__email",
     ]
+    search_help_text = "Customer (business account or support code), license key or e-mail."
     readonly_fields = [
         "subscription",
         "key",

@@ -13,9 +13,11 @@ from datetime import date, timedelta
 from functools import cached_property
 
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,

@@ -29,25 +29,68 @@ CHANNEL = AuditLog.Channel.ADMIN
 
 
 class IssueSubscriptionForm(forms.Form):
-    product = forms.ModelChoiceField(queryset=Product.objects.order_by("name"))
-    licenses = forms.IntegerField(label="Number of licenses", min_value=1)
+    """Issue a subscription or a trial: one form in three parts (what, how long, for whom
+    and how), each field saying what it does."""
+
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.order_by("name"),
+        help_text="What the customer buys. Downloads and support follow the product.",
+    )
+    licenses = forms.IntegerField(
+        label="Number of licenses",
+        min_value=1,
+        help_text="How many computers the subscription may manage: the pool of its "
+        "primary license key, from which the customer carves sublicenses.",
+    )
+    trial = forms.BooleanField(
+        required=False,
+        label="Trial license",
+        help_text="Shown to the customer as Trial; usually one month.",
+    )
     starts_on = forms.DateField(
         label="Start date",
         required=False,
-        help_text="Default: today.",
+        help_text="Leave empty to start today.",
         widget=widgets.AdminDateWidget,
     )
-    months = forms.IntegerField(min_value=1, required=False, help_text="Either months…")
+    months = forms.IntegerField(
+        label="Length in months",
+        min_value=1,
+        required=False,
+        help_text="Either a length in months from the start date…",
+    )
     ends_on = forms.DateField(
         label="End date",
         required=False,
-        help_text="…or an end date.",
+        help_text="…or an end date (leave the months empty). The last day it is valid.",
         widget=widgets.AdminDateWidget,
     )
-    trial = forms.BooleanField(required=False, label="Trial license")
-    offline_allowed = forms.BooleanField(required=False, label="Offline activation allowed")
-    name = forms.CharField(label="Display name", required=False, max_length=200)
-    contract_details = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    offline_allowed = forms.BooleanField(
+        required=False,
+        label="Offline activation allowed",
+        help_text="Lets the customer activate proxy servers with request files on the "
+        "Offline Activation and Validation page.",
+    )
+    name = forms.CharField(
+        label="Display name",
+        required=False,
+        max_length=200,
+        help_text="Optional; the customer can rename it. Default: the product's name.",
+    )
+    contract_details = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Shown on the subscription's page under Contract Details.",
+    )
+
+    fieldsets = (
+        ("What", ("product", "licenses", "trial")),
+        ("How long", ("starts_on", "months", "ends_on")),
+        ("Options", ("offline_allowed", "name", "contract_details")),
+    )
+
+    def grouped(self) -> list[tuple[str, list]]:
+        return [(title, [self[name] for name in names]) for title, names in self.fieldsets]
 
     def clean(self):
         cleaned = super().clean()
@@ -120,7 +163,14 @@ class SubscriptionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["product", "is_trial", "offline_allowed", "renewal"]
     list_select_related = ["product", "account"]
-    search_fields = ["name", "license_keys__key", "account__name", "account__support_code"]
+    search_fields = [
+        "name",
+        "license_keys__key",
+        "account__name",
+        "account__support_code",
+        "account__memberships__user__email",
+    ]
+    search_help_text = "Customer (business account or support code), license key or e-mail."
     readonly_fields = [
         "product",
         "account",
@@ -300,7 +350,12 @@ class OrderAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind"]
     list_select_related = ["subscription__product", "created_by"]
-    search_fields = ["subscription__license_keys__key", "subscription__account__name"]
+    search_fields = [
+        "subscription__license_keys__key",
+        "subscription__account__name",
+        "subscription__account__memberships__user__email",
+    ]
+    search_help_text = "Customer (business account), license key or e-mail."
 
     def has_add_permission(self, request) -> bool:
         return False  # orders come from the sales actions

@@ -143,3 +143,22 @@ def test_licenses_and_dates_are_read_only_on_the_change_form(sales, subscription
 def test_a_customer_cannot_use_the_admin(alice_client):
     response = alice_client.get(CHANGELIST)
     assert response.status_code == 302
+
+
+def test_the_issue_form_is_one_form_in_three_parts_with_help_on_each_field(sales):
+    html = sales.get(ADD).content.decode()
+
+    for part in ("<h2>What</h2>", "<h2>How long</h2>", "<h2>Options</h2>"):
+        assert part in html
+    assert html.count('<div class="help" id="id_') == 9
+    assert "the pool of its primary license key" in html
+
+
+def test_sales_find_a_subscription_by_customer_key_or_e_mail(sales, alice, company):
+    subscription = factories.subscription_create(company, licenses=4)
+    factories.subscription_create(factories.business_account_create("Other Corp"), licenses=9)
+    key = subscription.primary_key.key
+
+    for term in ("My Company", key.lower().replace("-", ""), "alice@example.com"):
+        found = sales.get(CHANGELIST, {"q": term}).context["cl"].result_list
+        assert [s.pk for s in found] == [subscription.pk], term
