@@ -35,6 +35,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "license_key.created": ("License key created", "{actor} created the license key {target}"),
     "license_key.updated": ("License key changed", "{actor} changed the license key {target}"),
     "license_key.deleted": ("License key deleted", "{actor} deleted the license key {target}"),
+    "license_key.renamed": ("License key renamed", "{actor} renamed a license key to {target}"),
     "proxy_server.activated": (
         "Proxy server activated",
         "{actor} activated the proxy server {target}",

@@ -31,6 +31,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "subscription_expired": "This subscription has expired.",
     "primary_key_readonly": "The primary license key cannot be modified or deleted.",
     "license_key_deleted": "This license key has been deleted.",
+    "license_key_name_required": "Give the license key a name.",
     "sublicense_type_invalid": "Choose Reserved or Dynamic.",
     "quota_too_small": "The quota must be at least 1.",
     "quota_reserved_exceeded": (

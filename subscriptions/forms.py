@@ -132,6 +132,10 @@ class SubscriptionRenameForm(forms.Form):
     name = forms.CharField(label="Display Name", max_length=200, required=False)
 
 
+class LicenseKeyRenameForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200)
+
+
 class SublicenseForm(forms.Form):
     """Create License Key / modify a sublicense: the guide's dialog."""
 

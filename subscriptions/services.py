@@ -553,6 +553,39 @@ def sublicense_update(
     return key
 
 
+def license_key_rename(
+    *,
+    license_key: LicenseKey,
+    actor: User,
+    name: str,
+    channel: str = AuditLog.Channel.WEB,
+) -> LicenseKey:
+    """Rename a sublicense (the pencil on its License Keys row); nothing else changes."""
+    name = name.strip()
+    if license_key.is_primary:
+        raise SubscriptionError("primary_key_readonly")
+    if not name:
+        raise SubscriptionError("license_key_name_required")
+    with transaction.atomic():
+        _admin_check(actor=actor, account=license_key.subscription.account)
+        locked = _lock(license_key.subscription)
+        key = LicenseKey.objects.get(pk=license_key.pk)
+        if key.deleted_at is not None:
+            raise SubscriptionError("license_key_deleted")
+        before = key.name
+        key.name = name
+        key.save(update_fields=["name"])
+        audit_log_record(
+            account=locked.account,
+            actor=actor,
+            channel=channel,
+            action="license_key.renamed",
+            target=key,
+            data={"name_before": before, "name": name},
+        )
+    return key
+
+
 def sublicense_mark_deleted(
     *,
     license_key: LicenseKey,

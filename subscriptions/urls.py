@@ -29,4 +29,9 @@ urlpatterns = [
         views.license_key_update,
         name="license_key_update",
     ),
+    path(
+        "subscriptions/<int:subscription_id>/keys/<int:key_id>/rename/",
+        views.license_key_rename,
+        name="license_key_rename",
+    ),
 ]

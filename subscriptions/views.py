@@ -28,6 +28,7 @@ from subscriptions.errors import SubscriptionError
 from subscriptions.forms import (
     NEW_BUSINESS_ACCOUNT,
     BusinessDetailsForm,
+    LicenseKeyRenameForm,
     RegisterKeyForm,
     SublicenseForm,
     SubscriptionFilterForm,
@@ -211,6 +212,29 @@ def subscription_rename(request: HttpRequest, subscription_id: int) -> HttpRespo
         request,
         "subscriptions/subscription_rename.html",
         {"form": form, "subscription": subscription},
+    )
+
+
+@account_admin_required
+def license_key_rename(request: HttpRequest, subscription_id: int, key_id: int) -> HttpResponse:
+    """The pencil on a License Keys row: the key's name only."""
+    subscription = subscription_get_or_404(request, subscription_id)
+    key = sublicense_get_or_404(subscription, key_id)
+    form = LicenseKeyRenameForm(request.POST or None, initial={"name": key.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.license_key_rename(
+                license_key=key, name=form.cleaned_data["name"], actor=request.user
+            )
+        except SubscriptionError as error:
+            form_error_add(form, error)
+        else:
+            messages.success(request, f"The license key is now called “{key.name}”.")
+            return redirect("subscription_detail", subscription_id=subscription.pk)
+    return render(
+        request,
+        "subscriptions/license_key_rename.html",
+        {"form": form, "subscription": subscription, "license_key": key},
     )
 
 
