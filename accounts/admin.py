@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import Account, AuditLog, Invitation, Membership, User
+from accounts.models import Account, AuditLog, Feedback, Invitation, Membership, User
 
 
 @admin.register(User)
@@ -71,4 +71,18 @@ class InvitationAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    """What customers wrote with "Leave Feedback"; read-only, searchable."""
+
+    list_display = ["created_at", "email", "account", "page", "email_status"]
+    list_select_related = ["account"]
+    search_fields = ["email", "account__name", "message"]
+    search_help_text = "Customer (business account), e-mail or words of the message."
+    readonly_fields = ["user", "email", "account", "page", "message", "created_at", "email_status"]
+
+    def has_add_permission(self, request) -> bool:
         return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accounts.models import User
+from accounts.models import Feedback, User
 from accounts.services import user_create
 
 
@@ -28,3 +28,12 @@ def seed(context: dict) -> None:
         _user("andrew.palmer@example.com", "Andrew", "Palmer", None),
         _user("david.lewis@example.com", "David", "Lewis", None),
     ]
+    # A colleague's "Leave Feedback" message, for staff to find in Django admin.
+    andrew = context["colleagues"][0]
+    if not Feedback.objects.filter(user=andrew).exists():
+        Feedback.objects.create(
+            user=andrew,
+            email=andrew.email,
+            page="/proxy-servers/",
+            message="Could the Proxy Servers list remember my columns on every computer?",
+        )

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from accounts.models import Account, Invitation, User
+from accounts.models import Account, Feedback, Invitation, User
 from outbox.models import OutboxEmail
 from outbox.services import email_queue
 
@@ -58,4 +58,19 @@ def membership_email(*, kind: str, user: User, account: Account) -> OutboxEmail:
         subject=MEMBERSHIP_SUBJECTS[kind].format(account=account.name),
         template=f"membership_{kind}",
         context={"user": user, "account": account},
+    )
+
+
+def feedback_email(*, feedback: Feedback) -> OutboxEmail:
+    """A customer's "Leave Feedback" message, to the address staff configured."""
+    return _queue(
+        kind="feedback",
+        to=settings.FEEDBACK_EMAIL,
+        subject=f"Feedback from {feedback.email}",
+        template="feedback",
+        context={
+            "feedback": feedback,
+            "admin_url": settings.SITE_URL
+            + reverse("admin:accounts_feedback_change", args=[feedback.pk]),
+        },
     )

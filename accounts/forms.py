@@ -290,3 +290,12 @@ class AuditFilterForm(forms.Form):
             "since": data.get("date_from"),
             "until": data.get("date_to"),
         }
+
+
+class FeedbackForm(forms.Form):
+    message = forms.CharField(
+        label="Your feedback",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What works, what does not, what you miss. We read every message.",
+    )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django_countries.fields import CountryField
 
 from outbox.models import OutboxEmail
@@ -265,3 +266,34 @@ class Invitation(models.Model):
     def email_status(self) -> str:
         """The outbox status of the e-mail with the current link (queued, sent, failed)."""
         return self.outbox_email.status if self.outbox_email is not None else ""
+
+
+class Feedback(models.Model):
+    """What a customer wrote with "Leave Feedback" in the header: kept for staff (Django
+    admin) and e-mailed to FEEDBACK_EMAIL when that is set."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    email = models.EmailField(help_text="Who wrote it (kept if the user is deleted).")
+    account = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    page = models.CharField(max_length=500, blank=True, help_text="Where they were.")
+    message = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Its e-mail to FEEDBACK_EMAIL (none when that is not set): queued, sent or failed.
+    outbox_email = models.ForeignKey(
+        OutboxEmail, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "feedback"
+
+    @property
+    def email_status(self) -> str:
+        return self.outbox_email.status if self.outbox_email is not None else ""
+
+    def __str__(self) -> str:
+        return f"Feedback from {self.email} on {self.created_at:%Y-%m-%d}"

@@ -17,7 +17,15 @@ from django.utils import timezone
 
 from accounts import emails
 from accounts.errors import DomainError
-from accounts.models import Account, AuditLog, AuditOutbox, Invitation, Membership, User
+from accounts.models import (
+    Account,
+    AuditLog,
+    AuditOutbox,
+    Feedback,
+    Invitation,
+    Membership,
+    User,
+)
 from accounts.selectors import ACTIVE_ADMIN, invitation_known_emails
 from outbox.services import email_cancel
 
@@ -191,6 +199,7 @@ class AccountsError(DomainError):
         "not_business": "This is not a business account.",
         "not_admin": "Only an Account Administrator of this business account can do this.",
         "not_member": "This person is not a member of this business account.",
+        "feedback_empty": "Write a few words of feedback first.",
         "last_admin_leave": (
             "You are the only Account Administrator of this business account. Make another "
             "member an Account Administrator before you leave."
@@ -311,6 +320,24 @@ def _lock_membership(*, account: Account, membership_id: int) -> Membership:
 def _membership_email(kind: str, membership: Membership) -> None:
     # Written to the outbox in this transaction: it goes out if, and only if, it commits.
     emails.membership_email(kind=kind, user=membership.user, account=membership.account)
+
+
+def feedback_submit(
+    *, user: User, account: Account | None, message: str, page: str = ""
+) -> Feedback:
+    """Keep a customer's feedback for staff and, when FEEDBACK_EMAIL is set, write its
+    e-mail to the outbox in the same transaction."""
+    message = message.strip()
+    if not message:
+        raise AccountsError("feedback_empty")
+    with transaction.atomic():
+        feedback = Feedback.objects.create(
+            user=user, email=user.email, account=account, page=page[:500], message=message
+        )
+        if settings.FEEDBACK_EMAIL:
+            feedback.outbox_email = emails.feedback_email(feedback=feedback)
+            feedback.save(update_fields=["outbox_email"])
+    return feedback
 
 
 def business_profile_update(

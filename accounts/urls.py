@@ -6,6 +6,7 @@ urlpatterns = [
     path("switch/", views.switch_account, name="switch_account"),
     path("profile/", views.personal_profile, name="personal_profile"),
     path("security/", views.security_settings, name="security_settings"),
+    path("feedback/", views.feedback, name="feedback"),
     # Business Profile pages work on the current account (session): ids of another
     # account's members or invitations are a 404.
     path("business/", views.business_profile, name="business_profile"),

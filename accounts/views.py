@@ -25,6 +25,7 @@ from accounts.errors import form_error_add
 from accounts.forms import (
     AuditFilterForm,
     BusinessProfileForm,
+    FeedbackForm,
     InviteForm,
     JoinForm,
     MembershipForm,
@@ -37,6 +38,7 @@ from accounts.permissions import account_admin_required, business_account_requir
 from accounts.services import (
     AccountsError,
     business_profile_update,
+    feedback_submit,
     invitation_accept,
     invitation_create,
     invitation_for_token,
@@ -557,3 +559,24 @@ def _join_done(request: HttpRequest, membership: Membership, *, signed_in: bool)
     response = perform_login(request, membership.user, redirect_url=reverse("dashboard"))
     request.session[CURRENT_ACCOUNT_SESSION_KEY] = membership.account_id
     return response
+
+
+@login_required
+def feedback(request: HttpRequest) -> HttpResponse:
+    """Leave Feedback (the header's link): a message for the people who run the portal."""
+    back = safe_next(request, reverse("dashboard"))
+    form = FeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            feedback_submit(
+                user=request.user,
+                account=request.account,
+                message=form.cleaned_data["message"],
+                page=back,
+            )
+        except AccountsError as error:
+            form_error_add(form, error)
+        else:
+            messages.success(request, "Thank you: your feedback has been sent.")
+            return redirect(back)
+    return render(request, "accounts/feedback.html", {"form": form, "next": back})

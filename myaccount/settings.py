@@ -235,6 +235,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # writes each message into this directory; the Celery integration test reads them there.
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH") or None
 
+# "Leave Feedback" (the header): every message is kept for staff in Django admin and,
+# when this is set, e-mailed to this address.
+FEEDBACK_EMAIL = env("FEEDBACK_EMAIL")
+
 # Business account invitations: how long an emailed "Join account" link stays valid.
 INVITATION_TTL_DAYS = envint("INVITATION_TTL_DAYS", 7)
 
