@@ -115,7 +115,7 @@ document.querySelectorAll("form[data-sublicense]").forEach(sublicenseSync);
 // anything fails, the link or the form does what it does without JavaScript.
 const dialogSource = (opener) => {
   if (opener.href) return opener.href;
-  const url = new URL(opener.formAction || opener.form.action, window.location.href);
+  const url = new URL(opener.formAction || opener.form.getAttribute("action") || "", window.location.href);
   url.search = new URLSearchParams(new FormData(opener.form, opener)).toString();
   return url.href;
 };
@@ -170,4 +170,53 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
   tabSelect(next);
   next.focus();
+});
+
+// Invite Users ([data-invite-form], on its page or in the Users list's dialog): Add (or
+// Enter in the e-mail field) checks the address at once and moves it to the list; a
+// wrong one stays in the field with the reason. Without JavaScript, Add asks the server,
+// which checks every address again on Send either way.
+document.addEventListener("click", (event) => {
+  const add = event.target.closest("[data-invite-add]");
+  if (!add || !add.form) return;
+  const form = add.form;
+  const input = form.querySelector("input[name=email]");
+  const list = form.querySelector("textarea[name=emails]");
+  const error = form.querySelector("[data-invite-error]");
+  if (!input || !list || !error) return;
+  event.preventDefault();
+  const value = input.value.trim().toLowerCase();
+  const valid = value !== "" && input.checkValidity() && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value);
+  if (!valid) {
+    error.textContent = value ? `Not an email address: ${value}` : "Type an email address first.";
+    error.hidden = false;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    return;
+  }
+  error.hidden = true;
+  input.removeAttribute("aria-invalid");
+  const dialog = form.closest("dialog");
+  if (!dialog || !window.fetch) { form.requestSubmit(add); return; }
+  // In the dialog: the server reviews the list (already a member, already invited) and
+  // the dialog shows its answer in place.
+  // getAttribute: the form.action property is clobbered by the buttons named "action".
+  fetch(form.getAttribute("action"), { method: "POST", body: new FormData(form, add), credentials: "same-origin" })
+    .then((response) => response.text())
+    .then((html) => {
+      const content = new DOMParser().parseFromString(html, "text/html").querySelector("[data-dialog-content]");
+      if (!content) throw new Error("no dialog content");
+      const heading = content.querySelector("h1");
+      if (heading) heading.outerHTML = `<h2 id="${heading.id}">${heading.innerHTML}</h2>`;
+      dialog.replaceChildren(...content.childNodes);
+      const next = dialog.querySelector("input[name=email]");
+      if (next) next.focus();
+    })
+    .catch(() => form.requestSubmit(add));
+});
+// Enter in Invite Users' e-mail field adds the address, as Add does.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !event.target.matches || !event.target.matches("[data-invite-form] input[name=email]")) return;
+  const add = event.target.form.querySelector("[data-invite-add]");
+  if (add) { event.preventDefault(); add.click(); }
 });
