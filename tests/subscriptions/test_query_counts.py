@@ -40,10 +40,10 @@ def _warm_up(alice_client):
 
 
 def test_dashboard(alice_client, big, django_assert_max_num_queries):
-    # 9. silent proxy servers per product, 10. subscriptions grouped by product (active,
-    # ending within 30 days), 11. the products, 12. proxy servers per product, 13. the
-    # live keys of the active subscriptions with their usage (licenses in use, the
-    # over-limit line)
+    # 9. subscriptions grouped by product (active, ending within 30 days), 10. the
+    # products, 11. proxy servers per product, 12. silent proxy servers per product,
+    # 13. the live keys of the active subscriptions with their usage (licenses in use,
+    # the over-limit line)
     with django_assert_max_num_queries(REQUEST + 5):
         response = alice_client.get(reverse("dashboard"))
     assert "All Subscriptions (25)" in response.content.decode()
