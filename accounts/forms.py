@@ -299,3 +299,25 @@ class FeedbackForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="What works, what does not, what you miss. We read every message.",
     )
+
+
+class UsersBulkForm(forms.Form):
+    """The Users list's Actions menu: one action on the ticked members (or, for Resend
+    invitation, the ticked pending invitations)."""
+
+    ACTIONS = {
+        "block": "Block",
+        "unblock": "Unblock",
+        "delete": "Delete",
+        "resend": "Resend invitation",
+    }
+    action = forms.ChoiceField(choices=list(ACTIONS.items()))
+    id = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    invitation = forms.TypedMultipleChoiceField(coerce=int, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Any whole number passes here; the view keeps those of the current account.
+        for name in ("id", "invitation"):
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else []
+            self.fields[name].choices = [(v, v) for v in values if str(v).isdigit()]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("business/leave/", views.business_leave, name="business_leave"),
     path("business/users/", views.business_users, name="business_users"),
     path("business/users/invite/", views.invite_users, name="invite_users"),
+    path("business/users/actions/", views.business_users_bulk, name="business_users_bulk"),
     path("business/users/<int:membership_id>/", views.membership_detail, name="membership_detail"),
     path(
         "business/users/<int:membership_id>/block/",

@@ -31,6 +31,7 @@ from accounts.forms import (
     MembershipForm,
     PersonalProfileForm,
     UserFilterForm,
+    UsersBulkForm,
 )
 from accounts.http import safe_next
 from accounts.models import Account, Invitation, Membership, User
@@ -580,3 +581,91 @@ def feedback(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Thank you: your feedback has been sent.")
             return redirect(back)
     return render(request, "accounts/feedback.html", {"form": form, "next": back})
+
+
+_BULK_SERVICES = {
+    "block": (membership_block, "blocked"),
+    "unblock": (membership_unblock, "unblocked"),
+    "delete": (membership_delete, "removed from the business account"),
+}
+_BULK_WORDS = {
+    "block": "They stay members of {account} but cannot open it from their next page on, "
+    "until an Account Administrator unblocks them. Each is told by e-mail.",
+    "unblock": "They can open {account} again from their next page on. Each is told by e-mail.",
+    "delete": "They lose access to {account}'s subscriptions, license keys and proxy "
+    "servers at once. Their own user accounts stay; you can invite them again later.",
+    "resend": "Each gets a new link by e-mail; the link sent before stops working.",
+}
+
+
+@business_account_required
+@account_admin_required
+@require_http_methods(["GET", "POST"])
+def business_users_bulk(request: HttpRequest) -> HttpResponse:
+    """The Users list's Actions menu: GET asks (the one confirmation, naming everyone),
+    POST applies the same service as the single action to each ticked member or
+    invitation, and reports what each could not do."""
+    account = request.account
+    form = UsersBulkForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        messages.error(request, "Choose an action from the Actions menu.")
+        return redirect("business_users")
+    action = form.cleaned_data["action"]
+    if action == "resend":
+        targets = list(
+            selectors.invitation_list(account=account, status=Invitation.Status.PENDING).filter(
+                pk__in=form.cleaned_data["invitation"]
+            )
+        )
+        names = [i.email for i in targets]
+        fields = [("invitation", str(i.pk)) for i in targets]
+    else:
+        targets = list(
+            Membership.objects.filter(account=account, pk__in=form.cleaned_data["id"])
+            .select_related("user", "account")
+            .order_by("user__first_name", "user__last_name", "user__email")
+        )
+        names = [_member_name(m) for m in targets]
+        fields = [("id", str(m.pk)) for m in targets]
+    if not targets:
+        messages.error(
+            request,
+            "Tick one or more pending invitations first."
+            if action == "resend"
+            else "Tick one or more users first.",
+        )
+        return redirect("business_users")
+    if request.method == "GET":
+        label = UsersBulkForm.ACTIONS[action]
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=f"{label} {len(targets)} "
+                + ("invitation" if action == "resend" else "user")
+                + ("s?" if len(targets) != 1 else "?"),
+                message=_BULK_WORDS[action].format(account=account.name),
+                items=names,
+                action=reverse("business_users_bulk"),
+                button=label,
+                cancel=reverse("business_users"),
+                fields=[("action", action), *fields],
+            ),
+        )
+    done, refused = [], []
+    for target in targets:
+        try:
+            if action == "resend":
+                invitation_resend(invitation=target, actor=request.user)
+            else:
+                _BULK_SERVICES[action][0](membership=target, actor=request.user)
+        except AccountsError as error:
+            who = target.email if action == "resend" else target.user.email
+            refused.append(f"{who}: {error.message}")
+        else:
+            done.append(target.email if action == "resend" else target.user.email)
+    if done:
+        what = "sent a new invitation" if action == "resend" else _BULK_SERVICES[action][1]
+        messages.success(request, f"{', '.join(done)}: {what}.")
+    for line in refused:
+        messages.error(request, f"Not done for {line}")
+    return redirect("business_users")

@@ -115,7 +115,8 @@ document.querySelectorAll("form[data-sublicense]").forEach(sublicenseSync);
 // anything fails, the link or the form does what it does without JavaScript.
 const dialogSource = (opener) => {
   if (opener.href) return opener.href;
-  const url = new URL(opener.formAction || opener.form.getAttribute("action") || "", window.location.href);
+  // Attributes, not the formAction property: without a formaction it is the page's own URL.
+  const url = new URL(opener.getAttribute("formaction") || opener.form.getAttribute("action") || "", window.location.href);
   url.search = new URLSearchParams(new FormData(opener.form, opener)).toString();
   return url.href;
 };

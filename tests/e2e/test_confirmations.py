@@ -48,3 +48,17 @@ def test_deleting_a_member_asks_in_the_same_dialog(page, alice, bob, company):
     confirm.get_by_role("button", name="Delete").click()
     expect(page.get_by_text("bob@example.com has been removed")).to_be_visible()
     assert not Membership.objects.filter(user=bob, account=company).exists()
+
+
+def test_the_users_actions_menu_asks_in_the_same_dialog(page, alice, bob, company):
+    sign_in(page, "alice@example.com", PASSWORD)
+    page.goto("/account/business/users/")
+    page.get_by_label("Select Bob Member").check()
+    page.get_by_text("Actions", exact=True).click()
+    page.get_by_role("button", name="Block", exact=True).click()
+
+    confirm = page.get_by_role("dialog", name="Block 1 user?")
+    expect(confirm).to_contain_text("Bob Member (bob@example.com)")
+    confirm.get_by_role("button", name="Block").click()
+    expect(page.get_by_text("bob@example.com: blocked.")).to_be_visible()
+    assert Membership.objects.get(user=bob, account=company).status == Membership.Status.BLOCKED
