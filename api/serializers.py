@@ -105,6 +105,7 @@ class SubscriptionDetailOutSerializer(SubscriptionOutSerializer):
 
 class SubscriptionCountsSerializer(serializers.Serializer):
     active = serializers.IntegerField()
+    ending = serializers.IntegerField(help_text="Active and ending within 30 days.")
     expired = serializers.IntegerField()
     all = serializers.IntegerField()
 
@@ -115,7 +116,12 @@ class SubscriptionPageSerializer(paginated(SubscriptionOutSerializer, "_Subscrip
 
 class SubscriptionQuerySerializer(PageQuerySerializer):
     display = serializers.ChoiceField(
-        choices=[("active", "Active"), ("expired", "Expired"), ("all", "All")],
+        choices=[
+            ("active", "Active"),
+            ("ending", "Ending within 30 days"),
+            ("expired", "Expired"),
+            ("all", "All"),
+        ],
         default="all",
         required=False,
     )

@@ -96,7 +96,11 @@ class SubscriptionListView(ApiView):
             product = Product.objects.filter(code=query["product"]).first()
             if product is None:
                 return Response(
-                    {"results": [], "next": None, "counts": {"active": 0, "expired": 0, "all": 0}}
+                    {
+                        "results": [],
+                        "next": None,
+                        "counts": {"active": 0, "ending": 0, "expired": 0, "all": 0},
+                    }
                 )
         qs, counts = subscription_selectors.subscription_list(
             account=self.account,

@@ -51,15 +51,15 @@ class KeyAvailability:
     def over_limit(self) -> bool:
         return is_over_limit(self.vacant)
 
+    @property
+    def over_by(self) -> int:
+        return -self.vacant if self.vacant < 0 else 0
+
 
 def is_over_limit(vacant: int) -> bool:
     """ "Over the license limit": more used than the key may use (shown in red, flagged
     in the weekly report, returned to the proxy)."""
     return vacant < 0
-
-    @property
-    def over_by(self) -> int:
-        return -self.vacant if self.vacant < 0 else 0
 
 
 def _live(keys: Iterable[KeyState]) -> list[KeyState]:

@@ -166,7 +166,7 @@ def test_the_selector_opens_only_the_users_own_active_accounts(
 def test_every_page_shows_the_current_account(scene, alice, alice_client):
     personal = Membership.objects.get(user=alice, account__kind="personal").account
     html = alice_client.get(reverse("business_users")).content.decode()
-    assert "My Company, Inc. (Business Account)</option>" in html
+    assert "My Company, Inc. (Business Account) (3)</option>" in html  # and its members
     assert "selected>My Company, Inc. (Business Account)" in html
     alice_client.post(reverse("switch_account"), {"account": personal.pk})
     html = alice_client.get(reverse("dashboard")).content.decode()

@@ -190,7 +190,7 @@ def test_subscription_filters(alice_api, company, subscription):
     body = alice_api.get(url, {"display": "expired"}).json()
     assert [s["name"] for s in body["results"]] == ["Old Pilot"]
     assert body["results"][0]["status"] == "expired"
-    assert body["counts"] == {"active": 1, "expired": 1, "all": 2}
+    assert body["counts"] == {"active": 1, "ending": 0, "expired": 1, "all": 2}
     found = alice_api.get(url, {"search": subscription.primary_key.key.replace("-", "")}).json()
     assert [s["id"] for s in found["results"]] == [subscription.pk]
     names = [s["name"] for s in alice_api.get(url, {"sort": "-name"}).json()["results"]]
