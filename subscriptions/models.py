@@ -95,8 +95,11 @@ def subscription_active_q(today: date, *, prefix: str = "") -> models.Q:
     return models.Q(**{f"{prefix}starts_on__lte": today, f"{prefix}ends_on__gte": today})
 
 
-# "Ending within 30 days": the Dashboard's line and the Subscriptions list's Display choice.
-ENDING_SOON = timedelta(days=30)
+# "Expiring soon": a key that ends within this many days (the Proxy Servers page's
+# Display filter, the weekly report's expiring keys); "Ending within 30 days": a
+# subscription, on the Dashboard and the Subscriptions list's Display choice.
+EXPIRING_SOON_DAYS = 30
+ENDING_SOON = timedelta(days=EXPIRING_SOON_DAYS)
 
 
 def subscription_ending_q(today: date, *, prefix: str = "") -> models.Q:
@@ -238,11 +241,6 @@ def license_key_licenses_expression(*, prefix: str = "") -> models.Case:
         default=Coalesce(f"{prefix}quota", models.Value(0)),
         output_field=models.IntegerField(),
     )
-
-
-# "Expiring soon": a key that ends within this many days (the Proxy Servers page's
-# Display filter, the weekly report's expiring keys).
-EXPIRING_SOON_DAYS = 30
 
 
 def license_key_expiring_soon(end_date: date, *, today: date) -> bool:
