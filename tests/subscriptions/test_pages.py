@@ -68,15 +68,15 @@ def test_support_shows_each_subscriptions_period(alice_client, company, subscrip
     starts = today + timedelta(days=3)
     ended = today - timedelta(days=1)
     assert (
-        f'Later</a></td> <td>Mac Management</td> <td><span class="badge">Starts</span> on {starts:%m/%d/%Y}'
+        f'Later</a></td> <td data-label="Product">Mac Management</td> <td data-label="Support"><span class="badge">Starts</span> on {starts:%m/%d/%Y}'
         in page
     )
     assert (
-        f'Gone</a></td> <td>Mac Management</td> <td><span class="badge badge--danger">Expired</span> on {ended:%m/%d/%Y}'
+        f'Gone</a></td> <td data-label="Product">Mac Management</td> <td data-label="Support"><span class="badge badge--danger">Expired</span> on {ended:%m/%d/%Y}'
         in page
     )
     assert (
-        f'Last day</a></td> <td>Mac Management</td> <td><span class="badge badge--ok">Included</span> until {today:%m/%d/%Y}'
+        f'Last day</a></td> <td data-label="Product">Mac Management</td> <td data-label="Support"><span class="badge badge--ok">Included</span> until {today:%m/%d/%Y}'
         in page
     )
 
