@@ -10,8 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
+from accounts.confirm import Confirmation, confirmation_page
 from accounts.errors import form_error_add
 from api import services
 from api.models import ApiToken
@@ -65,11 +66,24 @@ def _page(request: HttpRequest, form, allowed: bool, new=None) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    """GET: the one confirmation (what stops working); POST: revoke."""
     token = ApiToken.objects.filter(pk=token_id, user=request.user).first()
     if token is None:
         raise Http404("No such token.")
+    if request.method == "GET":
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=f"Revoke the API token “{token.name}”?",
+                message=f"Every script or integration that sends it ({token.prefix}…) is "
+                "refused from its next request on. A revoked token cannot be used again.",
+                action=reverse("api_token_revoke", args=[token.pk]),
+                button="Revoke",
+                cancel=reverse("api_tokens"),
+            ),
+        )
     try:
         services.api_token_revoke(token=token, actor=request.user)
     except services.ApiTokenError as error:

@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Invitation, Membership
+from api import services as api_services
 from proxies.models import ProxyServer
 from tests import factories
 from tests.proxies import factories as proxy_factories
@@ -106,3 +107,13 @@ def test_a_regular_member_gets_no_confirmation_of_an_administrators_action(
     response = bob_client.get(reverse("membership_block", args=[membership.pk]))
 
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_revoking_an_api_token_asks_first(alice_client, alice):
+    token = api_services.api_token_create(user=alice, name="CI").token
+    html = _confirmation(alice_client.get(reverse("api_token_revoke", args=[token.pk])))
+
+    assert "Revoke the API token “CI”?" in html
+    token.refresh_from_db()
+    assert token.revoked_at is None
