@@ -18,6 +18,7 @@ from proxies.models import ProxyServer
 from reports.models import WeeklyReport
 from tests import factories
 from tests.proxies import factories as proxy_factories
+from webhooks import services as webhook_services
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls that tests
 # make between browser steps are still synchronous and safe.
@@ -157,11 +158,31 @@ def scene(alice, bob, company):
         over_limit=True,
         data={"week_start": (week - timedelta(days=7)).isoformat()},
     )
+    endpoint = webhook_services.endpoint_create(
+        account=company,
+        actor=alice,
+        url="https://hooks.ticketing.example.com/myaccount/webhooks/incoming/events",
+        description="The ticketing system of the Schaffhausen office",
+        event_types=["sublicense.changed", "member.blocked"],
+    ).endpoint
+    event = company.webhook_events.create(
+        public_id="evt_" + "0123456789abcdef" * 2,
+        type="sublicense.changed",
+        occurred_at=timezone.now(),
+        body="{}",
+        ordering_key="sublicense:1",
+    )
+    delivery = endpoint.deliveries.create(event=event, ordering_key=event.ordering_key)
+    delivery.attempts.create(
+        started_at=timezone.now(), status_code=503, error="No answer: ReadTimeoutError " * 3
+    )
     return {
         "subscription": subscription,
         "bob": Membership.objects.get(user=bob, account=company),
         "proxy": proxy,
         "report": report,
+        "endpoint": endpoint,
+        "delivery": delivery,
     }
 
 
@@ -189,6 +210,12 @@ def admin_pages(scene) -> dict[str, str]:
         "change-password": "/accounts/password/change/",
         "two-factor": "/accounts/2fa/",
         "sessions": "/accounts/sessions/",
+        "webhooks": "/account/business/webhooks/",
+        "webhook-add": "/account/business/webhooks/new/",
+        "webhook-endpoint": f"/account/business/webhooks/{scene['endpoint'].pk}/",
+        "webhook-delivery": (
+            f"/account/business/webhooks/{scene['endpoint'].pk}/deliveries/{scene['delivery'].pk}/"
+        ),
     }
 
 
@@ -204,7 +231,16 @@ def member_pages(scene) -> dict[str, str]:
     """What a Regular Member can open: the business pages read-only, and the 403 page
     where an administrator's page refuses them."""
     pages = admin_pages(scene)
-    for admin_only in ("membership", "invite-users", "audit-log", "api-tokens"):
+    for admin_only in (
+        "membership",
+        "invite-users",
+        "audit-log",
+        "api-tokens",
+        "webhooks",
+        "webhook-add",
+        "webhook-endpoint",
+        "webhook-delivery",
+    ):
         pages.pop(admin_only)
     pages["refused"] = "/account/business/audit-log/"
     return pages
