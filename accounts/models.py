@@ -291,9 +291,9 @@ class Feedback(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "feedback"
 
+    def __str__(self) -> str:
+        return f"Feedback from {self.email} on {self.created_at:%Y-%m-%d}"
+
     @property
     def email_status(self) -> str:
         return self.outbox_email.status if self.outbox_email is not None else ""
-
-    def __str__(self) -> str:
-        return f"Feedback from {self.email} on {self.created_at:%Y-%m-%d}"
