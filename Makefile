@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/myaccount
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test install lint format services browser worker clean
+.PHONY: run test install lint format services browser worker clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ SCREENSHOT_DIR ?= test-artifacts/screenshots
 test: install services browser lint
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SCREENSHOT_DIR=$(abspath $(SCREENSHOT_DIR)) $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -d $(SCREENSHOT_DIR) ]; then echo "Screenshots of the main pages (1280 and 390 px) in $(SCREENSHOT_DIR)/:"; ls $(SCREENSHOT_DIR); fi
+
+# The licensing API beside the minimal-activation anchor, then the pages at size
+# (bench/; README "Benchmarks"). wrk comes from Debian.
+bench: install
+	scripts/ensure-wrk.sh
+	$(BIN)/python bench/activation.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache test-artifacts
