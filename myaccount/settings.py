@@ -90,20 +90,23 @@ INSTALLED_APPS = [
     "webhooks",
 ]
 
+# The browser's middleware (myaccount.middleware) steps aside for the paths only machines
+# call: the proxies' licensing API has no cookie, its signature authenticates each message.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "myaccount.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "myaccount.middleware.AuthenticationMiddleware",
+    "myaccount.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
-    "accounts.middleware.CurrentAccountMiddleware",
+    "myaccount.middleware.UserSessionsMiddleware",
+    "myaccount.middleware.CurrentAccountMiddleware",
 ]
+MACHINE_PATH_PREFIXES = ["/api/licensing/"]
 
 ROOT_URLCONF = "myaccount.urls"
 WSGI_APPLICATION = "myaccount.wsgi.application"
