@@ -6,4 +6,4 @@ COPY . .
 RUN pip install --no-cache-dir . && DEBUG=0 SECRET_KEY=collectstatic python manage.py collectstatic --noinput
 USER nobody
 EXPOSE 8000
-CMD ["gunicorn", "myaccount.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "myaccount.wsgi", "--config", "gunicorn.conf.py"]

@@ -1,0 +1,76 @@
+"""The way production serves the portal: gunicorn.conf.py and myaccount/wsgi.py."""
+
+from __future__ import annotations
+
+import os
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_config(monkeypatch, **env: str) -> dict:
+    for name in ("GUNICORN_BIND", "WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "GUNICORN_ACCESS_LOG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_the_gunicorn_configuration_reads_the_environment(monkeypatch):
+    config = load_config(
+        monkeypatch,
+        GUNICORN_BIND="127.0.0.1:9000",
+        WEB_CONCURRENCY="7",
+        GUNICORN_ACCESS_LOG="-",
+    )
+    assert config["bind"] == "127.0.0.1:9000"
+    assert config["workers"] == 7
+    assert config["accesslog"] == "-"
+    assert config["worker_class"] == "sync"
+    assert config["preload_app"] is True
+
+
+def test_the_gunicorn_configuration_has_production_defaults(monkeypatch):
+    config = load_config(monkeypatch)
+    assert config["bind"] == "0.0.0.0:8000"
+    assert config["workers"] == 2 * os.cpu_count() + 1
+    assert config["accesslog"] is None
+
+
+def run_wsgi(**env: str) -> subprocess.CompletedProcess:
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LICENSING_"))
+    }
+    environment.update(
+        DJANGO_SETTINGS_MODULE="myaccount.settings",
+        DEBUG="0",
+        SECRET_KEY="x" * 30 + "a-real-production-secret-value-0123456789",
+        ALLOWED_HOSTS="myaccount.example.com",
+        **env,
+    )
+    return subprocess.run(
+        [sys.executable, "-c", "import myaccount.wsgi"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_application_does_not_start_with_a_signing_key_it_cannot_read(tmp_path):
+    result = run_wsgi(LICENSING_SIGNING_KEYS=f"portal-1={tmp_path / 'missing.pem'}")
+    assert result.returncode != 0
+    assert "cannot read the key file of 'portal-1'" in result.stderr
+
+
+def test_the_application_starts_with_a_readable_signing_key(tmp_path):
+    key_file = tmp_path / "portal.pem"
+    subprocess.run(
+        ["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(key_file)], check=True
+    )
+    result = run_wsgi(LICENSING_SIGNING_KEYS=f"portal-1={key_file}")
+    assert result.returncode == 0, result.stderr
