@@ -19,7 +19,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,16 +38,16 @@ PEM_BEGIN = "-----BEGIN"
 
 @dataclass(frozen=True)
 class SigningKey:
+    """One portal key, loaded once per process with its public half and PEM."""
+
     kid: str
     private_key: Ed25519PrivateKey
+    public_key: Ed25519PublicKey = field(init=False, repr=False, compare=False)
+    public_key_pem: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def public_key(self) -> Ed25519PublicKey:
-        return self.private_key.public_key()
-
-    @property
-    def public_key_pem(self) -> str:
-        return envelope.public_key_pem(self.private_key)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "public_key", self.private_key.public_key())
+        object.__setattr__(self, "public_key_pem", envelope.public_key_pem(self.private_key))
 
 
 _lock = threading.Lock()
