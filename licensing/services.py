@@ -205,18 +205,19 @@ def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
 
 
-def _peek(text: str | bytes) -> envelope.Message:
+def _decode(text: str | bytes) -> envelope.Decoded:
+    """The request parsed once; nothing in it is trusted before :func:`_open`."""
     try:
-        return envelope.peek(text)
+        return envelope.decode(text)
     except envelope.EnvelopeError as exc:
         raise LicensingError.from_envelope(exc) from None
 
 
 def _open(
-    text: str | bytes, expected: str, keys: dict[str, Any], *, now: datetime
+    decoded: envelope.Decoded, expected: str | list[str], keys: dict[str, Any], *, now: datetime
 ) -> envelope.Message:
     try:
-        message = envelope.open_envelope(text, expected_types=expected, public_keys=keys, now=now)
+        message = envelope.verify(decoded, expected_types=expected, public_keys=keys, now=now)
     except envelope.UnknownKey:
         raise LicensingError("wrong_installation_key") from None
     except envelope.EnvelopeError as exc:
@@ -228,18 +229,17 @@ def _open(
     return message
 
 
-def _check_type(peeked: envelope.Message, text: str | bytes, expected: str, now: datetime) -> None:
+def _check_type(decoded: envelope.Decoded, expected: str, now: datetime) -> None:
     # The type is checked before anything is looked up, so a file of the wrong kind gets
     # "wrong type" rather than a misleading "unknown installation".
-    if peeked.type != expected:
-        _open(text, expected, {}, now=now)
+    if decoded.unverified.type != expected:
+        _open(decoded, expected, {}, now=now)
 
 
-def _open_activation(text: str | bytes, *, now: datetime) -> envelope.Message:
+def _open_activation(decoded: envelope.Decoded, *, now: datetime) -> envelope.Message:
     """An activation request is signed by the installation key it carries."""
-    peeked = _peek(text)
-    _check_type(peeked, text, ACTIVATION, now)
-    pem = peeked.payload.get("installation_public_key")
+    _check_type(decoded, ACTIVATION, now)
+    pem = decoded.unverified.payload.get("installation_public_key")
     if not isinstance(pem, str) or len(pem) > 1000:
         raise _invalid("installation_public_key must be an Ed25519 public key in PEM.")
     try:
@@ -247,9 +247,9 @@ def _open_activation(text: str | bytes, *, now: datetime) -> envelope.Message:
     except envelope.BadKey:
         raise _invalid("installation_public_key must be an Ed25519 public key in PEM.") from None
     kid = envelope.key_id_for(public_key)
-    if peeked.kid != kid:
+    if decoded.unverified.kid != kid:
         raise LicensingError("wrong_installation_key")
-    return _open(text, ACTIVATION, {kid: public_key}, now=now)
+    return _open(decoded, ACTIVATION, {kid: public_key}, now=now)
 
 
 def _installation_latest(installation_id: uuid.UUID) -> ProxyServer | None:
@@ -262,12 +262,11 @@ def _installation_latest(installation_id: uuid.UUID) -> ProxyServer | None:
 
 
 def _open_installation_request(
-    text: str | bytes, expected: str, *, now: datetime, account: Account | None
+    decoded: envelope.Decoded, expected: str, *, now: datetime, account: Account | None
 ) -> tuple[envelope.Message, ProxyServer]:
     """A later request is signed by the key its installation was activated with."""
-    peeked = _peek(text)
-    _check_type(peeked, text, expected, now)
-    installation_id = _uuid(peeked.payload)
+    _check_type(decoded, expected, now)
+    installation_id = _uuid(decoded.unverified.payload)
     proxy = _installation_latest(installation_id)
     # An installation of another account reads like an unknown one.
     if proxy is None or (account is not None and proxy.account_id != account.id):
@@ -276,7 +275,7 @@ def _open_installation_request(
         public_key = envelope.load_public_key_pem(proxy.installation_public_key)
     except envelope.BadKey:  # pragma: no cover - stored at activation, already checked
         raise LicensingError("unknown_installation") from None
-    message = _open(text, expected, {proxy.installation_key_id: public_key}, now=now)
+    message = _open(decoded, expected, {proxy.installation_key_id: public_key}, now=now)
     return message, proxy
 
 
@@ -429,7 +428,7 @@ def license_activate(
     """
     now = _now(now)
     _require_admin(actor=actor, account=account, channel=channel)
-    message = _open_activation(text, now=now)
+    message = _open_activation(_decode(text), now=now)
     data = _activation_data(message, channel)
     with transaction.atomic():
         _nonce_consume(message, data.installation_id)
@@ -532,7 +531,7 @@ def license_refresh(
     usage an offline refresh carries. A deactivated installation learns it here."""
     now = _now(now)
     _require_admin(actor=actor, account=account, channel=channel)
-    message, proxy = _open_installation_request(text, REFRESH, now=now, account=account)
+    message, proxy = _open_installation_request(_decode(text), REFRESH, now=now, account=account)
     _method(message.payload, channel)
     raw_usage = message.payload.get("usage")
     usage = _usage(raw_usage, now=now) if raw_usage is not None else None
@@ -563,7 +562,7 @@ def usage_report(
     """Store the registered computers (and the day's peak); answer with over_limit."""
     now = _now(now)
     _require_admin(actor=actor, account=account, channel=channel)
-    message, proxy = _open_installation_request(text, USAGE, now=now, account=account)
+    message, proxy = _open_installation_request(_decode(text), USAGE, now=now, account=account)
     usage = _usage(message.payload, now=now)
     with transaction.atomic():
         _nonce_consume(message, proxy.installation_id)
@@ -600,7 +599,9 @@ def license_deactivate(
     the key stays taken until that file is uploaded, which is this call."""
     now = _now(now)
     _require_admin(actor=actor, account=account, channel=channel)
-    message, proxy = _open_installation_request(text, DEACTIVATION, now=now, account=account)
+    message, proxy = _open_installation_request(
+        _decode(text), DEACTIVATION, now=now, account=account
+    )
     _method(message.payload, channel)
     with transaction.atomic():
         _nonce_consume(message, proxy.installation_id)
@@ -677,9 +678,10 @@ def offline_request_inspect(
     before the administrator confirms. Raises LicensingError like processing would."""
     now = _now(now)
     _require_admin(actor=actor, account=account, channel=OFFLINE)
-    peeked = _peek(text)
-    if peeked.type == ACTIVATION:
-        message = _open_activation(text, now=now)
+    decoded = _decode(text)
+    claimed_type = decoded.unverified.type
+    if claimed_type == ACTIVATION:
+        message = _open_activation(decoded, now=now)
         data = _activation_data(message, OFFLINE)
         if _nonce_seen(message):
             raise LicensingError("replayed")
@@ -701,10 +703,10 @@ def offline_request_inspect(
                 "this installation until it is deactivated."
             ),
         )
-    if peeked.type not in (REFRESH, DEACTIVATION):
+    if claimed_type not in (REFRESH, DEACTIVATION):
         # Usage reports go with refresh requests offline; answers are not uploaded here.
-        _open(text, [ACTIVATION, REFRESH, DEACTIVATION], {}, now=now)
-    message, proxy = _open_installation_request(text, peeked.type, now=now, account=account)
+        _open(decoded, [ACTIVATION, REFRESH, DEACTIVATION], {}, now=now)
+    message, proxy = _open_installation_request(decoded, claimed_type, now=now, account=account)
     _method(message.payload, OFFLINE)
     if _nonce_seen(message):
         raise LicensingError("replayed")

@@ -53,6 +53,7 @@ __all__ = [
     "BadEncoding",
     "BadKey",
     "BadSignature",
+    "Decoded",
     "EnvelopeError",
     "Expired",
     "KeySet",
@@ -67,6 +68,8 @@ __all__ = [
     "format_timestamp",
     "generate_private_key",
     "is_key_id",
+
+    "decode",
     "key_id_for",
     "key_set_open",
     "key_set_seal",
@@ -80,6 +83,7 @@ __all__ = [
     "public_key_pem",
     "seal",
     "signing_input",
+    "verify",
 ]
 
 FORMAT = "myaccount-licensing"
@@ -486,12 +490,39 @@ def _message(envelope: Mapping[str, Any]) -> Message:
     )
 
 
+@dataclass(frozen=True)
+class Decoded:
+    """An envelope decoded and checked for shape, but NOT verified.
+
+    ``unverified`` may only say which key to verify with (and which type it claims);
+    :func:`verify` checks the signature and the time over the very bytes decoded here,
+    so a message is parsed once however many questions are asked of it first.
+    """
+
+    unverified: Message
+    fields: Mapping[str, Any] = field(repr=False, compare=False)
+
+
+def decode(text: str | bytes) -> Decoded:
+    """Parse a message WITHOUT verifying it; raises :class:`EnvelopeError` if malformed."""
+    fields = _decode(text)
+    return Decoded(unverified=_message(fields), fields=fields)
+
+
 def peek(text: str | bytes) -> Message:
     """Parse a message WITHOUT verifying it: only to find which key to verify with.
 
     Nothing read here may be trusted or acted upon before :func:`open_envelope` succeeds.
     """
-    return _message(_decode(text))
+    return decode(text).unverified
+
+
+def _expected_set(expected_types: Iterable[str] | str) -> set[str]:
+    expected = {expected_types} if isinstance(expected_types, str) else set(expected_types)
+    unknown_expected = expected - MESSAGE_TYPES
+    if not expected or unknown_expected:
+        raise ValueError(f"expected_types must be message types, got {sorted(expected)!r}")
+    return expected
 
 
 def open_envelope(
@@ -508,13 +539,30 @@ def open_envelope(
     known key id, signature, then validity in time (``issued_at`` may be at most
     ``max_skew`` ahead of ``now``; ``expires_at`` must not be in the past).
     """
-    expected = {expected_types} if isinstance(expected_types, str) else set(expected_types)
-    unknown_expected = expected - MESSAGE_TYPES
-    if not expected or unknown_expected:
-        raise ValueError(f"expected_types must be message types, got {sorted(expected)!r}")
+    _expected_set(expected_types)
+    _utc(now)
+    return verify(
+        decode(text),
+        expected_types=expected_types,
+        public_keys=public_keys,
+        now=now,
+        max_skew=max_skew,
+    )
+
+
+def verify(
+    decoded: Decoded,
+    *,
+    expected_types: Iterable[str] | str,
+    public_keys: Mapping[str, Ed25519PublicKey] | Callable[[str], Ed25519PublicKey | None],
+    now: datetime | None = None,
+    max_skew: timedelta = DEFAULT_MAX_SKEW,
+) -> Message:
+    """:func:`open_envelope` of a message already decoded: every check after the shape."""
+    expected = _expected_set(expected_types)
     moment = _utc(now)
 
-    envelope = _decode(text)
+    envelope = decoded.fields
     message_type = envelope["type"]
     if message_type not in MESSAGE_TYPES:
         raise UnknownType(f"The licensing message has an unknown type {message_type!r}.")
@@ -541,7 +589,7 @@ def open_envelope(
     except InvalidSignature:
         raise BadSignature() from None
 
-    message = _message(envelope)
+    message = decoded.unverified  # now verified: the same fields, signed as they are
     if message.issued_at > moment + max_skew:
         raise NotYetValid(
             f"The licensing message is dated {envelope['issued_at']}, in the future; "

@@ -165,6 +165,37 @@ def test_peek_reads_without_verifying() -> None:
         open_it(rearmor(data))
 
 
+def test_a_decoded_message_verifies_once_like_an_opened_one() -> None:
+    decoded = envelope.decode(sealed())
+
+    message = envelope.verify(
+        decoded, expected_types="activation_response", public_keys=KEYS, now=NOW
+    )
+
+    assert message == open_it(sealed(nonce=decoded.unverified.nonce))
+    assert message.payload == PAYLOAD
+
+
+def test_verifying_a_decoded_message_keeps_every_check() -> None:
+    data = unarmor(sealed())
+    data["payload"]["licenses"] = 999
+    tampered = envelope.decode(rearmor(data))
+    other_key = {PORTAL_KID: envelope.generate_private_key().public_key()}
+
+    assert tampered.unverified.payload["licenses"] == 999
+    for decoded, kwargs, error in [
+        (tampered, {}, BadSignature),
+        (envelope.decode(sealed()), {"public_keys": other_key}, BadSignature),
+        (envelope.decode(sealed()), {"public_keys": {}}, UnknownKey),
+        (envelope.decode(sealed()), {"expected_types": "refresh_response"}, WrongType),
+        (envelope.decode(sealed()), {"now": NOW + timedelta(days=8)}, Expired),
+        (envelope.decode(sealed()), {"now": NOW - timedelta(hours=1)}, NotYetValid),
+    ]:
+        arguments = {"expected_types": "activation_response", "public_keys": KEYS, "now": NOW}
+        with pytest.raises(error):
+            envelope.verify(decoded, **{**arguments, **kwargs})
+
+
 def test_it_refuses_to_seal_what_is_not_a_message() -> None:
     with pytest.raises(ValueError):
         sealed(message_type="license_grant")
