@@ -100,3 +100,14 @@ class LicenseKeyFilterForm(forms.Form):
             "type": data.get("type") or "",
             "sort": data.get("sort") or "type",
         }
+
+
+class UsagePageForm(forms.Form):
+    """Which page of the Usage tab's reports: those before a date (newest first)."""
+
+    before = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+    def before_date(self):
+        """The date, or None (the newest page) when missing or not a date."""
+        self.is_valid()
+        return self.cleaned_data.get("before")

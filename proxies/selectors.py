@@ -20,6 +20,8 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -28,7 +30,14 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Right
+from django.db.models.functions import (
+    Coalesce,
+    Right,
+    TruncMonth,
+    TruncQuarter,
+    TruncWeek,
+    TruncYear,
+)
 
 from accounts.models import Account, User
 from proxies.models import ProxyListPreference, ProxyServer, UsageReport, proxy_server_expired_q
@@ -257,9 +266,76 @@ def proxy_server_get(*, account: Account, pk: int) -> ProxyServer | None:
     return proxy_server_queryset(account=account).filter(pk=pk).first()
 
 
-def usage_report_list(*, proxy_server: ProxyServer) -> list[UsageReport]:
-    """Every report of the server, oldest first: one query whatever their number."""
-    return list(UsageReport.objects.filter(proxy_server=proxy_server).order_by("date", "id"))
+# The Usage tab: a page of the reports table, and a chart of at most this many points.
+USAGE_PAGE_SIZE = 30
+USAGE_CHART_MAX_POINTS = 120
+# The periods a long history is drawn by, shortest first: (name, days, truncation).
+USAGE_PERIODS = (
+    ("day", 1, None),
+    ("week", 7, TruncWeek),
+    ("month", 31, TruncMonth),
+    ("quarter", 92, TruncQuarter),
+    ("year", 366, TruncYear),
+)
+
+
+@dataclass(frozen=True)
+class UsagePoint:
+    """A report date, or a period's highest peak (with its highest license limit)."""
+
+    date: date
+    peak: int
+    licenses: int
+
+
+@dataclass(frozen=True)
+class UsageHistory:
+    """What the Usage tab shows of a server's reports, however many there are."""
+
+    count: int
+    period: str  # what a chart point stands for: "day", "week", "month", ...
+    points: list[UsagePoint]  # oldest first, at most USAGE_CHART_MAX_POINTS
+    reports: list[UsageReport]  # one page of the table, newest first
+    older_than: date | None  # where the next (older) page starts; None on the last
+    is_newest: bool  # this page starts with the latest report
+
+
+def usage_history(*, proxy_server: ProxyServer, before: date | None = None) -> UsageHistory:
+    """The Usage tab in three queries whatever the number of reports: the span, the
+    chart (the day's peaks, or each week's, month's... highest, so that it never draws
+    more than USAGE_CHART_MAX_POINTS) and one page of the table, newest first, that
+    starts before ``before`` (keyset: the index on server and date serves every page)."""
+    reports = UsageReport.objects.filter(proxy_server=proxy_server)
+    span = reports.aggregate(count=Count("id"), first=Min("date"), last=Max("date"))
+    if not span["count"]:
+        return UsageHistory(0, "day", [], [], None, True)
+    days = (span["last"] - span["first"]).days + 1
+    period, _, truncate = next(
+        (p for p in USAGE_PERIODS if days / p[1] <= USAGE_CHART_MAX_POINTS), USAGE_PERIODS[-1]
+    )
+    if truncate is None:
+        rows = reports.order_by("date").values_list("date", "peak", "licenses")
+    else:
+        rows = (
+            reports.annotate(period=truncate("date"))
+            .values("period")
+            .annotate(last=Max("date"), peak_max=Max("peak"), licenses_max=Max("licenses"))
+            .order_by("period")
+            .values_list("last", "peak_max", "licenses_max")
+        )
+    page = reports.order_by("-date")
+    if before is not None:
+        page = page.filter(date__lt=before)
+    listed = list(page[: USAGE_PAGE_SIZE + 1])
+    older = listed[USAGE_PAGE_SIZE - 1].date if len(listed) > USAGE_PAGE_SIZE else None
+    return UsageHistory(
+        count=span["count"],
+        period=period,
+        points=[UsagePoint(*row) for row in rows],
+        reports=listed[:USAGE_PAGE_SIZE],
+        older_than=older,
+        is_newest=before is None or before > span["last"],
+    )
 
 
 def proxy_list_columns(*, user: User) -> list[str]:

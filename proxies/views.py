@@ -29,6 +29,7 @@ from proxies.forms import (
     NotesForm,
     ProxyListFilterForm,
     SelectionForm,
+    UsagePageForm,
 )
 from proxies.models import ProxyServer
 from proxies.selectors import COLUMNS, Display
@@ -197,28 +198,34 @@ def proxy_deactivate(request: HttpRequest) -> HttpResponse:
 def proxy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Queries, whatever the number of reports: session, user, memberships, the server
     # (with its key and subscription), its subscription's live keys with their usage
-    # (over the limit) and all its usage reports.
+    # (over the limit), then the Usage tab's span, chart points and page of reports.
     server = selectors.proxy_server_get(account=request.account, pk=pk)
     if server is None:
         raise Http404("No such proxy server.")
     # Over the limit as the list and the License Keys table say (the pool rule).
     selectors.proxy_servers_over_limit([server], today=timezone.localdate())
-    reports = selectors.usage_report_list(proxy_server=server)
     tab = "usage" if request.GET.get("tab") == "usage" else "general"
+    before = UsagePageForm(request.GET).before_date()
     return render(
         request,
         "proxies/proxy_detail.html",
-        {
-            "server": server,
-            "reports": reports,
-            "reports_newest_first": reports[::-1],
-            "chart": usage_chart(reports),
-            "tab": tab,
-            "notes_form": NotesForm(initial={"notes": server.notes}),
-            "can_manage": _is_admin(request),
-            **_detail_links(request, server),
-        },
+        _detail_context(request, server, tab=tab, before=before, notes_form=None),
     )
+
+
+def _detail_context(
+    request: HttpRequest, server: ProxyServer, *, tab: str, before, notes_form
+) -> dict:
+    usage = selectors.usage_history(proxy_server=server, before=before)
+    return {
+        "server": server,
+        "usage": usage,
+        "chart": usage_chart(usage.points),
+        "tab": tab,
+        "notes_form": notes_form or NotesForm(initial={"notes": server.notes}),
+        "can_manage": _is_admin(request),
+        **_detail_links(request, server),
+    }
 
 
 def _detail_links(request: HttpRequest, server: ProxyServer) -> dict[str, str | None]:
@@ -246,20 +253,10 @@ def proxy_notes(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such proxy server.")
     form = NotesForm(request.POST)
     if not form.is_valid():
-        reports = selectors.usage_report_list(proxy_server=server)
         return render(
             request,
             "proxies/proxy_detail.html",
-            {
-                "server": server,
-                "reports": reports,
-                "reports_newest_first": reports[::-1],
-                "chart": usage_chart(reports),
-                "tab": "general",
-                "notes_form": form,
-                "can_manage": True,
-                **_detail_links(request, server),
-            },
+            _detail_context(request, server, tab="general", before=None, notes_form=form),
             status=400,
         )
     services.proxy_server_notes_update(

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import AuditLog, Membership
 from proxies.charts import usage_chart
-from proxies.models import ProxyServer
+from proxies.models import ProxyServer, UsageReport
 from proxies.services import proxy_server_notes_update
 from tests.proxies import factories as f
 
@@ -171,7 +171,7 @@ def test_the_usage_tab_lists_each_report_with_its_peak(alice_client, company):
     response = alice_client.get(detail_url(server), {"tab": "usage"})
     html = response.content.decode()
     assert "01/05/2026" in html and "01/19/2026" in html
-    assert [r.peak for r in response.context["reports"]] == [3, 7, 12]
+    assert [r.peak for r in response.context["usage"].reports] == [12, 7, 3]  # newest first
     assert "(over limit)" in html  # 12 of 10, in words
     assert 'id="panel-usage"' in html and 'id="panel-general"' in html
 
@@ -219,13 +219,73 @@ def test_the_details_run_a_fixed_number_of_queries(
     f.reports_create(server, list(range(n)))
     # 1 session, 2 user, 3 memberships (the current account), 4 the server with its key
     # and subscription, 5 the subscription's live keys with their usage (over the limit
-    # by the pool rule), 6 all its usage reports. Both tab panels render on every visit
-    # (the script switches them in place), and the reports query ran before already.
-    with django_assert_num_queries(6):
+    # by the pool rule), 6 the span of its reports, 7 the chart's points, 8 one page of
+    # the reports table. Both tab panels render on every visit (the script switches
+    # them in place).
+    with django_assert_num_queries(8):
         response = alice_client.get(detail_url(server), {"tab": "usage"})
-    assert len(response.context["reports"]) == n
-    with django_assert_num_queries(6):
+    assert len(response.context["usage"].reports) == min(n, 30)
+    with django_assert_num_queries(8):
         alice_client.get(detail_url(server))  # General first: the same queries
+
+
+def daily_reports(server, peaks: list[int], *, start: date, licenses: int = 50):
+    return UsageReport.objects.bulk_create(
+        UsageReport(
+            proxy_server=server,
+            date=start + timedelta(days=i),
+            registered_computers=peak,
+            peak=peak,
+            licenses=licenses,
+        )
+        for i, peak in enumerate(peaks)
+    )
+
+
+def test_the_usage_table_pages_through_the_reports_newest_first(alice_client, company):
+    server = f.proxy_create(company)
+    daily_reports(server, list(range(35)), start=date(2026, 1, 1))
+    first = alice_client.get(detail_url(server), {"tab": "usage"})
+    usage = first.context["usage"]
+    assert [r.date for r in usage.reports][:2] == [date(2026, 2, 4), date(2026, 2, 3)]
+    assert len(usage.reports) == 30 and usage.is_newest
+    assert usage.older_than == date(2026, 1, 6)
+    html = first.content.decode()
+    assert "before=2026-01-06" in html and "Older reports" in html
+    assert "Newest reports" not in html
+
+    older = alice_client.get(detail_url(server), {"tab": "usage", "before": "2026-01-06"})
+    usage = older.context["usage"]
+    assert [r.date.day for r in usage.reports] == [5, 4, 3, 2, 1]
+    assert usage.older_than is None and not usage.is_newest
+    assert "Newest reports" in older.content.decode()
+
+
+@pytest.mark.parametrize("before", ["yesterday", "2026-13-01", "", "2026-01-06T00:00"])
+def test_a_page_of_reports_that_is_not_a_date_shows_the_newest(alice_client, company, before):
+    server = f.proxy_create(company)
+    daily_reports(server, [1, 2, 3], start=date(2026, 1, 1))
+    response = alice_client.get(detail_url(server), {"tab": "usage", "before": before})
+    assert response.status_code == 200
+    assert [r.peak for r in response.context["usage"].reports] == [3, 2, 1]
+
+
+def test_a_long_history_is_charted_by_the_highest_peak_of_each_week(alice_client, company):
+    server = f.proxy_create(company)
+    # 200 days: more than the chart's 120 points, so one point per week, its highest.
+    peaks = [10] * 200
+    peaks[9] = 70  # a Saturday, 01/10/2026, over the limit of 50
+    daily_reports(server, peaks, start=date(2026, 1, 1))
+    response = alice_client.get(detail_url(server), {"tab": "usage"})
+    usage = response.context["usage"]
+    assert usage.count == 200 and usage.period == "week"
+    assert len(usage.points) <= 120
+    week = next(p for p in usage.points if p.peak == 70)
+    assert week.date == date(2026, 1, 11)  # the week's last report (Sunday)
+    assert sum(p.peak == 70 for p in usage.points) == 1
+    html = response.content.decode()
+    assert "Highest peak usage of each week over 200 report dates" in html
+    assert "chart-point--over" in html
 
 
 def test_a_deactivated_server_shows_its_status(alice_client, company):
