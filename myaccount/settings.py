@@ -129,11 +129,13 @@ TEMPLATES = [
 ]
 
 # Database: SQLite for the zero-setup `make run`, Postgres wherever DATABASE_URL says.
+# Each process keeps its connection for DB_CONN_MAX_AGE seconds (0: one per request) and
+# checks it before reuse (DB_CONN_HEALTH_CHECKS), so a restarted Postgres costs no error.
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=envint("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        conn_max_age=envint("DB_CONN_MAX_AGE", 600),
+        conn_health_checks=envbool("DB_CONN_HEALTH_CHECKS", True),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
