@@ -83,6 +83,13 @@ request = function()
   return wrk.format("POST", "%(path)s", {["Content-Type"] = "application/json"},
     bodies[((i - 1) %% #bodies) + 1])
 end
+local refused = 0
+response = function(status, headers, body)
+  if status >= 300 then
+    refused = refused + 1
+    if refused <= 3 then io.stderr:write("HTTP " .. status .. " " .. body .. "\\n") end
+  end
+end
 """
 
 
@@ -109,12 +116,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def psql(sql: str, database: str = "postgres") -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-q", "-c", sql],
+def psql(sql: str, database: str = "postgres") -> str:
+    return subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-tAq", "-c", sql],
         check=True,
         capture_output=True,
-    )
+        text=True,
+    ).stdout
 
 
 def portal_env(key_file: Path, port: int) -> dict[str, str]:
@@ -169,10 +177,9 @@ print(json.dumps([k.key for k in keys]))
     return json.loads(out.strip().splitlines()[-1])
 
 
-def signed_bodies(keys: list[str], reports_each: int) -> tuple[list[str], list[str], list[str]]:
-    """Activation bodies (one per key and new installation), usage-report bodies (key
-    order, `reports_each` per installation with distinct nonces) and, for the
-    pre-flight check, the last installation's report."""
+def signed_bodies(keys: list[str], reports_each: int) -> tuple[list[str], list[tuple[str, str]]]:
+    """Activation bodies (one per key and new installation) and usage-report bodies with
+    their installation (key order, `reports_each` per installation, distinct nonces)."""
     now = datetime.now(UTC)
     activations, reports = [], []
     for key in keys:
@@ -208,7 +215,7 @@ def signed_bodies(keys: list[str], reports_each: int) -> tuple[list[str], list[s
                 now=now,
                 ttl=timedelta(minutes=30),
             )
-            reports.append(json.dumps({"message": report}))
+            reports.append((installation_id, json.dumps({"message": report})))
     return activations, reports
 
 
@@ -256,7 +263,10 @@ def wrk(url: str, script: Path, conns: int, secs: int, name: str) -> Phase:
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
+    )
+    if out.stderr.strip():
+        print(f"    {name}: {out.stderr.strip()[:600]}", flush=True)
+    out = out.stdout
 
     def number(pattern: str, default: str = "0") -> str:
         match = re.search(pattern, out)
@@ -335,10 +345,9 @@ def main() -> int:
     print("signing the portal's request bodies ...", flush=True)
     activations, reports = signed_bodies(keys, reports_each=3)
     # The last key is the pre-flight's: it never appears in the timed phases.
-    preflight_activation, preflight_report = activations.pop(), reports[-1]
+    preflight_activation, preflight_report = activations.pop(), reports[-1][1]
     del reports[-3:]
     (work / "activations.txt").write_text("\n".join(activations) + "\n")
-    (work / "reports.txt").write_text("\n".join(reports) + "\n")
 
     print(f"anchor database {ANCHOR_DB}: drop, create, {anchor_dir / 'setup.sql'} ...")
     psql(f"DROP DATABASE IF EXISTS {ANCHOR_DB}")
@@ -399,6 +408,17 @@ def main() -> int:
         psql("TRUNCATE nonce", database=ANCHOR_DB)
         run("anchor activation", f"{anchor}/activate", anchor_lua)
         run("portal activation", f"{portal}/api/licensing/activate/", activate_lua)
+        # Reports only of the installations the timed activations activated: wrk may drop
+        # a request it had prepared when a phase ends or a connection closes.
+        active = set(
+            psql(
+                "SELECT installation_id FROM proxies_proxyserver WHERE status = 'active'",
+                database=DB_NAME,
+            ).split()
+        )
+        (work / "reports.txt").write_text(
+            "".join(body + "\n" for installation, body in reports if installation in active)
+        )
         run("portal usage report", f"{portal}/api/licensing/usage/", usage_lua)
         psql("TRUNCATE nonce", database=ANCHOR_DB)  # its bodies repeat; nonces must not
         run("anchor activation again", f"{anchor}/activate", anchor_lua)
