@@ -168,7 +168,10 @@ class AuditLog(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["account", "-created_at"]),
+            # The Audit Log's pages, newest first, by keyset (accounts.selectors).
+            models.Index(fields=["account", "-created_at", "-id"], name="audit_account_newest"),
+            # The actions of an account, for its filter (a loose index scan).
+            models.Index(fields=["account", "action"], name="audit_account_action"),
             models.Index(fields=["target_type", "target_id"]),
         ]
 

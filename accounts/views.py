@@ -102,7 +102,6 @@ def terms(request: HttpRequest) -> HttpResponse:
 # --- Business Profile: General, Users, Invite Users, Audit Log; joining -----------------
 
 USERS_PER_PAGE = 25
-AUDIT_PER_PAGE = 50
 
 
 def _member_count(request: HttpRequest) -> int:
@@ -457,9 +456,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     actions = selectors.audit_log_actions(account=request.account)
     form = AuditFilterForm(request.GET or None, actions=actions)
     entries = selectors.audit_log_list(account=request.account, **form.values())
-    page = Paginator(entries.select_related("actor"), AUDIT_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = selectors.audit_log_page(entries, before=request.GET.get("before"))
     return render(
         request,
         "accounts/audit_log.html",
@@ -467,7 +464,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "account": request.account,
             "form": form,
             "page": page,
-            "rows": audit_rows(page.object_list, account=request.account),
+            "rows": audit_rows(page.entries, account=request.account),
             "member_count": _member_count(request),
             "tab": "audit",
         },

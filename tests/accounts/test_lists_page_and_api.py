@@ -73,7 +73,7 @@ def _audit_page(alice, company, params: dict) -> list[str]:
         translated["date_to"] = params["until"]
     response = _page_client(alice).get(reverse("audit_log"), translated)
     assert response.status_code == 200
-    return [e.target_label for e in response.context["page"].object_list]
+    return [e.target_label for e in response.context["page"].entries]
 
 
 def _audit_api(alice, company, params: dict) -> list[str]:
