@@ -5,6 +5,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 
 from accounts.models import Account
 from subscriptions import quota
@@ -82,12 +83,18 @@ class ProxyServer(models.Model):
         ]
         indexes = [
             models.Index(fields=["account", "status"]),
-            models.Index(fields=["account", "server_name"]),
             models.Index(fields=["installation_id"]),
-            # The Proxy Servers page sorts by these within one account; `id` breaks ties
-            # so that pagination is stable.
+            # The Proxy Servers page sorts by these within one account (either way: an
+            # index reads backwards); `id` breaks ties so that pagination is stable.
+            # An empty Last Report Date sorts first going up (proxies.selectors).
+            models.Index(fields=["account", "server_name", "id"], name="proxy_account_name"),
             models.Index(fields=["account", "activated_at", "id"], name="proxy_account_activated"),
-            models.Index(fields=["account", "last_report_at", "id"], name="proxy_account_reported"),
+            models.Index(
+                F("account"),
+                F("last_report_at").asc(nulls_first=True),
+                F("id"),
+                name="proxy_account_reported",
+            ),
             models.Index(fields=["account", "site_code", "id"], name="proxy_account_site"),
         ]
 

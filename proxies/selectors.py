@@ -67,6 +67,7 @@ class Column:
     label: str
     sort: str  # the field or annotation the column sorts by
     numeric: bool = False
+    nullable: bool = False  # empty cells sort first going up, last going down
 
 
 # The columns of the guide's "gear" picker, in the guide's order.
@@ -78,7 +79,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("offline_use", "Offline Use", "license_key__subscription__offline_allowed"),
     Column("app_version", "App Version", "app_version"),
     Column("activation_date", "Activation Date", "activated_at"),
-    Column("last_report_date", "Last Report Date", "last_report_at"),
+    Column("last_report_date", "Last Report Date", "last_report_at", nullable=True),
     Column("max_computers", "Max. Managed Computers", "max_computers", numeric=True),
     Column("registered_computers", "Registered Computers", "registered_computers", numeric=True),
     Column("notes", "Notes", "notes"),
@@ -188,10 +189,12 @@ def proxy_server_list(
 def proxy_server_ordering(sort: str) -> list:
     descending = sort.startswith("-")
     column = COLUMNS_BY_KEY.get(sort.lstrip("-")) or COLUMNS_BY_KEY[DEFAULT_SORT]
-    # `id` breaks ties so that every row has one place and pages never overlap.
-    if descending:
-        return [F(column.sort).desc(nulls_last=True), "-id"]
-    return [F(column.sort).asc(nulls_first=True), "id"]
+    # `id` breaks ties so that every row has one place and pages never overlap. NULLS
+    # is spelled out only where a column has empty cells: an ORDER BY that says it on a
+    # NOT NULL column no longer matches the column's index (ProxyServer.Meta.indexes).
+    nulls = {"nulls_last": True} if descending else {"nulls_first": True}
+    order = F(column.sort).desc if descending else F(column.sort).asc
+    return [order(**nulls) if column.nullable else order(), "-id" if descending else "id"]
 
 
 def proxy_servers_silent_by_product(*, account: Account | None, today: date) -> dict[int, int]:
