@@ -403,10 +403,8 @@ def license_key_availabilities(
     result = {}
     for group in by_subscription.values():
         licenses = group[0].subscription.licenses
-        states = {key.pk: key.quota_state(today=today, used=key.used) for key in group}
-        all_states = list(states.values())
-        for key in group:
-            result[key.pk] = quota.key_availability(licenses, all_states, states[key.pk])
+        states = [key.quota_state(today=today, used=key.used) for key in group]
+        result.update(quota.key_availabilities(licenses, states))
     return result
 
 
@@ -647,9 +645,10 @@ def license_key_table(
     usage = license_key_usage(keys)
     states = {key.pk: key.quota_state(today=today, used=usage[key.pk]) for key in keys}
     all_states = list(states.values())
+    availabilities = quota.key_availabilities(subscription.licenses, all_states)
     by_id = {}
     for key in keys:
-        availability = quota.key_availability(subscription.licenses, all_states, states[key.pk])
+        availability = availabilities[key.pk]
         by_id[key.pk] = LicenseKeyRow(
             key=key,
             quota=availability.quota,

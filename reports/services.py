@@ -137,11 +137,10 @@ def _build_batch(account_ids: list[int], week_start: date) -> dict[int, dict[str
         states = {
             key.pk: key.quota_state(today=week_start, used=key_peak.get(key.pk, 0)) for key in keys
         }
+        availabilities = quota.key_availabilities(sub.licenses, states.values())
         rows = []
         for key in keys:
-            availability = quota.key_availability(
-                sub.licenses, list(states.values()), states[key.pk]
-            )
+            availability = availabilities[key.pk]
             key_availability[key.pk] = availability
             rows.append(
                 {

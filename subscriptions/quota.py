@@ -78,7 +78,13 @@ def pool_available(licenses: int, keys: Iterable[KeyState]) -> int:
     """Licenses the primary key and the dynamic keys can still take (may be negative)."""
     keys = _live(keys)
     used_from_pool = sum(k.used for k in keys if k.type in (PRIMARY, DYNAMIC))
-    return licenses - used_from_pool - reserved_total(keys)
+    return pool_from_totals(licenses, used_from_pool=used_from_pool, reserved=reserved_total(keys))
+
+
+def pool_from_totals(licenses: int, *, used_from_pool: int, reserved: int) -> int:
+    """`pool_available` from its two sums over the live keys (a database can add them
+    up): what the primary and dynamic keys use, and the reserved quotas."""
+    return licenses - used_from_pool - reserved
 
 
 def subscription_vacant(licenses: int, keys: Iterable[KeyState]) -> int:
@@ -88,10 +94,23 @@ def subscription_vacant(licenses: int, keys: Iterable[KeyState]) -> int:
 
 def key_availability(licenses: int, keys: Iterable[KeyState], key: KeyState) -> KeyAvailability:
     """Quota, used and vacant of one key, as the License Keys table shows them."""
+    return key_availability_in_pool(licenses, key, pool=pool_available(licenses, keys))
+
+
+def key_availabilities(
+    licenses: int, keys: Iterable[KeyState]
+) -> dict[int | None, KeyAvailability]:
+    """`key_availability` of every key of one subscription, by id: the pool is added up
+    once, not once per key (a thousand keys: a thousand sums of a thousand)."""
     keys = list(keys)
+    pool = pool_available(licenses, keys)
+    return {key.id: key_availability_in_pool(licenses, key, pool=pool) for key in keys}
+
+
+def key_availability_in_pool(licenses: int, key: KeyState, *, pool: int) -> KeyAvailability:
+    """`key_availability` when the pool (`pool_available`) is known."""
     if not key.live:
         return KeyAvailability(quota=key.quota or 0, used=key.used, vacant=0)
-    pool = pool_available(licenses, keys)
     in_pool = {"in_use": licenses - pool, "limit": licenses, "shared_pool": True}
     if key.type == PRIMARY:
         return KeyAvailability(quota=licenses, used=key.used, vacant=pool, **in_pool)

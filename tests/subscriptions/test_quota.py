@@ -42,6 +42,20 @@ def test_pool_available_is_total_minus_pool_usage_minus_reserved_quotas(scene):
 
 
 @given(subscriptions())
+def test_every_keys_availability_at_once_is_each_keys_own(scene):
+    licenses, keys = scene
+    availabilities = quota.key_availabilities(licenses, keys)
+    assert availabilities == {k.id: quota.key_availability(licenses, keys, k) for k in keys}
+    live = [k for k in keys if k.live]
+    pool = quota.pool_from_totals(
+        licenses,
+        used_from_pool=sum(k.used for k in live if k.type in (PRIMARY, DYNAMIC)),
+        reserved=sum(k.quota for k in live if k.type == RESERVED),
+    )
+    assert pool == quota.pool_available(licenses, keys)
+
+
+@given(subscriptions())
 def test_each_key_has_what_the_rules_say(scene):
     licenses, keys = scene
     pool = quota.pool_available(licenses, keys)
