@@ -19,6 +19,7 @@ from django.db.models import (
     Count,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     IntegerField,
     Max,
     Min,
@@ -675,10 +676,38 @@ def license_key_table(
 
 def license_key_availability(*, license_key: LicenseKey, today: date) -> quota.KeyAvailability:
     """Quota, used and vacant of one key, exactly as the License Keys table shows them:
-    what the proxy is told in its License Information. Two queries."""
-    table = license_key_table(subscription=license_key.subscription, today=today)
-    row = table.by_id.get(license_key.pk)
-    if row is not None:
-        return row.availability
-    # A deleted key is no longer in the table: it has nothing left to give.
-    return quota.KeyAvailability(quota=license_key.quota or 0, used=0, vacant=0)
+    what the proxy is told in its License Information. One aggregate query over the
+    subscription's keys: the pool's two sums over the live ones (what the primary and
+    dynamic keys use, the reserved quotas) and what this key uses; the arithmetic is
+    `subscriptions.quota`'s, as for the table."""
+    if license_key.deleted_at is not None:
+        # A deleted key is no longer in the table: it has nothing left to give.
+        return quota.KeyAvailability(quota=license_key.quota or 0, used=0, vacant=0)
+    subscription = license_key.subscription
+    # Live: not deleted (filtered) and not past its end date (the SQL form of
+    # `LicenseKey.end_date`, annotated as `key_end`).
+    live = Q(key_end__gte=today)
+    # At most one installation holds a key (ProxyServer's constraint): the join repeats
+    # no key's quota.
+    holding = FilteredRelation(
+        "proxy_servers", condition=Q(proxy_servers__status__in=ProxyServer.HOLDING_STATUSES)
+    )
+    totals = (
+        LicenseKey.objects.filter(subscription=subscription, deleted_at__isnull=True)
+        .alias(holding=holding, key_end=license_key_end_date_expression())
+        .aggregate(
+            reserved=Sum("quota", filter=live & Q(type=quota.RESERVED)),
+            used_from_pool=Sum(
+                "holding__registered_computers",
+                filter=live & Q(type__in=[quota.PRIMARY, quota.DYNAMIC]),
+            ),
+            used=Sum("holding__registered_computers", filter=Q(pk=license_key.pk)),
+        )
+    )
+    pool = quota.pool_from_totals(
+        subscription.licenses,
+        used_from_pool=totals["used_from_pool"] or 0,
+        reserved=totals["reserved"] or 0,
+    )
+    state = license_key.quota_state(today=today, used=totals["used"] or 0)
+    return quota.key_availability_in_pool(subscription.licenses, state, pool=pool)
