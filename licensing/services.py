@@ -33,7 +33,7 @@ from licensing.errors import OFFLINE_PAGE, LicensingError
 from licensing.models import UsedNonce
 from proxies.models import ProxyServer, UsageReport
 from proxies.selectors import license_key_availability
-from proxies.services import proxy_server_lock, proxy_server_release
+from proxies.services import proxy_server_release
 from subscriptions.models import (
     LicenseKey,
     Subscription,
@@ -252,22 +252,28 @@ def _open_activation(decoded: envelope.Decoded, *, now: datetime) -> envelope.Me
     return _open(decoded, ACTIVATION, {kid: public_key}, now=now)
 
 
-def _installation_latest(installation_id: uuid.UUID) -> ProxyServer | None:
-    return (
-        ProxyServer.objects.select_related("license_key__subscription", "account")
-        .filter(installation_id=installation_id)
-        .order_by("-activated_at", "-id")
-        .first()
-    )
+def _installation_latest(installation_id: uuid.UUID, *, lock: bool) -> ProxyServer | None:
+    queryset = ProxyServer.objects.select_related("license_key__subscription", "account")
+    if lock:
+        # Serialises the requests of one installation (a refresh racing a deactivation):
+        # one read, under the row lock, with its key and subscription.
+        queryset = queryset.select_for_update(of=("self",))
+    return queryset.filter(installation_id=installation_id).order_by("-activated_at", "-id").first()
 
 
 def _open_installation_request(
-    decoded: envelope.Decoded, expected: str, *, now: datetime, account: Account | None
+    decoded: envelope.Decoded,
+    expected: str,
+    *,
+    now: datetime,
+    account: Account | None,
+    lock: bool = False,
 ) -> tuple[envelope.Message, ProxyServer]:
-    """A later request is signed by the key its installation was activated with."""
+    """A later request is signed by the key its installation was activated with. With
+    `lock` (inside the transaction of the change), the installation stays locked."""
     _check_type(decoded, expected, now)
     installation_id = _uuid(decoded.unverified.payload)
-    proxy = _installation_latest(installation_id)
+    proxy = _installation_latest(installation_id, lock=lock)
     # An installation of another account reads like an unknown one.
     if proxy is None or (account is not None and proxy.account_id != account.id):
         raise LicensingError("unknown_installation")
@@ -285,7 +291,7 @@ def _nonce_consume(message: envelope.Message, installation_id: uuid.UUID | None)
     commits, then fails. Scoped to the key that signed it, so nobody can "use up" the
     nonce of another installation's file with a message of their own.
 
-    It is the first statement of that transaction, so it takes no savepoint of its own
+    It is the first change of that transaction, so it takes no savepoint of its own
     (two round trips less): a replay aborts the whole transaction, which has changed
     nothing yet, and the LicensingError raised here rolls it back."""
     try:
@@ -535,13 +541,15 @@ def license_refresh(
     usage an offline refresh carries. A deactivated installation learns it here."""
     now = _now(now)
     _require_admin(actor=actor, account=account, channel=channel)
-    message, proxy = _open_installation_request(_decode(text), REFRESH, now=now, account=account)
-    _method(message.payload, channel)
-    raw_usage = message.payload.get("usage")
-    usage = _usage(raw_usage, now=now) if raw_usage is not None else None
+    decoded = _decode(text)
     with transaction.atomic():
+        message, proxy = _open_installation_request(
+            decoded, REFRESH, now=now, account=account, lock=True
+        )
+        _method(message.payload, channel)
+        raw_usage = message.payload.get("usage")
+        usage = _usage(raw_usage, now=now) if raw_usage is not None else None
         _nonce_consume(message, proxy.installation_id)
-        proxy = proxy_server_lock(proxy)
         _check_channel(proxy, channel)
         if proxy.status not in HOLDING:
             return _answer(message, proxy, _license_info(proxy, now=now), now=now)
@@ -566,11 +574,13 @@ def usage_report(
     """Store the registered computers (and the day's peak); answer with over_limit."""
     now = _now(now)
     _require_admin(actor=actor, account=account, channel=channel)
-    message, proxy = _open_installation_request(_decode(text), USAGE, now=now, account=account)
-    usage = _usage(message.payload, now=now)
+    decoded = _decode(text)
     with transaction.atomic():
+        message, proxy = _open_installation_request(
+            decoded, USAGE, now=now, account=account, lock=True
+        )
+        usage = _usage(message.payload, now=now)
         _nonce_consume(message, proxy.installation_id)
-        proxy = proxy_server_lock(proxy)
         if proxy.status not in HOLDING:
             raise LicensingError("installation_deactivated")
         _check_channel(proxy, channel)
@@ -603,13 +613,13 @@ def license_deactivate(
     the key stays taken until that file is uploaded, which is this call."""
     now = _now(now)
     _require_admin(actor=actor, account=account, channel=channel)
-    message, proxy = _open_installation_request(
-        _decode(text), DEACTIVATION, now=now, account=account
-    )
-    _method(message.payload, channel)
+    decoded = _decode(text)
     with transaction.atomic():
+        message, proxy = _open_installation_request(
+            decoded, DEACTIVATION, now=now, account=account, lock=True
+        )
+        _method(message.payload, channel)
         _nonce_consume(message, proxy.installation_id)
-        proxy = proxy_server_lock(proxy)
         if proxy.status not in HOLDING:
             raise LicensingError("installation_deactivated")
         _check_channel(proxy, channel)
