@@ -158,11 +158,12 @@ def test_business_account_users_with_invitations(n, page, company, django_assert
 @pytest.mark.parametrize("n", ROWS)
 def test_the_audit_log(n, page, company, django_assert_num_queries):
     _audit(company, n)
-    # 4 the actions (the Action filter), 5 the paginator's count, 6 the member count
-    # (the tabs), 7 the page of entries.
-    with django_assert_num_queries(7):
+    # 4 the actions (the Action filter, a loose index scan), 5 the page of entries (one
+    # more tells whether an older page exists: keyset pages count nothing), 6 the
+    # member count (the tabs).
+    with django_assert_num_queries(6):
         response = page.get(reverse("audit_log"))
-    assert response.context["page"].paginator.count == n
+    assert len(response.context["page"].entries) == min(n, 50)
 
 
 @pytest.mark.parametrize("n", ROWS)
