@@ -67,9 +67,8 @@ __all__ = [
     "WrongType",
     "format_timestamp",
     "generate_private_key",
-    "is_key_id",
-
     "decode",
+    "is_key_id",
     "key_id_for",
     "key_set_open",
     "key_set_seal",

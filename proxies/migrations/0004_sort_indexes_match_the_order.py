@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_audit_log_keyset_and_actions'),
+        ('accounts', '0006_audit_log_keyset_and_actions'),
         ('proxies', '0003_proxyserver_proxy_one_key_per_installation'),
         ('subscriptions', '0005_sales_publish_downloads'),
     ]
