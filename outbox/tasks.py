@@ -34,24 +34,32 @@ BROKER_PAUSE_SECONDS = 10.0
 _broker_paused_until = 0.0
 
 
-def email_dispatch(email_id: int) -> bool:
-    """Enqueue the sending of one e-mail. With the broker down, log and carry on: the
-    e-mail is in the outbox and the sweep sends it once the broker is back."""
+def task_enqueue(task, *args, what: str) -> bool:
+    """Hand `task(*args)` to the broker; with the broker down, log and carry on (False).
+
+    For work that waits in the database until it is done (an outbox e-mail, a webhook
+    delivery): its sweep hands it out again once the broker is back, so a broker outage
+    never turns into an error for the request that caused the work."""
     global _broker_paused_until
-    app = email_send_task.app
-    if not app.conf.task_always_eager and time.monotonic() < _broker_paused_until:
+    if not task.app.conf.task_always_eager and time.monotonic() < _broker_paused_until:
         return False
     try:
-        email_send_task.delay(email_id)
+        task.delay(*args)
     except Exception:  # the broker's client raises many types; none may reach a request
         _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
         logger.warning(
-            "Could not enqueue e-mail %s (broker unreachable?); the outbox sweep will send it",
-            email_id,
+            "Could not enqueue %s (broker unreachable?); its sweep will hand it out",
+            what,
             exc_info=True,
         )
         return False
     return True
+
+
+def email_dispatch(email_id: int) -> bool:
+    """Enqueue the sending of one e-mail. With the broker down, log and carry on: the
+    e-mail is in the outbox and the sweep sends it once the broker is back."""
+    return task_enqueue(email_send_task, email_id, what=f"e-mail {email_id}")
 
 
 @shared_task

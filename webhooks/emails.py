@@ -7,16 +7,15 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from outbox.services import email_queue_message
 from reports.services import account_admin_emails
 from webhooks.models import Endpoint
 
 
-def endpoint_disabled_email_send(*, endpoint_id: int) -> bool:
+def endpoint_disabled_email_queue(*, endpoint: Endpoint) -> bool:
     """Tell the account's administrators that an endpoint was disabled after five days
-    of failed deliveries. False when there is nobody (or nothing) to tell."""
-    endpoint = Endpoint.objects.select_related("account").filter(pk=endpoint_id).first()
-    if endpoint is None:
-        return False
+    of failed deliveries, through the outbox (call inside the transaction that disables
+    it). False when there is nobody to tell."""
     recipients = account_admin_emails(account_id=endpoint.account_id)
     if not recipients:
         return False
@@ -36,5 +35,5 @@ def endpoint_disabled_email_send(*, endpoint_id: int) -> bool:
     message.attach_alternative(
         render_to_string("webhooks/email/endpoint_disabled.html", context), "text/html"
     )
-    message.send()
+    email_queue_message(message, kind="webhooks.endpoint_disabled")
     return True

@@ -37,12 +37,13 @@ from standardwebhooks.webhooks import Webhook
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, audit_outbox_take, is_account_admin
+from outbox.tasks import task_enqueue
 from proxies.models import ProxyServer
 from proxies.selectors import proxy_servers_over_limit
 from reports.models import ExpiryNotice
 from reports.services import STALE_AFTER
 from subscriptions.models import Subscription
-from webhooks import events, network, tasks
+from webhooks import emails, events, network, tasks
 from webhooks.errors import WebhookError
 from webhooks.models import Attempt, Delivery, Endpoint, Event
 
@@ -244,7 +245,15 @@ def endpoint_secret_rotate(
 def _enqueue(claims: list[tuple[int, str]]) -> None:
     """Hand claimed deliveries to workers, one task each, once the claim commits."""
     for delivery_id, lease in claims:
-        transaction.on_commit(partial(tasks.delivery_send_task.delay, delivery_id, lease))
+        transaction.on_commit(
+            partial(
+                task_enqueue,
+                tasks.delivery_send_task,
+                delivery_id,
+                lease,
+                what=f"webhook delivery {delivery_id}",
+            )
+        )
 
 
 def deliveries_enqueue(
@@ -732,7 +741,8 @@ def _endpoint_health(endpoint_id: int, *, succeeded: bool, now: datetime) -> Non
             channel=AuditLog.Channel.SYSTEM,
             reason=endpoint.disabled_reason,
         )
-        transaction.on_commit(partial(tasks.endpoint_disabled_email_task.delay, endpoint.pk))
+        # Written to the outbox in this transaction: sent once it commits, never lost.
+        emails.endpoint_disabled_email_queue(endpoint=endpoint)
 
 
 def events_purge(*, now: datetime | None = None) -> int:

@@ -10,20 +10,10 @@ claim (webhooks/services.py).
 
 from __future__ import annotations
 
-from smtplib import SMTPException
-
 from celery import shared_task
 from django.utils import timezone
 
-from webhooks import emails, services
-
-EMAIL_RETRY = {
-    "autoretry_for": (SMTPException, OSError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 3600,
-    "retry_jitter": True,
-    "max_retries": 12,
-}
+from webhooks import services
 
 
 @shared_task
@@ -60,8 +50,3 @@ def webhooks_purge_task() -> int:
     """Beat, daily: forget events older than WEBHOOKS_RETENTION_DAYS, their deliveries
     and attempts, once no endpoint waits for them."""
     return services.events_purge(now=timezone.now())
-
-
-@shared_task(**EMAIL_RETRY)
-def endpoint_disabled_email_task(endpoint_id: int) -> bool:
-    return emails.endpoint_disabled_email_send(endpoint_id=endpoint_id)
