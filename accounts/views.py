@@ -456,7 +456,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     actions = selectors.audit_log_actions(account=request.account)
     form = AuditFilterForm(request.GET or None, actions=actions)
     entries = selectors.audit_log_list(account=request.account, **form.values())
-    page = selectors.audit_log_page(entries, before=request.GET.get("before"))
+    page = selectors.audit_log_page(
+        entries.select_related("actor"), before=request.GET.get("before")
+    )
     return render(
         request,
         "accounts/audit_log.html",
