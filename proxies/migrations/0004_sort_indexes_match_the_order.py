@@ -3,6 +3,19 @@
 from django.db import migrations, models
 
 
+class AddIndexWhereSupported(migrations.AddIndex):
+    """SQLite (the zero-setup default of `make run`) has no NULLS FIRST in an index; the
+    sort still works there, without the index. Postgres gets it."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -24,7 +37,7 @@ class Migration(migrations.Migration):
             model_name='proxyserver',
             index=models.Index(fields=['account', 'server_name', 'id'], name='proxy_account_name'),
         ),
-        migrations.AddIndex(
+        AddIndexWhereSupported(
             model_name='proxyserver',
             index=models.Index(models.F('account'), models.OrderBy(models.F('last_report_at'), nulls_first=True), models.F('id'), name='proxy_account_reported'),
         ),
