@@ -504,8 +504,13 @@ def license_activate(
 
 def _usage_store(proxy: ProxyServer, usage: Usage, *, now: datetime) -> UsageReport:
     """One report per installation and day, keeping the day's peak; the latest day's
-    count is the installation's "used". The caller holds the installation's lock."""
-    licenses = proxy.license_key.licenses
+    count is the installation's "used". The caller holds the installation's lock.
+
+    The day's `licenses` is what the key could use that day by the pool rule (its used
+    plus its vacant, as the License Keys table and the proxy's answer have them), so the
+    usage history, its chart and the API say "over the limit" exactly where they do."""
+    availability = license_key_availability(license_key=proxy.license_key, today=now.date())
+    licenses = max(availability.used + availability.vacant, 0)
     report = UsageReport.objects.filter(proxy_server=proxy, date=usage.date).first()
     if report is None:
         report = UsageReport.objects.create(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from licensing import services
+from proxies.models import UsageReport
 from proxies.selectors import license_key_table
 from tests.licensing import factories
 from tests.licensing.factories import NOW, answer_open
@@ -37,3 +38,16 @@ def test_a_primary_key_whose_pool_went_to_reserved_sublicenses_has_less_remainin
         if r.key.pk == primary_key.pk
     )
     assert (row.used, row.vacant) == (3, -1)
+
+
+def test_the_usage_history_of_a_pool_over_the_limit_says_over_the_limit(
+    proxy, subscription, primary_key
+):
+    # The same scene: the day's row in the server's usage history, its chart and the
+    # API's usage list read the pool rule too, not the key's whole allocation.
+    factories.sublicense_make(subscription, quota=3)
+    services.license_activate(proxy.activation(primary_key.key), channel="online", now=NOW)
+    services.usage_report(proxy.usage(3), channel="online", now=NOW)
+
+    [day] = UsageReport.objects.filter(proxy_server__license_key=primary_key)
+    assert (day.peak, day.licenses, day.over_limit) == (3, 2, True)
