@@ -1,0 +1,60 @@
+"""The broker stopped while an administrator invites: the page answers, the e-mail waits
+in the outbox, and once the broker is back beat's sweep hands it to the worker, which
+delivers it over SMTP exactly once."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from accounts.models import Invitation
+from tests.production.stack import (
+    Browser,
+    Config,
+    Portal,
+    RedisServer,
+    Smtp,
+    Worker,
+    manage,
+)
+
+pytestmark = [pytest.mark.production, pytest.mark.django_db(transaction=True)]
+
+SWEEP = "from outbox.tasks import email_sweep_task; email_sweep_task.delay()"
+
+
+def test_an_invitation_made_with_the_broker_stopped_arrives_once_when_it_is_back(
+    portal: Portal,
+    worker: Worker,
+    smtp: Smtp,
+    own_broker: RedisServer,
+    config: Config,
+    company,
+    alice_browser: Browser,
+):
+    # Beat's sweep takes up what nothing sent a second after it was written (sped up
+    # from two minutes for the test).
+    portal.restart(OUTBOX_SWEEP_AFTER="1")
+    worker.stop()
+    worker.start(OUTBOX_SWEEP_AFTER="1")
+    own_broker.stop()
+
+    alice_browser.get("/account/business/users/invite/")
+    alice_browser.submit(having="emails", data={"emails": "erin@example.com", "action": "send"})
+    assert alice_browser.page.url.endswith("/account/business/users/")
+    assert Invitation.objects.get(account=company, email="erin@example.com").sent_at is None
+    alice_browser.get("/account/business/users/")
+    assert "Waiting to be sent" in alice_browser.page.text
+
+    own_broker.start()
+    time.sleep(2)
+    manage(config, "shell", "-c", SWEEP)
+
+    [message] = smtp.wait_for("erin@example.com", logs=lambda: worker.log() + portal.log())
+    assert f"Join {company.name}" in message["Subject"]
+    # A second sweep finds nothing left to send: the e-mail went out once.
+    manage(config, "shell", "-c", SWEEP)
+    time.sleep(3)
+    assert len(smtp.to("erin@example.com")) == 1
+    assert Invitation.objects.get(account=company, email="erin@example.com").sent_at is not None
