@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.hashers import make_password
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,13 +32,6 @@ ROWS = [1, 50]
 @pytest.fixture(autouse=True)
 def _no_session_tracking(settings):
     settings.USERSESSIONS_TRACK_ACTIVITY = False
-
-
-@pytest.fixture
-def page(alice):
-    client = Client()
-    client.force_login(alice)
-    return client
 
 
 @pytest.fixture
@@ -105,89 +97,91 @@ def _weekly_reports(company, n):
 
 
 @pytest.mark.parametrize("n", ROWS)
-def test_proxy_servers(n, page, company, django_assert_num_queries):
+def test_proxy_servers(n, alice_client, company, django_assert_num_queries):
     _proxies(company, n)
     # 4 the user's columns, 5 the Display counts (one aggregate), 6 the page of servers
     # with their key and subscription, 7 the live keys of the page's subscriptions with
     # their usage (over the limit by the pool rule), 8 the product navigation.
     with django_assert_num_queries(8):
-        response = page.get("/proxy-servers/")
+        response = alice_client.get("/proxy-servers/")
     assert response.context["counts"]["all"] == n
 
 
 @pytest.mark.parametrize("n", ROWS)
-def test_the_license_keys_table(n, page, company, django_assert_num_queries):
+def test_the_license_keys_table(n, alice_client, company, django_assert_num_queries):
     subscription = _keys(company, n)
     # 4 the subscription with its product, 5 its live keys, 6 their usage (one grouped
     # query over the proxies), 7 the listed keys in the chosen order (sorted by the
     # database), 8 its orders, 9 Product Subscriptions (N), 10 proxy servers per product.
     with django_assert_num_queries(10):
-        response = page.get(reverse("subscription_detail", args=[subscription.pk]))
+        response = alice_client.get(reverse("subscription_detail", args=[subscription.pk]))
     assert len(response.context["table"].rows) == n
 
 
 @pytest.mark.parametrize("n", ROWS)
-def test_the_subscriptions_list(n, page, company, django_assert_num_queries):
+def test_the_subscriptions_list(n, alice_client, company, django_assert_num_queries):
     _subscriptions(company, n)
     # 4 the product, 5 the Display counts, 6 the paginator's count, 7 Product
     # Subscriptions (N), 8 proxy servers per product, 9 the page of subscriptions.
     with django_assert_num_queries(9):
-        response = page.get(reverse("subscription_list"), {"display": "all"})
+        response = alice_client.get(reverse("subscription_list"), {"display": "all"})
     assert response.context["counts"]["all"] == n
 
 
 @pytest.mark.parametrize("n", ROWS)
-def test_business_account_users(n, page, company, django_assert_num_queries):
+def test_business_account_users(n, alice_client, company, django_assert_num_queries):
     _members(company, n)
     # 4 the Role and Status counts with the active admins (one aggregate), 5 the
     # paginator's count, 6 the pending invitations, 7 the page of members with their users.
     with django_assert_num_queries(7):
-        response = page.get(reverse("business_users"))
+        response = alice_client.get(reverse("business_users"))
     assert response.context["counts"]["all"] == n
 
 
 @pytest.mark.parametrize("n", ROWS)
-def test_business_account_users_with_invitations(n, page, company, django_assert_num_queries):
+def test_business_account_users_with_invitations(
+    n, alice_client, company, django_assert_num_queries
+):
     _invitations(company, n)
     # The same 7: the pending invitations are one query (6), however many.
     with django_assert_num_queries(7):
-        response = page.get(reverse("business_users"))
+        response = alice_client.get(reverse("business_users"))
     assert len(response.context["invitations"]) == n
 
 
 @pytest.mark.parametrize("n", ROWS)
-def test_the_audit_log(n, page, company, django_assert_num_queries):
+def test_the_audit_log(n, alice_client, company, django_assert_num_queries):
     _audit(company, n)
     # 4 the actions (the Action filter, a loose index scan), 5 the page of entries (one
     # more tells whether an older page exists: keyset pages count nothing), 6 the
     # member count (the tabs).
     with django_assert_num_queries(6):
-        response = page.get(reverse("audit_log"))
+        response = alice_client.get(reverse("audit_log"))
     assert len(response.context["page"].entries) == min(n, 50)
 
 
 @pytest.mark.parametrize("n", ROWS)
-def test_usage_reports(n, page, company, django_assert_num_queries):
+def test_usage_reports(n, alice_client, company, django_assert_num_queries):
     _weekly_reports(company, n)
     # 4 the paginator's count, 5 the page of reports (their totals draw the chart too).
     with django_assert_num_queries(5):
-        response = page.get(reverse("usage_reports"))
+        response = alice_client.get(reverse("usage_reports"))
     assert response.context["page"].paginator.count == n
 
 
 @pytest.mark.parametrize("n", ROWS)
-def test_the_api_tokens_page(n, page, alice, django_assert_num_queries):
+def test_the_api_tokens_page(n, alice_client, alice, django_assert_num_queries):
     ApiToken.objects.bulk_create(
         ApiToken(user=alice, name=f"t{i}", prefix=f"p{i}", token_hash=f"h{i}") for i in range(n)
     )
     # 4 may the user make tokens (an active administrator somewhere), 5 the tokens.
     with django_assert_num_queries(5):
-        response = page.get(reverse("api_tokens"))
+        response = alice_client.get(reverse("api_tokens"))
     assert len(response.context["tokens"]) == n
 
 
 @pytest.mark.parametrize("n", ROWS)
-def test_the_downloads_page(n, page, company, django_assert_num_queries):
+def test_the_downloads_page(n, alice_client, company, django_assert_num_queries):
     product = factories.subscription_create(company, licenses=5).product
     Download.objects.bulk_create(
         Download(
@@ -203,7 +197,7 @@ def test_the_downloads_page(n, page, company, django_assert_num_queries):
     # 7 the product's tabs (its subscriptions), 8 the version's files, 9 the navigation's
     # "Proxy Servers (N)".
     with django_assert_num_queries(9):
-        response = page.get(reverse("download", args=[product.code]))
+        response = alice_client.get(reverse("download", args=[product.code]))
     assert len(response.context["downloads"]) == n
 
 
@@ -300,13 +294,15 @@ SORTS = ["name", "-quota", "used", "-vacant", "expires"]
 @pytest.mark.parametrize("n", [1, 300])
 @pytest.mark.parametrize("sort", SORTS)
 def test_the_license_keys_table_sorts_hundreds_of_keys_in_the_same_queries(
-    n, sort, page, company, django_assert_num_queries
+    n, sort, alice_client, company, django_assert_num_queries
 ):
     subscription = _keys(company, n)
     # The same queries as the unsorted table (see test_the_license_keys_table): the
     # sort values go to the database with the listed keys' query, not one query per key.
     with django_assert_num_queries(10):
-        response = page.get(reverse("subscription_detail", args=[subscription.pk]), {"sort": sort})
+        response = alice_client.get(
+            reverse("subscription_detail", args=[subscription.pk]), {"sort": sort}
+        )
     rows = response.context["table"].rows
     assert len(rows) == n
     column = sort.lstrip("-")

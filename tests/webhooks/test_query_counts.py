@@ -4,7 +4,6 @@ in each case's comment (as tests/test_list_query_counts.py does for the other li
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,13 +18,6 @@ ROWS = [1, 50]
 @pytest.fixture(autouse=True)
 def _no_session_tracking(settings):
     settings.USERSESSIONS_TRACK_ACTIVITY = False
-
-
-@pytest.fixture
-def page(alice):
-    client = Client()
-    client.force_login(alice)
-    return client
 
 
 @pytest.fixture
@@ -70,22 +62,22 @@ def _deliveries(endpoint, n) -> None:
 
 
 @pytest.mark.parametrize("n", ROWS)
-def test_the_endpoints_page(n, page, company, django_assert_num_queries):
+def test_the_endpoints_page(n, alice_client, company, django_assert_num_queries):
     _endpoints(company, n)
     # 4 the member count (the tabs), 5 the endpoints with their failed and pending counts.
     with django_assert_num_queries(5):
-        response = page.get(reverse("webhook_endpoints"))
+        response = alice_client.get(reverse("webhook_endpoints"))
     assert len(response.context["endpoints"]) == n
 
 
 @pytest.mark.parametrize("n", ROWS)
-def test_the_delivery_log(n, page, company, django_assert_num_queries):
+def test_the_delivery_log(n, alice_client, company, django_assert_num_queries):
     [endpoint] = _endpoints(company, 1)
     _deliveries(endpoint, n)
     # 4 the endpoint, 5 the member count, 6 the paginator's count, 7 the page of
     # deliveries with their events, 8 their attempts.
     with django_assert_num_queries(8):
-        response = page.get(reverse("webhook_endpoint", args=[endpoint.pk]))
+        response = alice_client.get(reverse("webhook_endpoint", args=[endpoint.pk]))
     assert response.context["page"].paginator.count == n
 
 
