@@ -3,7 +3,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY . .
-RUN pip install --no-cache-dir . && DEBUG=0 SECRET_KEY=collectstatic python manage.py collectstatic --noinput
+# gettext compiles the translation catalogs (locale/); the .mo files are not committed.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
+RUN pip install --no-cache-dir . \
+    && DEBUG=0 SECRET_KEY=build python manage.py compilemessages --ignore=.venv \
+    && DEBUG=0 SECRET_KEY=build python manage.py collectstatic --noinput
 USER nobody
 EXPOSE 8000
 CMD ["gunicorn", "myaccount.wsgi", "--config", "gunicorn.conf.py"]

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/myaccount
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test install lint format services browser worker clean bench
+.PHONY: run test install lint format services browser worker clean bench messages messages-update
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,20 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# The translation catalogs (locale/*/LC_MESSAGES/*.po) compiled to the .mo files Django
+# reads: build output, not committed. gettext comes from Debian.
+messages: install
+	scripts/ensure-gettext.sh
+	$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity=0
+
+# After marking new strings: add them to every catalog, then translate them (README
+# "Languages"); the catalog check in `make test` fails until both are done.
+messages-update: install
+	scripts/ensure-gettext.sh
+	$(BIN)/python manage.py catalogs_update
+
 # With REDIS_URL set, scripts/run.sh also runs a real Celery worker with beat.
-run: install
+run: install messages
 	scripts/run.sh
 
 # A Celery worker with beat on its own (e.g. beside a server started another way).
@@ -43,7 +55,7 @@ format: install
 # The browser tests photograph the main pages at 1280 and 390 px: listed at the end.
 SCREENSHOT_DIR ?= test-artifacts/screenshots
 
-test: install services browser lint
+test: install messages services browser lint
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SCREENSHOT_DIR=$(abspath $(SCREENSHOT_DIR)) $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -d $(SCREENSHOT_DIR) ]; then echo "Screenshots of the main pages (1280 and 390 px) in $(SCREENSHOT_DIR)/:"; ls $(SCREENSHOT_DIR); fi
 
@@ -56,3 +68,4 @@ bench: install
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache test-artifacts
+	find locale -name '*.mo' -delete

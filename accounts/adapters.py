@@ -7,6 +7,8 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 
+from accounts.language import language_current, locale_override
+from accounts.models import User
 from accounts.services import personal_account_ensure
 from outbox.services import email_queue_message
 
@@ -31,6 +33,9 @@ def public_links(context: dict[str, Any], request) -> dict[str, Any]:
 
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
+        # Who signs up in a language keeps it: their pages on every device and their
+        # e-mails speak it until they change it in Personal Profile.
+        user.language = language_current()
         user = super().save_user(request, user, form, commit=commit)
         if commit:
             # Every user gets a personal account the moment they sign up.
@@ -52,12 +57,18 @@ class AccountAdapter(DefaultAccountAdapter):
             | context,
             request,
         )
-        message = self.render_mail(template_prefix, email, context)
+        # In the recipient's language once they have one, else the request's.
+        user = User.objects.filter(email__iexact=email).only("language", "time_zone").first()
+        with locale_override(
+            language=user.language if user else "", time_zone=user.time_zone if user else ""
+        ):
+            message = self.render_mail(template_prefix, email, context)
         email_queue_message(message, kind="allauth." + template_prefix.rsplit("/", 1)[-1])
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def save_user(self, request, sociallogin, form=None):
+        sociallogin.user.language = language_current()
         user = super().save_user(request, sociallogin, form=form)
         personal_account_ensure(user=user)
         return user

@@ -1,7 +1,8 @@
 """The e-mails of business accounts: one function per e-mail, text and HTML templates.
 
 Each writes its e-mail to the outbox, in the caller's transaction (outbox/services.py):
-it is sent after commit, by Celery, and never lost if the broker is down.
+it is sent after commit, by Celery, and never lost if the broker is down. Each is
+written in its recipient's language and time zone (accounts/language.py).
 """
 
 from __future__ import annotations
@@ -9,13 +10,22 @@ from __future__ import annotations
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext
 
+from accounts.language import locale_override
 from accounts.models import Account, Feedback, Invitation, User
 from outbox.models import OutboxEmail
 from outbox.services import email_queue
 
 
-def _queue(*, kind: str, to: str, subject: str, template: str, context: dict) -> OutboxEmail:
+def _queue(
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    template: str,
+    context: dict,
+) -> OutboxEmail:
     context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
     return email_queue(
         kind=f"accounts.{kind}",
@@ -27,50 +37,63 @@ def _queue(*, kind: str, to: str, subject: str, template: str, context: dict) ->
 
 
 def invitation_email(*, invitation: Invitation, token: str) -> OutboxEmail:
-    """The invitation with its single-use "Join account" link."""
+    """The invitation with its single-use "Join account" link: in the invitee's
+    language when they already have a user, else in the inviter's."""
     inviter = invitation.invited_by
-    return _queue(
-        kind="invitation",
-        to=invitation.email,
-        subject=f"Join {invitation.account.name} on {settings.SITE_NAME}",
-        template="invitation",
-        context={
-            "invitation": invitation,
-            "account": invitation.account,
-            "inviter": (inviter.get_full_name() or inviter.email) if inviter else "",
-            "link": settings.SITE_URL + reverse("invitation_join", args=[token]),
-        },
-    )
+    invitee = User.objects.filter(email__iexact=invitation.email).only("language", "time_zone")
+    user = invitee.first()
+    with locale_override(
+        language=(user.language if user else "") or invitation.language,
+        time_zone=user.time_zone if user else "",
+    ):
+        return _queue(
+            kind="invitation",
+            to=invitation.email,
+            subject=gettext("Join %(account)s on %(site)s")
+            % {"account": invitation.account.name, "site": settings.SITE_NAME},
+            template="invitation",
+            context={
+                "invitation": invitation,
+                "account": invitation.account,
+                "inviter": (inviter.get_full_name() or inviter.email) if inviter else "",
+                "link": settings.SITE_URL + reverse("invitation_join", args=[token]),
+            },
+        )
 
 
-MEMBERSHIP_SUBJECTS = {
-    "blocked": "Your membership of {account} has been blocked",
-    "unblocked": "Your membership of {account} has been restored",
-    "removed": "Your membership of {account} has been canceled",
-}
+def _membership_subject(kind: str, account: str) -> str:
+    subjects = {
+        "blocked": gettext("Your membership of %(account)s has been blocked"),
+        "unblocked": gettext("Your membership of %(account)s has been restored"),
+        "removed": gettext("Your membership of %(account)s has been canceled"),
+    }
+    return subjects[kind] % {"account": account}
 
 
 def membership_email(*, kind: str, user: User, account: Account) -> OutboxEmail:
-    """Tell a person their membership was blocked, unblocked or removed."""
-    return _queue(
-        kind=f"membership_{kind}",
-        to=user.email,
-        subject=MEMBERSHIP_SUBJECTS[kind].format(account=account.name),
-        template=f"membership_{kind}",
-        context={"user": user, "account": account},
-    )
+    """Tell a person, in their language, their membership was blocked, unblocked or removed."""
+    with locale_override(language=user.language, time_zone=user.time_zone):
+        return _queue(
+            kind=f"membership_{kind}",
+            to=user.email,
+            subject=_membership_subject(kind, account.name),
+            template=f"membership_{kind}",
+            context={"user": user, "account": account},
+        )
 
 
 def feedback_email(*, feedback: Feedback) -> OutboxEmail:
-    """A customer's "Leave Feedback" message, to the address staff configured."""
-    return _queue(
-        kind="feedback",
-        to=settings.FEEDBACK_EMAIL,
-        subject=f"Feedback from {feedback.email}",
-        template="feedback",
-        context={
-            "feedback": feedback,
-            "admin_url": settings.SITE_URL
-            + reverse("admin:accounts_feedback_change", args=[feedback.pk]),
-        },
-    )
+    """A customer's "Leave Feedback" message, to the address staff configured: in the
+    portal's default language, for staff."""
+    with locale_override(language=settings.LANGUAGE_CODE):
+        return _queue(
+            kind="feedback",
+            to=settings.FEEDBACK_EMAIL,
+            subject=gettext("Feedback from %(email)s") % {"email": feedback.email},
+            template="feedback",
+            context={
+                "feedback": feedback,
+                "admin_url": settings.SITE_URL
+                + reverse("admin:accounts_feedback_change", args=[feedback.pk]),
+            },
+        )

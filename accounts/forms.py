@@ -5,12 +5,15 @@ import re
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.conf import settings
 from django.core.validators import validate_email
 from django.urls import reverse_lazy
 from django.utils.functional import lazy
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.audit import audit_action_choices
+from accounts.language import time_zone_names
 from accounts.models import Account, Membership, User
 from accounts.selectors import MEMBER_SORTS
 
@@ -91,18 +94,41 @@ class LoginForm(AllauthLoginForm):
         self.fields["password"].help_text = ""
 
 
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [("", gettext("UTC (the portal's time zone)"))] + [
+        (name, name.replace("_", " ")) for name in sorted(time_zone_names()) if name != "UTC"
+    ]
+
+
 class PersonalProfileForm(forms.ModelForm):
+    """Name, and the language and time zone the portal and its e-mails use for you."""
+
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"),
+        required=False,
+        choices=lazy(
+            lambda: [("", gettext("Your browser's language"))] + list(settings.LANGUAGES), list
+        )(),
+        help_text=gettext_lazy("Used on every device you sign in on, and for your e-mails."),
+    )
+    time_zone = forms.ChoiceField(
+        label=gettext_lazy("Time zone"),
+        required=False,
+        choices=_time_zone_choices,
+        help_text=gettext_lazy("Dates and times are shown in this time zone."),
+    )
+
     class Meta:
         model = User
-        fields = ["first_name", "last_name"]
-        labels = {"first_name": "First Name", "last_name": "Last Name"}
+        fields = ["first_name", "last_name", "language", "time_zone"]
+        labels = {"first_name": gettext_lazy("First Name"), "last_name": gettext_lazy("Last Name")}
 
     def clean(self):
         cleaned = super().clean()
         for name in ("first_name", "last_name"):
             value = (cleaned.get(name) or "").strip()
             if name in cleaned and not value:
-                self.add_error(name, "This field is required.")
+                self.add_error(name, gettext("This field is required."))
             cleaned[name] = value
         return cleaned
 

@@ -44,6 +44,11 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     first_name = models.CharField("first name", max_length=150)
     last_name = models.CharField("last name", max_length=150)
+    # Personal Profile: once set, the language wins over the browser's and the footer's
+    # on every device, and e-mails to this user are written in it; the time zone is
+    # used for every date and time shown to this user (blank: the portal's, UTC).
+    language = models.CharField("language", max_length=10, blank=True, default="")
+    time_zone = models.CharField("time zone", max_length=64, blank=True, default="")
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -228,6 +233,9 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+    # The language its e-mails are written in when the address has no user yet: the
+    # inviter's at the time of inviting (accounts/emails.py).
+    language = models.CharField(max_length=10, blank=True, default="")
     # The e-mail that carries the current link: waiting, sent or failed (outbox).
     outbox_email = models.ForeignKey(
         OutboxEmail, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

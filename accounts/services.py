@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts import emails
 from accounts.errors import DomainError
+from accounts.language import language_current, language_supported, time_zone_supported
 from accounts.models import (
     Account,
     AuditLog,
@@ -84,12 +85,23 @@ def audit_outbox_take(*, limit: int = 500) -> list[AuditLog]:
 
 
 def user_create(
-    *, email: str, password: str | None, first_name: str, last_name: str, verified: bool = False
+    *,
+    email: str,
+    password: str | None,
+    first_name: str,
+    last_name: str,
+    verified: bool = False,
+    language: str = "",
 ) -> User:
-    """Create a person with their personal account; `verified` marks the email as confirmed."""
+    """Create a person with their personal account; `verified` marks the email as
+    confirmed, `language` (blank: the browser's) is their Personal Profile's."""
     with transaction.atomic():
         user = User.objects.create_user(
-            email=email, password=password, first_name=first_name, last_name=last_name
+            email=email,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+            language=language_supported(language),
         )
         EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
         personal_account_ensure(user=user)
@@ -115,16 +127,42 @@ def personal_account_ensure(*, user: User) -> Account:
     return account
 
 
-def user_profile_update(*, user: User, first_name: str, last_name: str) -> User:
-    """Rename the user; their personal account carries their name."""
+def user_profile_update(
+    *,
+    user: User,
+    first_name: str,
+    last_name: str,
+    language: str | None = None,
+    time_zone: str | None = None,
+) -> User:
+    """Rename the user (their personal account carries their name) and, when given, set
+    the language and time zone their pages and e-mails use ("": the browser's, UTC)."""
+    fields = ["first_name", "last_name"]
     with transaction.atomic():
         user.first_name = first_name.strip()
         user.last_name = last_name.strip()
-        user.save(update_fields=["first_name", "last_name"])
+        if language is not None:
+            user.language = language_supported(language)
+            fields.append("language")
+        if time_zone is not None:
+            user.time_zone = time_zone_supported(time_zone)
+            fields.append("time_zone")
+        user.save(update_fields=fields)
         Account.objects.filter(kind=Account.Kind.PERSONAL, memberships__user=user).update(
             name=user.get_full_name() or user.email
         )
     return user
+
+
+def user_language_set(*, user: User, language: str) -> bool:
+    """The footer's language selector, used by a signed-in user: it becomes their
+    profile's language. False (nothing changed) for a language the portal does not speak."""
+    language = language_supported(language)
+    if not language:
+        return False
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return True
 
 
 def support_code_generate() -> str:
@@ -442,7 +480,11 @@ def invitation_create(
                 outcome.already_invited.append(email)
                 continue
             invitation = Invitation.objects.create(
-                account=locked, email=email, invited_by=actor, expires_at=expires_at
+                account=locked,
+                email=email,
+                invited_by=actor,
+                expires_at=expires_at,
+                language=language_supported(actor.language) or language_current(),
             )
             audit_log_record(
                 account=locked,
@@ -599,6 +641,8 @@ def invitation_accept(
                     first_name=first_name,
                     last_name=last_name,
                     verified=True,
+                    # Who joins from the invitation's page speaks its language.
+                    language=language_current(),
                 )
         EmailAddress.objects.filter(user=user, email__iexact=email).update(verified=True)
         membership = Membership.objects.filter(account=locked_account, user=user).first()

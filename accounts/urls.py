@@ -4,6 +4,7 @@ from accounts import views
 
 urlpatterns = [
     path("switch/", views.switch_account, name="switch_account"),
+    path("language/", views.language_choose, name="language_choose"),
     path("profile/", views.personal_profile, name="personal_profile"),
     path("security/", views.security_settings, name="security_settings"),
     path("feedback/", views.feedback, name="feedback"),

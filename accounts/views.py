@@ -11,7 +11,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -34,6 +35,7 @@ from accounts.forms import (
     UsersBulkForm,
 )
 from accounts.http import safe_next
+from accounts.language import language_supported
 from accounts.models import Account, Invitation, Membership, User
 from accounts.permissions import account_admin_required, business_account_required
 from accounts.services import (
@@ -50,6 +52,7 @@ from accounts.services import (
     membership_leave,
     membership_unblock,
     membership_update,
+    user_language_set,
     user_profile_update,
 )
 
@@ -74,9 +77,18 @@ def personal_profile(request: HttpRequest) -> HttpResponse:
             user=request.user,
             first_name=form.cleaned_data["first_name"],
             last_name=form.cleaned_data["last_name"],
+            language=form.cleaned_data["language"],
+            time_zone=form.cleaned_data["time_zone"],
         )
-        messages.success(request, "Your profile has been saved.")
-        return redirect("personal_profile")
+        # The confirmation already speaks the language just chosen.
+        response = redirect("personal_profile")
+        if request.user.language:
+            translation.activate(request.user.language)
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, request.user.language, **_language_cookie()
+            )
+        messages.success(request, gettext("Your profile has been saved."))
+        return response
     return render(request, "accounts/personal_profile.html", {"form": form})
 
 
@@ -93,6 +105,30 @@ def security_settings(request: HttpRequest) -> HttpResponse:
             "session_count": sessions,
         },
     )
+
+
+def _language_cookie() -> dict:
+    return {
+        "max_age": settings.LANGUAGE_COOKIE_AGE,
+        "path": settings.LANGUAGE_COOKIE_PATH,
+        "domain": settings.LANGUAGE_COOKIE_DOMAIN,
+        "secure": settings.LANGUAGE_COOKIE_SECURE,
+        "httponly": settings.LANGUAGE_COOKIE_HTTPONLY,
+        "samesite": settings.LANGUAGE_COOKIE_SAMESITE,
+    }
+
+
+@require_POST
+def language_choose(request: HttpRequest) -> HttpResponse:
+    """The footer's language selector: a cookie for visitors; for a signed-in user also
+    their Personal Profile's language, so it holds on every device."""
+    language = language_supported(request.POST.get("language"))
+    response = redirect(safe_next(request, default="/"))
+    if language:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, **_language_cookie())
+        if request.user.is_authenticated:
+            user_language_set(user=request.user, language=language)
+    return response
 
 
 def terms(request: HttpRequest) -> HttpResponse:

@@ -24,7 +24,9 @@ from django.contrib.auth.middleware import AuthenticationMiddleware as _Authenti
 from django.contrib.messages.middleware import MessageMiddleware as _MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as _SessionMiddleware
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
 
+from accounts.language import language_supported, time_zone_supported
 from accounts.middleware import CurrentAccountMiddleware as _CurrentAccountMiddleware
 
 
@@ -62,3 +64,31 @@ class UserSessionsMiddleware(BrowserOnly, _UserSessionsMiddleware):
 
 class CurrentAccountMiddleware(BrowserOnly, _CurrentAccountMiddleware):
     pass
+
+
+class UserLocaleMiddleware:
+    """A signed-in user's Personal Profile wins: their language over the browser's and
+    the footer's (on every device), their time zone for every date and time shown.
+
+    Runs after AuthenticationMiddleware and inside LocaleMiddleware, which negotiated
+    the language for everyone else and sets Content-Language from what is active here.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if is_machine_path(request) or user is None or not user.is_authenticated:
+            return self.get_response(request)
+        language = language_supported(user.language)
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        zone = time_zone_supported(user.time_zone)
+        if zone:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

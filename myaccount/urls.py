@@ -3,6 +3,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.db import transaction
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
@@ -23,6 +24,8 @@ urlpatterns = [
     path("account/business/webhooks/", include("webhooks.urls")),
     path("account/", include("accounts.urls")),
     path("terms/", account_views.terms, name="terms"),
+    # The strings of static/js/app.js in the reader's language (locale/*/djangojs.po).
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["myaccount"]), name="javascript_catalog"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/v1/", include("webhooks.api_urls")),  # before api's catch-all 404

@@ -1,4 +1,5 @@
-"""One function per e-mail: subject, plain-text part and HTML part from templates.
+"""One function per e-mail: subject, plain-text part and HTML part from templates, one
+draft per language among the recipients (accounts/language.py).
 
 Each renders its e-mail as a draft; the services write the drafts to the outbox in the
 transaction that stores the report or notice (outbox/services.py).
@@ -6,13 +7,17 @@ transaction that stores the report or notice (outbox/services.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
+from accounts.language import Recipient, locale_override, recipients_by_locale
 from outbox.services import EmailDraft
 
 if TYPE_CHECKING:
@@ -24,23 +29,44 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _draft(*, subject: str, template: str, context: dict[str, Any], to: list[str]) -> EmailDraft:
+def _drafts(
+    *,
+    subject: Callable[[], str],
+    template: str,
+    context: dict[str, Any],
+    to: Sequence[Recipient],
+) -> list[EmailDraft]:
+    """One draft per language and time zone among the recipients, each rendered in its
+    own (the subject too: `subject` is called inside each locale)."""
     context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
-    return EmailDraft(
-        kind=f"reports.{template}",
-        to=to,
-        subject=f"[{settings.SITE_NAME}] {_one_line(subject)}",
-        body=render_to_string(f"reports/email/{template}.txt", context),
-        html=render_to_string(f"reports/email/{template}.html", context),
-    )
+    drafts = []
+    for (language, time_zone), addresses in recipients_by_locale(to).items():
+        with locale_override(language=language, time_zone=time_zone):
+            drafts.append(
+                EmailDraft(
+                    kind=f"reports.{template}",
+                    to=addresses,
+                    subject=f"[{settings.SITE_NAME}] {_one_line(subject())}",
+                    body=render_to_string(f"reports/email/{template}.txt", context),
+                    html=render_to_string(f"reports/email/{template}.html", context),
+                )
+            )
+    return drafts
 
 
-def weekly_report_email(*, report: WeeklyReport, to: list[str]) -> EmailDraft:
+def weekly_report_emails(*, report: WeeklyReport, to: Sequence[Recipient]) -> list[EmailDraft]:
     """The weekly usage report, rendered for the outbox (the run writes a batch at once)."""
     data = report.dated_data
-    week = formats.date_format(report.week_start, "SHORT_DATE_FORMAT")
-    return _draft(
-        subject=f"Weekly usage report for {report.account.name}, week of {week}",
+
+    def subject() -> str:
+        week = formats.date_format(report.week_start, "SHORT_DATE_FORMAT")
+        return gettext("Weekly usage report for %(account)s, week of %(week)s") % {
+            "account": report.account.name,
+            "week": week,
+        }
+
+    return _drafts(
+        subject=subject,
         template="weekly_report",
         context={
             "report": report,
@@ -58,22 +84,30 @@ def weekly_report_email(*, report: WeeklyReport, to: list[str]) -> EmailDraft:
     )
 
 
-def expiry_notice_email(
-    *, notice: ExpiryNotice, name: str, subscription_name: str, days_left: int, to: list[str]
-) -> EmailDraft:
-    what = "subscription" if notice.kind == notice.Kind.SUBSCRIPTION else "sublicense"
-    when = "today" if days_left <= 0 else ("in 1 day" if days_left == 1 else f"in {days_left} days")
-    return _draft(
-        subject=f"Your {what} {name} ends {when}",
+def expiry_notice_emails(
+    *,
+    notice: ExpiryNotice,
+    name: str,
+    subscription_name: str,
+    days_left: int,
+    to: Sequence[Recipient],
+) -> list[EmailDraft]:
+    """ "Your subscription (or sublicense) ends in N days", to each administrator."""
+    context = {
+        "notice": notice,
+        "is_subscription": notice.kind == notice.Kind.SUBSCRIPTION,
+        "name": name,
+        "subscription_name": subscription_name,
+        "days_left": days_left,
+        "url": settings.SITE_URL + reverse("dashboard"),
+    }
+    # The subject is a text header: the name goes in as it is, not HTML-escaped.
+    subject_context = {**context, "name": mark_safe(name)}  # noqa: S308 (not HTML)
+    return _drafts(
+        subject=lambda: render_to_string(
+            "reports/email/_expiry_notice_subject.txt", subject_context
+        ),
         template="expiry_notice",
-        context={
-            "notice": notice,
-            "what": what,
-            "name": name,
-            "subscription_name": subscription_name,
-            "when": when,
-            "days_left": days_left,
-            "url": settings.SITE_URL + reverse("dashboard"),
-        },
+        context=context,
         to=to,
     )

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from accounts.language import Recipient
 from accounts.models import Account, Membership
 from outbox.services import EmailDraft, email_queue_many
 from proxies.models import ProxyServer, UsageReport, proxy_server_shown_status
@@ -259,14 +260,16 @@ def _weekly_reports_store(*, account_ids: list[int], week_start: date, now: date
             .filter(account_id__in=account_ids, week_start=week_start, email_queued_at=None)
             .order_by("id")
         )
-        recipients = account_admin_emails_by_account(
+        recipients = account_admin_recipients_by_account(
             account_ids=[report.account_id for report in unsent]
         )
         email_queue_many(
             [
-                emails.weekly_report_email(report=report, to=recipients[report.account_id])
+                draft
                 for report in unsent
-                if recipients.get(report.account_id)
+                for draft in emails.weekly_report_emails(
+                    report=report, to=recipients.get(report.account_id, [])
+                )
             ]
         )
         WeeklyReport.objects.filter(pk__in=[report.pk for report in unsent]).update(
@@ -304,30 +307,27 @@ def weekly_reports_run(
             on_batch(len(account_ids))
 
 
-def account_admin_emails(*, account_id: int) -> list[str]:
-    """Where an account's notices go: its active Account Administrators."""
-    return list(
-        Membership.objects.filter(
-            account_id=account_id, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
-        )
-        .order_by("user__email")
-        .values_list("user__email", flat=True)
-    )
+def _admin_memberships():
+    return Membership.objects.filter(
+        role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+    ).order_by("account_id", "user__email")
 
 
-def account_admin_emails_by_account(*, account_ids: list[int]) -> dict[int, list[str]]:
-    """account_admin_emails of many accounts in one query."""
-    found: dict[int, list[str]] = defaultdict(list)
-    for account_id, email in (
-        Membership.objects.filter(
-            account_id__in=account_ids,
-            role=Membership.Role.ADMIN,
-            status=Membership.Status.ACTIVE,
-        )
-        .order_by("account_id", "user__email")
-        .values_list("account_id", "user__email")
+def account_admin_recipients(*, account_id: int) -> list[Recipient]:
+    """Where an account's notices go: its active Account Administrators, each with the
+    language and time zone their e-mails are written in."""
+    return account_admin_recipients_by_account(account_ids=[account_id]).get(account_id, [])
+
+
+def account_admin_recipients_by_account(*, account_ids: list[int]) -> dict[int, list[Recipient]]:
+    """account_admin_recipients of many accounts in one query."""
+    found: dict[int, list[Recipient]] = defaultdict(list)
+    for account_id, email, language, time_zone in (
+        _admin_memberships()
+        .filter(account_id__in=account_ids)
+        .values_list("account_id", "user__email", "user__language", "user__time_zone")
     ):
-        found[account_id].append(email)
+        found[account_id].append(Recipient(email, language, time_zone))
     return found
 
 
@@ -409,16 +409,18 @@ def _expiry_notice_emails_queue(*, today: date, now: datetime) -> int:
         .filter(email_queued_at=None, ends_on__gte=today)
         .order_by("id")
     )
-    drafts = [_expiry_notice_email(notice=notice, today=today) for notice in notices]
-    queued = email_queue_many([draft for draft in drafts if draft is not None])
+    queued = email_queue_many(
+        [draft for notice in notices for draft in _expiry_notice_emails(notice=notice, today=today)]
+    )
     ExpiryNotice.objects.filter(pk__in=[notice.pk for notice in notices]).update(
         email_queued_at=now
     )
     return len(queued)
 
 
-def _expiry_notice_email(*, notice: ExpiryNotice, today: date) -> EmailDraft | None:
-    """One notice's e-mail to the account's administrators; None when there is none.
+def _expiry_notice_emails(*, notice: ExpiryNotice, today: date) -> list[EmailDraft]:
+    """One notice's e-mails to the account's administrators (one per language among
+    them); none when there is nobody to tell.
 
     A notice whose object has since been renewed, deleted or moved is closed without
     an e-mail: the new end date gets notices of its own.
@@ -442,10 +444,8 @@ def _expiry_notice_email(*, notice: ExpiryNotice, today: date) -> EmailDraft | N
         current = current and key.end_date == notice.ends_on
         name = key.display_name if key else ""
         subscription_name = key.subscription.display_name if key else ""
-    recipients = account_admin_emails(account_id=notice.account_id) if current else []
-    if not recipients:
-        return None
-    return emails.expiry_notice_email(
+    recipients = account_admin_recipients(account_id=notice.account_id) if current else []
+    return emails.expiry_notice_emails(
         notice=notice,
         name=name,
         subscription_name=subscription_name,

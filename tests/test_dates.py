@@ -1,5 +1,5 @@
-"""One date format everywhere, from the active locale (SHORT_DATE_FORMAT): no page,
-report or e-mail writes its own. Under en-gb a date reads 30/11/2026; the en-us
+"""One date format everywhere, from the reader's locale (SHORT_DATE_FORMAT): no page,
+report or e-mail writes its own. In German a date reads 30.11.2026; the English
 form (11/30/2026) and ISO text (2026-11-30) appear nowhere.
 
 alice administers My Company with a subscription, a key, a proxy server, an invitation
@@ -15,6 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.language import Recipient
 from reports import emails
 from reports.models import WeeklyReport
 from tests import factories
@@ -24,9 +25,11 @@ ENDS = date(2031, 3, 25)  # day 25: never a month, so d/m and m/d cannot be conf
 
 
 @pytest.fixture
-def british(settings):
-    settings.LANGUAGE_CODE = "en-gb"
-    with translation.override("en-gb"):
+def german(alice):
+    """alice reads the portal and her e-mails in German (Personal Profile)."""
+    alice.language = "de"
+    alice.save(update_fields=["language"])
+    with translation.override("de"):
         yield
 
 
@@ -78,7 +81,7 @@ def _us_or_iso(text: str) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_pages_write_dates_in_the_locales_short_format(british, alice_client, scene):
+def test_pages_write_dates_in_the_locales_short_format(german, alice_client, scene):
     pages = [
         reverse("subscription_detail", args=[scene["subscription"].pk]),
         reverse("subscription_list"),
@@ -90,18 +93,20 @@ def test_pages_write_dates_in_the_locales_short_format(british, alice_client, sc
         html = alice_client.get(url).content.decode()
         assert _us_or_iso(html) == [], url
     detail = alice_client.get(pages[0]).content.decode()
-    assert "25/03/2031" in detail
+    assert "25.03.2031" in detail
     report = alice_client.get(pages[2]).content.decode()
-    assert "17/03/2031 – 23/03/2031" in report
+    assert "17.03.2031 – 23.03.2031" in report
 
 
 @pytest.mark.django_db
-def test_the_weekly_report_email_writes_dates_in_the_locales_short_format(british, alice, scene):
-    draft = emails.weekly_report_email(report=scene["report"], to=["alice@example.com"])
+def test_the_weekly_report_email_writes_dates_in_the_recipients_short_format(alice, scene):
+    [draft] = emails.weekly_report_emails(
+        report=scene["report"], to=[Recipient("alice@example.com", language="de")]
+    )
 
-    assert "17/03/2031" in draft.subject
+    assert "17.03.2031" in draft.subject
     assert _us_or_iso(draft.body + draft.html) == []
-    assert "ends on 25/03/2031" in draft.body
+    assert "25.03.2031" in draft.body
 
 
 @pytest.mark.django_db

@@ -1,4 +1,6 @@
-// The little JavaScript the pages need; every page works without it.
+// The little JavaScript the pages need; every page works without it. Its words come
+// from the JavaScript catalog (/jsi18n/, locale/*/djangojs.po): gettext, ngettext and
+// interpolate are defined by that script, loaded before this one.
 document.addEventListener("change", (event) => {
   const select = event.target.closest("select[data-autosubmit]");
   if (select && select.form) select.form.requestSubmit();
@@ -29,7 +31,7 @@ document.addEventListener("click", (event) => {
 document.querySelectorAll("[data-dropzone-area]").forEach((zone) => {
   const input = zone.querySelector("input[type=file]");
   const name = zone.querySelector("[data-dropzone-name]");
-  const show = () => { if (name) name.textContent = input.files.length ? `Selected: ${input.files[0].name}` : ""; };
+  const show = () => { if (name) name.textContent = input.files.length ? interpolate(gettext("Selected: %(name)s"), { name: input.files[0].name }, true) : ""; };
   input.addEventListener("change", show);
   ["dragenter", "dragover"].forEach((type) => zone.addEventListener(type, (event) => {
     event.preventDefault(); zone.classList.add("dropzone--over");
@@ -55,9 +57,9 @@ document.querySelectorAll("[data-dropzone-area]").forEach((zone) => {
     const update = () => {
       const checked = rows().filter((box) => box.checked);
       const active = checked.filter((box) => !box.hasAttribute("data-deactivated"));
-      if (count) count.textContent = checked.length ? `(${checked.length} selected)` : "";
+      if (count) count.textContent = checked.length ? interpolate(gettext("(%(count)s selected)"), { count: checked.length }, true) : "";
       if (deactivate) deactivate.disabled = active.length === 0;
-      if (hint) hint.textContent = checked.length ? `Exports the ${checked.length} selected server${checked.length === 1 ? "" : "s"}.` : hintAll;
+      if (hint) hint.textContent = checked.length ? interpolate(ngettext("Exports the %(count)s selected server.", "Exports the %(count)s selected servers.", checked.length), { count: checked.length }, true) : hintAll;
       if (selectAll) {
         selectAll.checked = checked.length > 0 && checked.length === rows().length;
         selectAll.indeterminate = checked.length > 0 && checked.length < rows().length;
@@ -98,7 +100,7 @@ const sublicenseSync = (form) => {
     const k = Math.min(/^\d+$/.test(quota.value) ? Number(quota.value) : 0, Number(n));
     quota.max = Math.max(Number(n), 1);
     const label = form.querySelector(`label[for="${quota.id}"]`);
-    if (label) label.textContent = `Quota of Licenses (${k} out of ${n} available)`;
+    if (label) label.textContent = interpolate(gettext("Quota of Licenses (%(used)s out of %(total)s available)"), { used: k, total: n }, true);
   }
   if (renew && expires) expires.disabled = renew.checked;
 };
@@ -189,7 +191,7 @@ document.addEventListener("click", (event) => {
   const value = input.value.trim().toLowerCase();
   const valid = value !== "" && input.checkValidity() && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value);
   if (!valid) {
-    error.textContent = value ? `Not an email address: ${value}` : "Type an email address first.";
+    error.textContent = value ? interpolate(gettext("Not an email address: %(value)s"), { value: value }, true) : gettext("Type an email address first.");
     error.hidden = false;
     input.setAttribute("aria-invalid", "true");
     input.focus();
