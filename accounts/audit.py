@@ -10,79 +10,128 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.models import Account, AuditLog, User
 
-# code: (label for the Action filter, sentence with a person as the actor)
+# code: (label for the Action filter, sentence with a person as the actor). Both are
+# translated when a page shows them, in the reader's language, with named placeholders.
 ACTIONS: dict[str, tuple[str, str]] = {
     "account.created": (
-        "Business account created",
-        "{actor} created the business account {target}",
+        _("Business account created"),
+        _("%(actor)s created the business account %(target)s"),
     ),
-    "account.updated": ("Company information changed", "{actor} changed the company information"),
-    "api_token.created": ("API token created", "{actor} created the API token {target}"),
-    "api_token.revoked": ("API token revoked", "{actor} revoked the API token {target}"),
-    "invitation.created": ("User invited", "{actor} invited {target}"),
-    "invitation.resent": ("Invitation sent again", "{actor} sent the invitation of {target} again"),
-    "invitation.revoked": ("Invitation withdrawn", "{actor} withdrew the invitation of {target}"),
-    "invitation.accepted": ("Invitation accepted", "{target} accepted the invitation"),
-    "membership.created": ("Member joined", "{target} joined the business account"),
-    "membership.role_changed": ("Role changed", "{actor} changed the role of {target}"),
-    "membership.updated": ("Member notes changed", "{actor} changed the notes on {target}"),
-    "membership.blocked": ("Member blocked", "{actor} blocked {target}"),
-    "membership.unblocked": ("Member unblocked", "{actor} unblocked {target}"),
-    "membership.deleted": ("Member removed", "{actor} removed {target} from the business account"),
-    "membership.left": ("Member left", "{actor} left the business account"),
-    "license_key.created": ("License key created", "{actor} created the license key {target}"),
-    "license_key.updated": ("License key changed", "{actor} changed the license key {target}"),
-    "license_key.deleted": ("License key deleted", "{actor} deleted the license key {target}"),
-    "license_key.renamed": ("License key renamed", "{actor} renamed a license key to {target}"),
+    "account.updated": (
+        _("Company information changed"),
+        _("%(actor)s changed the company information"),
+    ),
+    "api_token.created": (_("API token created"), _("%(actor)s created the API token %(target)s")),
+    "api_token.revoked": (_("API token revoked"), _("%(actor)s revoked the API token %(target)s")),
+    "invitation.created": (_("User invited"), _("%(actor)s invited %(target)s")),
+    "invitation.resent": (
+        _("Invitation sent again"),
+        _("%(actor)s sent the invitation of %(target)s again"),
+    ),
+    "invitation.revoked": (
+        _("Invitation withdrawn"),
+        _("%(actor)s withdrew the invitation of %(target)s"),
+    ),
+    "invitation.accepted": (_("Invitation accepted"), _("%(target)s accepted the invitation")),
+    "membership.created": (_("Member joined"), _("%(target)s joined the business account")),
+    "membership.role_changed": (_("Role changed"), _("%(actor)s changed the role of %(target)s")),
+    "membership.updated": (
+        _("Member notes changed"),
+        _("%(actor)s changed the notes on %(target)s"),
+    ),
+    "membership.blocked": (_("Member blocked"), _("%(actor)s blocked %(target)s")),
+    "membership.unblocked": (_("Member unblocked"), _("%(actor)s unblocked %(target)s")),
+    "membership.deleted": (
+        _("Member removed"),
+        _("%(actor)s removed %(target)s from the business account"),
+    ),
+    "membership.left": (_("Member left"), _("%(actor)s left the business account")),
+    "license_key.created": (
+        _("License key created"),
+        _("%(actor)s created the license key %(target)s"),
+    ),
+    "license_key.updated": (
+        _("License key changed"),
+        _("%(actor)s changed the license key %(target)s"),
+    ),
+    "license_key.deleted": (
+        _("License key deleted"),
+        _("%(actor)s deleted the license key %(target)s"),
+    ),
+    "license_key.renamed": (
+        _("License key renamed"),
+        _("%(actor)s renamed a license key to %(target)s"),
+    ),
     "proxy_server.activated": (
-        "Proxy server activated",
-        "{actor} activated the proxy server {target}",
+        _("Proxy server activated"),
+        _("%(actor)s activated the proxy server %(target)s"),
     ),
-    "proxy_server.refreshed": ("License refreshed", "{actor} refreshed the license of {target}"),
+    "proxy_server.refreshed": (
+        _("License refreshed"),
+        _("%(actor)s refreshed the license of %(target)s"),
+    ),
     "proxy_server.deactivated": (
-        "Proxy server deactivated",
-        "{actor} deactivated the proxy server {target}",
+        _("Proxy server deactivated"),
+        _("%(actor)s deactivated the proxy server %(target)s"),
     ),
     "proxy_server.deactivation_requested": (
-        "Proxy server deactivation requested",
-        "{actor} asked to deactivate the proxy server {target}",
+        _("Proxy server deactivation requested"),
+        _("%(actor)s asked to deactivate the proxy server %(target)s"),
     ),
     "proxy_server.notes_updated": (
-        "Proxy server notes changed",
-        "{actor} changed the notes on {target}",
+        _("Proxy server notes changed"),
+        _("%(actor)s changed the notes on %(target)s"),
     ),
-    "subscription.issued": ("Subscription issued", "{actor} issued the subscription {target}"),
+    "subscription.issued": (
+        _("Subscription issued"),
+        _("%(actor)s issued the subscription %(target)s"),
+    ),
     "subscription.registered": (
-        "Subscription registered",
-        "{actor} registered the subscription {target}",
+        _("Subscription registered"),
+        _("%(actor)s registered the subscription %(target)s"),
     ),
-    "subscription.renamed": ("Subscription renamed", "{actor} renamed the subscription {target}"),
-    "subscription.renewed": ("Subscription renewed", "{actor} renewed the subscription {target}"),
+    "subscription.renamed": (
+        _("Subscription renamed"),
+        _("%(actor)s renamed the subscription %(target)s"),
+    ),
+    "subscription.renewed": (
+        _("Subscription renewed"),
+        _("%(actor)s renewed the subscription %(target)s"),
+    ),
     "subscription.upgraded": (
-        "Subscription upgraded",
-        "{actor} upgraded the subscription {target}",
+        _("Subscription upgraded"),
+        _("%(actor)s upgraded the subscription %(target)s"),
     ),
     "subscription.offline_enabled": (
-        "Offline use allowed",
-        "{actor} allowed offline use of the subscription {target}",
+        _("Offline use allowed"),
+        _("%(actor)s allowed offline use of the subscription %(target)s"),
     ),
 }
 
 # What a proxy server does itself (online, no person acting): said of the server.
 BY_INSTALLATION: dict[str, str] = {
-    "proxy_server.activated": "The proxy server {target} activated its license key online",
-    "proxy_server.refreshed": "The proxy server {target} refreshed its license online",
-    "proxy_server.deactivated": "The proxy server {target} deactivated itself online",
+    "proxy_server.activated": _("The proxy server %(target)s activated its license key online"),
+    "proxy_server.refreshed": _("The proxy server %(target)s refreshed its license online"),
+    "proxy_server.deactivated": _("The proxy server %(target)s deactivated itself online"),
 }
 
-ROLE_NAMES = {"admin": "Account Administrator", "member": "Regular Member"}
+# A role change names the new role: one whole sentence per role, for the translators.
+ROLE_CHANGED_TO: dict[str, str] = {
+    "admin": _("%(actor)s made %(target)s an Account Administrator"),
+    "member": _("%(actor)s made %(target)s a Regular Member"),
+}
+
+# The actor of an entry that names nobody (a command, a task).
+PORTAL = _("The portal")
 
 
 def audit_action_label(code: str) -> str:
     """The words for an action code; an unknown code is shown as it is."""
-    return ACTIONS[code][0] if code in ACTIONS else code
+    return str(ACTIONS[code][0]) if code in ACTIONS else code
 
 
 def audit_action_choices(codes: Iterable[str]) -> list[tuple[str, str]]:
@@ -101,18 +150,16 @@ def audit_sentence(entry: AuditLog, *, names: Mapping[str, str] | None = None) -
     names = names or {}
     target = names.get(entry.target_label, entry.target_label) or "—"
     if entry.actor_id is None and entry.action in BY_INSTALLATION:
-        return BY_INSTALLATION[entry.action].format(target=target)
-    actor = _person(entry.actor, entry.actor_label) or "The portal"
+        return BY_INSTALLATION[entry.action] % {"target": target}
+    actor = _person(entry.actor, entry.actor_label) or str(PORTAL)
     if entry.action not in ACTIONS:
         return f"{actor}: {entry.action} {entry.target_label}".strip()
-    sentence = ACTIONS[entry.action][1].format(actor=actor, target=target)
+    sentence = ACTIONS[entry.action][1]
     if entry.action == "membership.role_changed":
         role = (entry.data or {}).get("role") or []
-        if len(role) == 2 and role[1] in ROLE_NAMES:
-            sentence = (
-                f"{actor} made {target} a{'n' if role[1] == 'admin' else ''} {ROLE_NAMES[role[1]]}"
-            )
-    return sentence
+        if len(role) == 2 and role[1] in ROLE_CHANGED_TO:
+            sentence = ROLE_CHANGED_TO[role[1]]
+    return sentence % {"actor": actor, "target": target}
 
 
 @dataclass(frozen=True)

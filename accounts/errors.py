@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 
 class DomainError(Exception):
@@ -23,13 +24,15 @@ class DomainError(Exception):
     fields: ClassVar[dict[str, str]] = {}
     # The HTTP status of a refusal, for the API; 400 unless listed.
     statuses: ClassVar[dict[str, int]] = {}
-    default_message: ClassVar[str] = "The request was refused."
+    default_message: ClassVar[str] = gettext_lazy("The request was refused.")
 
     def __init__(self, code: str, message: str | None = None, **params: Any) -> None:
         self.code = code
         self.params = params
+        # The catalogs hold lazy translations with named {placeholders}: the message is in
+        # the language of the request that is refused, the code stays English.
         template = self.messages.get(code, self.default_message)
-        self.message = message if message is not None else template.format(**params)
+        self.message = str(message) if message is not None else str(template).format(**params)
         self.field: str | None = self.fields.get(code)
         self.status: int = self.statuses.get(code, 400)
         super().__init__(self.message)

@@ -19,9 +19,10 @@ from accounts.selectors import MEMBER_SORTS
 
 
 def _terms_label() -> str:
+    # One sentence with its link, so that translators can put the link where it belongs.
     return format_html(
-        'I agree with <a href="{}" target="_blank" rel="noopener">the Terms of Use</a>',
-        reverse_lazy("terms"),
+        gettext('I agree with <a href="{url}" target="_blank" rel="noopener">the Terms of Use</a>'),
+        url=reverse_lazy("terms"),
     )
 
 
@@ -36,10 +37,10 @@ def terms_field(required_message: str) -> forms.BooleanField:
 class SignupForm(AllauthSignupForm):
     """Register Your Account: the guide's fields, in the guide's order."""
 
-    first_name = forms.CharField(label="First Name", max_length=150)
-    last_name = forms.CharField(label="Last Name", max_length=150)
-    keep_signed_in = forms.BooleanField(label="Keep me signed in", required=False)
-    terms = terms_field("Please agree with the Terms of Use to sign up.")
+    first_name = forms.CharField(label=gettext_lazy("First Name"), max_length=150)
+    last_name = forms.CharField(label=gettext_lazy("Last Name"), max_length=150)
+    keep_signed_in = forms.BooleanField(label=gettext_lazy("Keep me signed in"), required=False)
+    terms = terms_field(gettext_lazy("Please agree with the Terms of Use to sign up."))
 
     field_order = [
         "first_name",
@@ -53,10 +54,10 @@ class SignupForm(AllauthSignupForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["email"].label = "Email"
-        self.fields["password1"].label = "Password"
+        self.fields["email"].label = gettext("Email")
+        self.fields["password1"].label = gettext("Password")
         if "password2" in self.fields:
-            self.fields["password2"].label = "Repeat Password"
+            self.fields["password2"].label = gettext("Repeat Password")
         for name in ("first_name", "last_name"):
             self.fields[name].widget.attrs["autocomplete"] = (
                 "given-name" if name == "first_name" else "family-name"
@@ -71,7 +72,7 @@ class SignupForm(AllauthSignupForm):
     def _required_text(self, name: str) -> str:
         value = (self.cleaned_data.get(name) or "").strip()
         if not value:
-            raise forms.ValidationError("This field is required.")
+            raise forms.ValidationError(gettext("This field is required."))
         return value
 
     def save(self, request):
@@ -86,9 +87,9 @@ class LoginForm(AllauthLoginForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["login"].label = "Email"
+        self.fields["login"].label = gettext("Email")
         if "remember" in self.fields:
-            self.fields["remember"].label = "Keep me signed in"
+            self.fields["remember"].label = gettext("Keep me signed in")
         # The page offers "Forgot your password?" once, beside Sign In; allauth would
         # repeat it as the password's help text.
         self.fields["password"].help_text = ""
@@ -143,13 +144,13 @@ class BusinessProfileForm(forms.ModelForm):
         model = Account
         fields = ["name", "street", "city", "country", "state", "zip_code", "phone"]
         labels = {
-            "name": "Company Name",
-            "street": "Street",
-            "city": "City",
-            "country": "Country",
-            "state": "State",
-            "zip_code": "ZIP",
-            "phone": "Phone",
+            "name": gettext_lazy("Company Name"),
+            "street": gettext_lazy("Street"),
+            "city": gettext_lazy("City"),
+            "country": gettext_lazy("Country"),
+            "state": gettext_lazy("State"),
+            "zip_code": gettext_lazy("ZIP"),
+            "phone": gettext_lazy("Phone"),
         }
         widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
 
@@ -170,10 +171,10 @@ class BusinessProfileForm(forms.ModelForm):
             if isinstance(value, str):
                 cleaned[name] = value.strip()
                 if name in self.required and name in cleaned and not cleaned[name]:
-                    self.add_error(name, "This field is required.")
+                    self.add_error(name, gettext("This field is required."))
         phone = cleaned.get("phone") or ""
         if phone and not re.fullmatch(r"[0-9+()\-./ ]{5,40}", phone):
-            self.add_error("phone", "Enter a phone number: digits, spaces and + ( ) - . /")
+            self.add_error("phone", gettext("Enter a phone number: digits, spaces and + ( ) - . /"))
         return cleaned
 
 
@@ -184,15 +185,15 @@ class InviteForm(forms.Form):
     """Invite Users: add addresses one at a time, or paste a list; review; send."""
 
     email = forms.CharField(
-        label="Email",
+        label=gettext_lazy("Email"),
         required=False,
         widget=forms.EmailInput(attrs={"autocomplete": "off", "placeholder": "name@company.com"}),
     )
     emails = forms.CharField(
-        label="Email addresses to invite",
+        label=gettext_lazy("Email addresses to invite"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="One per line; you can paste a list separated by commas or spaces.",
+        help_text=gettext_lazy("One per line; you can paste a list separated by commas or spaces."),
     )
 
     def addresses(self) -> tuple[list[str], list[str]]:
@@ -221,9 +222,11 @@ class MembershipForm(forms.Form):
     in goes to the service, which decides (under a lock) and explains a refusal.
     """
 
-    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label=gettext_lazy("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     role = forms.ChoiceField(
-        label="Role",
+        label=gettext_lazy("Role"),
         choices=[
             (Membership.Role.MEMBER, Membership.Role.MEMBER.label),
             (Membership.Role.ADMIN, Membership.Role.ADMIN.label),
@@ -244,10 +247,10 @@ class JoinForm(forms.Form):
     """Join <Company>: Email (read-only), Name, Password; a new person also agrees
     with the Terms of Use, as on Sign Up (people with an account agreed then)."""
 
-    email = forms.EmailField(label="Email", disabled=True, required=False)
-    name = forms.CharField(label="Name", max_length=300, required=False)
+    email = forms.EmailField(label=gettext_lazy("Email"), disabled=True, required=False)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=300, required=False)
     password = forms.CharField(
-        label="Password", strip=False, required=False, widget=forms.PasswordInput()
+        label=gettext_lazy("Password"), strip=False, required=False, widget=forms.PasswordInput()
     )
 
     def __init__(self, *args, existing: bool, signed_in: bool, **kwargs) -> None:
@@ -260,8 +263,10 @@ class JoinForm(forms.Form):
         else:
             self.fields["name"].required = True
             self.fields["password"].widget.attrs["autocomplete"] = "new-password"
-            self.fields["password"].help_text = "Choose a password for your new account."
-            self.fields["terms"] = terms_field("Please agree with the Terms of Use to join.")
+            self.fields["password"].help_text = gettext("Choose a password for your new account.")
+            self.fields["terms"] = terms_field(
+                gettext("Please agree with the Terms of Use to join.")
+            )
         self.fields["password"].required = not signed_in
         if signed_in:
             del self.fields["password"]
@@ -271,12 +276,16 @@ class UserFilterForm(forms.Form):
     """The Business Account Users list's input: search, Role and Status filters, sorting.
     The list itself is accounts.selectors.membership_list, as in the API."""
 
-    q = forms.CharField(label="Search", required=False, max_length=200)
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=200)
     role = forms.ChoiceField(
-        label="Role", required=False, choices=[("", "All"), *Membership.Role.choices]
+        label=gettext_lazy("Role"),
+        required=False,
+        choices=[("", gettext_lazy("All")), *Membership.Role.choices],
     )
     status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "All"), *Membership.Status.choices]
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("All")), *Membership.Status.choices],
     )
     sort = forms.ChoiceField(
         required=False, choices=[(k, k) for k in MEMBER_SORTS], widget=forms.HiddenInput
@@ -294,18 +303,21 @@ class UserFilterForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(label="Action", required=False)
-    person = forms.CharField(label="Person", required=False, max_length=200)
+    action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
+    person = forms.CharField(label=gettext_lazy("Person"), required=False, max_length=200)
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args, actions: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "All actions"), *audit_action_choices(actions)]
+        self.fields["action"].choices = [
+            ("", gettext("All actions")),
+            *audit_action_choices(actions),
+        ]
 
     def values(self) -> dict:
         """The selector's arguments (accounts.selectors.audit_log_list)."""
@@ -320,10 +332,10 @@ class AuditFilterForm(forms.Form):
 
 class FeedbackForm(forms.Form):
     message = forms.CharField(
-        label="Your feedback",
+        label=gettext_lazy("Your feedback"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="What works, what does not, what you miss. We read every message.",
+        help_text=gettext_lazy("What works, what does not, what you miss. We read every message."),
     )
 
 
@@ -332,10 +344,10 @@ class UsersBulkForm(forms.Form):
     invitation, the ticked pending invitations)."""
 
     ACTIONS = {
-        "block": "Block",
-        "unblock": "Unblock",
-        "delete": "Delete",
-        "resend": "Resend invitation",
+        "block": gettext_lazy("Block"),
+        "unblock": gettext_lazy("Unblock"),
+        "delete": gettext_lazy("Delete"),
+        "resend": gettext_lazy("Resend invitation"),
     }
     action = forms.ChoiceField(choices=list(ACTIONS.items()))
     id = forms.TypedMultipleChoiceField(coerce=int, required=False)

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from outbox.models import OutboxEmail
@@ -41,14 +42,14 @@ class User(AbstractUser):
     """A person. Email is the login and is unique without regard to case."""
 
     username = None
-    email = models.EmailField("email address", unique=True)
-    first_name = models.CharField("first name", max_length=150)
-    last_name = models.CharField("last name", max_length=150)
+    email = models.EmailField(_("email address"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
     # Personal Profile: once set, the language wins over the browser's and the footer's
     # on every device, and e-mails to this user are written in it; the time zone is
     # used for every date and time shown to this user (blank: the portal's, UTC).
-    language = models.CharField("language", max_length=10, blank=True, default="")
-    time_zone = models.CharField("time zone", max_length=64, blank=True, default="")
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -73,8 +74,8 @@ class Account(models.Model):
     """A personal account (one per user) or a business account (one per company)."""
 
     class Kind(models.TextChoices):
-        PERSONAL = "personal", "Personal Account"
-        BUSINESS = "business", "Business Account"
+        PERSONAL = "personal", _("Personal Account")
+        BUSINESS = "business", _("Business Account")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     name = models.CharField(max_length=200)
@@ -82,7 +83,7 @@ class Account(models.Model):
     city = models.CharField(max_length=100, blank=True)
     country = CountryField(blank=True)
     state = models.CharField(max_length=100, blank=True)
-    zip_code = models.CharField("ZIP / postal code", max_length=20, blank=True)
+    zip_code = models.CharField(_("ZIP / postal code"), max_length=20, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     support_code = models.CharField(max_length=11, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -102,12 +103,12 @@ class Membership(models.Model):
     """A user's place in an account: role and status decide what they may do there."""
 
     class Role(models.TextChoices):
-        ADMIN = "admin", "Account Administrator"
-        MEMBER = "member", "Regular Member"
+        ADMIN = "admin", _("Account Administrator")
+        MEMBER = "member", _("Regular Member")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        BLOCKED = "blocked", "Blocked"
+        ACTIVE = "active", _("Active")
+        BLOCKED = "blocked", _("Blocked")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -116,7 +117,7 @@ class Membership(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     notes = models.TextField(blank=True)
-    created_at = models.DateTimeField("member since", auto_now_add=True)
+    created_at = models.DateTimeField(_("member since"), auto_now_add=True)
 
     class Meta:
         constraints = [
@@ -143,13 +144,13 @@ class AuditLog(models.Model):
     an installation or a membership lands here."""
 
     class Channel(models.TextChoices):
-        WEB = "web", "Web"
-        API = "api", "REST API"
-        PROXY = "proxy", "Proxy (online)"
-        OFFLINE = "offline", "Offline file"
-        ADMIN = "admin", "Django admin"
-        CLI = "cli", "Command line"
-        SYSTEM = "system", "System"
+        WEB = "web", _("Web")
+        API = "api", _("REST API")
+        PROXY = "proxy", _("Proxy (online)")
+        OFFLINE = "offline", _("Offline file")
+        ADMIN = "admin", _("Django admin")
+        CLI = "cli", _("Command line")
+        SYSTEM = "system", _("System")
 
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_entries"
@@ -216,9 +217,9 @@ class Invitation(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        REVOKED = "revoked", "Revoked"
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()

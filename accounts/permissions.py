@@ -14,14 +14,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.current import account_switch
 
-NO_BUSINESS_ACCOUNT = (
+# Lazy: the 404 page and the message say them in the language of the request.
+NO_BUSINESS_ACCOUNT = gettext_lazy(
     "This page belongs to a business account, and you are not a member of one. "
     "Ask an Account Administrator of your company for an invitation."
 )
-CHOOSE_BUSINESS_ACCOUNT = "Choose a business account in the account selector to open this page."
+CHOOSE_BUSINESS_ACCOUNT = gettext_lazy(
+    "Choose a business account in the account selector to open this page."
+)
 
 
 def account_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -31,7 +35,7 @@ def account_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., H
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.membership is None or not request.membership.is_admin:
-            raise PermissionDenied("Only an Account Administrator can do this.")
+            raise PermissionDenied(gettext("Only an Account Administrator can do this."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -51,7 +55,8 @@ def business_account_required(view: Callable[..., HttpResponse]) -> Callable[...
         if request.account is None or not request.account.is_business:
             business = [m for m in request.memberships if m.account.is_business]
             if not business:
-                raise Http404(NO_BUSINESS_ACCOUNT)
+                # A str: Django's 404 page shows only a str message, not a lazy one.
+                raise Http404(str(NO_BUSINESS_ACCOUNT))
             if len(business) > 1:
                 messages.info(request, CHOOSE_BUSINESS_ACCOUNT)
                 return redirect("dashboard")
@@ -59,7 +64,11 @@ def business_account_required(view: Callable[..., HttpResponse]) -> Callable[...
             account_switch(request, account_id=membership.account_id)
             request.membership = membership
             request.account = membership.account
-            messages.info(request, f"Switched to {membership.account.name} (Business Account).")
+            messages.info(
+                request,
+                gettext("Switched to %(account)s (Business Account).")
+                % {"account": membership.account.name},
+            )
         return view(request, *args, **kwargs)
 
     return wrapper

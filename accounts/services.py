@@ -13,7 +13,8 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from accounts import emails
 from accounts.errors import DomainError
@@ -29,6 +30,16 @@ from accounts.models import (
 )
 from accounts.selectors import ACTIVE_ADMIN, invitation_known_emails
 from outbox.services import email_cancel
+
+
+def _target_label(target: models.Model | None) -> str:
+    """What the entry names when the caller gives no label: the target as it prints, in
+    the portal's source language, not the writer's ("Acme (Business Account)"); the Audit
+    Log translates its sentences for each reader, the stored words stay the same."""
+    if target is None:
+        return ""
+    with translation.override(None):
+        return str(target)
 
 
 def audit_log_record(
@@ -56,7 +67,7 @@ def audit_log_record(
             action=action,
             target_type=target._meta.label_lower if target is not None else "",
             target_id=str(target.pk) if target is not None else "",
-            target_label=(target_label or (str(target) if target is not None else ""))[:200],
+            target_label=(target_label or _target_label(target))[:200],
             data=data or {},
         )
         if account is not None and account.is_business:
@@ -183,7 +194,7 @@ def business_account_create(
     channel: str = AuditLog.Channel.WEB,
 ) -> Account:
     """Create a company's business account with `admin` as its Account Administrator."""
-    for _ in range(10):
+    for _attempt in range(10):
         try:
             with transaction.atomic():
                 account = Account.objects.create(
@@ -234,52 +245,52 @@ class AccountsError(DomainError):
     """The message catalog of these services (see accounts.errors.DomainError)."""
 
     messages: ClassVar[dict[str, str]] = {
-        "not_business": "This is not a business account.",
-        "not_admin": "Only an Account Administrator of this business account can do this.",
-        "not_member": "This person is not a member of this business account.",
-        "feedback_empty": "Write a few words of feedback first.",
-        "last_admin_leave": (
+        "not_business": _("This is not a business account."),
+        "not_admin": _("Only an Account Administrator of this business account can do this."),
+        "not_member": _("This person is not a member of this business account."),
+        "feedback_empty": _("Write a few words of feedback first."),
+        "last_admin_leave": _(
             "You are the only Account Administrator of this business account. Make another "
             "member an Account Administrator before you leave."
         ),
-        "last_admin_demote": (
+        "last_admin_demote": _(
             "{email} is the only Account Administrator of this business account and cannot "
             "become a Regular Member. Make another member an Account Administrator first."
         ),
-        "last_admin_block": (
+        "last_admin_block": _(
             "{email} is the only Account Administrator of this business account and cannot be "
             "blocked. Make another member an Account Administrator first."
         ),
-        "last_admin_delete": (
+        "last_admin_delete": _(
             "{email} is the only Account Administrator of this business account and cannot be "
             "deleted. Make another member an Account Administrator first."
         ),
-        "self_block": "You cannot block yourself.",
-        "self_delete": "You cannot delete yourself: use Leave This Business Account instead.",
-        "already_blocked": "{email} is already blocked.",
-        "not_blocked": "{email} is not blocked.",
-        "no_emails": "Add at least one email address.",
-        "too_many_emails": "You can invite at most {limit} people at once.",
-        "invitation_not_pending": "This invitation has already been used or withdrawn.",
-        "invitation_invalid": (
+        "self_block": _("You cannot block yourself."),
+        "self_delete": _("You cannot delete yourself: use Leave This Business Account instead."),
+        "already_blocked": _("{email} is already blocked."),
+        "not_blocked": _("{email} is not blocked."),
+        "no_emails": _("Add at least one email address."),
+        "too_many_emails": _("You can invite at most {limit} people at once."),
+        "invitation_not_pending": _("This invitation has already been used or withdrawn."),
+        "invitation_invalid": _(
             "This invitation link is not valid. Check that you opened the whole link from the "
             "email, or ask an Account Administrator to send you a new invitation."
         ),
-        "invitation_expired": (
+        "invitation_expired": _(
             "This invitation has expired. Ask an Account Administrator of {account} to send "
             "you a new one."
         ),
-        "invitation_used": "This invitation has already been used. Sign in to open {account}.",
-        "invitation_revoked": "This invitation to {account} has been withdrawn.",
-        "invitation_wrong_user": (
+        "invitation_used": _("This invitation has already been used. Sign in to open {account}."),
+        "invitation_revoked": _("This invitation to {account} has been withdrawn."),
+        "invitation_wrong_user": _(
             "This invitation was sent to {email}, but you are signed in as {current}. "
             "Sign out, then open the link again."
         ),
-        "invitation_member_blocked": (
+        "invitation_member_blocked": _(
             "Your membership of {account} is blocked. Ask an Account Administrator to unblock it."
         ),
-        "wrong_password": "The password is not correct.",
-        "name_required": "Please enter your name.",
+        "wrong_password": _("The password is not correct."),
+        "name_required": _("Please enter your name."),
         "password_invalid": "{detail}",
     }
     fields: ClassVar[dict[str, str]] = {

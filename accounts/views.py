@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -65,7 +65,7 @@ def switch_account(request: HttpRequest) -> HttpResponse:
     except ValueError:
         account_id = 0
     if not account_switch(request, account_id=account_id):
-        messages.error(request, "You cannot open that account.")
+        messages.error(request, gettext("You cannot open that account."))
     return redirect(safe_next(request, reverse("dashboard")))
 
 
@@ -190,7 +190,7 @@ def business_profile_edit(request: HttpRequest) -> HttpResponse:
         except AccountsError as error:
             form_error_add(form, error)
         else:
-            messages.success(request, "The company information has been saved.")
+            messages.success(request, gettext("The company information has been saved."))
             return redirect("business_profile")
     return render(request, "accounts/business_profile_edit.html", {"form": form})
 
@@ -203,11 +203,13 @@ def business_leave(request: HttpRequest) -> HttpResponse:
         return confirmation_page(
             request,
             Confirmation(
-                title=f"Leave {account.name}?",
-                message="You lose access to its subscriptions, license keys and proxy "
-                "servers at once. An Account Administrator can invite you again.",
+                title=gettext("Leave %(account)s?") % {"account": account.name},
+                message=gettext(
+                    "You lose access to its subscriptions, license keys and proxy "
+                    "servers at once. An Account Administrator can invite you again."
+                ),
                 action=reverse("business_leave"),
-                button="Leave",
+                button=gettext("Leave"),
                 cancel=reverse("business_profile"),
             ),
         )
@@ -217,7 +219,7 @@ def business_leave(request: HttpRequest) -> HttpResponse:
         _service_error_message(request, error)
         return redirect("business_profile")
     request.session.pop(CURRENT_ACCOUNT_SESSION_KEY, None)
-    messages.success(request, f"You have left {account.name}.")
+    messages.success(request, gettext("You have left %(account)s.") % {"account": account.name})
     return redirect("dashboard")
 
 
@@ -303,7 +305,11 @@ def membership_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
         except AccountsError as error:
             form_error_add(form, error)
         else:
-            messages.success(request, f"The membership of {membership.user.email} has been saved.")
+            messages.success(
+                request,
+                gettext("The membership of %(email)s has been saved.")
+                % {"email": membership.user.email},
+            )
             return redirect("business_users")
     return render(
         request, "accounts/membership_detail.html", {"membership": membership, "form": form}
@@ -311,8 +317,9 @@ def membership_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 def _membership_action(service, done: str, confirm=None):
-    """POST: do it. GET: the confirmation `confirm(membership)` builds, for
-    the actions that take something away (block, delete)."""
+    """POST: do it, and say so with `done` (a lazy translation naming %(email)s). GET: the
+    confirmation `confirm(membership)` builds, for the actions that take something away
+    (block, delete)."""
 
     @business_account_required
     @account_admin_required
@@ -326,7 +333,7 @@ def _membership_action(service, done: str, confirm=None):
         except AccountsError as error:
             _service_error_message(request, error)
         else:
-            messages.success(request, done.format(email=membership.user.email))
+            messages.success(request, done % {"email": membership.user.email})
         return redirect("business_users")
 
     return view
@@ -340,68 +347,84 @@ def _member_name(membership: Membership) -> str:
 
 def _block_confirmation(membership: Membership) -> Confirmation:
     return Confirmation(
-        title=f"Block {membership.user.get_full_name() or membership.user.email}?",
-        message=f"{_member_name(membership)} stays a member of {membership.account.name} "
-        "but cannot open it from their next page on, until an Account Administrator "
-        "unblocks them. They are told by e-mail.",
+        title=gettext("Block %(name)s?")
+        % {"name": membership.user.get_full_name() or membership.user.email},
+        message=gettext(
+            "%(member)s stays a member of %(account)s but cannot open it from their next page "
+            "on, until an Account Administrator unblocks them. They are told by e-mail."
+        )
+        % {"member": _member_name(membership), "account": membership.account.name},
         action=reverse("membership_block", args=[membership.pk]),
-        button="Block",
+        button=gettext("Block"),
         cancel=reverse("business_users"),
     )
 
 
 def _delete_confirmation(membership: Membership) -> Confirmation:
     return Confirmation(
-        title=f"Delete {membership.user.get_full_name() or membership.user.email} "
-        f"from {membership.account.name}?",
-        message=f"{_member_name(membership)} loses access to the business account's "
-        "subscriptions, license keys and proxy servers at once. Their own user account "
-        "stays; you can invite them again later.",
+        title=gettext("Delete %(name)s from %(account)s?")
+        % {
+            "name": membership.user.get_full_name() or membership.user.email,
+            "account": membership.account.name,
+        },
+        message=gettext(
+            "%(member)s loses access to the business account's subscriptions, license keys "
+            "and proxy servers at once. Their own user account stays; you can invite them "
+            "again later."
+        )
+        % {"member": _member_name(membership)},
         action=reverse("membership_delete", args=[membership.pk]),
-        button="Delete",
+        button=gettext("Delete"),
         cancel=reverse("business_users"),
     )
 
 
 membership_block_view = _membership_action(
-    membership_block, "{email} has been blocked.", _block_confirmation
+    membership_block, gettext_lazy("%(email)s has been blocked."), _block_confirmation
 )
-membership_unblock_view = _membership_action(membership_unblock, "{email} has been unblocked.")
+membership_unblock_view = _membership_action(
+    membership_unblock, gettext_lazy("%(email)s has been unblocked.")
+)
 membership_delete_view = _membership_action(
-    membership_delete, "{email} has been removed from the business account.", _delete_confirmation
+    membership_delete,
+    gettext_lazy("%(email)s has been removed from the business account."),
+    _delete_confirmation,
 )
 
 
-def _invite_review(account: Account, emails: list[str]) -> list[tuple[str, str]]:
-    """What Send Invitations will do with each address (the service decides again)."""
+def _invite_review(account: Account, emails: list[str]) -> tuple[list[tuple[str, str]], bool]:
+    """What Send Invitations will do with each address (the service decides again), and
+    whether it will invite anyone (decided on the addresses, not on the translated words)."""
     members, invited = selectors.invitation_known_emails(account=account, emails=emails)
-    return [
+    review = [
         (
             email,
-            "Already a member: will not be invited"
+            gettext("Already a member: will not be invited")
             if email in members
-            else "Already invited: use Resend on the Users tab"
+            else gettext("Already invited: use Resend on the Users tab")
             if email in invited
-            else "Will be invited",
+            else gettext("Will be invited"),
         )
         for email in emails
     ]
+    return review, any(email not in members and email not in invited for email in emails)
 
 
 def _invitation_outcome_messages(request: HttpRequest, outcome) -> None:
     if outcome.invited:
         sent = ", ".join(i.email for i in outcome.invited)
-        messages.success(request, f"Invitations sent to: {sent}.")
+        messages.success(request, gettext("Invitations sent to: %(emails)s.") % {"emails": sent})
     if outcome.already_members:
         messages.warning(
             request,
-            f"Already a member, not invited: {', '.join(outcome.already_members)}.",
+            gettext("Already a member, not invited: %(emails)s.")
+            % {"emails": ", ".join(outcome.already_members)},
         )
     if outcome.already_invited:
         messages.warning(
             request,
-            "Already invited, not sent twice (use Resend to send a new link): "
-            f"{', '.join(outcome.already_invited)}.",
+            gettext("Already invited, not sent twice (use Resend to send a new link): %(emails)s.")
+            % {"emails": ", ".join(outcome.already_invited)},
         )
 
 
@@ -411,6 +434,7 @@ def invite_users(request: HttpRequest) -> HttpResponse:
     account = request.account
     form = InviteForm(request.POST or None)
     review: list[tuple[str, str]] = []
+    sendable = False
     if request.method == "POST" and form.is_valid():
         valid, invalid = form.addresses()
         error = None
@@ -429,10 +453,13 @@ def invite_users(request: HttpRequest) -> HttpResponse:
         form = InviteForm(data)
         form.is_valid()
         if invalid:
-            form.add_error("emails", "Not an email address: " + ", ".join(invalid))
+            form.add_error(
+                "emails",
+                gettext("Not an email address: %(emails)s") % {"emails": ", ".join(invalid)},
+            )
         if error is not None:
             form_error_add(form, error)
-        review = _invite_review(account, valid)
+        review, sendable = _invite_review(account, valid)
     return render(
         request,
         "accounts/invite_users.html",
@@ -440,7 +467,7 @@ def invite_users(request: HttpRequest) -> HttpResponse:
             "account": account,
             "form": form,
             "review": review,
-            "sendable": any(r[1] == "Will be invited" for r in review),
+            "sendable": sendable,
             "ttl_days": settings.INVITATION_TTL_DAYS,
         },
     )
@@ -459,30 +486,34 @@ def _invitation_action(service, done: str, confirm=None):
         except AccountsError as error:
             _service_error_message(request, error)
         else:
-            messages.success(request, done.format(email=invitation.email))
+            messages.success(request, done % {"email": invitation.email})
         return redirect("business_users")
 
     return view
 
 
 invitation_resend_view = _invitation_action(
-    invitation_resend, "A new invitation has been sent to {email}."
+    invitation_resend, gettext_lazy("A new invitation has been sent to %(email)s.")
 )
 
 
 def _revoke_confirmation(invitation: Invitation) -> Confirmation:
     return Confirmation(
-        title=f"Withdraw the invitation of {invitation.email}?",
-        message=f"The link sent to {invitation.email} stops working at once. "
-        "You can invite them again later.",
+        title=gettext("Withdraw the invitation of %(email)s?") % {"email": invitation.email},
+        message=gettext(
+            "The link sent to %(email)s stops working at once. You can invite them again later."
+        )
+        % {"email": invitation.email},
         action=reverse("invitation_revoke", args=[invitation.pk]),
-        button="Withdraw",
+        button=gettext("Withdraw"),
         cancel=reverse("business_users"),
     )
 
 
 invitation_revoke_view = _invitation_action(
-    invitation_revoke, "The invitation of {email} has been withdrawn.", _revoke_confirmation
+    invitation_revoke,
+    gettext_lazy("The invitation of %(email)s has been withdrawn."),
+    _revoke_confirmation,
 )
 
 
@@ -562,7 +593,7 @@ def invitation_join(request: HttpRequest, token: str) -> HttpResponse:
             )
         )
         if throttled:
-            form.add_error(None, "Too many failed attempts. Try again in a few minutes.")
+            form.add_error(None, gettext("Too many failed attempts. Try again in a few minutes."))
         else:
             try:
                 membership = invitation_accept(
@@ -589,7 +620,9 @@ def invitation_join(request: HttpRequest, token: str) -> HttpResponse:
 def _join_done(request: HttpRequest, membership: Membership, *, signed_in: bool) -> HttpResponse:
     # Land in the business account: the session's current account is the one just joined.
     request.session[CURRENT_ACCOUNT_SESSION_KEY] = membership.account_id
-    messages.success(request, f"Welcome to {membership.account.name}.")
+    messages.success(
+        request, gettext("Welcome to %(account)s.") % {"account": membership.account.name}
+    )
     if signed_in:
         return redirect("dashboard")
     response = perform_login(request, membership.user, redirect_url=reverse("dashboard"))
@@ -613,23 +646,47 @@ def feedback(request: HttpRequest) -> HttpResponse:
         except AccountsError as error:
             form_error_add(form, error)
         else:
-            messages.success(request, "Thank you: your feedback has been sent.")
+            messages.success(request, gettext("Thank you: your feedback has been sent."))
             return redirect(back)
     return render(request, "accounts/feedback.html", {"form": form, "next": back})
 
 
 _BULK_SERVICES = {
-    "block": (membership_block, "blocked"),
-    "unblock": (membership_unblock, "unblocked"),
-    "delete": (membership_delete, "removed from the business account"),
+    "block": membership_block,
+    "unblock": membership_unblock,
+    "delete": membership_delete,
+}
+# Each action's words, whole sentences for the translators: the confirmation's question
+# (by how many), what will happen, and what was done.
+_BULK_TITLES = {
+    "block": ngettext_lazy("Block %(count)s user?", "Block %(count)s users?", "count"),
+    "unblock": ngettext_lazy("Unblock %(count)s user?", "Unblock %(count)s users?", "count"),
+    "delete": ngettext_lazy("Delete %(count)s user?", "Delete %(count)s users?", "count"),
+    "resend": ngettext_lazy(
+        "Resend invitation %(count)s invitation?",
+        "Resend invitation %(count)s invitations?",
+        "count",
+    ),
 }
 _BULK_WORDS = {
-    "block": "They stay members of {account} but cannot open it from their next page on, "
-    "until an Account Administrator unblocks them. Each is told by e-mail.",
-    "unblock": "They can open {account} again from their next page on. Each is told by e-mail.",
-    "delete": "They lose access to {account}'s subscriptions, license keys and proxy "
-    "servers at once. Their own user accounts stay; you can invite them again later.",
-    "resend": "Each gets a new link by e-mail; the link sent before stops working.",
+    "block": gettext_lazy(
+        "They stay members of %(account)s but cannot open it from their next page on, "
+        "until an Account Administrator unblocks them. Each is told by e-mail."
+    ),
+    "unblock": gettext_lazy(
+        "They can open %(account)s again from their next page on. Each is told by e-mail."
+    ),
+    "delete": gettext_lazy(
+        "They lose access to %(account)s's subscriptions, license keys and proxy "
+        "servers at once. Their own user accounts stay; you can invite them again later."
+    ),
+    "resend": gettext_lazy("Each gets a new link by e-mail; the link sent before stops working."),
+}
+_BULK_DONE = {
+    "block": gettext_lazy("%(emails)s: blocked."),
+    "unblock": gettext_lazy("%(emails)s: unblocked."),
+    "delete": gettext_lazy("%(emails)s: removed from the business account."),
+    "resend": gettext_lazy("%(emails)s: sent a new invitation."),
 }
 
 
@@ -643,7 +700,7 @@ def business_users_bulk(request: HttpRequest) -> HttpResponse:
     account = request.account
     form = UsersBulkForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
-        messages.error(request, "Choose an action from the Actions menu.")
+        messages.error(request, gettext("Choose an action from the Actions menu."))
         return redirect("business_users")
     action = form.cleaned_data["action"]
     if action == "resend":
@@ -665,23 +722,20 @@ def business_users_bulk(request: HttpRequest) -> HttpResponse:
     if not targets:
         messages.error(
             request,
-            "Tick one or more pending invitations first."
+            gettext("Tick one or more pending invitations first.")
             if action == "resend"
-            else "Tick one or more users first.",
+            else gettext("Tick one or more users first."),
         )
         return redirect("business_users")
     if request.method == "GET":
-        label = UsersBulkForm.ACTIONS[action]
         return confirmation_page(
             request,
             Confirmation(
-                title=f"{label} {len(targets)} "
-                + ("invitation" if action == "resend" else "user")
-                + ("s?" if len(targets) != 1 else "?"),
-                message=_BULK_WORDS[action].format(account=account.name),
+                title=_BULK_TITLES[action] % {"count": len(targets)},
+                message=_BULK_WORDS[action] % {"account": account.name},
                 items=names,
                 action=reverse("business_users_bulk"),
-                button=label,
+                button=str(UsersBulkForm.ACTIONS[action]),
                 cancel=reverse("business_users"),
                 fields=[("action", action), *fields],
             ),
@@ -692,15 +746,16 @@ def business_users_bulk(request: HttpRequest) -> HttpResponse:
             if action == "resend":
                 invitation_resend(invitation=target, actor=request.user)
             else:
-                _BULK_SERVICES[action][0](membership=target, actor=request.user)
+                _BULK_SERVICES[action](membership=target, actor=request.user)
         except AccountsError as error:
             who = target.email if action == "resend" else target.user.email
-            refused.append(f"{who}: {error.message}")
+            refused.append((who, error.message))
         else:
             done.append(target.email if action == "resend" else target.user.email)
     if done:
-        what = "sent a new invitation" if action == "resend" else _BULK_SERVICES[action][1]
-        messages.success(request, f"{', '.join(done)}: {what}.")
-    for line in refused:
-        messages.error(request, f"Not done for {line}")
+        messages.success(request, _BULK_DONE[action] % {"emails": ", ".join(done)})
+    for who, reason in refused:
+        messages.error(
+            request, gettext("Not done for %(who)s: %(reason)s") % {"who": who, "reason": reason}
+        )
     return redirect("business_users")

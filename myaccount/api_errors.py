@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
@@ -24,6 +25,7 @@ def _is_api(request: HttpRequest) -> bool:
 
 
 def _error(code: str, message: str, status: int) -> JsonResponse:
+    # The code stays English for programs; the message is in the request's language.
     return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 
@@ -31,26 +33,26 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if not _is_api(request):
         return defaults.bad_request(request, exception)
     if isinstance(exception, RequestDataTooBig):
-        return _error("request_too_large", "The request body is too large.", 413)
-    return _error("bad_request", "The request is malformed.", 400)
+        return _error("request_too_large", _("The request body is too large."), 413)
+    return _error("bad_request", _("The request is malformed."), 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     if not _is_api(request):
         return defaults.permission_denied(request, exception)
-    return _error("permission_denied", "You do not have permission to do this.", 403)
+    return _error("permission_denied", _("You do not have permission to do this."), 403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if not _is_api(request):
         return defaults.page_not_found(request, exception)
-    return _error("not_found", "No such API endpoint or object.", 404)
+    return _error("not_found", _("No such API endpoint or object."), 404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if not _is_api(request):
         return defaults.server_error(request)
-    return _error("server_error", "Something went wrong on our side; try again later.", 500)
+    return _error("server_error", _("Something went wrong on our side; try again later."), 500)
 
 
 class JSONParser(parsers.JSONParser):
@@ -61,4 +63,4 @@ class JSONParser(parsers.JSONParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError("JSON parse error - nested too deeply.") from None
+            raise ParseError(_("JSON parse error - nested too deeply.")) from None
