@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import permissions
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
@@ -40,7 +42,7 @@ def membership_for(*, user, account_id: int) -> Membership | None:
 class AccountRolePermission(permissions.BasePermission):
     """Active members read; only Account Administrators write."""
 
-    message = "Only an Account Administrator of this account can do this."
+    message = gettext_lazy("Only an Account Administrator of this account can do this.")
     code = "not_admin"
 
     def has_permission(self, request: Request, view: APIView) -> bool:
@@ -49,7 +51,7 @@ class AccountRolePermission(permissions.BasePermission):
             return True
         membership = membership_for(user=request.user, account_id=account_id)
         if membership is None:
-            raise NotFound("No such account.")
+            raise NotFound(_("No such account."))
         view.membership = membership
         view.account = membership.account
         if getattr(view, "admin_only", False):

@@ -7,6 +7,7 @@ effect on their very next API request.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
@@ -22,14 +23,14 @@ class BearerTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != self.keyword:
             return None
         if len(parts) != 2:
-            raise AuthenticationFailed("Send the header as: Authorization: Bearer <token>.")
+            raise AuthenticationFailed(_("Send the header as: Authorization: Bearer <token>."))
         try:
             secret = parts[1].decode("ascii")
         except UnicodeDecodeError:
-            raise AuthenticationFailed("The token is not valid.") from None
+            raise AuthenticationFailed(_("The token is not valid.")) from None
         token = services.api_token_authenticate(secret=secret)
         if token is None:
-            raise AuthenticationFailed("The token is not valid, or it has been revoked.")
+            raise AuthenticationFailed(_("The token is not valid, or it has been revoked."))
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

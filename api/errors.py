@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -37,7 +39,7 @@ class ApiErrorSerializer(serializers.Serializer):
 class ApiConflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
-    default_detail = "This conflicts with the current state."
+    default_detail = gettext_lazy("This conflicts with the current state.")
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -76,7 +78,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return None  # a bug: let it be a 500 and reach the logs
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
-        response.data = _body("invalid", "The request is not valid; see fields.", fields)
+        response.data = _body("invalid", _("The request is not valid; see fields."), fields)
     else:
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
         code = codes if isinstance(codes, str) else getattr(exc, "default_code", "error")

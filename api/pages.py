@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -20,9 +22,9 @@ from api.models import ApiToken
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
-        label="Token name",
+        label=gettext_lazy("Token name"),
         max_length=100,
-        help_text="What will use it, e.g. “Inventory script”.",
+        help_text=gettext_lazy("What will use it, e.g. “Inventory script”."),
     )
 
 
@@ -36,7 +38,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST":
         if not allowed:
-            return HttpResponse(services.ApiTokenError.messages["not_admin"], status=403)
+            return HttpResponse(str(services.ApiTokenError.messages["not_admin"]), status=403)
         if form.is_valid():
             try:
                 new = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
@@ -71,16 +73,19 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     """GET: the one confirmation (what stops working); POST: revoke."""
     token = ApiToken.objects.filter(pk=token_id, user=request.user).first()
     if token is None:
-        raise Http404("No such token.")
+        raise Http404(_("No such token."))
     if request.method == "GET":
         return confirmation_page(
             request,
             Confirmation(
-                title=f"Revoke the API token “{token.name}”?",
-                message=f"Every script or integration that sends it ({token.prefix}…) is "
-                "refused from its next request on. A revoked token cannot be used again.",
+                title=_("Revoke the API token “%(name)s”?") % {"name": token.name},
+                message=_(
+                    "Every script or integration that sends it (%(prefix)s…) is refused from "
+                    "its next request on. A revoked token cannot be used again."
+                )
+                % {"prefix": token.prefix},
                 action=reverse("api_token_revoke", args=[token.pk]),
-                button="Revoke",
+                button=_("Revoke"),
                 cancel=reverse("api_tokens"),
             ),
         )
@@ -89,5 +94,7 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     except services.ApiTokenError as error:
         messages.info(request, error.message)
     else:
-        messages.success(request, f"The token “{token.name}” has been revoked.")
+        messages.success(
+            request, _("The token “%(name)s” has been revoked.") % {"name": token.name}
+        )
     return redirect("api_tokens")

@@ -19,6 +19,7 @@ from typing import Any
 from django.core import signing
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -144,7 +145,7 @@ class Keyset:
                 pk = int(data["id"])
             except (signing.BadSignature, KeyError, TypeError, ValueError):
                 raise NotFound(
-                    "This cursor is not one this list gave out; start again without one.",
+                    _("This cursor is not one this list gave out; start again without one."),
                     code="invalid_cursor",
                 ) from None
             qs = qs.filter(self._after(value, pk))

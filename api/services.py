@@ -10,6 +10,8 @@ from typing import ClassVar
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
 from accounts.models import Account, AuditLog, Membership, User
@@ -24,10 +26,15 @@ MAX_ACTIVE_TOKENS = 20
 
 class ApiTokenError(DomainError):
     messages: ClassVar[dict[str, str]] = {
-        "not_admin": "Only an Account Administrator of a business account can create API tokens.",
-        "name_required": "Give the token a name.",
-        "too_many": f"You can have at most {MAX_ACTIVE_TOKENS} active tokens. Revoke one first.",
-        "already_revoked": "This token has already been revoked.",
+        "not_admin": _(
+            "Only an Account Administrator of a business account can create API tokens."
+        ),
+        "name_required": _("Give the token a name."),
+        "too_many": format_lazy(
+            _("You can have at most {limit} active tokens. Revoke one first."),
+            limit=MAX_ACTIVE_TOKENS,
+        ),
+        "already_revoked": _("This token has already been revoked."),
     }
 
 

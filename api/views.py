@@ -11,6 +11,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -264,7 +265,7 @@ class LicenseKeyDetailView(ApiView):
 def _proxy(view: ApiView, proxy_id: int) -> ProxyServer:
     server = proxy_selectors.proxy_server_get(account=view.account, pk=proxy_id)
     if server is None:
-        raise NotFound("No such proxy server.")
+        raise NotFound(_("No such proxy server."))
     return server
 
 
@@ -349,7 +350,7 @@ class ProxyServerDeactivateView(ApiView):
         )
         if not done:
             raise ApiConflict(
-                "This proxy server is already deactivated.", code="already_deactivated"
+                _("This proxy server is already deactivated."), code="already_deactivated"
             )
         [server] = proxy_selectors.proxy_servers_over_limit(
             [_proxy(self, proxy_id)], today=timezone.localdate()

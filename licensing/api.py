@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
@@ -86,7 +87,8 @@ def licensing_exception_handler(exc: Exception, context: dict[str, Any]) -> Resp
     if response is None:
         return None
     if isinstance(exc, ValidationError):
-        code, message = "invalid_request", f"The request is malformed: {_flatten(exc.detail)}"
+        code = "invalid_request"
+        message = _("The request is malformed: {detail}").format(detail=_flatten(exc.detail))
     elif isinstance(exc, APIException):
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         message = _flatten(exc.detail)

@@ -24,12 +24,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, is_account_admin
 from licensing import signing
 from licensing.client import envelope
-from licensing.errors import OFFLINE_PAGE, LicensingError
+from licensing.errors import LicensingError
 from licensing.models import UsedNonce
 from proxies.models import ProxyServer, UsageReport
 from proxies.selectors import license_key_availability
@@ -132,14 +134,17 @@ def _invalid(detail: str) -> LicensingError:
 def _text(payload: dict[str, Any], name: str, *, max_length: int, required: bool = True) -> str:
     value = payload.get(name, "" if not required else None)
     if not isinstance(value, str):
-        raise _invalid(f"{name} must be text.")
+        raise _invalid(_("%(name)s must be text.") % {"name": name})
     value = value.strip()
     if required and not value:
-        raise _invalid(f"{name} is required.")
+        raise _invalid(_("%(name)s is required.") % {"name": name})
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise _invalid(f"{name} contains control characters.")
+        raise _invalid(_("%(name)s contains control characters.") % {"name": name})
     if len(value) > max_length:
-        raise _invalid(f"{name} is longer than {max_length} characters.")
+        raise _invalid(
+            _("%(name)s is longer than %(max_length)s characters.")
+            % {"name": name, "max_length": max_length}
+        )
     return value
 
 
@@ -150,25 +155,31 @@ def _uuid(payload: dict[str, Any], name: str = "installation_id") -> uuid.UUID:
             return uuid.UUID(value)
     except ValueError:
         pass
-    raise _invalid(f"{name} must be a UUID.")
+    raise _invalid(_("%(name)s must be a UUID.") % {"name": name})
 
 
 def _count(payload: dict[str, Any], name: str) -> int:
     value = payload.get(name)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COMPUTERS:
-        raise _invalid(f"{name} must be a whole number from 0 to {MAX_COMPUTERS}.")
+        raise _invalid(
+            _("%(name)s must be a whole number from 0 to %(max)s.")
+            % {"name": name, "max": MAX_COMPUTERS}
+        )
     return value
 
 
 def _method(payload: dict[str, Any], channel: str) -> str:
     method = payload.get("method")
     if method not in CHANNELS:
-        raise _invalid("method must be online or offline.")
+        raise _invalid(_("method must be online or offline."))
     if method != channel:
         if method == OFFLINE:
-            detail = f"This is an offline request: upload it on {OFFLINE_PAGE}."
+            detail = _(
+                "This is an offline request: upload it on the Offline Activation and "
+                "Validation page."
+            )
         else:
-            detail = "This is an online request: the proxy sends it to the portal itself."
+            detail = _("This is an online request: the proxy sends it to the portal itself.")
         raise LicensingError("wrong_channel", detail=detail)
     return method
 
@@ -182,7 +193,7 @@ class Usage:
 
 def _usage(data: Any, *, now: datetime) -> Usage:
     if not isinstance(data, dict):
-        raise _invalid("usage must be an object.")
+        raise _invalid(_("usage must be an object."))
     registered = _count(data, "registered_computers")
     peak = max(_count(data, "peak"), registered)
     raw = data.get("date")
@@ -191,10 +202,12 @@ def _usage(data: Any, *, now: datetime) -> Usage:
     except ValueError:
         day = None
     if day is None:
-        raise _invalid("date must be a date (YYYY-MM-DD).")
+        raise _invalid(_("date must be a date (YYYY-MM-DD)."))
     today = timezone.localdate(now)
     if day > today + USAGE_DATE_SLACK or day < today - USAGE_MAX_AGE:
-        raise _invalid(f"the usage date {raw} is not plausible; check the proxy's clock.")
+        raise _invalid(
+            _("the usage date %(date)s is not plausible; check the proxy's clock.") % {"date": raw}
+        )
     return Usage(date=day, registered_computers=registered, peak=peak)
 
 
@@ -225,7 +238,7 @@ def _open(
     # The signer picks the expiry; we keep each nonce until then, so a message may not
     # live longer than an offline file needs (7 days), or the nonce table grows forever.
     if message.expires_at - message.issued_at > MESSAGE_LIFETIME_MAX:
-        raise _invalid("The message is valid for too long (at most 7 days).")
+        raise _invalid(_("The message is valid for too long (at most 7 days)."))
     return message
 
 
@@ -241,11 +254,11 @@ def _open_activation(decoded: envelope.Decoded, *, now: datetime) -> envelope.Me
     _check_type(decoded, ACTIVATION, now)
     pem = decoded.unverified.payload.get("installation_public_key")
     if not isinstance(pem, str) or len(pem) > 1000:
-        raise _invalid("installation_public_key must be an Ed25519 public key in PEM.")
+        raise _invalid(_("installation_public_key must be an Ed25519 public key in PEM."))
     try:
         public_key = envelope.load_public_key_pem(pem)
     except envelope.BadKey:
-        raise _invalid("installation_public_key must be an Ed25519 public key in PEM.") from None
+        raise _invalid(_("installation_public_key must be an Ed25519 public key in PEM.")) from None
     kid = envelope.key_id_for(public_key)
     if decoded.unverified.kid != kid:
         raise LicensingError("wrong_installation_key")
@@ -325,12 +338,12 @@ def _check_channel(proxy: ProxyServer, channel: str) -> None:
     if proxy.method == channel:
         return
     if proxy.method == OFFLINE:
-        detail = (
+        detail = _(
             "This installation was activated offline: refresh and deactivate it offline "
-            f"too, with request files uploaded on {OFFLINE_PAGE}."
+            "too, with request files uploaded on the Offline Activation and Validation page."
         )
     else:
-        detail = "This installation was activated online: refresh and deactivate it online too."
+        detail = _("This installation was activated online: refresh and deactivate it online too.")
     raise LicensingError("wrong_channel", detail=detail)
 
 
@@ -663,19 +676,19 @@ class OfflineRequest:
     @property
     def title(self) -> str:
         return {
-            ACTIVATION: "Offline activation request",
-            REFRESH: "Offline refresh request",
-            DEACTIVATION: "Offline deactivation request",
-            USAGE: "Usage report",
+            ACTIVATION: _("Offline activation request"),
+            REFRESH: _("Offline refresh request"),
+            DEACTIVATION: _("Offline deactivation request"),
+            USAGE: _("Usage report"),
         }[self.type]
 
     @property
     def answer_label(self) -> str:
         return {
-            ACTIVATION: "Download License Activation File",
-            REFRESH: "Download Subscription Information File",
-            DEACTIVATION: "Download Deactivation Confirmation File",
-            USAGE: "Download Usage Confirmation File",
+            ACTIVATION: _("Download License Activation File"),
+            REFRESH: _("Download Subscription Information File"),
+            DEACTIVATION: _("Download Deactivation Confirmation File"),
+            USAGE: _("Download Usage Confirmation File"),
         }[self.type]
 
     @property
@@ -716,11 +729,19 @@ def offline_request_inspect(
             site_code=data.site_code,
             license_key=key.key,
             installation_id=str(data.installation_id),
-            effect=(
-                f"Activates {data.server_name} ({data.site_code}) with the license key "
-                f"{key.key} ({key.licenses} licenses). The key stays bound to "
-                "this installation until it is deactivated."
-            ),
+            effect=ngettext(
+                "Activates %(server)s (%(site)s) with the license key %(key)s (%(licenses)s "
+                "licenses). The key stays bound to this installation until it is deactivated.",
+                "Activates %(server)s (%(site)s) with the license key %(key)s (%(licenses)s "
+                "licenses). The key stays bound to this installation until it is deactivated.",
+                key.licenses,
+            )
+            % {
+                "server": data.server_name,
+                "site": data.site_code,
+                "key": key.key,
+                "licenses": key.licenses,
+            },
         )
     if claimed_type not in (REFRESH, DEACTIVATION):
         # Usage reports go with refresh requests offline; answers are not uploaded here.
@@ -740,30 +761,36 @@ def offline_request_inspect(
         raw_usage = message.payload.get("usage")
         usage = _usage(raw_usage, now=now) if raw_usage is not None else None
         if proxy.status not in HOLDING:
-            effect = (
+            effect = _(
                 "This installation has been deactivated on the portal; the subscription "
                 "information file tells it so."
             )
-        else:
-            effect = (
+        elif usage:
+            effect = ngettext(
                 "Gives the installation the current subscription information (number of "
-                "licenses, dates)"
-                + (
-                    f" and records its usage: {usage.registered_computers} computers "
-                    f"on {formats.date_format(usage.date, 'SHORT_DATE_FORMAT')}."
-                    if usage
-                    else "."
-                )
+                "licenses, dates) and records its usage: %(computers)s computers on %(date)s.",
+                "Gives the installation the current subscription information (number of "
+                "licenses, dates) and records its usage: %(computers)s computers on %(date)s.",
+                usage.registered_computers,
+            ) % {
+                "computers": usage.registered_computers,
+                "date": formats.date_format(usage.date, "SHORT_DATE_FORMAT"),
+            }
+        else:
+            effect = _(
+                "Gives the installation the current subscription information (number of "
+                "licenses, dates)."
             )
         return OfflineRequest(type=REFRESH, effect=effect, usage=usage, **base)
     if proxy.status not in HOLDING:
         raise LicensingError("installation_deactivated")
     return OfflineRequest(
         type=DEACTIVATION,
-        effect=(
-            f"Completes the deactivation of {proxy.server_name}: the license key "
-            f"{proxy.license_key.key} is released and can activate another installation."
-        ),
+        effect=_(
+            "Completes the deactivation of %(server)s: the license key %(key)s is released "
+            "and can activate another installation."
+        )
+        % {"server": proxy.server_name, "key": proxy.license_key.key},
         **base,
     )
 

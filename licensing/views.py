@@ -12,6 +12,7 @@ import secrets
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import business_account_required
@@ -55,14 +56,14 @@ def offline_operations(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render(request, {"is_admin": is_admin})
     if not is_admin:
-        raise PermissionDenied("Only an Account Administrator can upload offline requests.")
+        raise PermissionDenied(_("Only an Account Administrator can upload offline requests."))
 
     if request.POST.get("step") == "confirm":
         form = OfflineConfirmForm(request.POST)
         if not form.is_valid():
             return _render(
                 request,
-                {"is_admin": True, "error": "The request was lost; select the file again."},
+                {"is_admin": True, "error": _("The request was lost; select the file again.")},
                 status=400,
             )
         text = form.cleaned_data["request_text"]
@@ -99,10 +100,10 @@ def offline_operations(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def offline_answer_download(request: HttpRequest, token: str) -> HttpResponse:
     if request.membership is None or not request.membership.is_admin:
-        raise PermissionDenied("Only an Account Administrator can download answer files.")
+        raise PermissionDenied(_("Only an Account Administrator can download answer files."))
     answer = request.session.get(SESSION_ANSWERS, {}).get(token)
     if answer is None or answer.get("account_id") != request.account.id:
-        raise Http404("This answer file is no longer available; upload the request again.")
+        raise Http404(_("This answer file is no longer available; upload the request again."))
     response = HttpResponse(answer["text"], content_type="text/plain; charset=us-ascii")
     response["Content-Disposition"] = f'attachment; filename="{answer["filename"]}"'
     response["Cache-Control"] = "no-store"

@@ -8,6 +8,7 @@ error shape. Every write calls the same service as the page that does it.
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -210,7 +211,7 @@ class DeliveryDetailView(WebhookApiView):
     def get(self, request: Request, account_id: int, endpoint_id: int, delivery_id: int):
         delivery = selectors.delivery_get(endpoint=self.endpoint(endpoint_id), pk=delivery_id)
         if delivery is None:
-            raise NotFound("No such delivery of this endpoint.")
+            raise NotFound(_("No such delivery of this endpoint."))
         return Response(s.DeliveryDetailSerializer(delivery).data)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.errors import DomainError
 
 
@@ -12,14 +14,14 @@ class WebhookError(DomainError):
     """A refused webhook operation; nothing was changed."""
 
     messages: ClassVar[dict[str, str]] = {
-        "not_admin": "Only an Account Administrator of this business account can do this.",
-        "not_business": "Webhooks belong to business accounts.",
+        "not_admin": _("Only an Account Administrator of this business account can do this."),
+        "not_business": _("Webhooks belong to business accounts."),
         "url_refused": "{reason}",
-        "event_types_required": "Choose at least one event type.",
-        "event_type_unknown": "Unknown event type: {type}.",
-        "too_many_endpoints": "An account can have at most {limit} webhook endpoints.",
-        "endpoint_disabled": "This endpoint is disabled. Enable it first.",
-        "delivery_pending": "This event is being sent right now.",
+        "event_types_required": _("Choose at least one event type."),
+        "event_type_unknown": _("Unknown event type: {type}."),
+        "too_many_endpoints": _("An account can have at most {limit} webhook endpoints."),
+        "endpoint_disabled": _("This endpoint is disabled. Enable it first."),
+        "delivery_pending": _("This event is being sent right now."),
     }
     fields: ClassVar[dict[str, str]] = {
         "url_refused": "url",

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.models import AuditLog, Invitation, Membership
 from proxies.models import ProxyServer
 from subscriptions.models import LicenseKey, Subscription, license_key_mask
@@ -37,57 +39,61 @@ class EventType:
 
 
 CATALOG: tuple[EventType, ...] = (
-    EventType("proxy_server.activated", "A proxy server activated a license key.", "proxy_server"),
+    EventType(
+        "proxy_server.activated", _("A proxy server activated a license key."), "proxy_server"
+    ),
     EventType(
         "proxy_server.deactivated",
-        "A proxy server was deactivated and released its license key.",
+        _("A proxy server was deactivated and released its license key."),
         "proxy_server",
     ),
     EventType(
         "proxy_server.over_limit",
-        "A proxy server's license key went over the license limit.",
+        _("A proxy server's license key went over the license limit."),
         "proxy_server",
     ),
     EventType(
         "proxy_server.within_limit",
-        "A proxy server's license key came back within the license limit.",
+        _("A proxy server's license key came back within the license limit."),
         "proxy_server",
     ),
     EventType(
         "proxy_server.silent",
-        "A proxy server has not reported usage for more than 7 days.",
+        _("A proxy server has not reported usage for more than 7 days."),
         "proxy_server",
     ),
-    EventType("subscription.issued", "Sales issued a subscription to the account.", "subscription"),
-    EventType("subscription.upgraded", "Licenses were added to a subscription.", "subscription"),
-    EventType("subscription.renewed", "A subscription's end date moved later.", "subscription"),
+    EventType(
+        "subscription.issued", _("Sales issued a subscription to the account."), "subscription"
+    ),
+    EventType("subscription.upgraded", _("Licenses were added to a subscription."), "subscription"),
+    EventType("subscription.renewed", _("A subscription's end date moved later."), "subscription"),
     EventType(
         "subscription.ending",
-        "A subscription ends in 30, 7 or 1 days (`data.days_left`).",
+        _("A subscription ends in 30, 7 or 1 days (`data.days_left`)."),
         "subscription",
     ),
-    EventType("subscription.expired", "A subscription has ended.", "subscription"),
-    EventType("sublicense.created", "An administrator created a sublicense.", "sublicense"),
+    EventType("subscription.expired", _("A subscription has ended."), "subscription"),
+    EventType("sublicense.created", _("An administrator created a sublicense."), "sublicense"),
     EventType(
         "sublicense.changed",
-        "A sublicense's name, quota, type or expiry changed (`data.changes`).",
+        _("A sublicense's name, quota, type or expiry changed (`data.changes`)."),
         "sublicense",
     ),
-    EventType("sublicense.deleted", "A sublicense was deleted.", "sublicense"),
-    EventType("member.invited", "Someone was invited to the account.", "member"),
-    EventType("member.joined", "Someone joined the account.", "member"),
-    EventType("member.role_changed", "A member's role changed.", "member"),
-    EventType("member.blocked", "A member was blocked.", "member"),
-    EventType("member.removed", "A member was removed or left.", "member"),
+    EventType("sublicense.deleted", _("A sublicense was deleted."), "sublicense"),
+    EventType("member.invited", _("Someone was invited to the account."), "member"),
+    EventType("member.joined", _("Someone joined the account."), "member"),
+    EventType("member.role_changed", _("A member's role changed."), "member"),
+    EventType("member.blocked", _("A member was blocked."), "member"),
+    EventType("member.removed", _("A member was removed or left."), "member"),
     EventType(
         "offline_file.processed",
-        "An administrator uploaded an offline request file and it was processed.",
+        _("An administrator uploaded an offline request file and it was processed."),
         "proxy_server",
     ),
 )
 TYPES: dict[str, EventType] = {event.type: event for event in CATALOG}
 # Sent by "Send test event" to one endpoint, whatever types it chose.
-TEST = EventType("webhook.test", "A test event sent from the portal.", "test")
+TEST = EventType("webhook.test", _("A test event sent from the portal."), "test")
 
 # Audit action -> the event types it is.
 AUDIT_EVENTS: dict[str, tuple[str, ...]] = {

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
+from django.utils.translation import gettext as _
 from urllib3.exceptions import HTTPError
 
 TIMEOUT = 10.0  # seconds: a 2xx within this counts as delivered (WEBHOOKS_TIMEOUT_SECONDS)
@@ -67,21 +68,21 @@ def address_refusal(address: IPAddress) -> str | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     if address in METADATA_ADDRESSES:
-        return "a cloud metadata address"
+        return _("a cloud metadata address")
     if address.is_loopback and insecure_allowed():
         return None
     if any(address in network for network in _allowed_networks()):
         return None
     if address.is_loopback:
-        return "a loopback address"
+        return _("a loopback address")
     if address.is_link_local:
-        return "a link-local address"
+        return _("a link-local address")
     if address.is_multicast:
-        return "a multicast address"
+        return _("a multicast address")
     if address.is_unspecified or address.is_reserved:
-        return "a reserved address"
+        return _("a reserved address")
     if address.is_private or not address.is_global:
-        return "a private address"
+        return _("a private address")
     return None
 
 
@@ -106,25 +107,28 @@ def url_check(url: str) -> Target:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
-        raise TargetRefused("This is not a valid URL.") from None
+        raise TargetRefused(_("This is not a valid URL.")) from None
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".").lower()
     if scheme not in {"http", "https"} or not host:
-        raise TargetRefused("Enter an https:// URL.")
+        raise TargetRefused(_("Enter an https:// URL."))
     if parts.username or parts.password:
-        raise TargetRefused("The URL may not contain a user name or password.")
+        raise TargetRefused(_("The URL may not contain a user name or password."))
     if host in METADATA_HOSTS:
-        raise TargetRefused("The URL may not point at a cloud metadata service.")
+        raise TargetRefused(_("The URL may not point at a cloud metadata service."))
     literal = _literal(host)
     loopback = host in LOOPBACK_HOSTS or (literal is not None and literal.is_loopback)
     if scheme == "http" and not (loopback and insecure_allowed()):
         raise TargetRefused(
-            "Enter an https:// URL (http:// is allowed only to this machine, in development)."
+            _("Enter an https:// URL (http:// is allowed only to this machine, in development).")
         )
     if literal is not None:
         reason = address_refusal(literal)
         if reason:
-            raise TargetRefused(f"The URL points at {reason}, which cannot receive webhooks.")
+            raise TargetRefused(
+                _("The URL points at %(reason)s, which cannot receive webhooks.")
+                % {"reason": reason}
+            )
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
@@ -141,14 +145,19 @@ def resolve(host: str, port: int) -> IPAddress:
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError):
-            raise TargetRefused(f"The host {host} could not be resolved.") from None
+            raise TargetRefused(
+                _("The host %(host)s could not be resolved.") % {"host": host}
+            ) from None
         addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not addresses:
-        raise TargetRefused(f"The host {host} has no address.")
+        raise TargetRefused(_("The host %(host)s has no address.") % {"host": host})
     for address in addresses:
         reason = address_refusal(address)
         if reason:
-            raise TargetRefused(f"The host {host} resolves to {reason} ({address}).")
+            raise TargetRefused(
+                _("The host %(host)s resolves to %(reason)s (%(address)s).")
+                % {"host": host, "reason": reason, "address": address}
+            )
     return addresses[0]
 
 

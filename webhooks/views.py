@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -37,7 +39,7 @@ def _context(request: HttpRequest, **extra) -> dict:
 def _endpoint(request: HttpRequest, endpoint_id: int) -> Endpoint:
     endpoint = selectors.endpoint_get(account=request.account, pk=endpoint_id)
     if endpoint is None:
-        raise Http404("No such webhook endpoint in this account.")
+        raise Http404(_("No such webhook endpoint in this account."))
     return endpoint
 
 
@@ -123,7 +125,7 @@ def endpoint_edit(request: HttpRequest, endpoint_id: int) -> HttpResponse:
         except WebhookError as error:
             form_error_add(form, error)
         else:
-            messages.success(request, "The endpoint has been saved.")
+            messages.success(request, _("The endpoint has been saved."))
             return redirect("webhook_endpoint", endpoint.pk)
     return _detail(request, endpoint, form=form)
 
@@ -164,7 +166,8 @@ def _action(service, done: str):
 
 
 endpoint_test = _action(
-    services.endpoint_test_send, "A test event is on its way to {url}; see the log below."
+    services.endpoint_test_send,
+    gettext_lazy("A test event is on its way to {url}; see the log below."),
 )
 
 
@@ -178,7 +181,7 @@ def endpoint_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     except WebhookError as error:
         messages.error(request, error.message)
         return redirect("webhook_endpoint", endpoint.pk)
-    messages.success(request, f"The endpoint {endpoint.url} has been deleted.")
+    messages.success(request, _("The endpoint %(url)s has been deleted.") % {"url": endpoint.url})
     return redirect("webhook_endpoints")
 
 
@@ -197,14 +200,22 @@ def endpoint_redeliver_failed(request: HttpRequest, endpoint_id: int) -> HttpRes
     except WebhookError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{count} failed event(s) will be sent again.")
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s failed event(s) will be sent again.",
+                "%(count)s failed event(s) will be sent again.",
+                count,
+            )
+            % {"count": count},
+        )
     return redirect("webhook_endpoint", endpoint.pk)
 
 
 def _delivery(request: HttpRequest, endpoint: Endpoint, delivery_id: int) -> Delivery:
     delivery = selectors.delivery_get(endpoint=endpoint, pk=delivery_id)
     if delivery is None:
-        raise Http404("No such delivery of this endpoint.")
+        raise Http404(_("No such delivery of this endpoint."))
     return delivery
 
 
@@ -231,5 +242,8 @@ def delivery_redeliver(request: HttpRequest, endpoint_id: int, delivery_id: int)
     except WebhookError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"The event {delivery.event.public_id} will be sent again.")
+        messages.success(
+            request,
+            _("The event %(id)s will be sent again.") % {"id": delivery.event.public_id},
+        )
     return redirect("webhook_delivery", endpoint.pk, delivery.pk)
