@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from proxies.selectors import COLUMNS, DEFAULT_SORT, LICENSE_KEY_SORTS, Display
 from proxies.services import NOTES_MAX_LENGTH
 from subscriptions.models import LicenseKey
 
+
+def _descending(label: str) -> str:
+    return gettext("%(column)s (descending)") % {"column": label}
+
+
+# The sorts the list accepts; translated when shown, in the language of the moment.
+
 SORT_CHOICES = [(c.key, c.label) for c in COLUMNS] + [
-    (f"-{c.key}", f"{c.label} (descending)") for c in COLUMNS
+    (f"-{c.key}", lazy(_descending, str)(c.label)) for c in COLUMNS
 ]
 # A page posts at most this many ticked rows; more is not a person clicking.
 MAX_SELECTED = 1000
@@ -16,8 +25,10 @@ MAX_SELECTED = 1000
 class ProxyListFilterForm(forms.Form):
     """The Display drop-down, the search box and the sort of the Proxy Servers page."""
 
-    display = forms.ChoiceField(choices=Display.CHOICES, required=False, label="Display")
-    q = forms.CharField(required=False, max_length=100, label="Search")
+    display = forms.ChoiceField(
+        choices=Display.CHOICES, required=False, label=gettext_lazy("Display")
+    )
+    q = forms.CharField(required=False, max_length=100, label=gettext_lazy("Search"))
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
     def values(self) -> dict[str, str]:
@@ -47,11 +58,13 @@ class IdsField(forms.Field):
             try:
                 number = int(item)
             except (TypeError, ValueError):
-                raise forms.ValidationError("Select servers from the list.") from None
+                raise forms.ValidationError(gettext("Select servers from the list.")) from None
             if number > 0 and number not in ids:
                 ids.append(number)
         if len(ids) > MAX_SELECTED:
-            raise forms.ValidationError(f"Select at most {MAX_SELECTED} servers at a time.")
+            raise forms.ValidationError(
+                gettext("Select at most %(count)d servers at a time.") % {"count": MAX_SELECTED}
+            )
         return ids
 
 
@@ -64,13 +77,13 @@ class ColumnsForm(forms.Form):
         choices=[(c.key, c.label) for c in COLUMNS],
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Columns",
+        label=gettext_lazy("Columns"),
     )
 
 
 class NotesForm(forms.Form):
     notes = forms.CharField(
-        label="Your notes",
+        label=gettext_lazy("Your notes"),
         required=False,
         max_length=NOTES_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -81,10 +94,10 @@ class LicenseKeyFilterForm(forms.Form):
     """The License Keys table's search, Type filter and column sort. The list itself is
     subscriptions.selectors.license_key_list, as in the API."""
 
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
     type = forms.ChoiceField(
-        label="Type",
-        choices=[("", "All"), *LicenseKey.Type.choices],
+        label=gettext_lazy("Type"),
+        choices=[("", gettext_lazy("All")), *LicenseKey.Type.choices],
         required=False,
         widget=forms.Select(attrs={"data-autosubmit": ""}),
     )

@@ -6,6 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from subscriptions import quota
@@ -32,15 +33,15 @@ class ProxyServer(models.Model):
     """One activation of one on-premises installation (its Parallels Proxy)."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Activated"
+        ACTIVE = "active", _("Activated")
         # Offline deactivation: the proxy has switched itself off, but the key stays
         # taken until its deactivation request file is uploaded.
-        DEACTIVATING = "deactivating", "Deactivation pending"
-        DEACTIVATED = "deactivated", "Deactivated"
+        DEACTIVATING = "deactivating", _("Deactivation pending")
+        DEACTIVATED = "deactivated", _("Deactivated")
 
     class Method(models.TextChoices):
-        ONLINE = "online", "Online"
-        OFFLINE = "offline", "Offline"
+        ONLINE = "online", _("Online")
+        OFFLINE = "offline", _("Offline")
 
     # The statuses in which an installation holds its license key (and its licenses).
     HOLDING_STATUSES = (Status.ACTIVE, Status.DEACTIVATING)

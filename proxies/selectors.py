@@ -39,6 +39,7 @@ from django.db.models.functions import (
     TruncWeek,
     TruncYear,
 )
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, User
 from proxies.models import ProxyListPreference, ProxyServer, UsageReport, proxy_server_expired_q
@@ -73,17 +74,17 @@ class Column:
 
 # The columns of the guide's "gear" picker, in the guide's order.
 COLUMNS: tuple[Column, ...] = (
-    Column("server_name", "Server Name", "server_name"),
-    Column("license_key", "License Key", "key_visible"),
-    Column("site_code", "Site Code", "site_code"),
-    Column("site_description", "Site Description", "site_description"),
-    Column("offline_use", "Offline Use", "license_key__subscription__offline_allowed"),
-    Column("app_version", "App Version", "app_version"),
-    Column("activation_date", "Activation Date", "activated_at"),
-    Column("last_report_date", "Last Report Date", "last_report_at", nullable=True),
-    Column("max_computers", "Max. Managed Computers", "max_computers", numeric=True),
-    Column("registered_computers", "Registered Computers", "registered_computers", numeric=True),
-    Column("notes", "Notes", "notes"),
+    Column("server_name", _("Server Name"), "server_name"),
+    Column("license_key", _("License Key"), "key_visible"),
+    Column("site_code", _("Site Code"), "site_code"),
+    Column("site_description", _("Site Description"), "site_description"),
+    Column("offline_use", _("Offline Use"), "license_key__subscription__offline_allowed"),
+    Column("app_version", _("App Version"), "app_version"),
+    Column("activation_date", _("Activation Date"), "activated_at"),
+    Column("last_report_date", _("Last Report Date"), "last_report_at", nullable=True),
+    Column("max_computers", _("Max. Managed Computers"), "max_computers", numeric=True),
+    Column("registered_computers", _("Registered Computers"), "registered_computers", numeric=True),
+    Column("notes", _("Notes"), "notes"),
 )
 COLUMNS_BY_KEY = {c.key: c for c in COLUMNS}
 # The server name links to the details, so it always shows.
@@ -109,11 +110,11 @@ class Display:
     SILENT = "silent"
     DEACTIVATED = "deactivated"
     CHOICES = (
-        (ALL, "All"),
-        (EXPIRING, "Expiring soon"),
-        (EXPIRED, "Expired"),
-        (SILENT, "Silent for more than 7 days"),
-        (DEACTIVATED, "Deactivated"),
+        (ALL, _("All")),
+        (EXPIRING, _("Expiring soon")),
+        (EXPIRED, _("Expired")),
+        (SILENT, _("Silent for more than 7 days")),
+        (DEACTIVATED, _("Deactivated")),
     )
 
 
@@ -314,7 +315,7 @@ def usage_history(*, proxy_server: ProxyServer, before: date | None = None) -> U
     if not span["count"]:
         return UsageHistory(0, "day", [], [], None, True)
     days = (span["last"] - span["first"]).days + 1
-    period, _, truncate = next(
+    period, _days, truncate = next(
         (p for p in USAGE_PERIODS if days / p[1] <= USAGE_CHART_MAX_POINTS), USAGE_PERIODS[-1]
     )
     if truncate is None:

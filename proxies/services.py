@@ -13,6 +13,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, is_account_admin
@@ -36,7 +37,7 @@ def proxy_servers_deactivate(
     done: list[ProxyServer] = []
     with transaction.atomic():
         if not is_account_admin(user=actor, account=account, lock=True):
-            raise PermissionDenied("Only an Account Administrator can do this.")
+            raise PermissionDenied(_("Only an Account Administrator can do this."))
         # Lock the rows (in id order, so two admins never deadlock) before checking
         # their status: a concurrent refresh or deactivation waits for us.
         servers = list(
@@ -62,7 +63,7 @@ def proxy_server_notes_update(
         # Re-check the role under the account's lock, as every write does: a demotion
         # or block that commits first is seen.
         if not is_account_admin(user=actor, account=proxy_server.account, lock=True):
-            raise PermissionDenied("Only an Account Administrator can do this.")
+            raise PermissionDenied(_("Only an Account Administrator can do this."))
         server = ProxyServer.objects.select_for_update().get(pk=proxy_server.pk)
         if server.notes == notes:
             return server

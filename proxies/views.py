@@ -12,9 +12,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.confirm import Confirmation, confirmation_page
@@ -106,7 +106,7 @@ def proxy_columns(request: HttpRequest) -> HttpResponse:
     form = ColumnsForm(request.POST)
     if form.is_valid():
         services.proxy_list_columns_save(user=request.user, columns=form.cleaned_data["columns"])
-        messages.success(request, "Your column choice has been saved.")
+        messages.success(request, gettext("Your column choice has been saved."))
     return redirect(safe_next(request, reverse("proxy_list")))
 
 
@@ -142,7 +142,7 @@ def proxy_deactivate(request: HttpRequest) -> HttpResponse:
     ids = selection.cleaned_data["id"] if selection.is_valid() else []
     back = safe_next(request, reverse("proxy_list"))
     if not ids:
-        messages.error(request, "Select one or more proxy servers first.")
+        messages.error(request, gettext("Select one or more proxy servers first."))
         return redirect(back)
     servers = list(
         selectors.proxy_server_list(
@@ -156,19 +156,26 @@ def proxy_deactivate(request: HttpRequest) -> HttpResponse:
             account=request.account, today=timezone.localdate(), ids=ids
         ).exists():
             raise Http404("No such proxy server.")
-        messages.info(request, "The selected proxy servers are already deactivated.")
+        messages.info(request, gettext("The selected proxy servers are already deactivated."))
         return redirect(back)
     if request.method == "GET":
         return confirmation_page(
             request,
             Confirmation(
-                title=f"Deactivate {len(servers)} proxy server{pluralize(len(servers))}?",
-                message="Each installation learns it at its next refresh and then stops "
-                "managing computers under its license key, which becomes free for another "
-                "installation:",
+                title=ngettext(
+                    "Deactivate %(count)d proxy server?",
+                    "Deactivate %(count)d proxy servers?",
+                    len(servers),
+                )
+                % {"count": len(servers)},
+                message=gettext(
+                    "Each installation learns it at its next refresh and then stops "
+                    "managing computers under its license key, which becomes free for another "
+                    "installation:"
+                ),
                 items=[f"{s.server_name} ({s.site_code})" for s in servers],
                 action=reverse("proxy_deactivate"),
-                button="Deactivate",
+                button=gettext("Deactivate"),
                 cancel=back,
                 fields=[("id", str(s.pk)) for s in servers] + [("next", back)],
             ),
@@ -179,16 +186,23 @@ def proxy_deactivate(request: HttpRequest) -> HttpResponse:
     released = [s.server_name for s in done if s.status == ProxyServer.Status.DEACTIVATED]
     pending = [s.server_name for s in done if s.status == ProxyServer.Status.DEACTIVATING]
     if released:
-        messages.success(request, f"Deactivated: {', '.join(released)}.")
+        messages.success(
+            request, gettext("Deactivated: %(servers)s.") % {"servers": ", ".join(released)}
+        )
     if not done:
-        messages.info(request, "Nothing changed: those servers are already being deactivated.")
+        messages.info(
+            request, gettext("Nothing changed: those servers are already being deactivated.")
+        )
     if pending:
         messages.warning(
             request,
-            f"Deactivation pending: {', '.join(pending)}. These servers were activated "
-            "offline, so their license keys stay taken until each server's deactivation "
-            "request file is uploaded on Offline Operations. They stop using the key at "
-            "their next refresh.",
+            gettext(
+                "Deactivation pending: %(servers)s. These servers were activated "
+                "offline, so their license keys stay taken until each server's deactivation "
+                "request file is uploaded on Offline Operations. They stop using the key at "
+                "their next refresh."
+            )
+            % {"servers": ", ".join(pending)},
         )
     return redirect(back)
 
@@ -262,7 +276,7 @@ def proxy_notes(request: HttpRequest, pk: int) -> HttpResponse:
     services.proxy_server_notes_update(
         proxy_server=server, notes=form.cleaned_data["notes"], actor=request.user
     )
-    messages.success(request, "Your notes have been saved.")
+    messages.success(request, gettext("Your notes have been saved."))
     return redirect(_detail_links(request, server)["return_url"])
 
 
@@ -306,6 +320,7 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
             "is_admin": _is_admin(request),
             "can_manage": can_manage,
             "expired": subscription.is_expired(today=today),
+            # Its value picks the badge's colour; `status.label` is the translated text.
             "status": subscription.status(today=today),
             # Two dialogs on one page: distinct ids keep each <label for> on its own input.
             "create_form": SublicenseForm(
@@ -321,12 +336,12 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
                 initial={"name": subscription.name}, auto_id="rename_%s"
             ),
             "sort_columns": [
-                ("name", "Name"),
-                ("type", "Type"),
-                ("quota", "Quota"),
-                ("used", "Used"),
-                ("vacant", "Vacant"),
-                ("expires", "Expires On"),
+                ("name", gettext("Name")),
+                ("type", gettext("Type")),
+                ("quota", gettext("Quota")),
+                ("used", gettext("Used")),
+                ("vacant", gettext("Vacant")),
+                ("expires", gettext("Expires On")),
             ],
         },
     )
@@ -342,17 +357,25 @@ def license_key_delete(request: HttpRequest, subscription_id: int, key_id: int) 
         except SubscriptionError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"License key “{key.display_name}” has been deleted.")
+            messages.success(
+                request,
+                gettext("License key “%(name)s” has been deleted.") % {"name": key.display_name},
+            )
         return redirect("subscription_detail", subscription_id=subscription.pk)
     return confirmation_page(
         request,
         Confirmation(
-            title=f"Delete License Key “{key.display_name}”?",
-            message=f"If a {subscription.product.name} installation uses this license key, "
-            f"it is deactivated. Its {key.quota} license{pluralize(key.quota)} return to the "
-            "primary key's pool.",
+            title=gettext("Delete License Key “%(name)s”?") % {"name": key.display_name},
+            message=ngettext(
+                "If a %(product)s installation uses this license key, it is deactivated. "
+                "Its %(count)s license return to the primary key's pool.",
+                "If a %(product)s installation uses this license key, it is deactivated. "
+                "Its %(count)s licenses return to the primary key's pool.",
+                key.quota,
+            )
+            % {"product": subscription.product.name, "count": key.quota},
             action=reverse("license_key_delete", args=[subscription.pk, key.pk]),
-            button="Delete",
+            button=gettext("Delete"),
             cancel=reverse("license_key_update", args=[subscription.pk, key.pk]),
         ),
     )

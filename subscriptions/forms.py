@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import formats, timezone
+from django.utils.translation import gettext, gettext_lazy
 from django_countries.fields import CountryField
 
 from subscriptions import services
@@ -15,7 +16,7 @@ NEW_BUSINESS_ACCOUNT = "new"
 
 class RegisterKeyForm(forms.Form):
     key = forms.CharField(
-        label="License Key",
+        label=gettext_lazy("License Key"),
         max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
@@ -31,17 +32,17 @@ class RegisterKeyForm(forms.Form):
         self.note = ""
         if member_accounts and not business_accounts:
             names = ", ".join(a.name for a in member_accounts)
-            self.note = (
-                f"You are not an Account Administrator of {names}, so you cannot register "
+            self.note = gettext(
+                "You are not an Account Administrator of %(accounts)s, so you cannot register "
                 "keys there: the key will go to a new business account, whose details you "
                 "give next. To add it to an existing account, ask one of its Account "
                 "Administrators to register it."
-            )
+            ) % {"accounts": names}
         if business_accounts:
             choices = [(str(a.pk), a.name) for a in business_accounts]
-            choices.append((NEW_BUSINESS_ACCOUNT, "A new business account"))
+            choices.append((NEW_BUSINESS_ACCOUNT, gettext("A new business account")))
             self.fields["account"] = forms.ChoiceField(
-                label="Business Account",
+                label=gettext("Business Account"),
                 choices=choices,
                 initial=str(initial_account.pk)
                 if initial_account in business_accounts
@@ -65,11 +66,13 @@ class BusinessDetailsForm(forms.Form):
     """Provide your business details (the guide's dialog: all four are required)."""
 
     key = forms.CharField(widget=forms.HiddenInput)
-    name = forms.CharField(label="Company Name", max_length=200)
-    country = CountryField(blank_label="Select a country").formfield(label="Country")
-    zip_code = forms.CharField(label="ZIP / Postal Code", max_length=20)
+    name = forms.CharField(label=gettext_lazy("Company Name"), max_length=200)
+    country = CountryField(blank_label=gettext_lazy("Select a country")).formfield(
+        label=gettext_lazy("Country")
+    )
+    zip_code = forms.CharField(label=gettext_lazy("ZIP / Postal Code"), max_length=20)
     phone = forms.CharField(
-        label="Phone", max_length=40, widget=forms.TextInput(attrs={"type": "tel"})
+        label=gettext_lazy("Phone"), max_length=40, widget=forms.TextInput(attrs={"type": "tel"})
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -91,22 +94,22 @@ class BusinessDetailsForm(forms.Form):
             if name in cleaned:
                 cleaned[name] = cleaned[name].strip()
                 if not cleaned[name]:
-                    self.add_error(name, "This field is required.")
+                    self.add_error(name, gettext("This field is required."))
         return cleaned
 
 
 class SubscriptionFilterForm(forms.Form):
     """The list's Search, Display and Arrange by controls."""
 
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
     display = forms.ChoiceField(
-        label="Display",
+        label=gettext_lazy("Display"),
         choices=DISPLAY_CHOICES,
         required=False,
         widget=forms.Select(attrs={"data-autosubmit": ""}),
     )
     arrange = forms.ChoiceField(
-        label="Arrange by",
+        label=gettext_lazy("Arrange by"),
         choices=ARRANGE_CHOICES,
         required=False,
         widget=forms.Select(attrs={"data-autosubmit": ""}),
@@ -129,34 +132,34 @@ class SubscriptionFilterForm(forms.Form):
 
 
 class SubscriptionRenameForm(forms.Form):
-    name = forms.CharField(label="Display Name", max_length=200, required=False)
+    name = forms.CharField(label=gettext_lazy("Display Name"), max_length=200, required=False)
 
 
 class LicenseKeyRenameForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=200)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
 
 
 class SublicenseForm(forms.Form):
     """Create License Key / modify a sublicense: the guide's dialog."""
 
-    name = forms.CharField(label="Name", max_length=200, required=False)
-    quota = forms.IntegerField(label="Quota of Licenses", min_value=1)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200, required=False)
+    quota = forms.IntegerField(label=gettext_lazy("Quota of Licenses"), min_value=1)
     type = forms.ChoiceField(
-        label="Type",
+        label=gettext_lazy("Type"),
         choices=[
-            (LicenseKey.Type.RESERVED, "Reserved"),
-            (LicenseKey.Type.DYNAMIC, "Dynamic"),
+            (LicenseKey.Type.RESERVED, LicenseKey.Type.RESERVED.label),
+            (LicenseKey.Type.DYNAMIC, LicenseKey.Type.DYNAMIC.label),
         ],
-        help_text=(
+        help_text=gettext_lazy(
             "Reserved holds its quota for this key alone. Dynamic takes licenses from "
             "the primary key's pool as it uses them, up to its quota."
         ),
     )
     renew_with_subscription = forms.BooleanField(
-        label="Renew with Subscription", required=False, initial=True
+        label=gettext_lazy("Renew with Subscription"), required=False, initial=True
     )
     expires_on = forms.DateField(
-        label="Expiration Date",
+        label=gettext_lazy("Expiration Date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%m/%d/%Y"],
@@ -177,7 +180,10 @@ class SublicenseForm(forms.Form):
         quota = self.fields["quota"]
         # k is what is typed, but never more than n: the label must not say more is
         # available than there is ("50 out of 10"); the field's error says what is wrong.
-        quota.label = f"Quota of Licenses ({min(self._k(), n)} out of {n} available)"
+        quota.label = gettext("Quota of Licenses (%(quota)d out of %(available)d available)") % {
+            "quota": min(self._k(), n),
+            "available": n,
+        }
         # static/js/app.js keeps k, n and max in step with what is typed and picked.
         quota.widget.attrs.update(
             {
@@ -191,11 +197,11 @@ class SublicenseForm(forms.Form):
         if self.initial.get("expires_on") is None:
             # The guide's dialog shows the subscription's end until another date is set.
             self.initial["expires_on"] = ends_on
-        expires_on.help_text = (
-            f"No later than the subscription's end, {formats.date_format(ends_on, 'SHORT_DATE_FORMAT')}. "
+        expires_on.help_text = gettext(
+            "No later than the subscription's end, %(ends_on)s. "
             "Leave Renew with Subscription selected to end with the subscription."
-        )
-        self.fields["name"].widget.attrs["placeholder"] = "License Key"
+        ) % {"ends_on": formats.date_format(ends_on, "SHORT_DATE_FORMAT")}
+        self.fields["name"].widget.attrs["placeholder"] = gettext("License Key")
 
     def _value(self, name: str):
         if self.is_bound:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce, Concat, Least, NullIf
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Account, Membership
 from subscriptions import quota
@@ -117,13 +118,21 @@ def subscription_upcoming_q(today: date, *, prefix: str = "") -> models.Q:
     return models.Q(**{f"{prefix}starts_on__gt": today})
 
 
+def subscription_default_name() -> str:
+    """The name of a subscription without a display name of its own, around its product's
+    name ("%(product)s Subscription"), in the active language."""
+    return gettext("%(product)s Subscription")
+
+
 class SubscriptionQuerySet(models.QuerySet):
     def with_display_name(self) -> SubscriptionQuerySet:
-        """Annotate `sort_name`: `Subscription.display_name` in SQL, to sort by."""
+        """Annotate `sort_name`: `Subscription.display_name` in SQL, to sort by (in the
+        active language, as the names are shown)."""
+        before, _, after = subscription_default_name().partition("%(product)s")
         return self.annotate(
             sort_name=Coalesce(
                 NullIf("name", models.Value("")),
-                Concat("product__name", models.Value(" Subscription")),
+                Concat(models.Value(before), "product__name", models.Value(after)),
             )
         )
 
@@ -184,7 +193,7 @@ class Subscription(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.name or f"{self.product.name} Subscription"
+        return self.name or subscription_default_name() % {"product": self.product.name}
 
     def is_active(self, *, today: date) -> bool:
         return self.starts_on <= today <= self.ends_on
@@ -206,14 +215,24 @@ class Subscription(models.Model):
             return self.PERIOD_UPCOMING
         return self.PERIOD_ACTIVE
 
-    def status(self, *, today: date) -> str:
-        """The status Subscription Details shows: Expired, Not started, Trial or Active."""
+    class Status(models.TextChoices):
+        """The status Subscription Details shows. The value (English) is what the page
+        compares to pick the badge's colour; the label is the translated text."""
+
+        EXPIRED = "Expired", gettext_lazy("Expired")
+        NOT_STARTED = "Not started", gettext_lazy("Not started")
+        TRIAL = "Trial", gettext_lazy("Trial")
+        ACTIVE = "Active", gettext_lazy("Active")
+
+    def status(self, *, today: date) -> Subscription.Status:
+        """The status Subscription Details shows: Expired, Not started, Trial or Active
+        (`.label` for the words in the reader's language)."""
         period = self.period(today=today)
         if period == self.PERIOD_EXPIRED:
-            return "Expired"
+            return self.Status.EXPIRED
         if period == self.PERIOD_UPCOMING:
-            return "Not started"
-        return "Trial" if self.is_trial else "Active"
+            return self.Status.NOT_STARTED
+        return self.Status.TRIAL if self.is_trial else self.Status.ACTIVE
 
 
 def license_key_end_date_expression(*, prefix: str = "") -> models.Case:
@@ -264,9 +283,9 @@ class LicenseKey(models.Model):
     """The primary key (the pool of all licenses) or a sublicense carved from it."""
 
     class Type(models.TextChoices):
-        PRIMARY = "primary", "Primary"
-        RESERVED = "reserved", "Reserved"
-        DYNAMIC = "dynamic", "Dynamic"
+        PRIMARY = "primary", gettext_lazy("Primary")
+        RESERVED = "reserved", gettext_lazy("Reserved")
+        DYNAMIC = "dynamic", gettext_lazy("Dynamic")
 
     subscription = models.ForeignKey(
         Subscription, on_delete=models.CASCADE, related_name="license_keys"
@@ -340,17 +359,17 @@ class LicenseKey(models.Model):
         masked key; never the whole key, which a Regular Member may not see."""
         if self.name:
             return self.name
-        return "Primary" if self.is_primary else license_key_mask(self.key)
+        return gettext("Primary") if self.is_primary else license_key_mask(self.key)
 
 
 class Order(models.Model):
     """The subscription's history: purchase, trial, upgrade, renewal."""
 
     class Kind(models.TextChoices):
-        PURCHASE = "purchase", "Purchase"
-        TRIAL = "trial", "Trial"
-        UPGRADE = "upgrade", "Upgrade"
-        RENEWAL = "renewal", "Renewal"
+        PURCHASE = "purchase", gettext_lazy("Purchase")
+        TRIAL = "trial", gettext_lazy("Trial")
+        UPGRADE = "upgrade", gettext_lazy("Upgrade")
+        RENEWAL = "renewal", gettext_lazy("Renewal")
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="orders")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -379,8 +398,8 @@ class Download(models.Model):
     """A file or document sales staff publish for one version of a product (guide ch. 7)."""
 
     class Kind(models.TextChoices):
-        SOFTWARE = "software", "Software"
-        DOCUMENTATION = "documentation", "Documentation"
+        SOFTWARE = "software", gettext_lazy("Software")
+        DOCUMENTATION = "documentation", gettext_lazy("Documentation")
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="downloads")
     version = models.CharField(max_length=32, help_text='The product version, e.g. "7.0".')

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Membership
 from subscriptions import quota
@@ -28,19 +29,19 @@ from subscriptions.services import DEFAULT_PRODUCT_CODE, product_default
 # Subscriptions list
 
 DISPLAY_CHOICES = [
-    ("active", "Active"),
-    ("ending", "Ending within 30 days"),
-    ("expired", "Expired"),
-    ("all", "All"),
+    ("active", _("Active")),
+    ("ending", _("Ending within 30 days")),
+    ("expired", _("Expired")),
+    ("all", _("All")),
 ]
 
 ARRANGE_CHOICES = [
-    ("ends_on", "End Date ↑"),
-    ("-ends_on", "End Date ↓"),
-    ("name", "Name ↑"),
-    ("-name", "Name ↓"),
-    ("licenses", "Licenses ↑"),
-    ("-licenses", "Licenses ↓"),
+    ("ends_on", _("End Date ↑")),
+    ("-ends_on", _("End Date ↓")),
+    ("name", _("Name ↑")),
+    ("-name", _("Name ↓")),
+    ("licenses", _("Licenses ↑")),
+    ("-licenses", _("Licenses ↓")),
 ]
 # Each sort is one column and a direction; ties go by id in the same direction. The
 # page orders by it and the API pages through it by keyset (subscription_sort), so both

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.current import SESSION_KEY, account_switch
 from accounts.errors import form_error_add
@@ -147,7 +148,11 @@ def _register_business_step(request: HttpRequest) -> HttpResponse:
 def _registered(request: HttpRequest, subscription: Subscription) -> HttpResponse:
     if not account_switch(request, account_id=subscription.account_id):
         request.session[SESSION_KEY] = subscription.account_id  # the account just created
-    messages.success(request, f"Your license key is registered to {subscription.account.name}.")
+    messages.success(
+        request,
+        gettext("Your license key is registered to %(account)s.")
+        % {"account": subscription.account.name},
+    )
     return redirect("dashboard")
 
 
@@ -206,7 +211,7 @@ def subscription_rename(request: HttpRequest, subscription_id: int) -> HttpRespo
         except SubscriptionError as error:
             form_error_add(form, error)
         else:
-            messages.success(request, "The display name has been saved.")
+            messages.success(request, gettext("The display name has been saved."))
             return redirect("subscription_detail", subscription_id=subscription.pk)
     return render(
         request,
@@ -229,7 +234,9 @@ def license_key_rename(request: HttpRequest, subscription_id: int, key_id: int) 
         except SubscriptionError as error:
             form_error_add(form, error)
         else:
-            messages.success(request, f"The license key is now called “{key.name}”.")
+            messages.success(
+                request, gettext("The license key is now called “%(name)s”.") % {"name": key.name}
+            )
             return redirect("subscription_detail", subscription_id=subscription.pk)
     return render(
         request,
@@ -260,7 +267,11 @@ def license_key_create(request: HttpRequest, subscription_id: int) -> HttpRespon
         except SubscriptionError as error:
             form_error_add(form, error)
         else:
-            messages.success(request, f"License key “{key.name}” has been created: {key.key}")
+            messages.success(
+                request,
+                gettext("License key “%(name)s” has been created: %(key)s")
+                % {"name": key.name, "key": key.key},
+            )
             return redirect("subscription_detail", subscription_id=subscription.pk)
     return render(
         request,
@@ -297,7 +308,7 @@ def license_key_update(request: HttpRequest, subscription_id: int, key_id: int) 
         except SubscriptionError as error:
             form_error_add(form, error)
         else:
-            messages.success(request, "The license key has been saved.")
+            messages.success(request, gettext("The license key has been saved."))
             return redirect("subscription_detail", subscription_id=subscription.pk)
     return render(
         request,
@@ -309,14 +320,21 @@ def license_key_update(request: HttpRequest, subscription_id: int, key_id: int) 
 # Downloads (guide, chapter 7)
 
 DOWNLOAD_REFUSALS = {
-    download_selectors.Access.NO_ACCOUNT: "Downloads are available to business accounts "
-    "with an active subscription.",
-    download_selectors.Access.NO_SUBSCRIPTION: "{account} has no subscription of {product}. "
-    "Downloads are available to accounts with an active subscription.",
-    download_selectors.Access.EXPIRED: "The subscriptions of {account} to {product} have "
-    "expired. Renew a subscription to download the software and its documentation again.",
-    download_selectors.Access.NOT_STARTED: "The subscription of {account} to {product} has "
-    "not started yet. Downloads become available on its start date.",
+    download_selectors.Access.NO_ACCOUNT: gettext_lazy(
+        "Downloads are available to business accounts with an active subscription."
+    ),
+    download_selectors.Access.NO_SUBSCRIPTION: gettext_lazy(
+        "%(account)s has no subscription of %(product)s. "
+        "Downloads are available to accounts with an active subscription."
+    ),
+    download_selectors.Access.EXPIRED: gettext_lazy(
+        "The subscriptions of %(account)s to %(product)s have expired. Renew a "
+        "subscription to download the software and its documentation again."
+    ),
+    download_selectors.Access.NOT_STARTED: gettext_lazy(
+        "The subscription of %(account)s to %(product)s has not started yet. "
+        "Downloads become available on its start date."
+    ),
 }
 
 
@@ -338,10 +356,11 @@ def downloads(request: HttpRequest, product_code: str) -> HttpResponse:
             "subscriptions/downloads_refused.html",
             {
                 "product": product,
-                "reason": DOWNLOAD_REFUSALS[access].format(
-                    account=request.account.name if request.account else "",
-                    product=product.name,
-                ),
+                "reason": DOWNLOAD_REFUSALS[access]
+                % {
+                    "account": request.account.name if request.account else "",
+                    "product": product.name,
+                },
                 "other_accounts": other_accounts,
             },
             status=403,

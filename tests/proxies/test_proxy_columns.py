@@ -66,4 +66,4 @@ def test_every_column_renders(alice_client, company):
     response = alice_client.get(URL)
     html = response.content.decode()
     for column in COLUMNS:
-        assert column.label in html
+        assert str(column.label) in html
