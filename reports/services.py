@@ -22,6 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
+from django.utils.functional import lazy
 
 from accounts.language import Recipient
 from accounts.models import Account, Membership
@@ -418,6 +419,10 @@ def _expiry_notice_emails_queue(*, today: date, now: datetime) -> int:
     return len(queued)
 
 
+def _lazy_name(obj: Subscription | LicenseKey | None) -> str:
+    return lazy(lambda: obj.display_name if obj is not None else "", str)()
+
+
 def _expiry_notice_emails(*, notice: ExpiryNotice, today: date) -> list[EmailDraft]:
     """One notice's e-mails to the account's administrators (one per language among
     them); none when there is nobody to tell.
@@ -431,7 +436,8 @@ def _expiry_notice_emails(*, notice: ExpiryNotice, today: date) -> list[EmailDra
         )
         current = subscription is not None and subscription.account_id == notice.account_id
         current = current and subscription.ends_on == notice.ends_on
-        name = subscription.display_name if subscription else ""
+        # Names like "Primary" are words: lazy, so each e-mail says them in its language.
+        name = _lazy_name(subscription)
         subscription_name = name
     else:
         key = (
@@ -442,8 +448,8 @@ def _expiry_notice_emails(*, notice: ExpiryNotice, today: date) -> list[EmailDra
         current = key is not None and key.deleted_at is None
         current = current and key.subscription.account_id == notice.account_id
         current = current and key.end_date == notice.ends_on
-        name = key.display_name if key else ""
-        subscription_name = key.subscription.display_name if key else ""
+        name = _lazy_name(key)
+        subscription_name = _lazy_name(key.subscription if key else None)
     recipients = account_admin_recipients(account_id=notice.account_id) if current else []
     return emails.expiry_notice_emails(
         notice=notice,
