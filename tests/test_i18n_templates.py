@@ -18,7 +18,7 @@ from django.conf import settings
 from django.template.base import Lexer, TokenType
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
-HOLE = "\x00"  # where a tag, a variable or a translated text was
+HOLE = " "  # where a tag, a variable or a translated text was (a space keeps tags whole)
 READ_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt", "label", "aria-description"}
 # Inside these, the text is code or machine output, not words to translate.
 CODE_ELEMENTS = {"code", "pre", "script", "style", "kbd", "samp"}
@@ -31,14 +31,22 @@ def _untranslated_source(source: str) -> str:
     """The template with every tag, variable and translated text replaced by a HOLE."""
     out: list[str] = []
     depth = 0  # inside blocktranslate … endblocktranslate, or comment … endcomment
+    blocks: list[str] = []  # the {% block %} names we are in
     for token in Lexer(source).tokenize():
         if token.token_type == TokenType.BLOCK:
-            name = token.contents.split()[0] if token.contents else ""
+            bits = token.contents.split()
+            name = bits[0] if bits else ""
             if name in {"blocktranslate", "blocktrans", "comment"}:
                 depth += 1
             elif name in {"endblocktranslate", "endblocktrans", "endcomment"}:
                 depth -= 1
+            elif name == "block":
+                blocks.append(bits[1] if len(bits) > 1 else "")
+            elif name == "endblock" and blocks:
+                blocks.pop()
             out.append(HOLE)
+        elif blocks and blocks[-1].endswith("class"):
+            out.append(HOLE)  # {% block page_class %}: CSS classes, not words
         elif token.token_type == TokenType.TEXT and depth == 0:
             out.append(token.contents)
         else:
@@ -65,7 +73,9 @@ class _Reader(HTMLParser):
         attributes = dict(attrs)
         for name, value in attrs:
             read = name in READ_ATTRIBUTES or (
-                name == "value" and attributes.get("type") in {"submit", "button", "reset"}
+                tag == "input"
+                and name == "value"
+                and attributes.get("type") in {"submit", "button", "reset"}
             )
             if read and value and _words(value):
                 self.found.append(f'{tag}[{name}="{_words(value)}"]')
@@ -75,6 +85,10 @@ class _Reader(HTMLParser):
             self.code_depth -= 1
 
     def handle_data(self, data):
+        # A tag whose name a template tag chooses (<{% if %}a{% else %}button{% endif %}
+        # …>) reaches the parser as text: markup, not words.
+        if "<" in data or '="' in data:
+            return
         if not self.code_depth and _words(data):
             self.found.append(_words(data))
 
