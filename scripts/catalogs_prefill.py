@@ -41,6 +41,11 @@ def main(trust: bool) -> None:
         theirs = known(locale)
         for path in sorted(catalog_dir.glob("*.po")):
             catalog = polib.pofile(str(path))
+            # makemessages leaves a template's header: say which language this is.
+            catalog.metadata_is_fuzzy = False
+            catalog.metadata["Language"] = locale
+            catalog.metadata["Project-Id-Version"] = "MyAccount"
+            catalog.metadata["Language-Team"] = f"MyAccount {locale} (locale/glossary/{locale}.md)"
             filled = 0
             for entry in catalog.untranslated_entries():
                 match = theirs.get((entry.msgctxt or "", entry.msgid))

@@ -75,6 +75,8 @@ def test_every_string_is_translated(locale, domain):
 
     assert [e.msgid for e in catalog.untranslated_entries()] == []
     assert [e.msgid for e in catalog.fuzzy_entries()] == []
+    assert not catalog.metadata_is_fuzzy
+    assert catalog.metadata["Language"] == locale
 
 
 def test_every_language_has_its_glossary():
