@@ -23,7 +23,8 @@ READ_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt", "label", "aria-d
 # Inside these, the text is code or machine output, not words to translate.
 CODE_ELEMENTS = {"code", "pre", "script", "style", "kbd", "samp"}
 # Names that are the same in every language.
-NAMES = {"MyAccount", "My Account", "M", "Google", "Facebook", "Swagger UI"}
+# Names, standards and units that are the same in every language.
+NAMES = {"MyAccount", "My Account", "M", "Google", "Facebook", "Swagger UI", "SHA-256", "UTC", "ms"}
 WORD = re.compile(r"[^\W\d_]{2,}")
 
 
