@@ -6,10 +6,15 @@ from accounts.models import Feedback, User
 from accounts.services import user_create
 
 
-def _user(email: str, first: str, last: str, password: str | None) -> User:
+def _user(
+    email: str, first: str, last: str, password: str | None, language: str = "", zone: str = ""
+) -> User:
     user = User.objects.filter(email=email).first() or user_create(
         email=email, password=None, first_name=first, last_name=last, verified=True
     )
+    # A profile language and time zone: their e-mails (weekly reports, notices) go out
+    # in German on Berlin's time, beside the others' English.
+    user.language, user.time_zone = language, zone
     if password:
         user.set_password(password)
     else:
@@ -27,6 +32,7 @@ def seed(context: dict) -> None:
     context["colleagues"] = [
         _user("andrew.palmer@example.com", "Andrew", "Palmer", None),
         _user("david.lewis@example.com", "David", "Lewis", None),
+        _user("jonas.keller@example.com", "Jonas", "Keller", None, "de", "Europe/Berlin"),
     ]
     # A colleague's "Leave Feedback" message, for staff to find in Django admin.
     andrew = context["colleagues"][0]
