@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -123,7 +124,11 @@ def language_choose(request: HttpRequest) -> HttpResponse:
     """The footer's language selector: a cookie for visitors; for a signed-in user also
     their Personal Profile's language, so it holds on every device."""
     language = language_supported(request.POST.get("language"))
-    response = redirect(safe_next(request, default="/"))
+    # The page the selector was on ("back", not "next": that is the page's own forms').
+    back = request.POST.get("back") or "/"
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = "/"
+    response = redirect(back)
     if language:
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, **_language_cookie())
         if request.user.is_authenticated:

@@ -18,7 +18,10 @@ import django
 import polib
 
 BASE = Path(__file__).resolve().parents[1]
-SOURCES = [Path(allauth.__file__).parent / "locale", Path(django.__file__).parent / "conf" / "locale"]
+SOURCES = [
+    Path(allauth.__file__).parent / "locale",
+    Path(django.__file__).parent / "conf" / "locale",
+]
 SOURCES += [Path(django.__file__).parent / "contrib" / app / "locale" for app in ("auth", "admin")]
 
 

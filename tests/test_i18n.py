@@ -62,7 +62,7 @@ def test_a_browser_asking_for_an_unknown_language_gets_english(client):
 @pytest.mark.django_db
 def test_the_footers_selector_keeps_a_visitors_choice(client):
     response = client.post(
-        reverse("language_choose"), {"language": "fr", "next": reverse("account_signup")}
+        reverse("language_choose"), {"language": "fr", "back": reverse("account_signup")}
     )
 
     assert response.status_code == 302
@@ -76,7 +76,7 @@ def test_the_footers_selector_keeps_a_visitors_choice(client):
 @pytest.mark.django_db
 def test_the_selector_refuses_an_unknown_language_and_a_foreign_next(client):
     response = client.post(
-        reverse("language_choose"), {"language": "xx", "next": "https://evil.example/"}
+        reverse("language_choose"), {"language": "xx", "back": "https://evil.example/"}
     )
 
     assert response["Location"] == "/"
@@ -90,7 +90,7 @@ def test_the_selector_needs_a_post(client):
 
 @pytest.mark.django_db
 def test_a_signed_in_users_footer_choice_becomes_their_profiles(alice, alice_client):
-    alice_client.post(reverse("language_choose"), {"language": "ja", "next": "/"})
+    alice_client.post(reverse("language_choose"), {"language": "ja", "back": "/"})
 
     alice.refresh_from_db()
     assert alice.language == "ja"
