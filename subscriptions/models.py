@@ -279,6 +279,11 @@ class LicenseKeyQuerySet(models.QuerySet):
         return self.annotate(key_licenses=license_key_licenses_expression())
 
 
+# The name a subscription's primary key is issued with (subscriptions.services): stored
+# in English, shown in the reader's language (LicenseKey.display_name).
+PRIMARY_KEY_NAME = "Primary Key"
+
+
 class LicenseKey(models.Model):
     """The primary key (the pool of all licenses) or a sublicense carved from it."""
 
@@ -357,6 +362,8 @@ class LicenseKey(models.Model):
     def display_name(self) -> str:
         """The name pages, reports and e-mails show: its own, else "Primary" or the
         masked key; never the whole key, which a Regular Member may not see."""
+        if self.is_primary and self.name == PRIMARY_KEY_NAME:
+            return gettext("Primary Key")  # the name sales gave it, in the reader's words
         if self.name:
             return self.name
         return gettext("Primary") if self.is_primary else license_key_mask(self.key)

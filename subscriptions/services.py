@@ -21,6 +21,7 @@ from accounts.services import audit_log_record, business_account_create, is_acco
 from subscriptions import quota
 from subscriptions.errors import SubscriptionError
 from subscriptions.models import (
+    PRIMARY_KEY_NAME,
     Download,
     LicenseKey,
     Order,
@@ -165,7 +166,7 @@ def subscription_issue(
             registered_at=timezone.now() if account is not None else None,
         )
         primary = LicenseKey.objects.create(
-            subscription=subscription, type=LicenseKey.Type.PRIMARY, name="Primary Key"
+            subscription=subscription, type=LicenseKey.Type.PRIMARY, name=PRIMARY_KEY_NAME
         )
         _order_create(
             subscription=subscription,
