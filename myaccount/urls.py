@@ -3,6 +3,8 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.db import transaction
 from django.urls import include, path
+from django.utils import timezone
+from django.views.decorators.http import last_modified
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -13,6 +15,9 @@ from myaccount.health import healthz
 admin.autodiscover()
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "MyAccount administration"
+
+# When this process started: the JavaScript catalog cannot have changed since.
+STARTED_AT = timezone.now()
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -25,7 +30,14 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("terms/", account_views.terms, name="terms"),
     # The strings of static/js/app.js in the reader's language (locale/*/djangojs.po).
-    path("jsi18n/", JavaScriptCatalog.as_view(packages=["myaccount"]), name="javascript_catalog"),
+    # Answered with 304 Not Modified until the next deploy (Django's documented recipe).
+    path(
+        "jsi18n/",
+        last_modified(lambda request, **kwargs: STARTED_AT)(
+            JavaScriptCatalog.as_view(packages=["myaccount"])
+        ),
+        name="javascript_catalog",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/v1/", include("webhooks.api_urls")),  # before api's catch-all 404

@@ -337,3 +337,16 @@ def test_the_javascript_catalog_speaks_the_pages_language(client):
     german = catalog.find("Type an email address first.").msgstr
     assert german and german != "Type an email address first."
     assert json.dumps(german)[1:-1] in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_javascript_catalog_is_not_sent_again_to_a_browser_that_has_it(client):
+    first = client.get(reverse("javascript_catalog"), HTTP_ACCEPT_LANGUAGE="ja")
+    again = client.get(
+        reverse("javascript_catalog"),
+        HTTP_ACCEPT_LANGUAGE="ja",
+        HTTP_IF_MODIFIED_SINCE=first["Last-Modified"],
+    )
+
+    assert again.status_code == 304
+    assert "Accept-Language" in first["Vary"]

@@ -1,6 +1,6 @@
 // The little JavaScript the pages need; every page works without it. Its words come
 // from the JavaScript catalog (/jsi18n/, locale/*/djangojs.po): gettext, ngettext and
-// interpolate are defined by that script, loaded before this one.
+// interpolate are defined by that script, which runs right after this one (both deferred).
 document.addEventListener("change", (event) => {
   const select = event.target.closest("select[data-autosubmit]");
   if (select && select.form) select.form.requestSubmit();
