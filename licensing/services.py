@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import formats, timezone
 
 from accounts.models import Account, AuditLog, User
@@ -445,13 +445,21 @@ def license_activate(
         key = _license_key_usable(data.license_key, now=now, account=account, lock=True)
         if channel == OFFLINE and not key.subscription.offline_allowed:
             raise LicensingError("offline_not_allowed")
-        installation = list(ProxyServer.objects.filter(installation_id=data.installation_id))
+        # One read: every activation of this installation, and the one holding the key.
+        known = list(
+            ProxyServer.objects.filter(
+                Q(installation_id=data.installation_id) | Q(license_key=key, status__in=HOLDING)
+            ).order_by("pk")
+        )
+        installation = [p for p in known if p.installation_id == data.installation_id]
         if any(p.installation_key_id != data.key_id for p in installation):
             # An installation id stays bound to the key it was first activated with.
             raise LicensingError("wrong_installation_key")
         if any(p.status in HOLDING and p.license_key_id != key.id for p in installation):
             raise LicensingError("installation_active")
-        holder = ProxyServer.objects.filter(license_key=key, status__in=HOLDING).first()
+        holder = next(
+            (p for p in known if p.license_key_id == key.id and p.status in HOLDING), None
+        )
         if holder is not None and holder.installation_id != data.installation_id:
             raise LicensingError("key_in_use")
         if holder is not None:
@@ -476,7 +484,9 @@ def license_activate(
             action = "proxy_server.activation_renewed"
         else:
             try:
-                with transaction.atomic():
+                # No savepoint (two round trips less): a conflict refuses the whole
+                # activation, and the LicensingError raised here rolls it all back.
+                with transaction.atomic(savepoint=False):
                     proxy = ProxyServer.objects.create(
                         account=key.subscription.account,
                         license_key=key,
