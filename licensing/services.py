@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import formats, timezone
 
 from accounts.models import Account, AuditLog, User
@@ -40,6 +40,7 @@ from subscriptions.models import (
     license_key_normalize,
     license_key_shown,
 )
+from subscriptions.quota import KeyAvailability
 
 __all__ = [
     "OFFLINE",
@@ -80,13 +81,17 @@ MAX_COMPUTERS = 10_000_000
 # --- license information ------------------------------------------------------------------
 
 
-def _license_info(proxy: ProxyServer, *, now: datetime) -> dict[str, Any]:
-    """What the proxy shows in its License Information dialog (guide, chapter 4)."""
+def _license_info(
+    proxy: ProxyServer, *, now: datetime, availability: KeyAvailability | None = None
+) -> dict[str, Any]:
+    """What the proxy shows in its License Information dialog (guide, chapter 4).
+    `availability`: the key's, when the caller has just read it (after its change)."""
     key = proxy.license_key
     subscription = key.subscription
     # The same arithmetic as the portal's License Keys table (subscriptions.quota): a
     # primary key whose pool went to reserved sublicenses has less left than its total.
-    availability = license_key_availability(license_key=key, today=now.date())
+    if availability is None:
+        availability = license_key_availability(license_key=key, today=now.date())
     licenses = availability.quota
     used = proxy.registered_computers
     # A server deactivated from the portal but still holding its key (offline, waiting
@@ -512,16 +517,30 @@ def license_activate(
         return _answer(message, proxy, _license_info(proxy, now=now), now=now)
 
 
-def _usage_store(proxy: ProxyServer, usage: Usage, *, now: datetime) -> UsageReport:
+def _usage_store(
+    proxy: ProxyServer, usage: Usage, *, now: datetime
+) -> tuple[UsageReport, KeyAvailability]:
     """One report per installation and day, keeping the day's peak; the latest day's
     count is the installation's "used". The caller holds the installation's lock.
+    Returns the report and the key's availability with the new count in it.
 
     The day's `licenses` is what the key could use that day by the pool rule (its used
     plus its vacant, as the License Keys table and the proxy's answer have them), so the
-    usage history, its chart and the API say "over the limit" exactly where they do."""
+    usage history, its chart and the API say "over the limit" exactly where they do: it
+    is read once, after the count is stored, and answers the proxy too."""
+    # One read for both questions: the report of that day, and whether a later day has
+    # one (at most one row per day, so the first two rows from that day tell).
+    reports = list(
+        UsageReport.objects.filter(proxy_server=proxy, date__gte=usage.date).order_by("date")[:2]
+    )
+    report = next((r for r in reports if r.date == usage.date), None)
+    if not any(r.date > usage.date for r in reports):
+        # A late report of an earlier day (an old offline file) does not overwrite "used".
+        proxy.registered_computers = usage.registered_computers
+    proxy.last_report_at = now
+    proxy.save(update_fields=["registered_computers", "last_report_at"])
     availability = license_key_availability(license_key=proxy.license_key, today=now.date())
     licenses = max(availability.used + availability.vacant, 0)
-    report = UsageReport.objects.filter(proxy_server=proxy, date=usage.date).first()
     if report is None:
         report = UsageReport.objects.create(
             proxy_server=proxy,
@@ -535,13 +554,7 @@ def _usage_store(proxy: ProxyServer, usage: Usage, *, now: datetime) -> UsageRep
         report.peak = max(report.peak, usage.peak)
         report.licenses = licenses
         report.save(update_fields=["registered_computers", "peak", "licenses"])
-    latest = proxy.usage_reports.aggregate(latest=Max("date"))["latest"]
-    if latest is None or usage.date >= latest:
-        # A late report of an earlier day (an old offline file) does not overwrite "used".
-        proxy.registered_computers = usage.registered_computers
-    proxy.last_report_at = now
-    proxy.save(update_fields=["registered_computers", "last_report_at"])
-    return report
+    return report, availability
 
 
 def license_refresh(
@@ -569,13 +582,15 @@ def license_refresh(
         if proxy.status not in HOLDING:
             return _answer(message, proxy, _license_info(proxy, now=now), now=now)
         data: dict[str, Any] = {}
+        availability = None
         if usage is not None:
-            report = _usage_store(proxy, usage, now=now)
+            report, availability = _usage_store(proxy, usage, now=now)
             data = {"date": usage.date.isoformat(), "registered_computers": report.peak}
         proxy.last_refresh_at = now
         proxy.save(update_fields=["last_refresh_at"])
         _audit(proxy, "proxy_server.refreshed", channel=channel, actor=actor, data=data)
-        return _answer(message, proxy, _license_info(proxy, now=now), now=now)
+        info = _license_info(proxy, now=now, availability=availability)
+        return _answer(message, proxy, info, now=now)
 
 
 def usage_report(
@@ -599,8 +614,8 @@ def usage_report(
         if proxy.status not in HOLDING:
             raise LicensingError("installation_deactivated")
         _check_channel(proxy, channel)
-        _usage_store(proxy, usage, now=now)
-        info = _license_info(proxy, now=now)
+        _, availability = _usage_store(proxy, usage, now=now)
+        info = _license_info(proxy, now=now, availability=availability)
         _audit(
             proxy,
             "proxy_server.usage_reported",
