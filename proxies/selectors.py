@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cache, cached_property
+from typing import Any
 
+from django.db import connections, router
 from django.db.models import (
     BooleanField,
     Case,
@@ -674,6 +676,72 @@ def license_key_table(
     )
 
 
+def _pool_totals_queryset(*, subscription_id: int, key_id: int, today: date) -> QuerySet:
+    """One row for the subscription: the pool's two sums over its live keys (what the
+    primary and dynamic keys use, the reserved quotas) and what the key `key_id` uses."""
+    # Live: not deleted (filtered) and not past its end date (the SQL form of
+    # `LicenseKey.end_date`, annotated as `key_end`).
+    live = Q(key_end__gte=today)
+    # At most one installation holds a key (ProxyServer's constraint): the join repeats
+    # no key's quota.
+    holding = FilteredRelation(
+        "proxy_servers", condition=Q(proxy_servers__status__in=ProxyServer.HOLDING_STATUSES)
+    )
+    return (
+        LicenseKey.objects.filter(subscription_id=subscription_id, deleted_at__isnull=True)
+        .alias(holding=holding, key_end=license_key_end_date_expression())
+        .values("subscription_id")
+        .annotate(
+            reserved=Sum("quota", filter=live & Q(type=quota.RESERVED)),
+            used_from_pool=Sum(
+                "holding__registered_computers",
+                filter=live & Q(type__in=[quota.PRIMARY, quota.DYNAMIC]),
+            ),
+            used=Sum("holding__registered_computers", filter=Q(pk=key_id)),
+        )
+        .values_list("reserved", "used_from_pool", "used")
+    )
+
+
+# Stand-ins no row or day has: the query is compiled once with them, and each call puts
+# its own subscription, key and day where they stand in the compiled arguments.
+_SUBSCRIPTION_MARK, _KEY_MARK, _TODAY_MARK = -913_001, -913_002, date(1, 1, 3)
+
+
+@cache
+def _pool_totals_sql(alias: str) -> tuple[str, tuple[Any, ...]] | None:
+    """`_pool_totals_queryset` compiled for the database `alias`, once per process:
+    compiling it (the end-date CASE, the filtered join, three filtered sums) costs
+    several times more than Postgres takes to run it, and every licensing answer needs
+    it. None if the stand-ins do not all come out as arguments (then the ORM runs it)."""
+    queryset = _pool_totals_queryset(
+        subscription_id=_SUBSCRIPTION_MARK, key_id=_KEY_MARK, today=_TODAY_MARK
+    )
+    sql, params = queryset.query.get_compiler(using=alias).as_sql()
+    marks = {_SUBSCRIPTION_MARK, _KEY_MARK, _TODAY_MARK}
+    if not marks <= {p for p in params if isinstance(p, int | date)}:
+        return None
+    return sql, tuple(params)
+
+
+def _pool_totals(*, subscription_id: int, key_id: int, today: date) -> tuple[int, int, int]:
+    alias = router.db_for_read(LicenseKey)
+    compiled = _pool_totals_sql(alias)
+    if compiled is None:  # pragma: no cover - a backend that inlines the arguments
+        row = _pool_totals_queryset(
+            subscription_id=subscription_id, key_id=key_id, today=today
+        ).first()
+    else:
+        sql, template = compiled
+        values = {_SUBSCRIPTION_MARK: subscription_id, _KEY_MARK: key_id, _TODAY_MARK: today}
+        params = [values[p] if isinstance(p, int | date) and p in values else p for p in template]
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    reserved, used_from_pool, used = row or (None, None, None)
+    return reserved or 0, used_from_pool or 0, used or 0
+
+
 def license_key_availability(*, license_key: LicenseKey, today: date) -> quota.KeyAvailability:
     """Quota, used and vacant of one key, exactly as the License Keys table shows them:
     what the proxy is told in its License Information. One aggregate query over the
@@ -684,30 +752,11 @@ def license_key_availability(*, license_key: LicenseKey, today: date) -> quota.K
         # A deleted key is no longer in the table: it has nothing left to give.
         return quota.KeyAvailability(quota=license_key.quota or 0, used=0, vacant=0)
     subscription = license_key.subscription
-    # Live: not deleted (filtered) and not past its end date (the SQL form of
-    # `LicenseKey.end_date`, annotated as `key_end`).
-    live = Q(key_end__gte=today)
-    # At most one installation holds a key (ProxyServer's constraint): the join repeats
-    # no key's quota.
-    holding = FilteredRelation(
-        "proxy_servers", condition=Q(proxy_servers__status__in=ProxyServer.HOLDING_STATUSES)
-    )
-    totals = (
-        LicenseKey.objects.filter(subscription=subscription, deleted_at__isnull=True)
-        .alias(holding=holding, key_end=license_key_end_date_expression())
-        .aggregate(
-            reserved=Sum("quota", filter=live & Q(type=quota.RESERVED)),
-            used_from_pool=Sum(
-                "holding__registered_computers",
-                filter=live & Q(type__in=[quota.PRIMARY, quota.DYNAMIC]),
-            ),
-            used=Sum("holding__registered_computers", filter=Q(pk=license_key.pk)),
-        )
+    reserved, used_from_pool, used = _pool_totals(
+        subscription_id=subscription.pk, key_id=license_key.pk, today=today
     )
     pool = quota.pool_from_totals(
-        subscription.licenses,
-        used_from_pool=totals["used_from_pool"] or 0,
-        reserved=totals["reserved"] or 0,
+        subscription.licenses, used_from_pool=used_from_pool, reserved=reserved
     )
-    state = license_key.quota_state(today=today, used=totals["used"] or 0)
+    state = license_key.quota_state(today=today, used=used)
     return quota.key_availability_in_pool(subscription.licenses, state, pool=pool)
