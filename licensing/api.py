@@ -223,11 +223,24 @@ class PublicKeysView(_LicensingView):
         auth=[],
     )
     def get(self, request: Request) -> Response:
-        keys = [
+        return Response(_published_keys(), status=status.HTTP_200_OK)
+
+
+# The published key set of the loaded keys, serialized once: the keys only change when
+# the registry is loaded again (signing.registry_reset), which gives a new list.
+_published: tuple[list[signing.SigningKey], dict[str, Any]] | None = None
+
+
+def _published_keys() -> dict[str, Any]:
+    global _published
+    keys = signing.signing_keys()
+    if _published is None or _published[0] is not keys:
+        entries = [
             {"kid": key.kid, "public_key": key.public_key_pem, "algorithm": "Ed25519"}
-            for key in signing.signing_keys()
+            for key in keys
         ]
-        return Response(PublicKeysSerializer({"keys": keys}).data, status=status.HTTP_200_OK)
+        _published = (keys, PublicKeysSerializer({"keys": entries}).data)
+    return _published[1]
 
 
 __all__ = [
