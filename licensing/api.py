@@ -168,7 +168,12 @@ def _endpoint(
         def post(self, request: Request) -> Response:
             incoming = MessageSerializer(data=request.data)
             incoming.is_valid(raise_exception=True)
-            answer = service(incoming.validated_data["message"], channel=services.ONLINE)
+            text = incoming.validated_data["message"]
+            # The throttle decoded this text already (unverified): the service verifies
+            # that parse rather than parsing the text again.
+            seen, decoded = getattr(request, "licensing_decoded", (None, None))
+            message = decoded if seen is text and decoded is not None else text
+            answer = service(message, channel=services.ONLINE)
             return Response(MessageSerializer({"message": answer}).data)
 
     Endpoint.__name__ = Endpoint.__qualname__ = f"{request_type.title().replace('_', '')}View"

@@ -158,9 +158,13 @@ def key_ident(request: Request) -> str | None:
     data = request.data
     text = data.get("message") if isinstance(data, dict) else None
     try:
-        message = envelope.peek(text) if isinstance(text, str) else None
+        decoded = envelope.decode(text) if isinstance(text, str) else None
     except envelope.EnvelopeError:
         return None
+    # The view opens this very text: it verifies what was decoded here, not a second
+    # parse of it (see licensing.api).
+    request.licensing_decoded = (text, decoded)
+    message = decoded.unverified if decoded is not None else None
     payload = message.payload if message is not None else {}
     ident = license_key_normalize(str(payload.get("license_key") or ""))
     if ident is None:
