@@ -22,11 +22,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, is_account_admin
+from accounts.sql import CompiledQuery
 from licensing import signing
 from licensing.client import envelope
 from licensing.errors import OFFLINE_PAGE, LicensingError
@@ -260,13 +261,29 @@ def _open_activation(decoded: envelope.Decoded, *, now: datetime) -> envelope.Me
     return _open(decoded, ACTIVATION, {kid: public_key}, now=now)
 
 
-def _installation_latest(installation_id: uuid.UUID, *, lock: bool) -> ProxyServer | None:
+def _installation_latest_queryset(installation_id: uuid.UUID, *, lock: bool) -> QuerySet:
     queryset = ProxyServer.objects.select_related("license_key__subscription", "account")
     if lock:
         # Serialises the requests of one installation (a refresh racing a deactivation):
         # one read, under the row lock, with its key and subscription.
         queryset = queryset.select_for_update(of=("self",))
-    return queryset.filter(installation_id=installation_id).order_by("-activated_at", "-id").first()
+    return queryset.filter(installation_id=installation_id).order_by("-activated_at", "-id")[:1]
+
+
+# The reads every proxy request makes, compiled once per process (accounts.sql): Django
+# took longer to compile each than Postgres to run it.
+_INSTALLATION_LOCKED = CompiledQuery(
+    lambda installation_id: _installation_latest_queryset(installation_id, lock=True),
+    installation_id=uuid.UUID(int=0x5EED),
+)
+
+
+def _installation_latest(installation_id: uuid.UUID, *, lock: bool) -> ProxyServer | None:
+    if lock:
+        found = _INSTALLATION_LOCKED.instances(installation_id=installation_id)
+    else:
+        found = list(_installation_latest_queryset(installation_id, lock=False))
+    return found[0] if found else None
 
 
 def _open_installation_request(
@@ -342,6 +359,20 @@ def _check_channel(proxy: ProxyServer, channel: str) -> None:
     raise LicensingError("wrong_channel", detail=detail)
 
 
+def _license_key_queryset(normalized: str, *, lock: bool) -> QuerySet:
+    queryset = LicenseKey.objects.select_related("subscription__account")
+    if lock:
+        # Serialises activations of one key: check-then-insert under the row lock
+        # (the partial unique constraint on ProxyServer is the backstop).
+        queryset = queryset.select_for_update(of=("self",))
+    return queryset.filter(key=normalized)  # unique
+
+
+_KEY_LOCKED = CompiledQuery(
+    lambda key: _license_key_queryset(key, lock=True), key="stand-in-for-a-license-key"
+)
+
+
 def _license_key_usable(
     raw_key: str, *, now: datetime, account: Account | None, lock: bool
 ) -> LicenseKey:
@@ -349,12 +380,11 @@ def _license_key_usable(
     normalized = license_key_normalize(raw_key)
     if normalized is None:
         raise LicensingError("invalid_key")
-    queryset = LicenseKey.objects.select_related("subscription__account")
     if lock:
-        # Serialises activations of one key: check-then-insert under the row lock
-        # (the partial unique constraint on ProxyServer is the backstop).
-        queryset = queryset.select_for_update(of=("self",))
-    key = queryset.filter(key=normalized).first()
+        found = _KEY_LOCKED.instances(key=normalized)
+    else:
+        found = list(_license_key_queryset(normalized, lock=False))
+    key = found[0] if found else None
     subscription = key.subscription if key is not None else None
     if (
         key is None
@@ -431,6 +461,15 @@ def _activation_data(message: envelope.Message, channel: str) -> _Activation:
     )
 
 
+_INSTALLATION_AND_HOLDER = CompiledQuery(
+    lambda installation_id, license_key_id: ProxyServer.objects.filter(
+        Q(installation_id=installation_id) | Q(license_key_id=license_key_id, status__in=HOLDING)
+    ).order_by("pk"),
+    installation_id=uuid.UUID(int=0x5EED),
+    license_key_id=-913_003,
+)
+
+
 def license_activate(
     text: str | bytes | envelope.Decoded,
     *,
@@ -454,10 +493,8 @@ def license_activate(
         if channel == OFFLINE and not key.subscription.offline_allowed:
             raise LicensingError("offline_not_allowed")
         # One read: every activation of this installation, and the one holding the key.
-        known = list(
-            ProxyServer.objects.filter(
-                Q(installation_id=data.installation_id) | Q(license_key=key, status__in=HOLDING)
-            ).order_by("pk")
+        known = _INSTALLATION_AND_HOLDER.instances(
+            installation_id=data.installation_id, license_key_id=key.id
         )
         installation = [p for p in known if p.installation_id == data.installation_id]
         if any(p.installation_key_id != data.key_id for p in installation):
@@ -520,6 +557,15 @@ def license_activate(
         return _answer(message, proxy, _license_info(proxy, now=now), now=now)
 
 
+_REPORTS_FROM = CompiledQuery(
+    lambda proxy_server_id, day: UsageReport.objects.filter(
+        proxy_server_id=proxy_server_id, date__gte=day
+    ).order_by("date")[:2],
+    proxy_server_id=-913_004,
+    day=date(1, 1, 3),
+)
+
+
 def _usage_store(
     proxy: ProxyServer, usage: Usage, *, now: datetime
 ) -> tuple[UsageReport, KeyAvailability]:
@@ -533,9 +579,7 @@ def _usage_store(
     is read once, after the count is stored, and answers the proxy too."""
     # One read for both questions: the report of that day, and whether a later day has
     # one (at most one row per day, so the first two rows from that day tell).
-    reports = list(
-        UsageReport.objects.filter(proxy_server=proxy, date__gte=usage.date).order_by("date")[:2]
-    )
+    reports = _REPORTS_FROM.instances(proxy_server_id=proxy.id, day=usage.date)
     report = next((r for r in reports if r.date == usage.date), None)
     if not any(r.date > usage.date for r in reports):
         # A late report of an earlier day (an old offline file) does not overwrite "used".

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache, cached_property
-from typing import Any
+from functools import cached_property
 
-from django.db import connections, router
 from django.db.models import (
     BooleanField,
     Case,
@@ -43,6 +41,7 @@ from django.db.models.functions import (
 )
 
 from accounts.models import Account, User
+from accounts.sql import CompiledQuery
 from proxies.models import ProxyListPreference, ProxyServer, UsageReport, proxy_server_expired_q
 from subscriptions import quota
 from subscriptions import selectors as subscription_selectors
@@ -703,42 +702,17 @@ def _pool_totals_queryset(*, subscription_id: int, key_id: int, today: date) -> 
     )
 
 
-# Stand-ins no row or day has: the query is compiled once with them, and each call puts
-# its own subscription, key and day where they stand in the compiled arguments.
-_SUBSCRIPTION_MARK, _KEY_MARK, _TODAY_MARK = -913_001, -913_002, date(1, 1, 3)
-
-
-@cache
-def _pool_totals_sql(alias: str) -> tuple[str, tuple[Any, ...]] | None:
-    """`_pool_totals_queryset` compiled for the database `alias`, once per process:
-    compiling it (the end-date CASE, the filtered join, three filtered sums) costs
-    several times more than Postgres takes to run it, and every licensing answer needs
-    it. None if the stand-ins do not all come out as arguments (then the ORM runs it)."""
-    queryset = _pool_totals_queryset(
-        subscription_id=_SUBSCRIPTION_MARK, key_id=_KEY_MARK, today=_TODAY_MARK
-    )
-    sql, params = queryset.query.get_compiler(using=alias).as_sql()
-    marks = {_SUBSCRIPTION_MARK, _KEY_MARK, _TODAY_MARK}
-    if not marks <= {p for p in params if isinstance(p, int | date)}:
-        return None
-    return sql, tuple(params)
+# Compiling it (the end-date CASE, the filtered join, three filtered sums) costs several
+# times more than Postgres takes to run it, and every licensing answer needs it: it is
+# compiled once per process (accounts.sql), with stand-ins for the arguments.
+_POOL_TOTALS = CompiledQuery(
+    _pool_totals_queryset, subscription_id=-913_001, key_id=-913_002, today=date(1, 1, 3)
+)
 
 
 def _pool_totals(*, subscription_id: int, key_id: int, today: date) -> tuple[int, int, int]:
-    alias = router.db_for_read(LicenseKey)
-    compiled = _pool_totals_sql(alias)
-    if compiled is None:  # pragma: no cover - a backend that inlines the arguments
-        row = _pool_totals_queryset(
-            subscription_id=subscription_id, key_id=key_id, today=today
-        ).first()
-    else:
-        sql, template = compiled
-        values = {_SUBSCRIPTION_MARK: subscription_id, _KEY_MARK: key_id, _TODAY_MARK: today}
-        params = [values[p] if isinstance(p, int | date) and p in values else p for p in template]
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-    reserved, used_from_pool, used = row or (None, None, None)
+    rows = _POOL_TOTALS.rows(subscription_id=subscription_id, key_id=key_id, today=today)
+    reserved, used_from_pool, used = rows[0] if rows else (None, None, None)
     return reserved or 0, used_from_pool or 0, used or 0
 
 

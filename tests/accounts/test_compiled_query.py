@@ -1,0 +1,84 @@
+"""accounts.sql.CompiledQuery: compiled once, run with each call's arguments, and the
+rows and instances it gives are the ORM's own."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Count
+from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Membership
+from accounts.sql import CompiledQuery
+
+pytestmark = pytest.mark.django_db
+
+
+def memberships(account_id: int):
+    return (
+        Membership.objects.select_related("user", "account")
+        .filter(account_id=account_id, status=Membership.Status.ACTIVE)
+        .order_by("user__email")
+    )
+
+
+def counts(account_id: int):
+    return (
+        Membership.objects.filter(account_id=account_id)
+        .values("role")
+        .annotate(n=Count("id"))
+        .order_by("role")
+        .values_list("role", "n")
+    )
+
+
+def test_the_instances_are_the_orms_with_their_relations(company, other_company, alice, bob):
+    query = CompiledQuery(memberships, account_id=-1)
+    for account in (company, other_company, company):
+        found = query.instances(account_id=account.id)
+        expected = list(memberships(account.id))
+        assert found == expected
+        assert [(m.user.email, m.account.name) for m in found] == [
+            (m.user.email, m.account.name) for m in expected
+        ]
+        assert all(not m._state.adding and m._state.db == "default" for m in found)
+
+
+def test_the_rows_are_the_orms(company, alice, bob):
+    query = CompiledQuery(counts, account_id=-1)
+    assert query.rows(account_id=company.id) == list(counts(company.id))
+    assert query.rows(account_id=-42) == []
+
+
+def test_it_is_compiled_once_and_runs_one_query_per_call(company, alice, monkeypatch):
+    query = CompiledQuery(memberships, account_id=-1)
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or as_sql(self, *a, **k)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert len(query.instances(account_id=company.id)) == 1
+    assert len(compiled) == 1
+    assert len(queries) == 3
+
+
+def test_a_locking_query_locks(company, alice):
+    query = CompiledQuery(
+        lambda account_id: memberships(account_id).select_for_update(), account_id=-1
+    )
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        assert len(query.instances(account_id=company.id)) == 1
+    assert queries[0]["sql"].endswith("FOR UPDATE")
+
+
+def test_a_stand_in_the_sql_does_not_take_as_a_parameter_falls_back_to_the_orm(company, alice):
+    # Django writes a boolean constant into the SQL: the stand-in is not a parameter.
+    query = CompiledQuery(
+        lambda active: Membership.objects.filter(user__is_active=active), active=False
+    )
+    assert query.instances(active=True) == list(Membership.objects.filter(user__is_active=True))
+    assert query.instances(active=False) == []
+    assert query._compiled == {"default": None}  # no SQL kept: the ORM ran each call
