@@ -13,12 +13,17 @@ come out as a parameter (inlined in the SQL) makes it fall back to the ORM on ev
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+
+_names = itertools.count(1)
+_PLACEHOLDER = re.compile(r"%s")
 
 
 class CompiledQuery:
@@ -33,6 +38,7 @@ class CompiledQuery:
         # when the stand-ins do not come out as parameters.
         self._compiled: dict[str, Any] = {}
         self._alias: str | None = None
+        self.name = f"compiled_query_{next(_names)}"
 
     def _prepare(self) -> tuple[str, Any]:
         if self._alias is None:
@@ -55,10 +61,31 @@ class CompiledQuery:
     def _run(self, alias: str, compiled: Any, arguments: dict[str, Any]) -> list:
         compiler, sql, template, slots = compiled
         params = [arguments[slots[i]] if i in slots else p for i, p in enumerate(template)]
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql, params)
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(self._statement(connection, sql, len(params)), params)
             rows = cursor.fetchall()
         return list(compiler.results_iter(results=[rows]))
+
+    def _statement(self, connection: Any, sql: str, count: int) -> str:
+        """On Postgres, a prepared statement of the connection: parsed and planned once
+        (Postgres keeps a generic plan of these index lookups after five runs), not for
+        every request. PREPARE goes with the first EXECUTE on each connection, in one
+        round trip; a prepared statement outlives a rolled-back transaction."""
+        if connection.vendor != "postgresql" or "%%" in sql:
+            return sql
+        prepared = getattr(connection, "_compiled_queries_prepared", None)
+        if prepared is None or prepared[0] is not connection.connection:
+            # A new connection (or a reconnection) has none of them yet.
+            prepared = (connection.connection, set())
+            connection._compiled_queries_prepared = prepared
+        execute = f"EXECUTE {self.name}" + (f"({', '.join(['%s'] * count)})" if count else "")
+        if self.name in prepared[1]:
+            return execute
+        prepared[1].add(self.name)
+        numbered = iter(range(1, count + 1))
+        body = _PLACEHOLDER.sub(lambda _: f"${next(numbered)}", sql)
+        return f"PREPARE {self.name} AS {body}; {execute}"
 
     def rows(self, **arguments: Any) -> list[tuple]:
         """The rows of a ``values_list()`` query."""

@@ -121,9 +121,32 @@ def main() -> int:
             f"process's CPU ({profiled * 1000:.2f} ms profiled)"
         )
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
+        stats = pstats.Stats(profile, stream=out)
+        stats.sort_stats(args.sort).print_stats(args.top)
         print(out.getvalue())
+        print(f"{phase}: own time by package (profiled, per request)")
+        for name, seconds in _by_package(stats):
+            print(f"    {seconds / max(len(calls) - half, 1) * 1000:7.2f} ms  {name}")
     return 0
+
+
+def _by_package(stats: pstats.Stats) -> list[tuple[str, float]]:
+    """Own time summed by where the code lives: a package of site-packages, the standard
+    library, this project's apps, or C functions (the database driver's execute, ...)."""
+    totals: dict[str, float] = {}
+    for (filename, _, function), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        if filename == "~":
+            name = function.split(" of ")[-1].split("'")[1] if "'" in function else function
+            name = "C: " + name.split(".")[0]
+        elif "site-packages/" in filename:
+            parts = filename.split("site-packages/")[1].split("/")
+            name = "/".join(parts[:3]) if parts[0] == "django" else parts[0]
+        elif filename.startswith(str(REPO)):
+            name = "project: " + Path(filename).relative_to(REPO).parts[0]
+        else:
+            name = "stdlib"
+        totals[name] = totals.get(name, 0.0) + own
+    return sorted(totals.items(), key=lambda item: -item[1])[:25]
 
 
 if __name__ == "__main__":

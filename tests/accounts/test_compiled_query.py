@@ -71,7 +71,23 @@ def test_a_locking_query_locks(company, alice):
     )
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         assert len(query.instances(account_id=company.id)) == 1
-    assert queries[0]["sql"].endswith("FOR UPDATE")
+    assert "FOR UPDATE" in queries[0]["sql"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgres_parses_and_plans_it_once_per_connection(company, alice):
+    query = CompiledQuery(memberships, account_id=-1)
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(2):
+            assert len(query.instances(account_id=company.id)) == 1
+    first, second = (q["sql"] for q in queries)
+    assert first.startswith(f"PREPARE {query.name} AS SELECT")
+    assert second == f"EXECUTE {query.name}({company.id}, 'active')"
+    # A new connection prepares it again.
+    connection.close()
+    with CaptureQueriesContext(connection) as queries:
+        assert len(query.instances(account_id=company.id)) == 1
+    assert queries[0]["sql"].startswith(f"PREPARE {query.name} AS SELECT")
 
 
 def test_a_stand_in_the_sql_does_not_take_as_a_parameter_falls_back_to_the_orm(company, alice):
