@@ -18,9 +18,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connections
+from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+from django.db.models.sql import InsertQuery
 
 _names = itertools.count(1)
 _PLACEHOLDER = re.compile(r"%s")
@@ -63,29 +64,9 @@ class CompiledQuery:
         params = [arguments[slots[i]] if i in slots else p for i, p in enumerate(template)]
         connection = connections[alias]
         with connection.cursor() as cursor:
-            cursor.execute(self._statement(connection, sql, len(params)), params)
+            cursor.execute(_prepared(self.name, connection, sql, len(params)), params)
             rows = cursor.fetchall()
         return list(compiler.results_iter(results=[rows]))
-
-    def _statement(self, connection: Any, sql: str, count: int) -> str:
-        """On Postgres, a prepared statement of the connection: parsed and planned once
-        (Postgres keeps a generic plan of these index lookups after five runs), not for
-        every request. PREPARE goes with the first EXECUTE on each connection, in one
-        round trip; a prepared statement outlives a rolled-back transaction."""
-        if connection.vendor != "postgresql" or "%%" in sql:
-            return sql
-        prepared = getattr(connection, "_compiled_queries_prepared", None)
-        if prepared is None or prepared[0] is not connection.connection:
-            # A new connection (or a reconnection) has none of them yet.
-            prepared = (connection.connection, set())
-            connection._compiled_queries_prepared = prepared
-        execute = f"EXECUTE {self.name}" + (f"({', '.join(['%s'] * count)})" if count else "")
-        if self.name in prepared[1]:
-            return execute
-        prepared[1].add(self.name)
-        numbered = iter(range(1, count + 1))
-        body = _PLACEHOLDER.sub(lambda _: f"${next(numbered)}", sql)
-        return f"PREPARE {self.name} AS {body}; {execute}"
 
     def rows(self, **arguments: Any) -> list[tuple]:
         """The rows of a ``values_list()`` query."""
@@ -118,5 +99,76 @@ class CompiledQuery:
         return instances
 
 
+def _prepared(name: str, connection: Any, sql: str, count: int) -> str:
+    """On Postgres, `sql` as a prepared statement `name` of the connection: parsed and
+    planned once (Postgres keeps a generic plan of these index lookups after five runs),
+    not for every request. PREPARE goes with the first EXECUTE on each connection, in
+    one round trip; a prepared statement outlives a rolled-back transaction."""
+    if connection.vendor != "postgresql" or "%%" in sql:
+        return sql
+    prepared = getattr(connection, "_compiled_queries_prepared", None)
+    if prepared is None or prepared[0] is not connection.connection:
+        # A new connection (or a reconnection) has none of them yet.
+        prepared = (connection.connection, set())
+        connection._compiled_queries_prepared = prepared
+    execute = f"EXECUTE {name}" + (f"({', '.join(['%s'] * count)})" if count else "")
+    if name in prepared[1]:
+        return execute
+    prepared[1].add(name)
+    numbered = iter(range(1, count + 1))
+    body = _PLACEHOLDER.sub(lambda _: f"${next(numbered)}", sql)
+    return f"PREPARE {name} AS {body}; {execute}"
+
+
 def _same(param: Any, stand_in: Any) -> bool:
     return type(param) is type(stand_in) and param == stand_in
+
+
+class CompiledInsert:
+    """``model.objects.create(**values)`` with the INSERT compiled once per database (on
+    Postgres, a prepared statement): the same columns and the same prepared values as
+    Model.save() writes (defaults, ``auto_now_add``, each field's database value), the
+    primary key read back with RETURNING. For the rows every licensing request writes;
+    no model signal listens to them (none would be sent). Other backends: save()."""
+
+    def __init__(self, model: type[Model]) -> None:
+        self.model = model
+        meta = model._meta
+        self.fields = [
+            f for f in meta.local_concrete_fields if f not in meta.pk_fields and not f.generated
+        ] + [f for f in meta.pk_fields if not f.db_returning]
+        self.returning = list(meta.db_returning_fields)
+        self.name = f"compiled_insert_{next(_names)}"
+        self._compiled: dict[str, Any] = {}
+
+    def create(self, **values: Any) -> Model:
+        instance = self.model(**values)
+        alias = router.db_for_write(self.model, instance=instance)
+        connection = connections[alias]
+        if (
+            connection.vendor != "postgresql"
+            or not connection.features.can_return_columns_from_insert
+        ):
+            instance.save(force_insert=True, using=alias)
+            return instance
+        compiled = self._compiled.get(alias)
+        if compiled is None:
+            query = InsertQuery(self.model)
+            query.insert_values(self.fields, [instance])
+            compiler = query.get_compiler(using=alias)
+            compiler.returning_fields = self.returning
+            ((sql, _),) = compiler.as_sql()
+            compiled = self._compiled[alias] = (compiler, sql)
+        compiler, sql = compiled
+        # As SQLInsertCompiler.as_sql prepares each value of a row.
+        params = [
+            compiler.prepare_value(f, compiler.pre_save_val(f, instance)) for f in self.fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_prepared(self.name, connection, sql, len(params)), params)
+            row = cursor.fetchone()
+        for field, value in zip(self.returning, row, strict=True):
+            setattr(instance, field.attname, value)
+        instance._state.adding = False
+        instance._state.db = alias
+        return instance

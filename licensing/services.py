@@ -27,7 +27,7 @@ from django.utils import formats, timezone
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, is_account_admin
-from accounts.sql import CompiledQuery
+from accounts.sql import CompiledInsert, CompiledQuery
 from licensing import signing
 from licensing.client import envelope
 from licensing.errors import OFFLINE_PAGE, LicensingError
@@ -310,6 +310,12 @@ def _open_installation_request(
     return message, proxy
 
 
+# The rows every proxy request writes, their INSERTs compiled once (accounts.sql).
+_NONCE_INSERT = CompiledInsert(UsedNonce)
+_PROXY_INSERT = CompiledInsert(ProxyServer)
+_REPORT_INSERT = CompiledInsert(UsageReport)
+
+
 def _nonce_consume(message: envelope.Message, installation_id: uuid.UUID | None) -> None:
     """Accept each nonce once per signing key. Must run inside the transaction of the
     change it allows: a concurrent twin blocks on the unique index until this one
@@ -321,7 +327,7 @@ def _nonce_consume(message: envelope.Message, installation_id: uuid.UUID | None)
     nothing yet, and the LicensingError raised here rolls it back."""
     try:
         with transaction.atomic(savepoint=False):
-            UsedNonce.objects.create(
+            _NONCE_INSERT.create(
                 key_id=message.kid,
                 nonce=message.nonce,
                 message_type=message.type,
@@ -532,7 +538,7 @@ def license_activate(
                 # No savepoint (two round trips less): a conflict refuses the whole
                 # activation, and the LicensingError raised here rolls it all back.
                 with transaction.atomic(savepoint=False):
-                    proxy = ProxyServer.objects.create(
+                    proxy = _PROXY_INSERT.create(
                         account=key.subscription.account,
                         license_key=key,
                         installation_id=data.installation_id,
@@ -589,7 +595,7 @@ def _usage_store(
     availability = license_key_availability(license_key=proxy.license_key, today=now.date())
     licenses = max(availability.used + availability.vacant, 0)
     if report is None:
-        report = UsageReport.objects.create(
+        report = _REPORT_INSERT.create(
             proxy_server=proxy,
             date=usage.date,
             registered_computers=usage.registered_computers,

@@ -4,13 +4,14 @@ rows and instances it gives are the ORM's own."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership
-from accounts.sql import CompiledQuery
+from accounts.sql import CompiledInsert, CompiledQuery
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +99,23 @@ def test_a_stand_in_the_sql_does_not_take_as_a_parameter_falls_back_to_the_orm(c
     assert query.instances(active=True) == list(Membership.objects.filter(user__is_active=True))
     assert query.instances(active=False) == []
     assert query._compiled == {"default": None}  # no SQL kept: the ORM ran each call
+
+
+def test_an_insert_writes_what_save_writes(company, bob):
+    insert = CompiledInsert(Membership)
+    third = factories.business_account_create("Third Corp")
+    with CaptureQueriesContext(connection) as queries:
+        made = insert.create(user=bob, account=third, role=Membership.Role.ADMIN)
+    assert len(queries) == 1
+    assert queries[0]["sql"].startswith(f"PREPARE {insert.name} AS INSERT")
+    assert made.pk is not None and not made._state.adding
+    stored = Membership.objects.get(pk=made.pk)
+    for field in Membership._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(made, field.attname), field.name
+    assert stored.status == Membership.Status.ACTIVE  # the model's default
+
+
+def test_an_insert_that_breaks_a_constraint_raises_integrity_error(company, bob):
+    insert = CompiledInsert(Membership)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert.create(user=bob, account=company, role=Membership.Role.MEMBER)
