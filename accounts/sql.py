@@ -18,10 +18,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db import DatabaseError, connections, router
+from django.db.models import Model, Q, QuerySet
 from django.db.models.query import get_related_populators
-from django.db.models.sql import InsertQuery
+from django.db.models.sql import InsertQuery, UpdateQuery
 
 _names = itertools.count(1)
 _PLACEHOLDER = re.compile(r"%s")
@@ -129,10 +129,17 @@ class CompiledInsert:
     Postgres, a prepared statement): the same columns and the same prepared values as
     Model.save() writes (defaults, ``auto_now_add``, each field's database value), the
     primary key read back with RETURNING. For the rows every licensing request writes;
-    no model signal listens to them (none would be sent). Other backends: save()."""
+    no model signal listens to them (none would be sent). Other backends: save().
 
-    def __init__(self, model: type[Model]) -> None:
+    ``wrap(insert, quote_name)``, if given, turns the INSERT (which returns the primary
+    key) into the statement run, e.g. a data-modifying WITH that writes a second row;
+    it must return the primary key of the row inserted."""
+
+    def __init__(
+        self, model: type[Model], *, wrap: Callable[[str, Callable[[str], str]], str] | None = None
+    ) -> None:
         self.model = model
+        self.wrap = wrap
         meta = model._meta
         self.fields = [
             f for f in meta.local_concrete_fields if f not in meta.pk_fields and not f.generated
@@ -158,6 +165,8 @@ class CompiledInsert:
             compiler = query.get_compiler(using=alias)
             compiler.returning_fields = self.returning
             ((sql, _),) = compiler.as_sql()
+            if self.wrap is not None:
+                sql = self.wrap(sql, connection.ops.quote_name)
             compiled = self._compiled[alias] = (compiler, sql)
         compiler, sql = compiled
         # As SQLInsertCompiler.as_sql prepares each value of a row.
@@ -172,3 +181,41 @@ class CompiledInsert:
         instance._state.adding = False
         instance._state.db = alias
         return instance
+
+
+class CompiledUpdate:
+    """``instance.save(update_fields=fields)`` with the UPDATE compiled once per
+    database (on Postgres, a prepared statement): the same SET and WHERE as save()
+    writes, each value prepared by its field as save() prepares it; a save that matches
+    no row raises DatabaseError as save() does. No model signal is sent (none listens)."""
+
+    def __init__(self, model: type[Model], fields: list[str]) -> None:
+        self.model = model
+        self.fields = [model._meta.get_field(name) for name in fields]
+        self.name = f"compiled_update_{next(_names)}"
+        self._compiled: dict[str, Any] = {}
+
+    def save(self, instance: Model) -> None:
+        alias = router.db_for_write(self.model, instance=instance)
+        connection = connections[alias]
+        values = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in self.fields]
+        compiled = self._compiled.get(alias)
+        if compiled is None:
+            query = UpdateQuery(self.model)
+            query.add_update_fields(
+                [(f, None, value) for f, value in zip(self.fields, values, strict=True)]
+            )
+            query.add_q(Q(pk=instance.pk))
+            sql, params = query.get_compiler(using=alias).as_sql()
+            # SET's values in field order, then the primary key; else save() each time.
+            compiled = sql if len(params) == len(values) + 1 and "%%" not in sql else False
+            self._compiled[alias] = compiled
+        if not compiled:
+            instance.save(update_fields=[f.name for f in self.fields], using=alias)
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _prepared(self.name, connection, compiled, len(values) + 1), [*values, instance.pk]
+            )
+            if cursor.rowcount != 1:
+                raise DatabaseError("Save with update_fields did not affect any rows.")

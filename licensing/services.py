@@ -27,7 +27,7 @@ from django.utils import formats, timezone
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, is_account_admin
-from accounts.sql import CompiledInsert, CompiledQuery
+from accounts.sql import CompiledInsert, CompiledQuery, CompiledUpdate
 from licensing import signing
 from licensing.client import envelope
 from licensing.errors import OFFLINE_PAGE, LicensingError
@@ -314,6 +314,9 @@ def _open_installation_request(
 _NONCE_INSERT = CompiledInsert(UsedNonce)
 _PROXY_INSERT = CompiledInsert(ProxyServer)
 _REPORT_INSERT = CompiledInsert(UsageReport)
+_REPORT_UPDATE = CompiledUpdate(UsageReport, ["registered_computers", "peak", "licenses"])
+_PROXY_REPORTED = CompiledUpdate(ProxyServer, ["registered_computers", "last_report_at"])
+_PROXY_REFRESHED = CompiledUpdate(ProxyServer, ["last_refresh_at"])
 
 
 def _nonce_consume(message: envelope.Message, installation_id: uuid.UUID | None) -> None:
@@ -591,7 +594,7 @@ def _usage_store(
         # A late report of an earlier day (an old offline file) does not overwrite "used".
         proxy.registered_computers = usage.registered_computers
     proxy.last_report_at = now
-    proxy.save(update_fields=["registered_computers", "last_report_at"])
+    _PROXY_REPORTED.save(proxy)
     availability = license_key_availability(license_key=proxy.license_key, today=now.date())
     licenses = max(availability.used + availability.vacant, 0)
     if report is None:
@@ -606,7 +609,7 @@ def _usage_store(
         report.registered_computers = usage.registered_computers
         report.peak = max(report.peak, usage.peak)
         report.licenses = licenses
-        report.save(update_fields=["registered_computers", "peak", "licenses"])
+        _REPORT_UPDATE.save(report)
     return report, availability
 
 
@@ -640,7 +643,7 @@ def license_refresh(
             report, availability = _usage_store(proxy, usage, now=now)
             data = {"date": usage.date.isoformat(), "registered_computers": report.peak}
         proxy.last_refresh_at = now
-        proxy.save(update_fields=["last_refresh_at"])
+        _PROXY_REFRESHED.save(proxy)
         _audit(proxy, "proxy_server.refreshed", channel=channel, actor=actor, data=data)
         info = _license_info(proxy, now=now, availability=availability)
         return _answer(message, proxy, info, now=now)

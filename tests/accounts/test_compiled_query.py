@@ -4,13 +4,13 @@ rows and instances it gives are the ORM's own."""
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership
-from accounts.sql import CompiledInsert, CompiledQuery
+from accounts.sql import CompiledInsert, CompiledQuery, CompiledUpdate
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +119,23 @@ def test_an_insert_that_breaks_a_constraint_raises_integrity_error(company, bob)
     insert = CompiledInsert(Membership)
     with pytest.raises(IntegrityError), transaction.atomic():
         insert.create(user=bob, account=company, role=Membership.Role.MEMBER)
+
+
+def test_an_update_writes_what_save_writes(company, alice, bob):
+    update = CompiledUpdate(Membership, ["role", "notes"])
+    first, second = Membership.objects.filter(account=company).order_by("pk")
+    for membership, notes in ((first, "first"), (second, "second")):
+        membership.role, membership.notes = Membership.Role.MEMBER, notes
+        with CaptureQueriesContext(connection) as queries:
+            update.save(membership)
+        assert len(queries) == 1
+        stored = Membership.objects.get(pk=membership.pk)
+        assert (stored.role, stored.notes) == ("member", notes)
+    assert Membership.objects.get(pk=first.pk).notes == "first"  # each its own row
+
+
+def test_an_update_of_a_row_that_is_gone_raises_as_save_does(company, alice):
+    membership = Membership.objects.get(account=company, user=alice)
+    Membership.objects.filter(pk=membership.pk).delete()
+    with pytest.raises(DatabaseError):
+        CompiledUpdate(Membership, ["notes"]).save(membership)
