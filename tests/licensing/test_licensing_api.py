@@ -158,6 +158,7 @@ def test_a_request_posted_twice_is_refused_the_second_time(api, primary_key):
         ({"message": ["x"]}, "application/json", 400, "invalid_request"),
         ([1, 2], "application/json", 400, "invalid_request"),
         ({"message": "hello"}, "application/json", 400, "not_an_envelope"),
+        ('{"message": "hello \\ud800"}', "application/json", 400, "invalid_request"),
         ("message=hello", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
     ],
 )
