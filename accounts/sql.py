@@ -38,6 +38,8 @@ class CompiledQuery:
         # database alias -> (compiler, SQL, parameters, {position: argument}), or None
         # when the stand-ins do not come out as parameters.
         self._compiled: dict[str, Any] = {}
+        self._converters: dict[str, list] = {}
+        self._made: dict[str, tuple] = {}
         self._alias: str | None = None
         self.name = f"compiled_query_{next(_names)}"
 
@@ -66,7 +68,14 @@ class CompiledQuery:
         with connection.cursor() as cursor:
             cursor.execute(_prepared(self.name, connection, sql, len(params)), params)
             rows = cursor.fetchall()
-        return list(compiler.results_iter(results=[rows]))
+        # As compiler.results_iter() converts them, with the converters found once.
+        converters = self._converters.get(alias)
+        if converters is None:
+            fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+            if compiler.has_composite_fields(fields):  # pragma: no cover - none here
+                return list(compiler.results_iter(results=[rows]))
+            converters = self._converters[alias] = compiler.get_converters(fields)
+        return list(compiler.apply_converters(rows, converters)) if converters else rows
 
     def rows(self, **arguments: Any) -> list[tuple]:
         """The rows of a ``values_list()`` query."""
@@ -83,11 +92,19 @@ class CompiledQuery:
             return list(self.build(**arguments))
         rows = self._run(alias, compiled, arguments)
         compiler = compiled[0]
-        select, klass_info = compiler.select, compiler.klass_info
-        model = klass_info["model"]
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        attnames = [column[0].target.attname for column in select[start:end]]
-        populators = get_related_populators(klass_info, select, alias)
+        made = self._made.get(alias)
+        if made is None:
+            # What ModelIterable works out for every query, once.
+            select, klass_info = compiler.select, compiler.klass_info
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            made = self._made[alias] = (
+                klass_info["model"],
+                start,
+                end,
+                [column[0].target.attname for column in select[start:end]],
+                get_related_populators(klass_info, select, alias),
+            )
+        model, start, end, attnames, populators = made
         instances = []
         for row in rows:
             instance = model.from_db(alias, attnames, row[start:end])
