@@ -66,7 +66,7 @@ class CompiledQuery:
         params = [arguments[slots[i]] if i in slots else p for i, p in enumerate(template)]
         connection = connections[alias]
         with connection.cursor() as cursor:
-            cursor.execute(_prepared(self.name, connection, sql, len(params)), params)
+            _execute(cursor, connection, self.name, sql, params)
             rows = cursor.fetchall()
         # As compiler.results_iter() converts them, with the converters found once.
         converters = self._converters.get(alias)
@@ -116,25 +116,41 @@ class CompiledQuery:
         return instances
 
 
-def _prepared(name: str, connection: Any, sql: str, count: int) -> str:
-    """On Postgres, `sql` as a prepared statement `name` of the connection: parsed and
-    planned once (Postgres keeps a generic plan of these index lookups after five runs),
-    not for every request. PREPARE goes with the first EXECUTE on each connection, in
-    one round trip; a prepared statement outlives a rolled-back transaction."""
+def _execute(cursor: Any, connection: Any, name: str, sql: str, params: list) -> None:
+    """Run `sql` with `params`; on Postgres as the connection's prepared statement `name`:
+    parsed and planned once (Postgres keeps a generic plan of these index lookups after
+    five runs), not for every request. PREPARE goes with the first EXECUTE on each
+    connection, in one round trip; a prepared statement outlives a rolled-back
+    transaction. If that first round trip fails, whether PREPARE took is asked of
+    Postgres before the next use (pg_prepared_statements), so a name is never run
+    unprepared nor prepared twice."""
     if connection.vendor != "postgresql" or "%%" in sql:
-        return sql
-    prepared = getattr(connection, "_compiled_queries_prepared", None)
-    if prepared is None or prepared[0] is not connection.connection:
+        cursor.execute(sql, params)
+        return
+    state = getattr(connection, "_compiled_queries_prepared", None)
+    if state is None or state[0] is not connection.connection:
         # A new connection (or a reconnection) has none of them yet.
-        prepared = (connection.connection, set())
-        connection._compiled_queries_prepared = prepared
+        state = (connection.connection, set(), set())
+        connection._compiled_queries_prepared = state
+    _, prepared, unsure = state
+    if name in unsure:
+        cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
+        unsure.discard(name)
+        if cursor.fetchone() is not None:
+            prepared.add(name)
+    count = len(params)
     execute = f"EXECUTE {name}" + (f"({', '.join(['%s'] * count)})" if count else "")
-    if name in prepared[1]:
-        return execute
-    prepared[1].add(name)
+    if name in prepared:
+        cursor.execute(execute, params)
+        return
     numbered = iter(range(1, count + 1))
     body = _PLACEHOLDER.sub(lambda _: f"${next(numbered)}", sql)
-    return f"PREPARE {name} AS {body}; {execute}"
+    try:
+        cursor.execute(f"PREPARE {name} AS {body}; {execute}", params)
+    except Exception:
+        unsure.add(name)
+        raise
+    prepared.add(name)
 
 
 def _same(param: Any, stand_in: Any) -> bool:
@@ -191,7 +207,7 @@ class CompiledInsert:
             compiler.prepare_value(f, compiler.pre_save_val(f, instance)) for f in self.fields
         ]
         with connection.cursor() as cursor:
-            cursor.execute(_prepared(self.name, connection, sql, len(params)), params)
+            _execute(cursor, connection, self.name, sql, params)
             row = cursor.fetchone()
         for field, value in zip(self.returning, row, strict=True):
             setattr(instance, field.attname, value)
@@ -231,8 +247,6 @@ class CompiledUpdate:
             instance.save(update_fields=[f.name for f in self.fields], using=alias)
             return
         with connection.cursor() as cursor:
-            cursor.execute(
-                _prepared(self.name, connection, compiled, len(values) + 1), [*values, instance.pk]
-            )
+            _execute(cursor, connection, self.name, compiled, [*values, instance.pk])
             if cursor.rowcount != 1:
                 raise DatabaseError("Save with update_fields did not affect any rows.")

@@ -119,6 +119,12 @@ def test_an_insert_that_breaks_a_constraint_raises_integrity_error(company, bob)
     insert = CompiledInsert(Membership)
     with pytest.raises(IntegrityError), transaction.atomic():
         insert.create(user=bob, account=company, role=Membership.Role.MEMBER)
+    # That first round trip prepared it, then failed: Postgres is asked, not assumed.
+    third = factories.business_account_create("Third Corp")
+    with CaptureQueriesContext(connection) as queries:
+        made = insert.create(user=bob, account=third, role=Membership.Role.MEMBER)
+    assert [q["sql"].split()[0] for q in queries] == ["SELECT", "EXECUTE"]
+    assert Membership.objects.get(pk=made.pk).account == third
 
 
 def test_an_update_writes_what_save_writes(company, alice, bob):
