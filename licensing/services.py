@@ -22,13 +22,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, is_account_admin
+from accounts.sql import CompiledInsert, CompiledQuery, CompiledUpdate
 from licensing import signing
 from licensing.client import envelope
 from licensing.errors import LicensingError
@@ -42,6 +43,7 @@ from subscriptions.models import (
     license_key_normalize,
     license_key_shown,
 )
+from subscriptions.quota import KeyAvailability
 
 __all__ = [
     "OFFLINE",
@@ -82,13 +84,17 @@ MAX_COMPUTERS = 10_000_000
 # --- license information ------------------------------------------------------------------
 
 
-def _license_info(proxy: ProxyServer, *, now: datetime) -> dict[str, Any]:
-    """What the proxy shows in its License Information dialog (guide, chapter 4)."""
+def _license_info(
+    proxy: ProxyServer, *, now: datetime, availability: KeyAvailability | None = None
+) -> dict[str, Any]:
+    """What the proxy shows in its License Information dialog (guide, chapter 4).
+    `availability`: the key's, when the caller has just read it (after its change)."""
     key = proxy.license_key
     subscription = key.subscription
     # The same arithmetic as the portal's License Keys table (subscriptions.quota): a
     # primary key whose pool went to reserved sublicenses has less left than its total.
-    availability = license_key_availability(license_key=key, today=now.date())
+    if availability is None:
+        availability = license_key_availability(license_key=key, today=now.date())
     licenses = availability.quota
     used = proxy.registered_computers
     # A server deactivated from the portal but still holding its key (offline, waiting
@@ -218,8 +224,11 @@ def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
 
 
-def _decode(text: str | bytes) -> envelope.Decoded:
-    """The request parsed once; nothing in it is trusted before :func:`_open`."""
+def _decode(text: str | bytes | envelope.Decoded) -> envelope.Decoded:
+    """The request parsed once; nothing in it is trusted before :func:`_open`. The API
+    passes the parse its throttle made of the body's text."""
+    if isinstance(text, envelope.Decoded):
+        return text
     try:
         return envelope.decode(text)
     except envelope.EnvelopeError as exc:
@@ -265,13 +274,29 @@ def _open_activation(decoded: envelope.Decoded, *, now: datetime) -> envelope.Me
     return _open(decoded, ACTIVATION, {kid: public_key}, now=now)
 
 
-def _installation_latest(installation_id: uuid.UUID, *, lock: bool) -> ProxyServer | None:
+def _installation_latest_queryset(installation_id: uuid.UUID, *, lock: bool) -> QuerySet:
     queryset = ProxyServer.objects.select_related("license_key__subscription", "account")
     if lock:
         # Serialises the requests of one installation (a refresh racing a deactivation):
         # one read, under the row lock, with its key and subscription.
         queryset = queryset.select_for_update(of=("self",))
-    return queryset.filter(installation_id=installation_id).order_by("-activated_at", "-id").first()
+    return queryset.filter(installation_id=installation_id).order_by("-activated_at", "-id")[:1]
+
+
+# The reads every proxy request makes, compiled once per process (accounts.sql): Django
+# took longer to compile each than Postgres to run it.
+_INSTALLATION_LOCKED = CompiledQuery(
+    lambda installation_id: _installation_latest_queryset(installation_id, lock=True),
+    installation_id=uuid.UUID(int=0x5EED),
+)
+
+
+def _installation_latest(installation_id: uuid.UUID, *, lock: bool) -> ProxyServer | None:
+    if lock:
+        found = _INSTALLATION_LOCKED.instances(installation_id=installation_id)
+    else:
+        found = list(_installation_latest_queryset(installation_id, lock=False))
+    return found[0] if found else None
 
 
 def _open_installation_request(
@@ -298,6 +323,15 @@ def _open_installation_request(
     return message, proxy
 
 
+# The rows every proxy request writes, their INSERTs compiled once (accounts.sql).
+_NONCE_INSERT = CompiledInsert(UsedNonce)
+_PROXY_INSERT = CompiledInsert(ProxyServer)
+_REPORT_INSERT = CompiledInsert(UsageReport)
+_REPORT_UPDATE = CompiledUpdate(UsageReport, ["registered_computers", "peak", "licenses"])
+_PROXY_REPORTED = CompiledUpdate(ProxyServer, ["registered_computers", "last_report_at"])
+_PROXY_REFRESHED = CompiledUpdate(ProxyServer, ["last_refresh_at"])
+
+
 def _nonce_consume(message: envelope.Message, installation_id: uuid.UUID | None) -> None:
     """Accept each nonce once per signing key. Must run inside the transaction of the
     change it allows: a concurrent twin blocks on the unique index until this one
@@ -309,7 +343,7 @@ def _nonce_consume(message: envelope.Message, installation_id: uuid.UUID | None)
     nothing yet, and the LicensingError raised here rolls it back."""
     try:
         with transaction.atomic(savepoint=False):
-            UsedNonce.objects.create(
+            _NONCE_INSERT.create(
                 key_id=message.kid,
                 nonce=message.nonce,
                 message_type=message.type,
@@ -347,6 +381,20 @@ def _check_channel(proxy: ProxyServer, channel: str) -> None:
     raise LicensingError("wrong_channel", detail=detail)
 
 
+def _license_key_queryset(normalized: str, *, lock: bool) -> QuerySet:
+    queryset = LicenseKey.objects.select_related("subscription__account")
+    if lock:
+        # Serialises activations of one key: check-then-insert under the row lock
+        # (the partial unique constraint on ProxyServer is the backstop).
+        queryset = queryset.select_for_update(of=("self",))
+    return queryset.filter(key=normalized)  # unique
+
+
+_KEY_LOCKED = CompiledQuery(
+    lambda key: _license_key_queryset(key, lock=True), key="stand-in-for-a-license-key"
+)
+
+
 def _license_key_usable(
     raw_key: str, *, now: datetime, account: Account | None, lock: bool
 ) -> LicenseKey:
@@ -354,12 +402,11 @@ def _license_key_usable(
     normalized = license_key_normalize(raw_key)
     if normalized is None:
         raise LicensingError("invalid_key")
-    queryset = LicenseKey.objects.select_related("subscription__account")
     if lock:
-        # Serialises activations of one key: check-then-insert under the row lock
-        # (the partial unique constraint on ProxyServer is the backstop).
-        queryset = queryset.select_for_update(of=("self",))
-    key = queryset.filter(key=normalized).first()
+        found = _KEY_LOCKED.instances(key=normalized)
+    else:
+        found = list(_license_key_queryset(normalized, lock=False))
+    key = found[0] if found else None
     subscription = key.subscription if key is not None else None
     if (
         key is None
@@ -436,8 +483,17 @@ def _activation_data(message: envelope.Message, channel: str) -> _Activation:
     )
 
 
+_INSTALLATION_AND_HOLDER = CompiledQuery(
+    lambda installation_id, license_key_id: ProxyServer.objects.filter(
+        Q(installation_id=installation_id) | Q(license_key_id=license_key_id, status__in=HOLDING)
+    ).order_by("pk"),
+    installation_id=uuid.UUID(int=0x5EED),
+    license_key_id=-913_003,
+)
+
+
 def license_activate(
-    text: str | bytes,
+    text: str | bytes | envelope.Decoded,
     *,
     channel: str,
     actor: User | None = None,
@@ -458,13 +514,19 @@ def license_activate(
         key = _license_key_usable(data.license_key, now=now, account=account, lock=True)
         if channel == OFFLINE and not key.subscription.offline_allowed:
             raise LicensingError("offline_not_allowed")
-        installation = list(ProxyServer.objects.filter(installation_id=data.installation_id))
+        # One read: every activation of this installation, and the one holding the key.
+        known = _INSTALLATION_AND_HOLDER.instances(
+            installation_id=data.installation_id, license_key_id=key.id
+        )
+        installation = [p for p in known if p.installation_id == data.installation_id]
         if any(p.installation_key_id != data.key_id for p in installation):
             # An installation id stays bound to the key it was first activated with.
             raise LicensingError("wrong_installation_key")
         if any(p.status in HOLDING and p.license_key_id != key.id for p in installation):
             raise LicensingError("installation_active")
-        holder = ProxyServer.objects.filter(license_key=key, status__in=HOLDING).first()
+        holder = next(
+            (p for p in known if p.license_key_id == key.id and p.status in HOLDING), None
+        )
         if holder is not None and holder.installation_id != data.installation_id:
             raise LicensingError("key_in_use")
         if holder is not None:
@@ -489,8 +551,10 @@ def license_activate(
             action = "proxy_server.activation_renewed"
         else:
             try:
-                with transaction.atomic():
-                    proxy = ProxyServer.objects.create(
+                # No savepoint (two round trips less): a conflict refuses the whole
+                # activation, and the LicensingError raised here rolls it all back.
+                with transaction.atomic(savepoint=False):
+                    proxy = _PROXY_INSERT.create(
                         account=key.subscription.account,
                         license_key=key,
                         installation_id=data.installation_id,
@@ -515,18 +579,39 @@ def license_activate(
         return _answer(message, proxy, _license_info(proxy, now=now), now=now)
 
 
-def _usage_store(proxy: ProxyServer, usage: Usage, *, now: datetime) -> UsageReport:
+_REPORTS_FROM = CompiledQuery(
+    lambda proxy_server_id, day: UsageReport.objects.filter(
+        proxy_server_id=proxy_server_id, date__gte=day
+    ).order_by("date")[:2],
+    proxy_server_id=-913_004,
+    day=date(1, 1, 3),
+)
+
+
+def _usage_store(
+    proxy: ProxyServer, usage: Usage, *, now: datetime
+) -> tuple[UsageReport, KeyAvailability]:
     """One report per installation and day, keeping the day's peak; the latest day's
     count is the installation's "used". The caller holds the installation's lock.
+    Returns the report and the key's availability with the new count in it.
 
     The day's `licenses` is what the key could use that day by the pool rule (its used
     plus its vacant, as the License Keys table and the proxy's answer have them), so the
-    usage history, its chart and the API say "over the limit" exactly where they do."""
+    usage history, its chart and the API say "over the limit" exactly where they do: it
+    is read once, after the count is stored, and answers the proxy too."""
+    # One read for both questions: the report of that day, and whether a later day has
+    # one (at most one row per day, so the first two rows from that day tell).
+    reports = _REPORTS_FROM.instances(proxy_server_id=proxy.id, day=usage.date)
+    report = next((r for r in reports if r.date == usage.date), None)
+    if not any(r.date > usage.date for r in reports):
+        # A late report of an earlier day (an old offline file) does not overwrite "used".
+        proxy.registered_computers = usage.registered_computers
+    proxy.last_report_at = now
+    _PROXY_REPORTED.save(proxy)
     availability = license_key_availability(license_key=proxy.license_key, today=now.date())
     licenses = max(availability.used + availability.vacant, 0)
-    report = UsageReport.objects.filter(proxy_server=proxy, date=usage.date).first()
     if report is None:
-        report = UsageReport.objects.create(
+        report = _REPORT_INSERT.create(
             proxy_server=proxy,
             date=usage.date,
             registered_computers=usage.registered_computers,
@@ -537,18 +622,12 @@ def _usage_store(proxy: ProxyServer, usage: Usage, *, now: datetime) -> UsageRep
         report.registered_computers = usage.registered_computers
         report.peak = max(report.peak, usage.peak)
         report.licenses = licenses
-        report.save(update_fields=["registered_computers", "peak", "licenses"])
-    latest = proxy.usage_reports.aggregate(latest=Max("date"))["latest"]
-    if latest is None or usage.date >= latest:
-        # A late report of an earlier day (an old offline file) does not overwrite "used".
-        proxy.registered_computers = usage.registered_computers
-    proxy.last_report_at = now
-    proxy.save(update_fields=["registered_computers", "last_report_at"])
-    return report
+        _REPORT_UPDATE.save(report)
+    return report, availability
 
 
 def license_refresh(
-    text: str | bytes,
+    text: str | bytes | envelope.Decoded,
     *,
     channel: str,
     actor: User | None = None,
@@ -572,17 +651,19 @@ def license_refresh(
         if proxy.status not in HOLDING:
             return _answer(message, proxy, _license_info(proxy, now=now), now=now)
         data: dict[str, Any] = {}
+        availability = None
         if usage is not None:
-            report = _usage_store(proxy, usage, now=now)
+            report, availability = _usage_store(proxy, usage, now=now)
             data = {"date": usage.date.isoformat(), "registered_computers": report.peak}
         proxy.last_refresh_at = now
-        proxy.save(update_fields=["last_refresh_at"])
+        _PROXY_REFRESHED.save(proxy)
         _audit(proxy, "proxy_server.refreshed", channel=channel, actor=actor, data=data)
-        return _answer(message, proxy, _license_info(proxy, now=now), now=now)
+        info = _license_info(proxy, now=now, availability=availability)
+        return _answer(message, proxy, info, now=now)
 
 
 def usage_report(
-    text: str | bytes,
+    text: str | bytes | envelope.Decoded,
     *,
     channel: str,
     actor: User | None = None,
@@ -602,8 +683,8 @@ def usage_report(
         if proxy.status not in HOLDING:
             raise LicensingError("installation_deactivated")
         _check_channel(proxy, channel)
-        _usage_store(proxy, usage, now=now)
-        info = _license_info(proxy, now=now)
+        _, availability = _usage_store(proxy, usage, now=now)
+        info = _license_info(proxy, now=now, availability=availability)
         _audit(
             proxy,
             "proxy_server.usage_reported",
@@ -620,7 +701,7 @@ def usage_report(
 
 
 def license_deactivate(
-    text: str | bytes,
+    text: str | bytes | envelope.Decoded,
     *,
     channel: str,
     actor: User | None = None,

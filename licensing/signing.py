@@ -20,7 +20,7 @@ import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -185,9 +185,24 @@ def public_keys() -> dict[str, Ed25519PublicKey]:
     return {key.kid: key.public_key for key in signing_keys()}
 
 
+# The last key set sealed, with the keys and the second it was sealed for: an answer
+# sealed in the same second carries the same statement (Ed25519 signs deterministically,
+# so sealing it again would give the very same bytes).
+_sealed: tuple[list[SigningKey], str, dict[str, Any]] | None = None
+
+
 def key_set(*, now: datetime | None = None) -> dict[str, Any]:
     """Every valid portal key, signed by each of them (see envelope.key_set_seal)."""
-    return envelope.key_set_seal(((key.kid, key.private_key) for key in signing_keys()), now=now)
+    global _sealed
+    keys = signing_keys()
+    moment = now or datetime.now(UTC)
+    second = envelope.format_timestamp(moment)
+    sealed = _sealed
+    if sealed is None or sealed[0] is not keys or sealed[1] != second:
+        pairs = ((key.kid, key.private_key) for key in keys)
+        statement = envelope.key_set_seal(pairs, now=moment)
+        sealed = _sealed = (keys, second, statement)
+    return sealed[2]
 
 
 def sign(message_type: str, payload: Mapping[str, Any], *, now: datetime | None = None) -> str:

@@ -4,8 +4,9 @@ Each request counts against its client address (``licensing_ip``) and, when it c
 a message naming a license key or an installation, against that key or installation
 (``licensing_key``); the rates are ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``
 (``LICENSING_THROTTLE_IP``, ``LICENSING_THROTTLE_KEY``). The counters are fixed windows
-(``<scope>:<ident>:<window number>``): one pipelined INCR + EXPIRE per counter on one
-shared client, instead of a read and a write of a timestamp list per throttle. A
+(``<scope>:<ident>:<window number>``): one Lua script counts every counter of a request
+in one command on one shared client (INCR, and EXPIRE with a window's first count),
+instead of a read and a write of a timestamp list per throttle. A
 refused request counts too, so a client that keeps hammering stays held back until
 its window ends; ``Retry-After`` says when that is.
 
@@ -23,6 +24,8 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -63,8 +66,29 @@ def window(scope: str, ident: str) -> Window | None:
     rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)
     if not rate:
         return None
+    limit, seconds = _rate(rate)
+    return Window(scope=scope, ident=ident, limit=limit, seconds=seconds)
+
+
+@cache
+def _rate(rate: str) -> tuple[int, int]:
+    """'100/min' -> (100, 60)."""
     count, period = rate.split("/")
-    return Window(scope=scope, ident=ident, limit=int(count), seconds=PERIODS[period[0]])
+    return int(count), PERIODS[period[0]]
+
+
+# Counts one request in each window (KEYS) and returns the counts. The script runs
+# atomically, so a window's expiry is set once, with its first count: the key names its
+# window, and expires at most one window after it ends.
+HIT_SCRIPT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+  counts[i] = count
+end
+return counts
+"""
 
 
 class _WindowCounters:
@@ -73,6 +97,7 @@ class _WindowCounters:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._clients: dict[str, redis.Redis] = {}
+        self._scripts: dict[int, Any] = {}
         self._skip_until: dict[str, float] = {}
 
     def _client(self, url: str) -> redis.Redis:
@@ -100,17 +125,14 @@ class _WindowCounters:
                 )
         return [window_count(w.key(now), w.seconds) for w in windows]
 
-    @staticmethod
-    def _hit_redis(client: redis.Redis, windows: list[Window], now: float) -> list[int]:
-        pipe = client.pipeline(transaction=False)
-        for w in windows:
-            key = w.key(now)
-            pipe.incr(key)
-            # The key names its window, so renewing the expiry on every hit never keeps
-            # a count past the end of its window by more than one window.
-            pipe.expire(key, w.seconds)
-        results = pipe.execute()
-        return [int(n) for n in results[::2]]
+    def _hit_redis(self, client: redis.Redis, windows: list[Window], now: float) -> list[int]:
+        # One command for every counter (redis-py sends EVALSHA, and the script itself
+        # the first time a server lacks it).
+        script = self._scripts.get(id(client))
+        if script is None:
+            script = self._scripts[id(client)] = client.register_script(HIT_SCRIPT)
+        keys = [w.key(now) for w in windows]
+        return [int(n) for n in script(keys=keys, args=[w.seconds for w in windows])]
 
 
 counters = _WindowCounters()
@@ -136,9 +158,13 @@ def key_ident(request: Request) -> str | None:
     data = request.data
     text = data.get("message") if isinstance(data, dict) else None
     try:
-        message = envelope.peek(text) if isinstance(text, str) else None
+        decoded = envelope.decode(text) if isinstance(text, str) else None
     except envelope.EnvelopeError:
         return None
+    # The view opens this very text: it verifies what was decoded here, not a second
+    # parse of it (see licensing.api).
+    request.licensing_decoded = (text, decoded)
+    message = decoded.unverified if decoded is not None else None
     payload = message.payload if message is not None else {}
     ident = license_key_normalize(str(payload.get("license_key") or ""))
     if ident is None:

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
 # The browser's middleware (myaccount.middleware) steps aside for the paths only machines
 # call: the proxies' licensing API has no cookie, its signature authenticates each message.
 MIDDLEWARE = [
+    # The licensing API's requests take a lean chain of their own (myaccount/machine.py).
+    "myaccount.machine.MachinePathMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "myaccount.middleware.SessionMiddleware",

@@ -42,6 +42,7 @@ from django.db.models.functions import (
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, User
+from accounts.sql import CompiledQuery
 from proxies.models import ProxyListPreference, ProxyServer, UsageReport, proxy_server_expired_q
 from subscriptions import quota
 from subscriptions import selectors as subscription_selectors
@@ -675,6 +676,47 @@ def license_key_table(
     )
 
 
+def _pool_totals_queryset(*, subscription_id: int, key_id: int, today: date) -> QuerySet:
+    """One row for the subscription: the pool's two sums over its live keys (what the
+    primary and dynamic keys use, the reserved quotas) and what the key `key_id` uses."""
+    # Live: not deleted (filtered) and not past its end date (the SQL form of
+    # `LicenseKey.end_date`, annotated as `key_end`).
+    live = Q(key_end__gte=today)
+    # At most one installation holds a key (ProxyServer's constraint): the join repeats
+    # no key's quota.
+    holding = FilteredRelation(
+        "proxy_servers", condition=Q(proxy_servers__status__in=ProxyServer.HOLDING_STATUSES)
+    )
+    return (
+        LicenseKey.objects.filter(subscription_id=subscription_id, deleted_at__isnull=True)
+        .alias(holding=holding, key_end=license_key_end_date_expression())
+        .values("subscription_id")
+        .annotate(
+            reserved=Sum("quota", filter=live & Q(type=quota.RESERVED)),
+            used_from_pool=Sum(
+                "holding__registered_computers",
+                filter=live & Q(type__in=[quota.PRIMARY, quota.DYNAMIC]),
+            ),
+            used=Sum("holding__registered_computers", filter=Q(pk=key_id)),
+        )
+        .values_list("reserved", "used_from_pool", "used")
+    )
+
+
+# Compiling it (the end-date CASE, the filtered join, three filtered sums) costs several
+# times more than Postgres takes to run it, and every licensing answer needs it: it is
+# compiled once per process (accounts.sql), with stand-ins for the arguments.
+_POOL_TOTALS = CompiledQuery(
+    _pool_totals_queryset, subscription_id=-913_001, key_id=-913_002, today=date(1, 1, 3)
+)
+
+
+def _pool_totals(*, subscription_id: int, key_id: int, today: date) -> tuple[int, int, int]:
+    rows = _POOL_TOTALS.rows(subscription_id=subscription_id, key_id=key_id, today=today)
+    reserved, used_from_pool, used = rows[0] if rows else (None, None, None)
+    return reserved or 0, used_from_pool or 0, used or 0
+
+
 def license_key_availability(*, license_key: LicenseKey, today: date) -> quota.KeyAvailability:
     """Quota, used and vacant of one key, exactly as the License Keys table shows them:
     what the proxy is told in its License Information. One aggregate query over the
@@ -685,30 +727,11 @@ def license_key_availability(*, license_key: LicenseKey, today: date) -> quota.K
         # A deleted key is no longer in the table: it has nothing left to give.
         return quota.KeyAvailability(quota=license_key.quota or 0, used=0, vacant=0)
     subscription = license_key.subscription
-    # Live: not deleted (filtered) and not past its end date (the SQL form of
-    # `LicenseKey.end_date`, annotated as `key_end`).
-    live = Q(key_end__gte=today)
-    # At most one installation holds a key (ProxyServer's constraint): the join repeats
-    # no key's quota.
-    holding = FilteredRelation(
-        "proxy_servers", condition=Q(proxy_servers__status__in=ProxyServer.HOLDING_STATUSES)
-    )
-    totals = (
-        LicenseKey.objects.filter(subscription=subscription, deleted_at__isnull=True)
-        .alias(holding=holding, key_end=license_key_end_date_expression())
-        .aggregate(
-            reserved=Sum("quota", filter=live & Q(type=quota.RESERVED)),
-            used_from_pool=Sum(
-                "holding__registered_computers",
-                filter=live & Q(type__in=[quota.PRIMARY, quota.DYNAMIC]),
-            ),
-            used=Sum("holding__registered_computers", filter=Q(pk=license_key.pk)),
-        )
+    reserved, used_from_pool, used = _pool_totals(
+        subscription_id=subscription.pk, key_id=license_key.pk, today=today
     )
     pool = quota.pool_from_totals(
-        subscription.licenses,
-        used_from_pool=totals["used_from_pool"] or 0,
-        reserved=totals["reserved"] or 0,
+        subscription.licenses, used_from_pool=used_from_pool, reserved=reserved
     )
-    state = license_key.quota_state(today=today, used=totals["used"] or 0)
+    state = license_key.quota_state(today=today, used=used)
     return quota.key_availability_in_pool(subscription.licenses, state, pool=pool)

@@ -1,9 +1,13 @@
-"""The licensing API runs without the browser's middleware (myaccount/middleware.py):
-no session, user or account is read for it, and its answers keep the security headers."""
+"""The licensing API runs without the browser's middleware (myaccount/machine.py,
+myaccount/middleware.py): no session, user or account is read for it, and its answers
+keep the security headers."""
 
 from __future__ import annotations
 
 import pytest
+from django.middleware.csrf import CsrfViewMiddleware
+from django.test import Client
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 PUBLIC_KEYS = "/api/licensing/public-keys/"
 
@@ -28,12 +32,40 @@ def test_the_licensing_api_answers_keep_the_security_headers(client):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
+    assert "Content-Security-Policy" in response
+
+
+def test_the_licensing_api_takes_the_lean_chain(client, monkeypatch):
+    def not_here(*args, **kwargs):
+        raise AssertionError("the licensing API ran the browser's middleware")
+
+    monkeypatch.setattr(CsrfViewMiddleware, "process_request", not_here)
+    monkeypatch.setattr(WhiteNoiseMiddleware, "__call__", not_here)
+    assert client.get(PUBLIC_KEYS).status_code == 200
+
+
+def test_the_licensing_api_still_checks_the_host(client):
+    assert client.get(PUBLIC_KEYS, HTTP_HOST="evil.example").status_code == 400
+
+
+def test_the_licensing_api_still_redirects_to_https(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = Client().get(PUBLIC_KEYS)
+    assert response.status_code == 301
+    assert response["Location"] == "https://testserver/api/licensing/public-keys/"
 
 
 def test_an_unknown_licensing_path_is_a_plain_not_found(client):
     response = client.get("/api/licensing/nothing-here/")
     assert response.status_code == 404
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_a_licensing_path_without_its_slash_is_redirected_as_before(client):
+    # Not in the licensing URLconf: the whole stack answers (CommonMiddleware's slash).
+    response = client.get(PUBLIC_KEYS.rstrip("/"))
+    assert response.status_code == 301
+    assert response["Location"] == PUBLIC_KEYS
 
 
 def test_pages_still_know_the_signed_in_user_and_their_account(alice_client, alice):

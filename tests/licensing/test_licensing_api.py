@@ -82,6 +82,18 @@ def test_the_whole_online_lifecycle(api, primary_key):
     assert ProxyServer.objects.get().status == "deactivated"
 
 
+def test_each_request_is_parsed_once_then_verified(api, primary_key, monkeypatch):
+    # The throttle reads the key from the unverified parse; the service verifies that
+    # same parse instead of parsing the text again.
+    parses = []
+    decode = envelope.decode
+    monkeypatch.setattr(envelope, "decode", lambda text: parses.append(text) or decode(text))
+    text = now_proxy().activation(primary_key.key, now=timezone.now())
+    response = post(api, ACTIVATE, {"message": text})
+    assert parses == [text]
+    open_answer(response, "activation_response")
+
+
 def error_of(response) -> dict:
     body = response.json()
     assert set(body) == {"error"}, body
@@ -146,6 +158,7 @@ def test_a_request_posted_twice_is_refused_the_second_time(api, primary_key):
         ({"message": ["x"]}, "application/json", 400, "invalid_request"),
         ([1, 2], "application/json", 400, "invalid_request"),
         ({"message": "hello"}, "application/json", 400, "not_an_envelope"),
+        ('{"message": "hello \\ud800"}', "application/json", 400, "invalid_request"),
         ("message=hello", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
     ],
 )

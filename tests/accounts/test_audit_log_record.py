@@ -1,0 +1,49 @@
+"""audit_log_record: the entry, and for a business account its outbox row, written with
+the change; on Postgres in one statement."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Account, AuditLog, AuditOutbox
+from accounts.services import audit_log_record
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_business_accounts_entry_and_its_outbox_row_are_one_statement(alice, company):
+    before = timezone.now()
+    with CaptureQueriesContext(connection) as queries:
+        entry = audit_log_record(
+            action="membership.role_changed",
+            channel=AuditLog.Channel.WEB,
+            account=company,
+            actor=alice,
+            target=alice,
+            data={"role": "admin", "note": "é"},
+        )
+    assert len(queries) == 1  # WITH entry AS (INSERT audit entry) INSERT outbox row
+    stored = AuditLog.objects.get(pk=entry.pk)
+    assert (stored.account, stored.actor, stored.actor_label) == (company, alice, alice.email)
+    assert (stored.action, stored.channel, stored.data) == (
+        "membership.role_changed",
+        "web",
+        {"role": "admin", "note": "é"},
+    )
+    assert (stored.target_type, stored.target_id) == ("accounts.user", str(alice.pk))
+    assert stored.created_at >= before
+    assert entry.created_at == stored.created_at
+    assert not entry._state.adding
+    assert list(AuditOutbox.objects.values_list("entry_id", flat=True)) == [entry.pk]
+
+
+def test_a_personal_accounts_entry_has_no_outbox_row(alice):
+    personal = Account.objects.create(kind="personal", name="Alice")
+    with CaptureQueriesContext(connection) as queries:
+        entry = audit_log_record(action="profile.updated", channel="web", account=personal)
+    assert len(queries) == 1
+    assert AuditLog.objects.filter(pk=entry.pk).exists()
+    assert not AuditOutbox.objects.exists()
