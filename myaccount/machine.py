@@ -9,6 +9,8 @@ that means something for it, in their order in ``MIDDLEWARE``:
 
 - SecurityMiddleware — HTTPS redirect, HSTS, nosniff, Referrer-Policy;
 - CommonMiddleware — the Host header checked against ALLOWED_HOSTS, Content-Length;
+- LocaleMiddleware — the human ``message`` of an error in the caller's Accept-Language
+  (the ``code`` stays English);
 - XFrameOptionsMiddleware and CSPMiddleware — the same headers as every answer.
 
 What it leaves out does nothing for these requests: static files (WhiteNoise serves
@@ -36,6 +38,7 @@ MACHINE_URLCONF = "myaccount.machine_urls"
 MACHINE_MIDDLEWARE = frozenset(
     {
         "django.middleware.security.SecurityMiddleware",
+        "django.middleware.locale.LocaleMiddleware",
         "django.middleware.common.CommonMiddleware",
         "django.middleware.clickjacking.XFrameOptionsMiddleware",
         "csp.middleware.CSPMiddleware",

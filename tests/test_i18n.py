@@ -350,3 +350,29 @@ def test_the_javascript_catalog_is_not_sent_again_to_a_browser_that_has_it(clien
 
     assert again.status_code == 304
     assert "Accept-Language" in first["Vary"]
+
+
+@pytest.mark.django_db
+def test_a_reason_the_portal_stored_in_english_is_shown_in_the_readers_language(
+    alice, alice_client, company, settings
+):
+    from webhooks import services as webhook_services
+
+    settings.DEBUG = True  # an http:// endpoint on loopback
+    endpoint = webhook_services.endpoint_create(
+        account=company,
+        actor=alice,
+        url="http://127.0.0.1:9/hooks",
+        description="",
+        event_types=["member.blocked"],
+    ).endpoint
+    endpoint.enabled = False
+    endpoint.disabled_reason = "Every delivery attempt failed for 5 days."
+    endpoint.save()
+    alice.language = "de"
+    alice.save(update_fields=["language"])
+
+    html = alice_client.get(reverse("webhook_endpoint", args=[endpoint.pk])).content.decode()
+
+    assert _in("de", "Every delivery attempt failed for 5 days.") in html
+    assert "Every delivery attempt failed" not in html

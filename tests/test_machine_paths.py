@@ -73,3 +73,19 @@ def test_pages_still_know_the_signed_in_user_and_their_account(alice_client, ali
     assert response.status_code == 200
     assert response.wsgi_request.user == alice
     assert response.wsgi_request.account.name == "My Company, Inc."
+
+
+def test_the_licensing_api_answers_its_message_in_the_callers_language(client):
+    def refused(language: str) -> dict:
+        response = client.post(
+            "/api/licensing/activate/",
+            data=b"{}",
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert response.status_code == 400
+        return response.json()
+
+    english, german = refused("en"), refused("de")
+    assert english["error"]["code"] == german["error"]["code"]
+    assert english["error"]["message"] != german["error"]["message"]

@@ -33,6 +33,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from standardwebhooks.webhooks import Webhook
 
 from accounts.models import Account, AuditLog, User
@@ -732,7 +733,8 @@ def _endpoint_health(endpoint_id: int, *, succeeded: bool, now: datetime) -> Non
         return
     if endpoint.enabled and now - endpoint.failing_since >= DISABLE_AFTER:
         endpoint.enabled = False
-        endpoint.disabled_reason = "Every delivery attempt failed for 5 days."
+        # Stored in English, shown in each reader's language (endpoint_detail.html).
+        endpoint.disabled_reason = gettext_noop("Every delivery attempt failed for 5 days.")
         endpoint.save(update_fields=["enabled", "disabled_reason"])
         _audit(
             endpoint,
