@@ -1,5 +1,10 @@
 """The browser's middleware, kept off the paths that only machines call.
 
+The licensing API's known URLs do not reach this stack at all: myaccount/machine.py
+sends them down a lean chain of their own. What is below still matters for the
+machine paths that chain does not know (a 404, a missing slash), which take the whole
+stack with these steps stepping aside.
+
 The proxies' licensing API (``/api/licensing/``) carries no cookie: the signature of
 each message is its authentication. Sessions, CSRF, authentication, messages, user
 sessions and the current account would only cost each of its calls time (and database
