@@ -135,9 +135,9 @@ def generate(cursor, label: str, size: Size) -> None:
     # Users: the administrator first, then the members.
     run(
         "INSERT INTO accounts_user (password, is_superuser, is_staff, is_active, date_joined,"
-        " email, first_name, last_name)"
+        " email, first_name, last_name, language, time_zone)"
         " SELECT '!', false, false, true, now() - g * interval '1 hour',"
-        " %(label)s || '-' || g || '@bench.example', 'User' || g, %(label)s"
+        " %(label)s || '-' || g || '@bench.example', 'User' || g, %(label)s, '', ''"
         " FROM generate_series(0, %(members)s - 1) g",
         {"members": size.members},
     )

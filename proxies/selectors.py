@@ -15,7 +15,6 @@ from functools import cached_property
 from django.db.models import (
     BooleanField,
     Case,
-    CharField,
     Count,
     ExpressionWrapper,
     F,
@@ -33,6 +32,7 @@ from django.db.models import (
 )
 from django.db.models.functions import (
     Coalesce,
+    Least,
     Right,
     TruncMonth,
     TruncQuarter,
@@ -51,6 +51,7 @@ from subscriptions.models import (
     LicenseKey,
     Product,
     Subscription,
+    license_key_display_name_sort_expression,
     license_key_end_date_expression,
     license_key_licenses_expression,
     license_key_search_q,
@@ -238,9 +239,10 @@ def license_keys_over_limit(
     own quota. One query."""
     if keys is None:
         keys = LicenseKey.objects.filter(subscription_id__in=subscription_ids or [])
-    keys = list(license_keys_with_usage(keys.filter(deleted_at__isnull=True)))
-    availabilities = license_key_availabilities(keys, today=today)
-    return {key.pk: availabilities[key.pk] for key in keys if availabilities[key.pk].over_limit}
+    availabilities = license_key_availabilities(license_key_states(keys, today=today))
+    return {
+        pk: availability for pk, availability in availabilities.items() if availability.over_limit
+    }
 
 
 def account_keys_over_limit(*, account: Account, today: date) -> dict[int, quota.KeyAvailability]:
@@ -388,26 +390,56 @@ def license_key_used_expression() -> Coalesce:
     return Coalesce(Subquery(used), 0, output_field=IntegerField())
 
 
-def license_keys_with_usage(keys: QuerySet[LicenseKey]) -> QuerySet[LicenseKey]:
-    """`keys` with their subscription and `used` (what the holding installations last
-    reported) in one query: the same numbers as `license_key_usage`."""
-    return keys.select_related("subscription").annotate(used=license_key_used_expression())
+@dataclass(frozen=True)
+class PooledKey:
+    """A key as the pool arithmetic sees it, with what its subscription gives."""
+
+    subscription_id: int
+    product_id: int
+    licenses: int  # the subscription's
+    state: quota.KeyState
 
 
-def license_key_availabilities(
-    keys: Iterable[LicenseKey], *, today: date
-) -> dict[int, quota.KeyAvailability]:
+def license_key_states(keys: QuerySet[LicenseKey], *, today: date) -> list[PooledKey]:
+    """The keys of `keys` that are not deleted, each with what its installations use
+    (license_key_used_expression) and whether it is live (the SQL form of its end date,
+    as `LicenseKey.quota_state` says): one query of plain values, not a thousand model
+    instances with their subscriptions."""
+    rows = (
+        keys.filter(deleted_at__isnull=True)
+        .annotate(key_end=license_key_end_date_expression(), used=license_key_used_expression())
+        .values_list(
+            "pk",
+            "subscription_id",
+            "subscription__product_id",
+            "subscription__licenses",
+            "type",
+            "quota",
+            "key_end",
+            "used",
+        )
+    )
+    return [
+        PooledKey(
+            subscription_id=subscription_id,
+            product_id=product_id,
+            licenses=licenses,
+            state=quota.KeyState(id=pk, type=type, quota=quota_, used=used, live=today <= end),
+        )
+        for pk, subscription_id, product_id, licenses, type, quota_, end, used in rows
+    ]
+
+
+def license_key_availabilities(keys: Iterable[PooledKey]) -> dict[int, quota.KeyAvailability]:
     """Quota, used and vacant per key id, by the pool rule (`subscriptions.quota`).
-    `keys` must hold every live key of their subscriptions, each with `used` (see
-    `license_keys_with_usage`); no query of its own."""
-    by_subscription: dict[int, list[LicenseKey]] = {}
+    `keys` must hold every live key of their subscriptions (license_key_states); no
+    query of its own."""
+    by_subscription: dict[int, list[PooledKey]] = {}
     for key in keys:
         by_subscription.setdefault(key.subscription_id, []).append(key)
     result = {}
     for group in by_subscription.values():
-        licenses = group[0].subscription.licenses
-        states = [key.quota_state(today=today, used=key.used) for key in group]
-        result.update(quota.key_availabilities(licenses, states))
+        result.update(quota.key_availabilities(group[0].licenses, [k.state for k in group]))
     return result
 
 
@@ -474,25 +506,21 @@ def dashboard_products(*, account: Account | None, today: date) -> list[ProductB
         return []
     products = {p.pk: p for p in Product.objects.filter(pk__in=[r["product_id"] for r in rows])}
     proxies = proxy_server_counts_by_product(account=account)
-    live_keys = list(
-        license_keys_with_usage(
-            LicenseKey.objects.filter(
-                subscription_active_q(today, prefix="subscription__"),
-                subscription__account=account,
-                deleted_at__isnull=True,
-            )
-        )
+    live_keys = license_key_states(
+        LicenseKey.objects.filter(
+            subscription_active_q(today, prefix="subscription__"), subscription__account=account
+        ),
+        today=today,
     )
     silent = proxy_servers_silent_by_product(account=account, today=today)
     over: dict[int, int] = {}
     used: dict[int, int] = {}
-    availabilities = license_key_availabilities(live_keys, today=today)
+    availabilities = license_key_availabilities(live_keys)
     for key in live_keys:
-        product_id = key.subscription.product_id
-        if key.is_live(today=today):
-            used[product_id] = used.get(product_id, 0) + key.used
-        if availabilities[key.pk].over_limit:
-            over[product_id] = over.get(product_id, 0) + 1
+        if key.state.live:
+            used[key.product_id] = used.get(key.product_id, 0) + key.state.used
+        if availabilities[key.state.id].over_limit:
+            over[key.product_id] = over.get(key.product_id, 0) + 1
     boxes = [
         ProductBox(
             product=products[r["product_id"]],
@@ -564,23 +592,38 @@ class LicenseKeyTable:
 LICENSE_KEY_SORT_COLUMNS = ["name", "type", "quota", "used", "vacant", "expires"]
 LICENSE_KEY_SORTS = [s for c in LICENSE_KEY_SORT_COLUMNS for s in (c, f"-{c}")]
 _TYPE_ORDER = [LicenseKey.Type.PRIMARY, LicenseKey.Type.RESERVED, LicenseKey.Type.DYNAMIC]
-# The columns whose rule has a database form sort by it: the end date
-# (license_key_end_date_expression, LicenseKey.end_date in SQL) and "used"
-# (license_key_used_expression, license_key_usage in SQL).
-_SQL_VALUES = {
-    "expires": license_key_end_date_expression,
-    "used": license_key_used_expression,
-}
-# The others are computed by their Python rule and handed to the database per key:
-# vacant needs the pool rule (subscriptions.quota) over all the subscription's keys, the
-# quota shown is 0 for a key that is no longer live (quota.key_availability), and the
-# name shown masks the key (LicenseKey.display_name); an SQL copy of either would be a
-# second definition of the rule.
-_ROW_VALUES = {
-    "name": (lambda r: r.key.display_name.lower(), CharField()),
-    "quota": (lambda r: r.quota, IntegerField()),
-    "vacant": (lambda r: r.vacant, IntegerField()),
-}
+# Each column sorts by its rule's database form, so that the page and the API's keyset
+# pages sort and page in SQL whatever the number of keys: the end date
+# (license_key_end_date_expression, LicenseKey.end_date), "used"
+# (license_key_used_expression, license_key_usage), the name shown
+# (license_key_display_name_sort_expression, LicenseKey.display_name) and the quota and
+# vacant shown (license_key_quota_expression and license_key_vacant_expression,
+# subscriptions.quota.key_availability_in_pool, given the pool added up once).
+
+
+def license_key_quota_expression(*, today: date) -> Case:
+    """The quota the License Keys table shows (`quota.key_availability_in_pool`) in SQL:
+    the subscription's licenses for the live primary key, else the key's own quota."""
+    return Case(
+        When(Q(type=quota.PRIMARY, key_end__gte=today), then=F("subscription__licenses")),
+        default=Coalesce("quota", 0),
+        output_field=IntegerField(),
+    )
+
+
+def license_key_vacant_expression(*, today: date, pool: int) -> Case:
+    """The vacant the License Keys table shows (`quota.key_availability_in_pool`) in SQL,
+    given the subscription's `pool` (`quota.pool_available`): 0 for a key no longer
+    live, the pool for the primary key, quota - used for a reserved key, and the lesser
+    of the two for a dynamic key."""
+    own = Coalesce("quota", 0) - license_key_used_expression()
+    return Case(
+        When(key_end__lt=today, then=Value(0)),
+        When(type=quota.PRIMARY, then=Value(pool)),
+        When(type=quota.RESERVED, then=own),
+        default=Least(own, Value(pool)),
+        output_field=IntegerField(),
+    )
 
 
 def license_key_sort(sort: str) -> tuple[str, bool]:
@@ -591,29 +634,28 @@ def license_key_sort(sort: str) -> tuple[str, bool]:
     return f"sort_{sort.lstrip('-')}", sort.startswith("-")
 
 
-def _license_key_sort_value(column: str, by_id: dict[int, LicenseKeyRow]):
+def _license_key_sort_value(column: str, *, today: date, pool: int):
     if column == "type":  # primary first
         return Case(
             *(When(type=t, then=Value(i)) for i, t in enumerate(_TYPE_ORDER)),
             default=Value(len(_TYPE_ORDER)),
         )
-    if column in _SQL_VALUES:
-        return _SQL_VALUES[column]()
-    # The name, quota and vacant are what the table shows: computed once by their rules
-    # (display_name, subscriptions.quota) for the subscription's live keys and handed to
-    # the database to sort and page by, never derived twice.
-    value, field = _ROW_VALUES[column]
-    return Case(
-        *(When(pk=pk, then=Value(value(row), output_field=field)) for pk, row in by_id.items()),
-        default=Value(None, output_field=field),
-        output_field=field,
-    )
+    if column == "name":
+        return license_key_display_name_sort_expression()
+    if column == "quota":
+        return license_key_quota_expression(today=today)
+    if column == "vacant":
+        return license_key_vacant_expression(today=today, pool=pool)
+    if column == "used":
+        return license_key_used_expression()
+    return F("key_end")  # expires
 
 
 def license_key_list(
     *,
     subscription: Subscription,
-    by_id: dict[int, LicenseKeyRow],
+    today: date,
+    pool: int,
     type: str = "",
     search: str = "",
     sort: str = "type",
@@ -625,7 +667,9 @@ def license_key_list(
     if type:
         qs = qs.filter(type=type)
     qs = subscription_selectors.license_key_search(qs, search)
-    qs = qs.annotate(**{column: _license_key_sort_value(column.removeprefix("sort_"), by_id)})
+    qs = qs.alias(key_end=license_key_end_date_expression()).annotate(
+        **{column: _license_key_sort_value(column.removeprefix("sort_"), today=today, pool=pool)}
+    )
     if descending:
         return qs.order_by(F(column).desc(nulls_last=True), "-id")
     return qs.order_by(F(column).asc(nulls_first=True), "id")
@@ -663,12 +707,13 @@ def license_key_table(
         )
     if sort not in LICENSE_KEY_SORTS:
         sort = "type"
+    pool = quota.pool_available(subscription.licenses, all_states)
     return LicenseKeyTable(
         by_id=by_id,
-        pool_available=quota.pool_available(subscription.licenses, all_states),
+        pool_available=pool,
         reservable=quota.quota_max(subscription.licenses, all_states, type=quota.RESERVED),
         keys=license_key_list(
-            subscription=subscription, by_id=by_id, type=type, search=search, sort=sort
+            subscription=subscription, today=today, pool=pool, type=type, search=search, sort=sort
         ),
         sort=sort,
         type=type,

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Coalesce, Concat, Least, NullIf
+from django.db.models.functions import Coalesce, Concat, Least, Lower, NullIf, Right
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Account, Membership
@@ -259,6 +259,27 @@ def license_key_licenses_expression(*, prefix: str = "") -> models.Case:
         ),
         default=Coalesce(f"{prefix}quota", models.Value(0)),
         output_field=models.IntegerField(),
+    )
+
+
+def license_key_display_name_sort_expression() -> models.Func:
+    """`LicenseKey.display_name`, lower-cased, in SQL: what the License Keys table sorts
+    its Name column by. The same cases in the same order; the words are translated
+    here, in the reader's language, as the property does."""
+    primary = models.Q(type="primary")
+    return Lower(
+        models.Case(
+            models.When(
+                primary & models.Q(name=PRIMARY_KEY_NAME), then=models.Value(gettext("Primary Key"))
+            ),
+            models.When(~models.Q(name=""), then=models.F("name")),
+            models.When(primary, then=models.Value(gettext("Primary"))),
+            # license_key_mask: a key is always whole groups, so its last group is its tail.
+            default=Concat(
+                models.Value(f"{KEY_MASK}-{KEY_MASK}-…-"), Right("key", KEY_GROUP_LENGTH)
+            ),
+            output_field=models.CharField(),
+        )
     )
 
 
