@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 from standardwebhooks.webhooks import Webhook
 
-from accounts.models import Account, AuditLog, User
+from accounts.models import Account, AuditLog, AuditOutbox, User
 from accounts.services import audit_log_record, audit_outbox_take, is_account_admin
 from outbox.tasks import task_enqueue
 from proxies.models import ProxyServer
@@ -415,8 +415,15 @@ def events_fan_out(*, now: datetime | None = None, limit: int = 500) -> list[int
         entries = audit_outbox_take(limit=limit)
         endpoints = _endpoints_by_account(entry.account_id for entry in entries)
         delivery_ids: list[int] = []
+        retry: set[int] = set()
+        # An entry handed back after a failure keeps the events it already made.
+        made = set(
+            Event.objects.filter(audit_entry__in=entries).values_list("audit_entry_id", "type")
+        )
         for entry in entries:
             for type in events.audit_event_types(entry):
+                if (entry.pk, type) in made:
+                    continue
                 # What happened before an endpoint was connected is not its news.
                 wanting = [
                     e
@@ -441,8 +448,15 @@ def events_fan_out(*, now: datetime | None = None, limit: int = 500) -> list[int
                         delivery_ids += _deliveries_create(event, wanting, now=now)
                 except Exception:
                     # A bug in one event must not hold up every account's webhooks
-                    # behind it: say so loudly and go on with the others.
+                    # behind it: say so loudly, go on with the others, and hand the
+                    # entry back to the outbox so the next sweep tries it again — an
+                    # event is late, never lost.
                     logger.exception("Webhook event %s of audit entry %s failed", type, entry.pk)
+                    retry.add(entry.pk)
+        AuditOutbox.objects.bulk_create(
+            [AuditOutbox(entry_id=entry_id) for entry_id in sorted(retry)],
+            ignore_conflicts=True,
+        )
         _enqueue(deliveries_claim(ids=delivery_ids, now=now))
     return delivery_ids
 

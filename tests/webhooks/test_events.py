@@ -298,3 +298,31 @@ def test_old_events_are_forgotten_unless_still_being_retried(alice, company, end
     assert services.events_purge(now=now) == 1
     assert sorted(Event.objects.values_list("public_id", flat=True)) == ["old-pending", "recent"]
     assert Delivery.objects.count() == 2
+
+
+def test_an_event_that_fails_to_build_is_tried_again_not_lost(
+    alice, subscription, endpoint, monkeypatch
+):
+    real_build = services.events.build_from_audit
+    failures = []
+
+    def failing_once(entry, type):
+        if not failures:
+            failures.append(type)
+            raise RuntimeError("a bug in building one event")
+        return real_build(entry, type)
+
+    monkeypatch.setattr(services.events, "build_from_audit", failing_once)
+    subscription_services.sublicense_create(
+        subscription=subscription, actor=alice, quota=2, type="reserved"
+    )
+
+    services.events_fan_out()
+    assert not Event.objects.exists()
+    assert AuditOutbox.objects.count() == 1  # handed back, not lost
+
+    services.events_fan_out()
+    assert list(Event.objects.values_list("type", flat=True)) == failures
+    assert not AuditOutbox.objects.exists()
+    services.events_fan_out()
+    assert Event.objects.count() == 1  # made once
