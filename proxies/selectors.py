@@ -190,6 +190,24 @@ def proxy_server_list(
     return qs.order_by(*proxy_server_ordering(sort))
 
 
+class ProxyServerPages:
+    """`servers` (proxy_server_list) as a paginator slices it: a page is read by its
+    sorted ids first, LIMIT/OFFSET over the narrow join, then those rows with all the
+    page shows, in the same order. One query either way; but sorting 10,000 ids and
+    the sort column is two to three times faster than sorting 10,000 wide rows with
+    their computed columns (License Key, Offline Use, every column no index serves, a
+    far page: EXPLAIN ANALYZE in the commit that added it), and the page's CASEs run
+    for its 50 rows only."""
+
+    ordered = True  # the paginator's check: proxy_server_list always orders
+
+    def __init__(self, servers: QuerySet[ProxyServer]) -> None:
+        self.servers = servers
+
+    def __getitem__(self, page: slice) -> QuerySet[ProxyServer]:
+        return self.servers.filter(id__in=self.servers.values("id")[page])
+
+
 def proxy_server_ordering(sort: str) -> list:
     descending = sort.startswith("-")
     column = COLUMNS_BY_KEY.get(sort.lstrip("-")) or COLUMNS_BY_KEY[DEFAULT_SORT]

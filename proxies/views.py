@@ -59,9 +59,10 @@ def _is_admin(request: HttpRequest) -> bool:
 @require_GET
 def proxy_list(request: HttpRequest) -> HttpResponse:
     # Queries, whatever the number of servers: session, user, memberships (middleware),
-    # the user's columns, the Display counts (one aggregate), one page of rows, the live
-    # keys of the page's subscriptions with their usage (over the limit by the pool
-    # rule) and the product navigation (the product with its subscription count).
+    # the user's columns, the Display counts (one aggregate), one page of rows (its sorted
+    # ids in a subquery: ProxyServerPages), the live keys of the page's subscriptions
+    # with their usage (over the limit by the pool rule) and the product navigation (the
+    # product with its subscription count).
     values = ProxyListFilterForm(request.GET).values()
     today = timezone.localdate()
     columns = selectors.proxy_list_columns(user=request.user)
@@ -70,7 +71,9 @@ def proxy_list(request: HttpRequest) -> HttpResponse:
     )
     total = counts.pop("total")
     servers = selectors.proxy_server_list(account=request.account, today=today, **values)
-    paginator = KnownCountPaginator(servers, PAGE_SIZE, count=counts[values["display"]])
+    paginator = KnownCountPaginator(
+        selectors.ProxyServerPages(servers), PAGE_SIZE, count=counts[values["display"]]
+    )
     page = paginator.get_page(request.GET.get("page"))
     servers = selectors.proxy_servers_over_limit(list(page.object_list), today=today)
     sort_key = values["sort"].lstrip("-")
