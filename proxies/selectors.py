@@ -242,10 +242,29 @@ def proxy_server_counts(
     (N)"). One aggregate query."""
     conditions = _display_conditions(today=today)
     search = _search_q(q)
-    counts = {key: Count("id", filter=search & condition) for key, condition in conditions.items()}
+    qs = proxy_server_queryset(account=account)
+    if not search:
+        counts = {key: Count("id", filter=condition) for key, condition in conditions.items()}
+        if total:
+            counts["total"] = Count("id")
+        return qs.aggregate(**counts)
+    # Searched: the rows grouped by whether they match, so that the search (three
+    # ILIKEs and the key) runs once a row, not once in each count's FILTER: 5x over
+    # 10,000 servers was 30-100 ms. The matching group has the counts; both, the total.
+    counts = {
+        key: Count("id", filter=condition) if condition else Count("id")
+        for key, condition in conditions.items()
+    }
+    groups = {
+        row.pop("matched"): row
+        for row in qs.values(matched=ExpressionWrapper(search, BooleanField()))
+        .annotate(**counts)
+        .order_by()
+    }
+    result = groups.get(True) or dict.fromkeys(conditions, 0)
     if total:
-        counts["total"] = Count("id")
-    return proxy_server_queryset(account=account).aggregate(**counts)
+        result["total"] = sum(row[Display.ALL] for row in groups.values())
+    return result
 
 
 def license_keys_over_limit(
