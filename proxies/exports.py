@@ -147,9 +147,14 @@ def proxy_servers_csv_lines(
     Keys table's rule (proxies.selectors.account_keys_over_limit), so the file says
     what the page says.
 
-    The words are translated here, in the language of the request, not when the
-    response streams the lines."""
-    return _csv_lines(servers, over_limit_keys=over_limit_keys, words=Words.now())
+    The words are translated and the reader's time zone is read here, in the request,
+    not when the response streams the lines (by then the request's locale is gone)."""
+    return _csv_lines(
+        servers,
+        over_limit_keys=over_limit_keys,
+        words=Words.now(),
+        zone=timezone.get_current_timezone(),
+    )
 
 
 def _csv_lines(
@@ -157,9 +162,8 @@ def _csv_lines(
     *,
     over_limit_keys: Container[int],
     words: Words,
+    zone: tzinfo,
 ) -> Iterator[str]:
-    # The zone active when the lines are written, as timezone.localtime read it per cell.
-    zone = timezone.get_current_timezone()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(words.header)

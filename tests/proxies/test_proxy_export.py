@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from proxies import exports
 from proxies.exports import HEADER, cell_neutralise
@@ -128,3 +128,23 @@ def test_over_the_limit_follows_the_license_keys_table(alice_client, company):
     assert rows["branch"][over] == "No"
     page = alice_client.get(reverse("proxy_list")).content.decode()
     assert page.count("Over the limit by") == 1
+
+
+def test_dates_are_in_the_readers_time_zone_and_words_in_their_language(
+    alice, alice_client, company
+):
+    # 23:30 UTC on 30 November is already 1 December in Tokyo.
+    from datetime import UTC, datetime
+
+    f.proxy_create(
+        company, server_name="tokyo", last_report_at=datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    )
+    alice.language, alice.time_zone = "ja", "Asia/Tokyo"
+    alice.save(update_fields=["language", "time_zone"])
+
+    rows = read(alice_client.get(URL))
+
+    assert rows[1][7] == "2026-12-01"
+    with translation.override("en"):
+        assert rows[0] != [str(title) for title in HEADER]  # the header in Japanese
+    assert rows[1][11] != "Activated"
