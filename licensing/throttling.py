@@ -29,6 +29,7 @@ from typing import Any
 
 import redis
 from django.conf import settings
+from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
@@ -146,7 +147,7 @@ def client_address(request: Request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def key_ident(request: Request) -> str | None:
+def key_ident(request: Request | HttpRequest, data: Any) -> str | None:
     """The license key (activation) or installation (later requests) and signing key,
     read from the unverified message: it only counts requests, it grants nothing.
 
@@ -154,8 +155,6 @@ def key_ident(request: Request) -> str | None:
     the sender's own installation key fills the sender's bucket, not the real proxy's:
     forging the real proxy's key id needs its public key, which never leaves it online.
     """
-    # A body that does not parse raises here, as the view would (400/415).
-    data = request.data
     text = data.get("message") if isinstance(data, dict) else None
     try:
         decoded = envelope.decode(text) if isinstance(text, str) else None
@@ -177,21 +176,37 @@ def key_ident(request: Request) -> str | None:
     return ident
 
 
+def counted(request: Request | HttpRequest, data: Any, *, per_key: bool) -> int | None:
+    """Count the request in its windows: None if it may go on, else the seconds to wait.
+    `data`: the parsed body (``per_key``: the message in it names the key bucket). The
+    verdict stays on the request, so it is counted once whichever path answers it."""
+    now = time.time()
+    windows = [window("licensing_ip", client_address(request))]
+    if per_key and (ident := key_ident(request, data)) is not None:
+        windows.append(window("licensing_key", ident))
+    active = [w for w in windows if w is not None]
+    counts = counters.hit(active, now) if active else []
+    over = [w for w, count in zip(active, counts, strict=True) if count > w.limit]
+    wait = max((w.retry_after(now) for w in over), default=None)
+    request.licensing_throttle_verdict = (wait,)
+    return wait
+
+
 class LicensingThrottle(BaseThrottle):
     """Per client address and per license key or installation, in one round trip."""
 
     per_key = True
 
     def allow_request(self, request: Request, view: APIView) -> bool:
-        now = time.time()
-        windows = [window("licensing_ip", client_address(request))]
-        if self.per_key and (ident := key_ident(request)) is not None:
-            windows.append(window("licensing_key", ident))
-        active = [w for w in windows if w is not None]
-        counts = counters.hit(active, now) if active else []
-        over = [w for w, count in zip(active, counts, strict=True) if count > w.limit]
-        self._wait = max((w.retry_after(now) for w in over), default=None)
-        return not over
+        verdict = getattr(request, "licensing_throttle_verdict", None)
+        if verdict is not None:
+            # Counted already, on the view's short path (licensing.api).
+            (self._wait,) = verdict
+        else:
+            # A body that does not parse raises here, as the view would (400/415).
+            data = request.data if self.per_key else None
+            self._wait = counted(request, data, per_key=self.per_key)
+        return self._wait is None
 
     def wait(self) -> float | None:
         return self._wait
