@@ -200,12 +200,20 @@ class CompiledInsert:
             ((sql, _),) = compiler.as_sql()
             if self.wrap is not None:
                 sql = self.wrap(sql, connection.ops.quote_name)
-            compiled = self._compiled[alias] = (compiler, sql)
-        compiler, sql = compiled
-        # As SQLInsertCompiler.as_sql prepares each value of a row.
-        params = [
-            compiler.prepare_value(f, compiler.pre_save_val(f, instance)) for f in self.fields
-        ]
+            # Each field's two steps, looked up once.
+            steps = [(f, f.pre_save, f.get_db_prep_save) for f in self.fields]
+            compiled = self._compiled[alias] = (compiler, sql, steps)
+        compiler, sql, steps = compiled
+        # As SQLInsertCompiler.as_sql prepares each value of a row (pre_save_val, then
+        # prepare_value, which only adds the resolving of an expression to the field's
+        # get_db_prep_save).
+        params = []
+        for field, pre_save, prep_save in steps:
+            value = pre_save(instance, True)
+            if hasattr(value, "resolve_expression"):
+                params.append(compiler.prepare_value(field, value))
+            else:
+                params.append(prep_save(value, connection=connection))
         with connection.cursor() as cursor:
             _execute(cursor, connection, self.name, sql, params)
             row = cursor.fetchone()

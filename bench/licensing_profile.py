@@ -42,6 +42,7 @@ def main() -> int:
     parser.add_argument("--sql", action="store_true", help="print each query's SQL")
     parser.add_argument("--top", type=int, default=30, help="functions of the profile shown")
     parser.add_argument("--sort", default="tottime", help="pstats sort key")
+    parser.add_argument("--callers", help="also print who calls functions matching this")
     parser.add_argument(
         "--timer",
         choices=["cpu", "wall"],
@@ -148,6 +149,8 @@ def main() -> int:
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out)
         stats.sort_stats(args.sort).print_stats(args.top)
+        if args.callers:
+            stats.print_callers(args.callers)
         print(out.getvalue())
         calls_made = stats.total_calls / max(len(calls) - half, 1)  # type: ignore[attr-defined]
         print(

@@ -15,6 +15,7 @@ of the guide's chapter 4.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -137,6 +138,9 @@ def _invalid(detail: str) -> LicensingError:
     return LicensingError("invalid_request", detail=detail)
 
 
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
+
+
 def _text(payload: dict[str, Any], name: str, *, max_length: int, required: bool = True) -> str:
     value = payload.get(name, "" if not required else None)
     if not isinstance(value, str):
@@ -144,7 +148,7 @@ def _text(payload: dict[str, Any], name: str, *, max_length: int, required: bool
     value = value.strip()
     if required and not value:
         raise _invalid(_("%(name)s is required.") % {"name": name})
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if _CONTROL_CHARACTER.search(value):
         raise _invalid(_("%(name)s contains control characters.") % {"name": name})
     if len(value) > max_length:
         raise _invalid(
