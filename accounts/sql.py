@@ -32,8 +32,17 @@ class CompiledQuery:
     ``stand_ins`` (one value per argument, of the real argument's type and distinct
     from every constant of the query)."""
 
-    def __init__(self, build: Callable[..., QuerySet], **stand_ins: Any) -> None:
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *,
+        first: CompiledInsert | None = None,
+        **stand_ins: Any,
+    ) -> None:
         self.build = build
+        # An INSERT run in the same statement, before the query (a data-modifying WITH):
+        # one round trip for both; each call then passes its row as ``first=``.
+        self.first = first
         self.stand_ins = stand_ins
         # database alias -> (compiler, SQL, parameters, {position: argument}), or None
         # when the stand-ins do not come out as parameters.
@@ -61,10 +70,15 @@ class CompiledQuery:
             self._compiled[alias] = (compiler, sql, tuple(params), slots) if slots else None
         return alias, self._compiled[alias]
 
-    def _run(self, alias: str, compiled: Any, arguments: dict[str, Any]) -> list:
+    def _run(
+        self, alias: str, compiled: Any, arguments: dict[str, Any], first: dict | None = None
+    ) -> list:
         compiler, sql, template, slots = compiled
         params = [arguments[slots[i]] if i in slots else p for i, p in enumerate(template)]
         connection = connections[alias]
+        if self.first is not None:
+            insert, insert_params = self.first.statement(alias, first or {})
+            sql, params = f"WITH first_insert AS ({insert}) {sql}", [*insert_params, *params]
         with connection.cursor() as cursor:
             _execute(cursor, connection, self.name, sql, params)
             rows = cursor.fetchall()
@@ -77,20 +91,28 @@ class CompiledQuery:
             converters = self._converters[alias] = compiler.get_converters(fields)
         return list(compiler.apply_converters(rows, converters)) if converters else rows
 
-    def rows(self, **arguments: Any) -> list[tuple]:
-        """The rows of a ``values_list()`` query."""
+    def _compiled_for(self, first: dict | None) -> tuple[str, Any]:
         alias, compiled = self._prepare()
+        if self.first is not None and (compiled is None or not self.first.statement_ready(alias)):
+            # The INSERT on its own first (ORM fallback, or not Postgres).
+            self.first.create(**(first or {}))
+            return alias, None
+        return alias, compiled
+
+    def rows(self, *, first: dict | None = None, **arguments: Any) -> list[tuple]:
+        """The rows of a ``values_list()`` query."""
+        alias, compiled = self._compiled_for(first)
         if compiled is None:
             return list(self.build(**arguments))
-        return [tuple(row) for row in self._run(alias, compiled, arguments)]
+        return [tuple(row) for row in self._run(alias, compiled, arguments, first)]
 
-    def instances(self, **arguments: Any) -> list[Model]:
+    def instances(self, *, first: dict | None = None, **arguments: Any) -> list[Model]:
         """The model instances (with their ``select_related`` relations) of the query,
         made as Django's ModelIterable makes them."""
-        alias, compiled = self._prepare()
+        alias, compiled = self._compiled_for(first)
         if compiled is None:
             return list(self.build(**arguments))
-        rows = self._run(alias, compiled, arguments)
+        rows = self._run(alias, compiled, arguments, first)
         compiler = compiled[0]
         made = self._made.get(alias)
         if made is None:
@@ -181,16 +203,38 @@ class CompiledInsert:
         self.name = f"compiled_insert_{next(_names)}"
         self._compiled: dict[str, Any] = {}
 
+    @staticmethod
+    def statement_ready(alias: str) -> bool:
+        """Whether this INSERT can run inside another statement on `alias` (Postgres)."""
+        connection = connections[alias]
+        return (
+            connection.vendor == "postgresql" and connection.features.can_return_columns_from_insert
+        )
+
+    def statement(self, alias: str, values: dict[str, Any]) -> tuple[str, list]:
+        """The INSERT (returning the primary key) of a row of `values` and its
+        parameters, to run inside another statement (CompiledQuery's ``first``)."""
+        instance = self.model(**values)
+        return self._statement(alias, connections[alias], instance)
+
     def create(self, **values: Any) -> Model:
         instance = self.model(**values)
         alias = router.db_for_write(self.model, instance=instance)
         connection = connections[alias]
-        if (
-            connection.vendor != "postgresql"
-            or not connection.features.can_return_columns_from_insert
-        ):
+        if not self.statement_ready(alias):
             instance.save(force_insert=True, using=alias)
             return instance
+        sql, params = self._statement(alias, connection, instance)
+        with connection.cursor() as cursor:
+            _execute(cursor, connection, self.name, sql, params)
+            row = cursor.fetchone()
+        for field, value in zip(self.returning, row, strict=True):
+            setattr(instance, field.attname, value)
+        instance._state.adding = False
+        instance._state.db = alias
+        return instance
+
+    def _statement(self, alias: str, connection: Any, instance: Model) -> tuple[str, list]:
         compiled = self._compiled.get(alias)
         if compiled is None:
             query = InsertQuery(self.model)
@@ -200,20 +244,21 @@ class CompiledInsert:
             ((sql, _),) = compiler.as_sql()
             if self.wrap is not None:
                 sql = self.wrap(sql, connection.ops.quote_name)
-            compiled = self._compiled[alias] = (compiler, sql)
-        compiler, sql = compiled
-        # As SQLInsertCompiler.as_sql prepares each value of a row.
-        params = [
-            compiler.prepare_value(f, compiler.pre_save_val(f, instance)) for f in self.fields
-        ]
-        with connection.cursor() as cursor:
-            _execute(cursor, connection, self.name, sql, params)
-            row = cursor.fetchone()
-        for field, value in zip(self.returning, row, strict=True):
-            setattr(instance, field.attname, value)
-        instance._state.adding = False
-        instance._state.db = alias
-        return instance
+            # Each field's two steps, looked up once.
+            steps = [(f, f.pre_save, f.get_db_prep_save) for f in self.fields]
+            compiled = self._compiled[alias] = (compiler, sql, steps)
+        compiler, sql, steps = compiled
+        # As SQLInsertCompiler.as_sql prepares each value of a row (pre_save_val, then
+        # prepare_value, which only adds the resolving of an expression to the field's
+        # get_db_prep_save).
+        params = []
+        for field, pre_save, prep_save in steps:
+            value = pre_save(instance, True)
+            if hasattr(value, "resolve_expression"):
+                params.append(compiler.prepare_value(field, value))
+            else:
+                params.append(prep_save(value, connection=connection))
+        return sql, params
 
 
 class CompiledUpdate:

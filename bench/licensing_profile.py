@@ -9,7 +9,8 @@ resolution, DRF, throttles, service):
 
 prints the queries of one request of each phase (``--sql``: their text and time), the
 mean time per request of each phase, the CPU time of this process and of its Postgres
-backend in it (half its requests without the profiler, half with it), and cProfile's functions by own time
+backend in it (half its requests without the profiler, half with it), and cProfile's functions by own
+CPU time (``--timer wall``: by wall time, waits included)
 (``--sort cumulative`` for the call tree's heavy branches). Redis at ``REDIS_URL``
 (default ``redis://127.0.0.1:6379/5``) counts the throttles as in production.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import os
 import pstats
@@ -40,6 +42,14 @@ def main() -> int:
     parser.add_argument("--sql", action="store_true", help="print each query's SQL")
     parser.add_argument("--top", type=int, default=30, help="functions of the profile shown")
     parser.add_argument("--sort", default="tottime", help="pstats sort key")
+    parser.add_argument("--callers", help="also print who calls functions matching this")
+    parser.add_argument(
+        "--timer",
+        choices=["cpu", "wall"],
+        default="cpu",
+        help="the profile's clock: this process's CPU time (waits on Postgres and Redis "
+        "left out) or wall time",
+    )
     args = parser.parse_args()
 
     from licensing.client import envelope
@@ -78,12 +88,16 @@ def main() -> int:
     from myaccount.wsgi import application  # what gunicorn serves: checks, URLconf, keys
 
     factory = RequestFactory(HTTP_HOST="127.0.0.1", REMOTE_ADDR="127.0.0.1")
+    collector = _Collections()
+    gc.callbacks.append(collector)
 
-    def call(method: str, path: str, body: str | None) -> None:
+    def environ(method: str, path: str, body: str | None) -> dict:
         if method == "get":
-            environ = factory.get(path).environ
-        else:
-            environ = factory.post(path, body, content_type="application/json").environ
+            return factory.get(path).environ
+        return factory.post(path, body, content_type="application/json").environ
+
+    def call(environ: dict) -> None:
+        path = environ["PATH_INFO"]
         status: list[str] = []
         chunks = application(environ, lambda s, headers, exc_info=None: status.append(s))
         content = b"".join(chunks)
@@ -96,41 +110,84 @@ def main() -> int:
         "usage report": [("post", "/api/licensing/usage/", body) for _, body in reports],
     }
     for phase, calls in phases.items():
-        method, path, body = calls[0]
+        # The WSGI environ of each request is made before the clock starts.
+        calls = [environ(*call_) for call_ in calls]
         with CaptureQueriesContext(connection) as queries:
-            call(method, path, body)
+            call(calls[0])
         print(f"{phase}: {len(queries)} queries")
         if args.sql:
             for query in queries.captured_queries:
                 print(f"    {float(query['time']) * 1000:6.2f} ms  {query['sql'][:300]}")
         half = len(calls) // 2
         backend = _backend_cpu(connection)
+        collector.reset()
         started, cpu = time.perf_counter(), time.process_time()
-        for method, path, body in calls[1:half]:
-            call(method, path, body)
+        batches = []  # CPU per request of each batch of 20: their minimum is the
+        for first in range(1, half, 20):  # figure that other load distorts least
+            batch = calls[first : min(first + 20, half)]
+            batch_cpu = time.process_time()
+            for request in batch:
+                call(request)
+            batches.append((time.process_time() - batch_cpu) / len(batch))
         took = (time.perf_counter() - started) / max(half - 1, 1)
         cpu = (time.process_time() - cpu) / max(half - 1, 1)
         backend = (_backend_cpu(connection) - backend) / max(half - 1, 1)
-        profile = cProfile.Profile()
+        collected = collector.summary(max(half - 1, 1))
+        profile = cProfile.Profile(time.process_time if args.timer == "cpu" else time.perf_counter)
         started = time.perf_counter()
         profile.enable()
-        for method, path, body in calls[half:]:
-            call(method, path, body)
+        for request in calls[half:]:
+            call(request)
         profile.disable()
         profiled = (time.perf_counter() - started) / max(len(calls) - half, 1)
         print(
             f"{phase}: {took * 1000:.2f} ms per request, {cpu * 1000:.2f} ms of it this "
-            f"process's CPU, {backend * 1000:.2f} ms its Postgres backend's "
-            f"({profiled * 1000:.2f} ms profiled)"
+            f"process's CPU (least of a batch of 20: {min(batches) * 1000:.2f} ms), "
+            f"{backend * 1000:.2f} ms its Postgres backend's "
+            f"({profiled * 1000:.2f} ms profiled)\n{phase}: garbage collection {collected}"
         )
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out)
         stats.sort_stats(args.sort).print_stats(args.top)
+        if args.callers:
+            stats.print_callers(args.callers)
         print(out.getvalue())
+        calls_made = stats.total_calls / max(len(calls) - half, 1)  # type: ignore[attr-defined]
+        print(
+            f"{phase}: {calls_made:,.0f} Python function calls per request (the same in every run)"
+        )
         print(f"{phase}: own time by package (profiled, per request)")
         for name, seconds in _by_package(stats):
             print(f"    {seconds / max(len(calls) - half, 1) * 1000:7.2f} ms  {name}")
     return 0
+
+
+class _Collections:
+    """gc.callbacks: how often the collector ran, and for how long (generation 2 apart:
+    it walks every object of the process, Django's own included)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.counts = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.counts[info["generation"]] += 1
+            self.seconds[info["generation"]] += time.perf_counter() - self._started
+
+    def summary(self, requests: int) -> str:
+        total = sum(self.seconds) / requests * 1000
+        return (
+            f"{total:.3f} ms per request; runs per 100 requests by generation "
+            + "/".join(f"{count * 100 / requests:.0f}" for count in self.counts)
+            + f", generation 2 {self.seconds[2] / max(self.counts[2], 1) * 1000:.1f} ms each"
+        )
 
 
 def _backend_cpu(connection) -> float:

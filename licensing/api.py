@@ -7,19 +7,33 @@ request>}`` and answer 200 ``{"message": <armored answer>}``; a refusal answers 
 There is no session, cookie or CSRF here: the signature is the authentication. Each
 endpoint is throttled per client address and per license key or installation
 (licensing/throttling.py).
+
+What every proxy sends — a GET of the public keys, or a POST of ``application/json``
+whose ``message`` is ASCII text, asking for JSON or anything — takes a short path
+through each view (``_LicensingView.dispatch``): the same checks, counters, service
+and answer bytes as DRF's, without DRF's request, negotiation, serializers and
+response rendering around them (a third of the CPU of a public-keys request). Anything
+else — another method or media type, a query string, a body that does not parse or
+validate, a throttled request — goes through DRF's own dispatch, which answers exactly
+as before (and counts the request once: a request counted on the short path carries
+its verdict along).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.json import strict_constant
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -27,7 +41,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from accounts.errors import DomainError
 from licensing import services, signing
 from licensing.client import envelope
-from licensing.throttling import ClientAddressThrottle, LicensingThrottle
+from licensing.throttling import ClientAddressThrottle, LicensingThrottle, counted
 
 # --- shapes -------------------------------------------------------------------------------
 
@@ -118,6 +132,47 @@ def licensing_exception_handler(exc: Exception, context: dict[str, Any]) -> Resp
 # --- views --------------------------------------------------------------------------------
 
 
+# The short path (see the module): what it answers is what DRF's JSONRenderer renders.
+JSON = "application/json"
+_render = JSONRenderer().render
+# Accept headers under which DRF picks its only renderer, JSON, with no parameters.
+_PLAIN_ACCEPT = frozenset({None, "*/*", JSON})
+
+
+def _json_response(data: Any, *, status: int = 200, allow: str) -> HttpResponse:
+    response = HttpResponse(_render(data), content_type=JSON, status=status)
+    response["Allow"] = allow
+    return response
+
+
+def _plain(request: HttpRequest) -> bool:
+    """No query string (DRF reads ``?format=``) and an Accept header DRF answers with
+    plain JSON."""
+    meta = request.META
+    return not meta.get("QUERY_STRING") and meta.get("HTTP_ACCEPT") in _PLAIN_ACCEPT
+
+
+def _message_of(request: HttpRequest) -> str | None:
+    """The ``message`` of a JSON body, when DRF's parser and MessageSerializer would
+    take it as it is (else None: DRF's path says what is wrong)."""
+    if request.META.get("CONTENT_TYPE") != JSON:
+        return None
+    try:
+        data = json.loads(request.body.decode("utf-8"), parse_constant=strict_constant)
+    except Exception:  # RequestDataTooBig, bad UTF-8 or JSON, too deep: DRF's answer
+        return None
+    text = data.get("message") if isinstance(data, dict) else None
+    if (
+        not isinstance(text, str)
+        or not text
+        or len(text) > envelope.MAX_MESSAGE_CHARS
+        or not text.isascii()
+        or "\x00" in text
+    ):
+        return None
+    return text
+
+
 class _LicensingView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -125,6 +180,17 @@ class _LicensingView(APIView):
 
     def get_exception_handler(self):
         return licensing_exception_handler
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if _plain(request):
+            response = self.short_path(request)
+            if response is not None:
+                return response
+        return super().dispatch(request, *args, **kwargs)
+
+    def short_path(self, request: HttpRequest) -> HttpResponse | None:
+        """The answer without DRF around it, or None for DRF's dispatch."""
+        return None
 
 
 ERROR_RESPONSES = {
@@ -170,6 +236,21 @@ def _endpoint(
     service, request_type: str, answer_type: str, summary: str, description: str
 ) -> type[APIView]:
     class Endpoint(_LicensingView):
+        def short_path(self, request: HttpRequest) -> HttpResponse | None:
+            if request.method != "POST" or (text := _message_of(request)) is None:
+                return None
+            if counted(request, {"message": text}, per_key=True) is not None:
+                return None  # refused: DRF's path answers 429 with its verdict
+            seen, decoded = getattr(request, "licensing_decoded", (None, None))
+            message = decoded if seen is text and decoded is not None else text
+            allow = ", ".join(self.allowed_methods)
+            try:
+                answer = service(message, channel=services.ONLINE)
+            except DomainError as exc:
+                error = {"error": {"code": exc.code, "message": exc.message}}
+                return _json_response(error, status=exc.status, allow=allow)
+            return _json_response({"message": answer}, allow=allow)
+
         @extend_schema(
             operation_id=f"licensing_{request_type}",
             summary=summary,
@@ -249,13 +330,20 @@ class PublicKeysView(_LicensingView):
     def get(self, request: Request) -> Response:
         return Response(_published_keys(), status=status.HTTP_200_OK)
 
+    def short_path(self, request: HttpRequest) -> HttpResponse | None:
+        if request.method != "GET" or counted(request, None, per_key=False) is not None:
+            return None
+        response = HttpResponse(_published_keys_json(), content_type=JSON)
+        response["Allow"] = ", ".join(self.allowed_methods)
+        return response
+
 
 # The published key set of the loaded keys, serialized once: the keys only change when
 # the registry is loaded again (signing.registry_reset), which gives a new list.
-_published: tuple[list[signing.SigningKey], dict[str, Any]] | None = None
+_published: tuple[list[signing.SigningKey], dict[str, Any], bytes] | None = None
 
 
-def _published_keys() -> dict[str, Any]:
+def _published_set() -> tuple[list[signing.SigningKey], dict[str, Any], bytes]:
     global _published
     keys = signing.signing_keys()
     if _published is None or _published[0] is not keys:
@@ -263,8 +351,17 @@ def _published_keys() -> dict[str, Any]:
             {"kid": key.kid, "public_key": key.public_key_pem, "algorithm": "Ed25519"}
             for key in keys
         ]
-        _published = (keys, PublicKeysSerializer({"keys": entries}).data)
-    return _published[1]
+        data = PublicKeysSerializer({"keys": entries}).data
+        _published = (keys, data, _render(data))
+    return _published
+
+
+def _published_keys() -> dict[str, Any]:
+    return _published_set()[1]
+
+
+def _published_keys_json() -> bytes:
+    return _published_set()[2]
 
 
 __all__ = [

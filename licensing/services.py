@@ -15,7 +15,9 @@ of the guide's chapter 4.
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -137,6 +139,9 @@ def _invalid(detail: str) -> LicensingError:
     return LicensingError("invalid_request", detail=detail)
 
 
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
+
+
 def _text(payload: dict[str, Any], name: str, *, max_length: int, required: bool = True) -> str:
     value = payload.get(name, "" if not required else None)
     if not isinstance(value, str):
@@ -144,7 +149,7 @@ def _text(payload: dict[str, Any], name: str, *, max_length: int, required: bool
     value = value.strip()
     if required and not value:
         raise _invalid(_("%(name)s is required.") % {"name": name})
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if _CONTROL_CHARACTER.search(value):
         raise _invalid(_("%(name)s contains control characters.") % {"name": name})
     if len(value) > max_length:
         raise _invalid(
@@ -341,15 +346,24 @@ def _nonce_consume(message: envelope.Message, installation_id: uuid.UUID | None)
     It is the first change of that transaction, so it takes no savepoint of its own
     (two round trips less): a replay aborts the whole transaction, which has changed
     nothing yet, and the LicensingError raised here rolls it back."""
+    _unreplayed(lambda: _NONCE_INSERT.create(**_nonce_row(message, installation_id)))
+
+
+def _nonce_row(message: envelope.Message, installation_id: uuid.UUID | None) -> dict[str, Any]:
+    return {
+        "key_id": message.kid,
+        "nonce": message.nonce,
+        "message_type": message.type,
+        "installation_id": installation_id,
+        "expires_at": message.expires_at,
+    }
+
+
+def _unreplayed(run: Callable[[], Any]) -> Any:
+    """``run()``, which inserts a nonce: a nonce already used refuses the request."""
     try:
         with transaction.atomic(savepoint=False):
-            _NONCE_INSERT.create(
-                key_id=message.kid,
-                nonce=message.nonce,
-                message_type=message.type,
-                installation_id=installation_id,
-                expires_at=message.expires_at,
-            )
+            return run()
     except IntegrityError:
         raise LicensingError("replayed") from None
 
@@ -390,20 +404,25 @@ def _license_key_queryset(normalized: str, *, lock: bool) -> QuerySet:
     return queryset.filter(key=normalized)  # unique
 
 
-_KEY_LOCKED = CompiledQuery(
-    lambda key: _license_key_queryset(key, lock=True), key="stand-in-for-a-license-key"
+# The activation's nonce is inserted by the statement that locks the key (one round trip
+# for both; accounts.sql.CompiledQuery's `first`).
+_KEY_LOCKED_AFTER_NONCE = CompiledQuery(
+    lambda key: _license_key_queryset(key, lock=True),
+    first=_NONCE_INSERT,
+    key="stand-in-for-a-license-key",
 )
 
 
 def _license_key_usable(
-    raw_key: str, *, now: datetime, account: Account | None, lock: bool
+    raw_key: str, *, now: datetime, account: Account | None, nonce: dict[str, Any] | None
 ) -> LicenseKey:
-    """The key, if it may be activated by this caller now; locked when ``lock``."""
+    """The key, if it may be activated by this caller now. With `nonce` (the request's
+    row, inside the activation's transaction) the nonce is consumed and the key locked."""
     normalized = license_key_normalize(raw_key)
     if normalized is None:
         raise LicensingError("invalid_key")
-    if lock:
-        found = _KEY_LOCKED.instances(key=normalized)
+    if nonce is not None:
+        found = _unreplayed(lambda: _KEY_LOCKED_AFTER_NONCE.instances(key=normalized, first=nonce))
     else:
         found = list(_license_key_queryset(normalized, lock=False))
     key = found[0] if found else None
@@ -510,8 +529,12 @@ def license_activate(
     message = _open_activation(_decode(text), now=now)
     data = _activation_data(message, channel)
     with transaction.atomic():
-        _nonce_consume(message, data.installation_id)
-        key = _license_key_usable(data.license_key, now=now, account=account, lock=True)
+        key = _license_key_usable(
+            data.license_key,
+            now=now,
+            account=account,
+            nonce=_nonce_row(message, data.installation_id),
+        )
         if channel == OFFLINE and not key.subscription.offline_allowed:
             raise LicensingError("offline_not_allowed")
         # One read: every activation of this installation, and the one holding the key.
@@ -798,7 +821,7 @@ def offline_request_inspect(
         data = _activation_data(message, OFFLINE)
         if _nonce_seen(message):
             raise LicensingError("replayed")
-        key = _license_key_usable(data.license_key, now=now, account=account, lock=False)
+        key = _license_key_usable(data.license_key, now=now, account=account, nonce=None)
         if not key.subscription.offline_allowed:
             raise LicensingError("offline_not_allowed")
         holder = ProxyServer.objects.filter(license_key=key, status__in=HOLDING).first()

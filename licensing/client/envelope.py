@@ -230,6 +230,10 @@ def parse_timestamp(value: str) -> datetime:
     """'YYYY-MM-DDTHH:MM:SSZ' -> aware UTC datetime. Raises ValueError otherwise."""
     if not isinstance(value, str) or not _TIMESTAMP_RE.fullmatch(value):
         raise ValueError(f"not a UTC timestamp: {value!r}")
+    if value.isascii():
+        # The pattern fixed the format: fromisoformat reads it (and refuses a 13th month
+        # or a 61st second as strptime does) at a tenth of strptime's cost.
+        return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
     return datetime.strptime(value, _TIMESTAMP_FORMAT).replace(tzinfo=UTC)
 
 
