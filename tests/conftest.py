@@ -11,8 +11,10 @@ from __future__ import annotations
 import socket
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone, translation
 
 from accounts.models import Membership
 from outbox import tasks as outbox_tasks
@@ -24,6 +26,18 @@ def _clear_cache():
     # Rate-limit counters live in the (Redis) cache: every test starts with none.
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_locale():
+    """Every test starts in the portal's default language and time zone: a request a
+    test made in German (LocaleMiddleware activates the language for the thread and
+    leaves it) must not make the next test's English German."""
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
 
 
 @pytest.fixture
