@@ -171,7 +171,10 @@ class LicenseKeyListView(ApiView):
         column, descending = proxy_selectors.license_key_sort(table.sort)
         page = Keyset(column, descending=descending).paginate(table.keys, request, query)
         data = s.LicenseKeyOutSerializer(
-            [table.by_id[k.pk] for k in page.items], many=True, context=self.viewer()
+            # A key created between the table's two reads waits for the next call.
+            [table.by_id[k.pk] for k in page.items if k.pk in table.by_id],
+            many=True,
+            context=self.viewer(),
         ).data
         return Response({"results": data, "next": page.next})
 

@@ -619,8 +619,9 @@ class LicenseKeyTable:
 
     @cached_property
     def rows(self) -> list[LicenseKeyRow]:
-        """The listed rows, in the chosen order. One query."""
-        return [self.by_id[pk] for pk in self.keys.values_list("pk", flat=True)]
+        """The listed rows, in the chosen order. One query. A key created between the
+        table's two reads (another request's) is left for the next look."""
+        return [self.by_id[pk] for pk in self.keys.values_list("pk", flat=True) if pk in self.by_id]
 
 
 # The License Keys table's column sorts ("-" for descending), for the page and the API

@@ -70,3 +70,15 @@ def test_one_keys_answer_is_one_query(keys, django_assert_num_queries):
     key = LicenseKey.objects.select_related("subscription").get(pk=keys[2].pk)
     with django_assert_num_queries(1):
         license_key_availability(license_key=key, today=timezone.localdate())
+
+
+def test_a_key_created_between_the_tables_two_reads_waits_for_the_next_look(company):
+    subscription = f.subscription_create(company, licenses=100)
+    primary = f.key_create(subscription)
+    table = license_key_table(subscription=subscription, today=timezone.localdate())
+    # Another request creates a sublicense after the rows were read, before the listing.
+    late = sublicense(subscription, LicenseKey.Type.RESERVED, 5)
+
+    assert [row.key.pk for row in table.rows] == [primary.pk]
+    fresh = license_key_table(subscription=subscription, today=timezone.localdate())
+    assert late.pk in [row.key.pk for row in fresh.rows]
