@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, connections, router
 from django.db.models import Model, Q, QuerySet
 from django.db.models.query import get_related_populators
@@ -146,7 +147,7 @@ def _execute(cursor: Any, connection: Any, name: str, sql: str, params: list) ->
     transaction. If that first round trip fails, whether PREPARE took is asked of
     Postgres before the next use (pg_prepared_statements), so a name is never run
     unprepared nor prepared twice."""
-    if connection.vendor != "postgresql" or "%%" in sql:
+    if connection.vendor != "postgresql" or "%%" in sql or not settings.DB_PREPARED_STATEMENTS:
         cursor.execute(sql, params)
         return
     state = getattr(connection, "_compiled_queries_prepared", None)

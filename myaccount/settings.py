@@ -144,6 +144,10 @@ DATABASES = {
         conn_health_checks=envbool("DB_CONN_HEALTH_CHECKS", True),
     )
 }
+# The licensing API's hot statements run as Postgres prepared statements (accounts/sql.py).
+# A prepared statement lives in its server connection: behind a transaction-pooling
+# PgBouncer turn this off (0); a session-pooling one or none needs nothing.
+DB_PREPARED_STATEMENTS = envbool("DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis backs the cache (allauth's rate limits need a shared one) and the Celery broker.

@@ -145,3 +145,22 @@ def test_an_update_of_a_row_that_is_gone_raises_as_save_does(company, alice):
     Membership.objects.filter(pk=membership.pk).delete()
     with pytest.raises(DatabaseError):
         CompiledUpdate(Membership, ["notes"]).save(membership)
+
+
+def _prepared_here(name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
+        return cursor.fetchone() is not None
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(
+    settings, company, alice, prepared
+):
+    settings.DB_PREPARED_STATEMENTS = prepared
+    query = CompiledQuery(memberships, account_id=-1)
+
+    found = query.instances(account_id=company.id)
+
+    assert [m.user.email for m in found] == ["alice@example.com"]
+    assert _prepared_here(query.name) is prepared
