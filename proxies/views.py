@@ -161,7 +161,7 @@ def proxy_deactivate(request: HttpRequest) -> HttpResponse:
         if not selectors.proxy_server_list(
             account=request.account, today=timezone.localdate(), ids=ids
         ).exists():
-            raise Http404("No such proxy server.")
+            raise Http404(gettext("No such proxy server."))
         messages.info(request, gettext("The selected proxy servers are already deactivated."))
         return redirect(back)
     if request.method == "GET":
@@ -221,7 +221,7 @@ def proxy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # (over the limit), then the Usage tab's span, chart points and page of reports.
     server = selectors.proxy_server_get(account=request.account, pk=pk)
     if server is None:
-        raise Http404("No such proxy server.")
+        raise Http404(gettext("No such proxy server."))
     # Over the limit as the list and the License Keys table say (the pool rule).
     selectors.proxy_servers_over_limit([server], today=timezone.localdate())
     tab = "usage" if request.GET.get("tab") == "usage" else "general"
@@ -270,7 +270,7 @@ def _detail_links(request: HttpRequest, server: ProxyServer) -> dict[str, str | 
 def proxy_notes(request: HttpRequest, pk: int) -> HttpResponse:
     server = selectors.proxy_server_get(account=request.account, pk=pk)
     if server is None:
-        raise Http404("No such proxy server.")
+        raise Http404(gettext("No such proxy server."))
     form = NotesForm(request.POST)
     if not form.is_valid():
         return render(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from accounts.current import account_switch
 from accounts.permissions import business_account_required
@@ -44,7 +45,7 @@ def usage_report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     member_of = [m.account_id for m in request.memberships if m.account.is_business]
     report = WeeklyReport.objects.filter(pk=report_id, account_id__in=member_of).first()
     if report is None:
-        raise Http404("No such report.")
+        raise Http404(gettext("No such report."))
     if report.account_id != request.account.pk:
         # A link from the e-mail of another of the user's business accounts: work in that
         # account from now on, as if it had been picked in the account selector.

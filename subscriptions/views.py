@@ -394,13 +394,13 @@ def download_file(request: HttpRequest, product_code: str, download_id: int) -> 
     )
     download = download_selectors.download_get(product=product, pk=download_id)
     if access != download_selectors.Access.GRANTED or download is None:
-        raise Http404("No such download.")
+        raise Http404(gettext("No such download."))
     if not download.file:
         return redirect(download.external_url)
     try:
         handle = download.file.open("rb")
     except FileNotFoundError:
-        raise Http404("The file is missing.") from None
+        raise Http404(gettext("The file is missing.")) from None
     response = FileResponse(handle, as_attachment=True, filename=download.filename)
     response["Cache-Control"] = "private, no-store"
     if download.sha256:

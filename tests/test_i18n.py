@@ -19,6 +19,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import formats, translation
+from django.utils.html import escape
 from django.utils.translation import gettext
 
 from accounts.language import Recipient
@@ -376,3 +377,15 @@ def test_a_reason_the_portal_stored_in_english_is_shown_in_the_readers_language(
 
     assert _in("de", "Every delivery attempt failed for 5 days.") in html
     assert "Every delivery attempt failed" not in html
+
+
+@pytest.mark.django_db
+def test_the_not_found_page_says_why_in_the_readers_language(alice, alice_client):
+    alice.language = "fr"
+    alice.save(update_fields=["language"])
+
+    response = alice_client.get(reverse("proxy_detail", args=[999999]))
+
+    assert response.status_code == 404
+    assert escape(_in("fr", "No such proxy server.")) in response.content.decode()
+    assert "No such proxy server." not in response.content.decode()
