@@ -96,6 +96,16 @@ def _lock(subscription: Subscription) -> Subscription:
     )
 
 
+def _lock_live_key(license_key: LicenseKey) -> tuple[Subscription, LicenseKey]:
+    """Lock the key's subscription, then re-read the key: refused if it was deleted
+    meanwhile (another request's change wins, this one changes nothing)."""
+    locked = _lock(license_key.subscription)
+    key = LicenseKey.objects.get(pk=license_key.pk)
+    if key.deleted_at is not None:
+        raise SubscriptionError("license_key_deleted")
+    return locked, key
+
+
 def _key_states(subscription: Subscription, *, today: date) -> list[quota.KeyState]:
     keys = subscription.license_keys.filter(deleted_at__isnull=True)
     states = []
@@ -523,10 +533,7 @@ def sublicense_update(
     quota_value = quota
     with transaction.atomic():
         _admin_check(actor=actor, account=license_key.subscription.account)
-        locked = _lock(license_key.subscription)
-        key = LicenseKey.objects.get(pk=license_key.pk)
-        if key.deleted_at is not None:
-            raise SubscriptionError("license_key_deleted")
+        locked, key = _lock_live_key(license_key)
         expires_on = _sublicense_fields_check(
             subscription=locked,
             renew_with_subscription=renew_with_subscription,
@@ -569,10 +576,7 @@ def license_key_rename(
         raise SubscriptionError("license_key_name_required")
     with transaction.atomic():
         _admin_check(actor=actor, account=license_key.subscription.account)
-        locked = _lock(license_key.subscription)
-        key = LicenseKey.objects.get(pk=license_key.pk)
-        if key.deleted_at is not None:
-            raise SubscriptionError("license_key_deleted")
+        locked, key = _lock_live_key(license_key)
         before = key.name
         key.name = name
         key.save(update_fields=["name"])
@@ -603,10 +607,7 @@ def sublicense_mark_deleted(
     with transaction.atomic():
         if not _staff_may_change_keys(actor=actor, channel=channel):
             _admin_check(actor=actor, account=license_key.subscription.account)
-        locked = _lock(license_key.subscription)
-        key = LicenseKey.objects.get(pk=license_key.pk)
-        if key.deleted_at is not None:
-            raise SubscriptionError("license_key_deleted")
+        locked, key = _lock_live_key(license_key)
         key.deleted_at = now
         key.save(update_fields=["deleted_at"])
         audit_log_record(
