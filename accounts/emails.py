@@ -7,15 +7,46 @@ written in its recipient's language and time zone (accounts/language.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from accounts.language import locale_override
+from accounts.language import Recipient, locale_override, recipients_by_locale
 from accounts.models import Account, Feedback, Invitation, User
 from outbox.models import OutboxEmail
-from outbox.services import email_queue
+from outbox.services import EmailDraft, email_queue
+
+
+def drafts_by_locale(
+    *,
+    kind: str,
+    to: Sequence[Recipient],
+    subject: Callable[[], str],
+    template: str,
+    context: dict[str, Any],
+) -> list[EmailDraft]:
+    """An e-mail to several people, as one draft per language and time zone among them,
+    each rendered in its own: `subject` is called, and `template` + ".txt"/".html"
+    rendered, inside each locale. For outbox.services.email_queue_many."""
+    context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
+    drafts = []
+    for (language, time_zone), addresses in recipients_by_locale(to).items():
+        with locale_override(language=language, time_zone=time_zone):
+            drafts.append(
+                EmailDraft(
+                    kind=kind,
+                    to=addresses,
+                    # A header: no line breaks in the names it carries.
+                    subject=" ".join(f"[{settings.SITE_NAME}] {subject()}".split()),
+                    body=render_to_string(f"{template}.txt", context),
+                    html=render_to_string(f"{template}.html", context),
+                )
+            )
+    return drafts
 
 
 def _queue(

@@ -20,11 +20,6 @@ from django.utils import timezone, translation
 
 
 @cache
-def language_codes() -> frozenset[str]:
-    return frozenset(code for code, _name in settings.LANGUAGES)
-
-
-@cache
 def time_zone_names() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 

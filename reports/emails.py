@@ -17,16 +17,12 @@ from django.utils import formats
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from accounts.language import Recipient, locale_override, recipients_by_locale
+from accounts.emails import drafts_by_locale
+from accounts.language import Recipient
 from outbox.services import EmailDraft
 
 if TYPE_CHECKING:
     from reports.models import ExpiryNotice, WeeklyReport
-
-
-def _one_line(text: str) -> str:
-    # Names go into the subject header: no line breaks there.
-    return " ".join(str(text).split())
 
 
 def _drafts(
@@ -36,22 +32,13 @@ def _drafts(
     context: dict[str, Any],
     to: Sequence[Recipient],
 ) -> list[EmailDraft]:
-    """One draft per language and time zone among the recipients, each rendered in its
-    own (the subject too: `subject` is called inside each locale)."""
-    context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
-    drafts = []
-    for (language, time_zone), addresses in recipients_by_locale(to).items():
-        with locale_override(language=language, time_zone=time_zone):
-            drafts.append(
-                EmailDraft(
-                    kind=f"reports.{template}",
-                    to=addresses,
-                    subject=f"[{settings.SITE_NAME}] {_one_line(subject())}",
-                    body=render_to_string(f"reports/email/{template}.txt", context),
-                    html=render_to_string(f"reports/email/{template}.html", context),
-                )
-            )
-    return drafts
+    return drafts_by_locale(
+        kind=f"reports.{template}",
+        to=to,
+        subject=subject,
+        template=f"reports/email/{template}",
+        context=context,
+    )
 
 
 def weekly_report_emails(*, report: WeeklyReport, to: Sequence[Recipient]) -> list[EmailDraft]:

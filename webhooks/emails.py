@@ -4,13 +4,11 @@ each recipient's language (accounts/language.py)."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from accounts.language import locale_override, recipients_by_locale
-from outbox.services import email_queue_message
+from accounts.emails import drafts_by_locale
+from outbox.services import email_queue_many
 from reports.services import account_admin_recipients
 from webhooks.models import Endpoint
 
@@ -23,23 +21,16 @@ def endpoint_disabled_email_queue(*, endpoint: Endpoint) -> bool:
     if not recipients:
         return False
     context = {
-        "site_name": settings.SITE_NAME,
-        "site_url": settings.SITE_URL,
         "endpoint": endpoint,
         "account": endpoint.account,
         "link": settings.SITE_URL + reverse("webhook_endpoint", args=[endpoint.pk]),
     }
-    for (language, time_zone), addresses in recipients_by_locale(recipients).items():
-        with locale_override(language=language, time_zone=time_zone):
-            subject = gettext("Webhook endpoint disabled: %(url)s") % {"url": endpoint.url}
-            message = EmailMultiAlternatives(
-                subject=f"[{settings.SITE_NAME}] {subject}",
-                body=render_to_string("webhooks/email/endpoint_disabled.txt", context),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=addresses,
-            )
-            message.attach_alternative(
-                render_to_string("webhooks/email/endpoint_disabled.html", context), "text/html"
-            )
-            email_queue_message(message, kind="webhooks.endpoint_disabled")
+    drafts = drafts_by_locale(
+        kind="webhooks.endpoint_disabled",
+        to=recipients,
+        subject=lambda: gettext("Webhook endpoint disabled: %(url)s") % {"url": endpoint.url},
+        template="webhooks/email/endpoint_disabled",
+        context=context,
+    )
+    email_queue_many(drafts)
     return True
