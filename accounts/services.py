@@ -18,7 +18,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts import emails
-from accounts.errors import DomainError
 from accounts.language import language_current, language_supported, time_zone_supported
 from accounts.models import (
     Account,
@@ -30,7 +29,8 @@ from accounts.models import (
     User,
 )
 from accounts.selectors import ACTIVE_ADMIN, invitation_known_emails
-from accounts.sql import CompiledInsert
+from core.errors import DomainError
+from core.sql import CompiledInsert
 from outbox.services import email_cancel
 
 
@@ -92,7 +92,7 @@ def _with_outbox_row(insert: str, quote: Callable[[str], str]) -> str:
     return statement + f"SELECT {pk} FROM entry RETURNING {entry_id}"  # noqa: S608
 
 
-# Every audited change writes these: compiled once, prepared on Postgres (accounts.sql).
+# Every audited change writes these: compiled once, prepared on Postgres (core.sql).
 _AUDIT_ENTRY = CompiledInsert(AuditLog)
 _AUDIT_ENTRY_WITH_OUTBOX = CompiledInsert(AuditLog, wrap=_with_outbox_row)
 
@@ -263,7 +263,7 @@ def business_account_create(
 
 
 class AccountsError(DomainError):
-    """The message catalog of these services (see accounts.errors.DomainError)."""
+    """The message catalog of these services (see core.errors.DomainError)."""
 
     messages: ClassVar[dict[str, str]] = {
         "not_business": _("This is not a business account."),

@@ -20,10 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors
 from accounts.audit import audit_rows
-from accounts.confirm import Confirmation, confirmation_page
 from accounts.current import SESSION_KEY as CURRENT_ACCOUNT_SESSION_KEY
 from accounts.current import account_switch
-from accounts.errors import form_error_add
 from accounts.forms import (
     AuditFilterForm,
     BusinessProfileForm,
@@ -35,7 +33,6 @@ from accounts.forms import (
     UserFilterForm,
     UsersBulkForm,
 )
-from accounts.http import safe_next
 from accounts.language import language_supported
 from accounts.models import Account, Invitation, Membership, User
 from accounts.permissions import account_admin_required, business_account_required
@@ -56,6 +53,9 @@ from accounts.services import (
     user_language_set,
     user_profile_update,
 )
+from core.confirm import Confirmation, confirmation_page
+from core.errors import form_error_add
+from core.http import safe_next
 
 
 @login_required

@@ -1,8 +1,8 @@
 """One error shape for the whole administrators' API:
 ``{"error": {"code": "...", "message": "...", "fields": {"name": ["..."]}}}``.
 
-Every app's domain error (accounts.errors.DomainError and its catalogs) is mapped here
-once, the way accounts.errors.form_error_add maps it for the pages; DRF's own refusals get
+Every app's domain error (core.errors.DomainError and its catalogs) is mapped here
+once, the way core.errors.form_error_add maps it for the pages; DRF's own refusals get
 the same shape.
 """
 
@@ -19,7 +19,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.errors import DomainError
+from core.errors import DomainError
 
 
 class ApiErrorBodySerializer(serializers.Serializer):

@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts.confirm import Confirmation, confirmation_page
-from accounts.errors import form_error_add
 from api import services
 from api.models import ApiToken
+from core.confirm import Confirmation, confirmation_page
+from core.errors import form_error_add
 
 
 class ApiTokenForm(forms.Form):

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import DomainError
 from accounts.models import Account, AuditLog, Membership, User
 from accounts.services import audit_log_record
 from api.models import ApiToken
+from core.errors import DomainError
 
 PREFIX_LENGTH = 8
 # last_used_at is written at most this often: not one UPDATE per API request.

@@ -79,7 +79,7 @@ v1 = [
 
 
 # Any other path under /api/v1/ (a negative or non-numeric id, say) answers the API's
-# JSON 404 (handler404, myaccount/api_errors.py), not the site's HTML page.
+# JSON 404 (handler404, core/api_errors.py), not the site's HTML page.
 urlpatterns = [
     path("api/v1/", include(v1)),
     path("account/api-tokens/", pages.api_tokens, name="api_tokens"),

@@ -38,7 +38,7 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.errors import DomainError
+from core.errors import DomainError
 from licensing import services, signing
 from licensing.client import envelope
 from licensing.throttling import ClientAddressThrottle, LicensingThrottle, counted

@@ -13,7 +13,7 @@ from typing import ClassVar
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import DomainError
+from core.errors import DomainError
 from licensing.client import envelope
 
 # code -> (HTTP status, message). Messages are shown to people as they are.

@@ -31,7 +31,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, is_account_admin
-from accounts.sql import CompiledInsert, CompiledQuery, CompiledUpdate
+from core.sql import CompiledInsert, CompiledQuery, CompiledUpdate
 from licensing import signing
 from licensing.client import envelope
 from licensing.errors import LicensingError
@@ -288,7 +288,7 @@ def _installation_latest_queryset(installation_id: uuid.UUID, *, lock: bool) -> 
     return queryset.filter(installation_id=installation_id).order_by("-activated_at", "-id")[:1]
 
 
-# The reads every proxy request makes, compiled once per process (accounts.sql): Django
+# The reads every proxy request makes, compiled once per process (core.sql): Django
 # took longer to compile each than Postgres to run it.
 _INSTALLATION_LOCKED = CompiledQuery(
     lambda installation_id: _installation_latest_queryset(installation_id, lock=True),
@@ -328,7 +328,7 @@ def _open_installation_request(
     return message, proxy
 
 
-# The rows every proxy request writes, their INSERTs compiled once (accounts.sql).
+# The rows every proxy request writes, their INSERTs compiled once (core.sql).
 _NONCE_INSERT = CompiledInsert(UsedNonce)
 _PROXY_INSERT = CompiledInsert(ProxyServer)
 _REPORT_INSERT = CompiledInsert(UsageReport)
@@ -405,7 +405,7 @@ def _license_key_queryset(normalized: str, *, lock: bool) -> QuerySet:
 
 
 # The activation's nonce is inserted by the statement that locks the key (one round trip
-# for both; accounts.sql.CompiledQuery's `first`).
+# for both; core.sql.CompiledQuery's `first`).
 _KEY_LOCKED_AFTER_NONCE = CompiledQuery(
     lambda key: _license_key_queryset(key, lock=True),
     first=_NONCE_INSERT,

@@ -38,9 +38,9 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from core.throttle import window_count
 from licensing.client import envelope
 from subscriptions.models import license_key_normalize
-from subscriptions.throttle import window_count
 
 logger = logging.getLogger(__name__)
 

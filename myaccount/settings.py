@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "myaccount",
+    "core",
     "outbox",
     "accounts",
     "subscriptions",
@@ -144,7 +145,7 @@ DATABASES = {
         conn_health_checks=envbool("DB_CONN_HEALTH_CHECKS", True),
     )
 }
-# The licensing API's hot statements run as Postgres prepared statements (accounts/sql.py).
+# The licensing API's hot statements run as Postgres prepared statements (core/sql.py).
 # A prepared statement lives in its server connection: behind a transaction-pooling
 # PgBouncer turn this off (0); a session-pooling one or none needs nothing.
 DB_PREPARED_STATEMENTS = envbool("DB_PREPARED_STATEMENTS", True)
@@ -363,8 +364,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # JSON only; a body nested too deep is a 400 like other bad JSON (myaccount/api_errors.py).
-    "DEFAULT_PARSER_CLASSES": ["myaccount.api_errors.JSONParser"],
+    # JSON only; a body nested too deep is a 400 like other bad JSON (core/api_errors.py).
+    "DEFAULT_PARSER_CLASSES": ["core.api_errors.JSONParser"],
     "DEFAULT_THROTTLE_RATES": {
         # The licensing API (licensing/api.py): per client address and per key/installation.
         "licensing_ip": env("LICENSING_THROTTLE_IP", "300/min"),

@@ -49,7 +49,7 @@ urlpatterns = [
 ]
 
 # Under /api/ the errors are JSON in the APIs' shape; elsewhere the site's pages.
-handler400 = "myaccount.api_errors.bad_request"
-handler403 = "myaccount.api_errors.permission_denied"
-handler404 = "myaccount.api_errors.page_not_found"
-handler500 = "myaccount.api_errors.server_error"
+handler400 = "core.api_errors.bad_request"
+handler403 = "core.api_errors.permission_denied"
+handler404 = "core.api_errors.page_not_found"
+handler500 = "core.api_errors.server_error"

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.confirm import Confirmation, confirmation_page
-from accounts.http import safe_next
 from accounts.permissions import account_admin_required, business_account_required
+from core.confirm import Confirmation, confirmation_page
+from core.http import safe_next
 from proxies import selectors, services
 from proxies.charts import usage_chart
 from proxies.exports import proxy_servers_csv_lines

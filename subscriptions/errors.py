@@ -1,5 +1,5 @@
 """The message catalog of subscriptions and license keys (pretix's error_messages), for
-accounts.errors.DomainError: pages map it to form errors, the API to HTTP 400/403
+core.errors.DomainError: pages map it to form errors, the API to HTTP 400/403
 responses; the wording lives here only.
 
 The messages are lazy translations: DomainError formats one when it is raised, in the
@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import DomainError
+from core.errors import DomainError
 
 ERROR_MESSAGES: dict[str, str] = {
     # Register Key. An already registered key gets the same answer whichever account

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.current import SESSION_KEY, account_switch
-from accounts.errors import form_error_add
 from accounts.models import AuditLog
 from accounts.permissions import account_admin_required
+from core.errors import form_error_add
 from subscriptions import downloads as download_selectors
 from subscriptions import selectors, services
 from subscriptions.errors import SubscriptionError

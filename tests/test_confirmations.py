@@ -1,4 +1,4 @@
-"""One confirmation for every destructive action (accounts/confirm.py).
+"""One confirmation for every destructive action (core/confirm.py).
 
 Each action's URL answers GET with a page that says what will happen and to what, and
 changes nothing; the page's content is what the dialog shows with JavaScript

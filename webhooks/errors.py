@@ -1,4 +1,4 @@
-"""The message catalog of webhooks (see accounts.errors.DomainError): pages map it to
+"""The message catalog of webhooks (see core.errors.DomainError): pages map it to
 form errors, the API to its error shape; the wording lives here only."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import DomainError
+from core.errors import DomainError
 
 
 class WebhookError(DomainError):

@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.errors import form_error_add
 from accounts.models import Membership
 from accounts.permissions import account_admin_required, business_account_required
+from core.errors import form_error_add
 from webhooks import selectors, services
 from webhooks.errors import WebhookError
 from webhooks.forms import EndpointForm, RedeliverForm

@@ -1,4 +1,4 @@
-"""accounts.sql.CompiledQuery: compiled once, run with each call's arguments, and the
+"""core.sql.CompiledQuery: compiled once, run with each call's arguments, and the
 rows and instances it gives are the ORM's own."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership
-from accounts.sql import CompiledInsert, CompiledQuery, CompiledUpdate
+from core.sql import CompiledInsert, CompiledQuery, CompiledUpdate
 from tests import factories
 
 pytestmark = pytest.mark.django_db
