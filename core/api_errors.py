@@ -17,6 +17,8 @@ from django.views import defaults
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
+from core.errors import error_body
+
 API_PREFIX = "/api/"
 
 
@@ -25,8 +27,7 @@ def _is_api(request: HttpRequest) -> bool:
 
 
 def _error(code: str, message: str, status: int) -> JsonResponse:
-    # The code stays English for programs; the message is in the request's language.
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    return JsonResponse(error_body(code, message), status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -38,6 +38,13 @@ class DomainError(Exception):
         super().__init__(self.message)
 
 
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    """The one JSON shape of every refusal the APIs answer: ``{"error": {"code",
+    "message", ...}}``. The code stays English for programs; the message is in the
+    request's language; ``extra`` adds members such as ``fields``."""
+    return {"error": {"code": code, "message": str(message), **extra}}
+
+
 def form_error_add(form: forms.Form, error: DomainError) -> None:
     """The one place a service's refusal becomes a form error: on its field, or on the
     whole form when the form has no such field."""
