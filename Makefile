@@ -23,8 +23,8 @@ messages: install
 	scripts/ensure-gettext.sh
 	$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity=0
 
-# After marking new strings: add them to every catalog, then translate them (README
-# "Languages"); the catalog check in `make test` fails until both are done.
+# After marking new strings: add them to every catalog, then translate them
+# (docs/i18n.md); the catalog check in `make test` fails until both are done.
 messages-update: install
 	scripts/ensure-gettext.sh
 	$(BIN)/python manage.py catalogs_update
@@ -60,7 +60,7 @@ test: install messages services browser lint
 	@if [ -d $(SCREENSHOT_DIR) ]; then echo "Screenshots of the main pages (1280 and 390 px) in $(SCREENSHOT_DIR)/:"; ls $(SCREENSHOT_DIR); fi
 
 # The licensing API beside the minimal-activation anchor, then the pages at size
-# (bench/; README "Benchmarks"). wrk comes from Debian.
+# (bench/; docs/benchmarks.md). wrk comes from Debian.
 bench: install
 	scripts/ensure-wrk.sh
 	$(BIN)/python bench/activation.py

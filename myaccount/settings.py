@@ -337,7 +337,7 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-# The portal speaks these languages (README "Languages"): the browser's choice on a first
+# The portal speaks these languages (docs/i18n.md): the browser's choice on a first
 # visit (LocaleMiddleware), the footer's selector after that, and a user's Personal
 # Profile language on every device once set (myaccount.middleware.UserLocaleMiddleware).
 # Catalogs live in locale/, each following its glossary in locale/glossary/.
