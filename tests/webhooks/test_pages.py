@@ -136,6 +136,29 @@ def test_a_refused_url_is_a_form_error_and_changes_nothing(alice_client, setting
     assert snapshot() == before
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://localhost/hooks",
+        "https://2130706433/hooks",
+        "https://hooks example.com/hooks",
+        "https://hooks%00.example.com/hooks",
+    ],
+)
+def test_a_host_that_can_never_receive_is_a_form_error_and_changes_nothing(
+    alice_client, settings, company, url
+):
+    settings.WEBHOOKS_ALLOW_INSECURE = False
+    before = snapshot()
+    response = alice_client.post(
+        reverse("webhook_endpoint_new"), {"url": url, "event_types": ["member.blocked"]}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "not a valid host name" in page or "loopback address" in page
+    assert snapshot() == before
+
+
 def test_no_event_type_is_a_form_error_and_changes_nothing(alice_client, company):
     before = snapshot()
     response = alice_client.post(
