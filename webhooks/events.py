@@ -3,7 +3,7 @@
 Most events are audit entries (accounts.AuditLog) of a business account: the entry
 is written in the same transaction as the change, with an outbox row beside it
 (accounts.AuditOutbox), and `AUDIT_EVENTS` maps its action to event types. The
-others come from periodic checks (webhooks.services.conditions_check): a
+others come from periodic checks (webhooks.delivery.conditions_check): a
 subscription ending in 30/7/1 days (the reports app's expiry notices) or expired,
 a proxy server silent for more than 7 days, going over the license limit or
 coming back within it.
