@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core import serializers
+from django.core.serializers.base import DeserializationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditLog, Invitation, Membership
@@ -209,8 +211,21 @@ def member_data(
 
 
 def _target(model, entry: AuditLog, **related):
+    """The entry's target as the change left it: its snapshot (AuditLog.state, written
+    in the change's transaction), so a series of changes arrives as a series of states;
+    what the snapshot does not hold (a related row) is read as it is now. Entries
+    without a snapshot read the row as it is now."""
     if not entry.target_id.isdigit():
         return None
+    if entry.state and entry.state.get("model") == model._meta.label_lower:
+        try:
+            [restored] = serializers.deserialize(
+                "python", [{**entry.state, "pk": int(entry.target_id)}], ignorenonexistent=True
+            )
+        except DeserializationError:
+            pass  # a field changed shape since: the row as it is now
+        else:
+            return restored.object
     return (
         model.objects.select_related(*related.get("select", ()))
         .filter(pk=int(entry.target_id))

@@ -326,3 +326,39 @@ def test_an_event_that_fails_to_build_is_tried_again_not_lost(
     assert not AuditOutbox.objects.exists()
     delivery.events_fan_out()
     assert Event.objects.count() == 1  # made once
+
+
+def test_events_describe_the_object_as_each_change_left_it(alice, subscription, endpoint):
+    # A key created as "ephemeral" and renamed at once, then renamed five more times
+    # within a second: the events are made later, from the audit outbox, and still
+    # carry each state, not the last.
+    key = subscription_services.sublicense_create(
+        subscription=subscription, actor=alice, quota=2, type="reserved", name="ephemeral"
+    )
+    names = ["renamed", "second", "third", "fourth", "fifth", "sixth"]
+    for number, name in enumerate(names):
+        subscription_services.sublicense_update(
+            license_key=key,
+            actor=alice,
+            quota=2 + number,
+            type="reserved",
+            name=name,
+            renew_with_subscription=True,
+        )
+
+    delivery.events_fan_out()
+
+    sent = bodies()
+    assert [b["type"] for b in sent] == ["sublicense.created"] + ["sublicense.changed"] * 6
+    assert [b["data"]["sublicense"]["name"] for b in sent] == ["ephemeral", *names]
+    assert [b["data"]["sublicense"]["quota"] for b in sent] == [2, 2, 3, 4, 5, 6, 7]
+    assert [b["data"]["changes"]["name"]["to"] for b in sent[1:]] == names
+    assert all(b["data"]["sublicense"]["id"] == key.pk for b in sent)
+    assert key.key not in json.dumps(sent)  # still masked
+
+
+def test_an_audit_entry_keeps_no_secret_of_its_target(alice, company):
+    endpoint_make(company, alice, "https://hooks.example.com/in")
+    entry = AuditLog.objects.get(action="webhook_endpoint.created")
+    assert entry.state["fields"]["url"] == "https://hooks.example.com/in"
+    assert not {"secret", "previous_secret"} & set(entry.state["fields"])

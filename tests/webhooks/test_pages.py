@@ -192,7 +192,21 @@ def test_an_administrator_edits_disables_and_deletes_an_endpoint(alice_client, e
         "enabled": False,
     }
 
-    response = alice_client.post(reverse("webhook_endpoint_delete", args=[endpoint.pk]))
+    # Delete asks first, on a page of its own (the dialog with JavaScript), and
+    # changes nothing until confirmed.
+    before = snapshot()
+    detail = alice_client.get(reverse("webhook_endpoint", args=[endpoint.pk])).content.decode()
+    delete_url = reverse("webhook_endpoint_delete", args=[endpoint.pk])
+    assert f'href="{delete_url}" data-dialog-load="confirm-dialog"' in detail
+    confirm = alice_client.get(delete_url)
+    assert confirm.status_code == 200
+    page = confirm.content.decode()
+    assert f"Delete the endpoint {endpoint.url}?" in page
+    assert "Its delivery log is deleted with it" in page
+    assert re.search(rf'<form[^>]+method="post"[^>]+action="{delete_url}"', page)
+    assert snapshot() == before
+
+    response = alice_client.post(delete_url)
     assert response.status_code == 302
     assert not Endpoint.objects.exists()
     assert AuditLog.objects.filter(action="webhook_endpoint.deleted").exists()
