@@ -12,9 +12,10 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import Account
 from licensing import services as licensing
 from proxies import services as proxy_services
 from subscriptions import services as subscription_services
@@ -361,3 +362,37 @@ def test_a_delivery_whose_attempt_cannot_be_recorded_fails_and_is_counted(
     assert delivery.leased_until is None and delivery.next_attempt_at is None
     assert len(receiver.received) == 1
     assert not Attempt.objects.exists()
+
+
+def test_recording_an_attempt_waits_for_no_lock_on_the_account(
+    alice, subscription, receiver_factory
+):
+    # The worker locks only what it changes (the endpoint's failure record, the
+    # delivery): an administrator's change holding the account row, as every one
+    # does (account → subscription → key → installation), neither waits for it nor
+    # deadlocks with it.
+    receiver = receiver_factory(answers=[500, 200])
+    endpoint, _ = endpoint_make(subscription.account, alice, receiver.url)
+    sent = services.endpoint_test_send(endpoint=endpoint, actor=alice)
+    holding, release = threading.Event(), threading.Event()
+
+    def administrator():
+        with transaction.atomic():
+            Account.objects.select_for_update().get(pk=subscription.account_id)
+            holding.set()
+            release.wait(timeout=30)
+        connection.close()
+
+    holder = threading.Thread(target=administrator)
+    holder.start()
+    try:
+        assert holding.wait(timeout=10)
+        with time_machine.travel(timezone.now() + timedelta(hours=1), tick=True):
+            tasks.deliveries_enqueue(ids=[sent.pk])
+        # Recorded while the account row was still held.
+        assert holder.is_alive()
+        sent.refresh_from_db()
+        assert (sent.status, sent.attempt_count) == ("delivered", 2)
+    finally:
+        release.set()
+        holder.join()
