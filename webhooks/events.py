@@ -8,6 +8,12 @@ subscription ending in 30/7/1 days (the reports app's expiry notices) or expired
 a proxy server silent for more than 7 days, going over the license limit or
 coming back within it.
 
+An event describes the object as the change left it: the audit entry's snapshot of
+its target (AuditLog.state, written in the change's transaction), so six renames
+within a second arrive as six names; only what the snapshot does not hold (a related
+row: the key of a proxy server, a subscription's product) is read when the event is
+made.
+
 Every body has the same envelope (the Standard Webhooks payload shape):
 ``{"id", "type", "timestamp", "account": {"id", "name"}, "data": {...}}``; `data`
 names the objects the event concerns. License keys are masked the way the account's

@@ -44,6 +44,8 @@ def secret_generate() -> str:
 
 
 def _admin_check(*, actor: User, account: Account) -> None:
+    # Locks the account row first: the portal's order is account → subscription → key
+    # → installation, and an endpoint (then its deliveries) after its account.
     if not account.is_business:
         raise WebhookError("not_business")
     if not is_account_admin(user=actor, account=account, lock=True):
