@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -169,6 +170,11 @@ class AuditLog(models.Model):
     target_id = models.CharField(max_length=64, blank=True)
     target_label = models.CharField(max_length=200, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # The target as the change left it (Django's "python" serialization of its editable
+    # fields; never a secret or a hash), written with the entry in the change's
+    # transaction for business accounts: what the apps following the log (webhooks)
+    # describe, rather than the row as it is when they read it.
+    state = models.JSONField(null=True, blank=True, editable=False, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,7 +13,9 @@ from typing import Any, ClassVar
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core import serializers
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connections, models, router, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +74,7 @@ def audit_log_record(
     }
     if not (account is not None and account.is_business):
         return _AUDIT_ENTRY.create(**values)
+    values["state"] = audit_state(target)
     # Handed to the apps that follow the log (webhooks), in the same transaction: the
     # entry and its outbox row are part of the change itself and go (or roll back) with
     # it. On Postgres one statement writes both.
@@ -80,6 +84,27 @@ def audit_log_record(
         entry = AuditLog.objects.create(**values)
         AuditOutbox.objects.create(entry=entry)
     return entry
+
+
+def audit_state(target: models.Model | None) -> dict[str, Any] | None:
+    """The target as the change leaves it, for AuditLog.state: Django's "python"
+    serialization of its editable fields (a secret or a hash is never editable; nor is
+    a password stored here). None when there is no target or a field holds something
+    that is not a value yet (an F() expression not reloaded)."""
+    if target is None:
+        return None
+    fields = [
+        field
+        for field in target._meta.concrete_fields
+        if field.editable and not field.primary_key and field.name != "password"
+    ]
+    if any(hasattr(f.value_from_object(target), "resolve_expression") for f in fields):
+        return None
+    [state] = serializers.serialize("python", [target], fields=[f.name for f in fields])
+    try:
+        return json.loads(json.dumps(state, cls=DjangoJSONEncoder))
+    except (TypeError, ValueError):
+        return None
 
 
 def _with_outbox_row(insert: str, quote: Callable[[str], str]) -> str:

@@ -269,6 +269,11 @@ CELERY_TASK_ACKS_LATE = True
 OUTBOX_SWEEP_AFTER = envint("OUTBOX_SWEEP_AFTER", 120)
 # Where tasks go unless routed elsewhere; a worker consumes it with `-Q`.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Webhook deliveries wait on other people's servers: they go to a queue of their own,
+# consumed by a worker pool of their own (docker-compose's `worker-webhooks`), so a slow
+# receiver never holds a worker that sends e-mail or runs reports.
+WEBHOOKS_QUEUE = env("WEBHOOKS_QUEUE", "webhooks")
+CELERY_TASK_ROUTES = {"webhooks.tasks.delivery_send_task": {"queue": WEBHOOKS_QUEUE}}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -409,7 +414,8 @@ LICENSING_OFFLINE_MAX_UPLOAD = envint("LICENSING_OFFLINE_MAX_UPLOAD", 64 * 1024)
 # (CIDR, comma-separated); cloud metadata addresses are refused whatever is listed.
 WEBHOOKS_ALLOW_INSECURE = envbool("WEBHOOKS_ALLOW_INSECURE", DEBUG)
 WEBHOOKS_ALLOWED_NETWORKS = envlist("WEBHOOKS_ALLOWED_NETWORKS")
-# A 2xx answer within this many seconds counts as delivered.
+# A delivery's whole exchange (connect, TLS, request, answer) ends within this many
+# seconds, then its socket is closed; a 2xx answer within it counts as delivered.
 WEBHOOKS_TIMEOUT_SECONDS = envint("WEBHOOKS_TIMEOUT_SECONDS", 10)
 # How long events and their delivery logs are kept (those still being retried stay).
 WEBHOOKS_RETENTION_DAYS = envint("WEBHOOKS_RETENTION_DAYS", 30)

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,9 +44,20 @@ BACKOFF_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 12  # 30 s, 1 min, 2 min ... 1 h: about half a day of trying
 
 
+def backoff_pause(
+    attempts: int, *, first: timedelta, most: timedelta, jitter: bool = False
+) -> timedelta:
+    """The pause after the `attempts`-th failure of anything the portal retries (an
+    e-mail here, a webhook delivery): `first`, doubling with each failure, at most
+    `most`. With `jitter`, a random point between half and all of it, so that many
+    retries of one cause (a receiver coming back) do not all fall at once."""
+    pause = min(first * 2 ** max(attempts - 1, 0), most)
+    return pause * random.uniform(0.5, 1.0) if jitter else pause
+
+
 def email_backoff(attempts: int) -> timedelta:
     """The pause after the `attempts`-th failed send: 30 s, doubling, at most an hour."""
-    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+    return backoff_pause(attempts, first=BACKOFF_FIRST, most=BACKOFF_MAX)
 
 
 @dataclass(frozen=True)

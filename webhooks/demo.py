@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import AuditLog
 from webhooks import events, services
+from webhooks.delivery import event_create
 from webhooks.models import Attempt, Delivery, Endpoint, Event
 
 URL = "https://hooks.example.com/myaccount"
@@ -50,23 +51,12 @@ def seed(context: dict) -> None:
         built = events.build_from_audit(entry, type)
         if built is None:
             continue
-        public_id = services.event_public_id()
-        event = Event.objects.create(
-            public_id=public_id,
+        event = event_create(
             account=company,
             type=type,
-            occurred_at=entry.created_at,
-            body=json.dumps(
-                events.envelope(
-                    public_id=public_id,
-                    type=type,
-                    occurred_at=entry.created_at,
-                    account=company,
-                    data=built.data,
-                ),
-                separators=(",", ":"),
-            ),
+            data=built.data,
             ordering_key=built.ordering_key,
+            occurred_at=entry.created_at,
             audit_entry=entry,
         )
         delivered = answers[-1] == 200

@@ -3,10 +3,16 @@
 Most events are audit entries (accounts.AuditLog) of a business account: the entry
 is written in the same transaction as the change, with an outbox row beside it
 (accounts.AuditOutbox), and `AUDIT_EVENTS` maps its action to event types. The
-others come from periodic checks (webhooks.services.conditions_check): a
+others come from periodic checks (webhooks.delivery.conditions_check): a
 subscription ending in 30/7/1 days (the reports app's expiry notices) or expired,
 a proxy server silent for more than 7 days, going over the license limit or
 coming back within it.
+
+An event describes the object as the change left it: the audit entry's snapshot of
+its target (AuditLog.state, written in the change's transaction), so six renames
+within a second arrive as six names; only what the snapshot does not hold (a related
+row: the key of a proxy server, a subscription's product) is read when the event is
+made.
 
 Every body has the same envelope (the Standard Webhooks payload shape):
 ``{"id", "type", "timestamp", "account": {"id", "name"}, "data": {...}}``; `data`
@@ -22,6 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core import serializers
+from django.core.serializers.base import DeserializationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditLog, Invitation, Membership
@@ -209,8 +217,21 @@ def member_data(
 
 
 def _target(model, entry: AuditLog, **related):
+    """The entry's target as the change left it: its snapshot (AuditLog.state, written
+    in the change's transaction), so a series of changes arrives as a series of states;
+    what the snapshot does not hold (a related row) is read as it is now. Entries
+    without a snapshot read the row as it is now."""
     if not entry.target_id.isdigit():
         return None
+    if entry.state and entry.state.get("model") == model._meta.label_lower:
+        try:
+            [restored] = serializers.deserialize(
+                "python", [{**entry.state, "pk": int(entry.target_id)}], ignorenonexistent=True
+            )
+        except DeserializationError:
+            pass  # a field changed shape since: the row as it is now
+        else:
+            return restored.object
     return (
         model.objects.select_related(*related.get("select", ()))
         .filter(pk=int(entry.target_id))

@@ -14,21 +14,27 @@ the cache or the cloud's metadata service (server-side request forgery). So:
   installation whose receivers live on its private network); metadata addresses
   never pass;
 - redirects are not followed (a 3xx is a failed attempt), the answer is read up to
-  `RESPONSE_CAP` bytes, and the whole exchange is bounded by `TIMEOUT` seconds.
+  `RESPONSE_CAP` bytes, and the whole exchange (connect, TLS, request, answer) ends
+  within `WEBHOOKS_TIMEOUT_SECONDS` in total: then the socket is closed, however
+  slowly the receiver was still answering (one tenant's receiver never holds a
+  worker longer than that).
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import ipaddress
+import re
 import socket
+import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import urllib3
 from django.conf import settings
 from django.utils.translation import gettext as _
-from urllib3.exceptions import HTTPError
 
 TIMEOUT = 10.0  # seconds: a 2xx within this counts as delivered (WEBHOOKS_TIMEOUT_SECONDS)
 RESPONSE_CAP = 2048  # bytes of the answer kept (and read)
@@ -101,6 +107,33 @@ def _literal(host: str) -> IPAddress | None:
         return None
 
 
+# A label of a host name (RFC 1123; "_" too, which some DNS names carry).
+_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
+# A last label that makes the host an IPv4 address in the URL standard's eyes (WHATWG):
+# "2130706433", "0x7f.1", "127.1" are addresses written in a form people never mean.
+_NUMERIC = re.compile(r"0x[0-9a-f]*|[0-9]+")
+
+
+def host_name_valid(host: str) -> bool:
+    """Whether `host` (lower case, no trailing dot) is a host name DNS can hold: labels of
+    letters, digits and hyphens (IDNA for other scripts), not ending in a number, which
+    would make it an IPv4 address in a form other than four decimal numbers."""
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.split(".")
+    return (
+        len(ascii_host) <= 253
+        and all(_LABEL.fullmatch(label) for label in labels)
+        and not _NUMERIC.fullmatch(labels[-1])
+    )
+
+
+def _loopback_name(host: str) -> bool:
+    return host in LOOPBACK_HOSTS or host.endswith(".localhost")
+
+
 def url_check(url: str) -> Target:
     """What the URL names, or TargetRefused with the reason, for people."""
     try:
@@ -117,10 +150,19 @@ def url_check(url: str) -> Target:
     if host in METADATA_HOSTS:
         raise TargetRefused(_("The URL may not point at a cloud metadata service."))
     literal = _literal(host)
-    loopback = host in LOOPBACK_HOSTS or (literal is not None and literal.is_loopback)
+    if literal is None:
+        if not host_name_valid(host):
+            raise TargetRefused(_("The URL's host is not a valid host name."))
+        host = host.encode("idna").decode("ascii")  # as DNS, SNI and Host know it
+    loopback = _loopback_name(host) or (literal is not None and literal.is_loopback)
     if scheme == "http" and not (loopback and insecure_allowed()):
         raise TargetRefused(
             _("Enter an https:// URL (http:// is allowed only to this machine, in development).")
+        )
+    if loopback and literal is None and not insecure_allowed():
+        raise TargetRefused(
+            _("The URL points at %(reason)s, which cannot receive webhooks.")
+            % {"reason": _("a loopback address")}
         )
     if literal is not None:
         reason = address_refusal(literal)
@@ -154,9 +196,10 @@ def resolve(host: str, port: int) -> IPAddress:
     for address in addresses:
         reason = address_refusal(address)
         if reason:
+            # Never the address itself: what an internal name resolves to is the
+            # portal's network, not the tenant's business.
             raise TargetRefused(
-                _("The host %(host)s resolves to %(reason)s (%(address)s).")
-                % {"host": host, "reason": reason, "address": address}
+                _("The host %(host)s resolves to %(reason)s.") % {"host": host, "reason": reason}
             )
     return addresses[0]
 
@@ -173,9 +216,57 @@ class Answer:
         return self.status_code is not None and 200 <= self.status_code < 300 and not self.error
 
 
+def excerpt(data: bytes) -> str:
+    """What a receiver answered, as text the log can always store and show: the first
+    RESPONSE_CAP bytes, invalid UTF-8 and NUL (which Postgres refuses in text) as U+FFFD."""
+    return data[:RESPONSE_CAP].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+
+
+class _Deadline:
+    """The whole exchange's time limit. When it passes, the connection's socket is shut
+    down from a timer thread, whatever the exchange waits for then (the TCP connect, the
+    TLS handshake, a header or the body arriving a byte at a time): a socket timeout
+    alone bounds each read, not their sum. Shut down through a duplicate of the socket's
+    descriptor: TLS takes the original over, the connection is the same."""
+
+    def __init__(self, seconds: float) -> None:
+        self.ends = time.monotonic() + seconds
+        self.passed = False
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+
+    def remaining(self) -> float:
+        return max(self.ends - time.monotonic(), 0.001)
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._socket = sock.dup()
+        self._timer.start()
+
+    def _cut(self) -> None:
+        with self._lock:
+            self.passed = True
+            if self._socket is not None:
+                with contextlib.suppress(OSError):  # not connected yet: connect times out
+                    self._socket.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            if self._socket is not None:
+                self._socket.close()
+                self._socket = None
+        if time.monotonic() >= self.ends:
+            self.passed = True
+
+
 def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
     """POST `body` to `url` safely (see the module's docstring); never raises for the
-    receiver's faults: they are in the answer."""
+    receiver's faults: they are in the answer. Connect, TLS, the request and the answer
+    (headers and the excerpt read) all happen within WEBHOOKS_TIMEOUT_SECONDS in total;
+    then the socket is closed and the attempt has failed."""
     started = time.monotonic()
     timeout = float(getattr(settings, "WEBHOOKS_TIMEOUT_SECONDS", TIMEOUT))
 
@@ -187,22 +278,6 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
         address = resolve(target.host, target.port)
     except TargetRefused as refused:
         return Answer(None, "", elapsed(), f"Refused: {refused}")
-    pool_kwargs = {
-        "host": str(address),
-        "port": target.port,
-        "timeout": urllib3.Timeout(total=timeout, connect=timeout, read=timeout),
-        "retries": False,
-        "maxsize": 1,
-    }
-    if target.scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(
-            **pool_kwargs,
-            cert_reqs="CERT_REQUIRED",
-            server_hostname=target.host,
-            assert_hostname=target.host,
-        )
-    else:
-        pool = urllib3.HTTPConnectionPool(**pool_kwargs)
     host_header = target.host if ":" not in target.host else f"[{target.host}]"
     if target.port not in (80, 443):
         host_header = f"{host_header}:{target.port}"
@@ -211,31 +286,42 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
         "Host": host_header,
         "User-Agent": USER_AGENT,
         "Content-Type": "application/json",
+        "Accept-Encoding": "identity",
     }
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    deadline = _Deadline(timeout)
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    connection = http.client.HTTPConnection(host_header)  # given its socket: never connects
+    status: int | None = None
+    data = b""
+    failure = ""
     try:
-        response = pool.urlopen(
-            "POST",
-            target.path,
-            body=body,
-            headers=request_headers,
-            redirect=False,
-            preload_content=False,
-            assert_same_host=False,
-        )
-        try:
-            data = response.read(RESPONSE_CAP, decode_content=False)
-        finally:
-            response.release_conn()
-            response.close()
-    except (HTTPError, OSError) as failed:
-        return Answer(None, "", elapsed(), f"No answer: {type(failed).__name__}")
+        deadline.watch(sock)
+        sock.settimeout(deadline.remaining())
+        sock.connect((str(address), target.port))
+        if target.scheme == "https":
+            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=target.host)
+        sock.settimeout(deadline.remaining())
+        connection.sock = sock
+        connection.request("POST", target.path, body=body, headers=request_headers)
+        response = connection.getresponse()
+        status = response.status
+        data = response.read(RESPONSE_CAP)
+    except (OSError, http.client.HTTPException, ValueError) as failed:
+        failure = f"No answer: {type(failed).__name__}"
     finally:
-        pool.close()
+        deadline.close()
+        connection.close()
+        sock.close()
     duration = elapsed()
-    text = data[:RESPONSE_CAP].decode("utf-8", errors="replace")
-    error = ""
-    if 300 <= response.status < 400:
-        error = "Redirect not followed."
-    elif duration > timeout * 1000:
-        error = f"Answered after more than {timeout:g} seconds."
-    return Answer(response.status, text, duration, error)
+    if deadline.passed:
+        return Answer(
+            status,
+            excerpt(data),
+            duration,
+            f"No complete answer within {timeout:g} seconds: the connection was closed.",
+        )
+    if failure:
+        return Answer(None, "", duration, failure)
+    error = "Redirect not followed." if 300 <= status < 400 else ""
+    return Answer(status, excerpt(data), duration, error)

@@ -11,13 +11,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Membership
 from accounts.permissions import account_admin_required, business_account_required
+from core.confirm import Confirmation, confirmation_page
 from core.errors import form_error_add
 from webhooks import selectors, services
 from webhooks.errors import WebhookError
@@ -173,9 +175,23 @@ endpoint_test = _action(
 
 @business_account_required
 @account_admin_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def endpoint_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    """GET: the one confirmation (what goes with it); POST: delete."""
     endpoint = _endpoint(request, endpoint_id)
+    if request.method == "GET":
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=_("Delete the endpoint %(url)s?") % {"url": endpoint.url},
+                message=_(
+                    "Its delivery log is deleted with it, and events are no longer sent to it."
+                ),
+                action=reverse("webhook_endpoint_delete", args=[endpoint.pk]),
+                button=_("Delete endpoint"),
+                cancel=reverse("webhook_endpoint", args=[endpoint.pk]),
+            ),
+        )
     try:
         services.endpoint_delete(endpoint=endpoint, actor=request.user)
     except WebhookError as error:

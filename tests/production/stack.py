@@ -6,7 +6,8 @@ Each piece is a process (or a loopback server) this test run starts and stops it
   ``ALLOWED_HOSTS``, static files collected for whitenoise and TLS on loopback (as a
   reverse proxy would terminate it), so secure cookies, HSTS and the HTTPS CSRF checks
   are the production ones;
-- ``Worker``: a Celery worker on Redis, on a queue of this run's own;
+- ``Worker``: a Celery worker on Redis, on a queue of this run's own, and
+  ``WebhookWorker``: the webhook deliveries' pool, on a webhooks queue of its own;
 - ``Smtp``: an SMTP server (aiosmtpd) that keeps what the portal sends;
 - ``RedisServer``: a redis-server of the test's own, to stop and start (a broker outage)
   without touching the machine's shared Redis;
@@ -362,6 +363,11 @@ class Config:
     def url(self) -> str:
         return f"https://{HOST}:{self.port}"
 
+    @property
+    def webhooks_queue(self) -> str:
+        """This run's WEBHOOKS_QUEUE: webhook deliveries, for ``WebhookWorker`` only."""
+        return f"{self.queue}-webhooks"
+
     def env(self, **overrides: str) -> dict[str, str]:
         env = {
             "PATH": os.environ.get("PATH", ""),
@@ -379,6 +385,7 @@ class Config:
             "CELERY_BROKER_URL": self.broker_url or self.redis_url,
             "CACHE_KEY_PREFIX": self.queue,
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            "WEBHOOKS_QUEUE": self.webhooks_queue,
             "LICENSING_SIGNING_KEYS": self.keys.setting,
             "EMAIL_HOST": HOST,
             "EMAIL_PORT": str(self.smtp_port),
@@ -455,21 +462,29 @@ class Portal:
 class Worker:
     """``celery -A myaccount worker`` as the ``worker`` service runs it, on this run's queue."""
 
+    name = "celery worker"
+    log_name = "celery-worker.log"
+
     def __init__(self, config: Config, log_dir: Path) -> None:
         self.config = config
-        self.log_path = log_dir / "celery-worker.log"
+        self.log_path = log_dir / self.log_name
         self.process: Process | None = None
+
+    @property
+    def queue(self) -> str:
+        return self.config.queue
+
+    def pool(self) -> list[str]:
+        return ["--pool=solo", "--concurrency=1"]
 
     def start(self, **overrides: str) -> None:
         command = [
             sys.executable, "-m", "celery", "-A", "myaccount", "worker",
-            "--pool=solo", "--concurrency=1", "-Q", self.config.queue,
-            "-n", f"{self.config.queue}@%h", "--loglevel=INFO",
+            *self.pool(), "-Q", self.queue,
+            "-n", f"{self.queue}@%h", "--loglevel=INFO",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
-        self.process = Process(
-            "celery worker", command, self.config.env(**overrides), self.log_path
-        )
+        self.process = Process(self.name, command, self.config.env(**overrides), self.log_path)
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         self.process.start()
         wait_for(
@@ -494,9 +509,24 @@ class Worker:
         """Leave nothing of this run's queue behind on the shared Redis."""
         with contextlib.suppress(redis.RedisError):
             client = redis.Redis.from_url(self.config.env()["CELERY_BROKER_URL"])
-            queue = self.config.queue
+            queue = self.queue
             client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
             client.close()
+
+
+class WebhookWorker(Worker):
+    """The ``worker-webhooks`` service: webhook deliveries only (WEBHOOKS_QUEUE), in
+    threads of their own, so a slow receiver never holds the worker that sends e-mail."""
+
+    name = "celery webhook worker"
+    log_name = "celery-webhooks.log"
+
+    @property
+    def queue(self) -> str:
+        return self.config.webhooks_queue
+
+    def pool(self) -> list[str]:
+        return ["--pool=threads", "--concurrency=4"]
 
 
 def manage(config: Config, *args: str, **overrides: str) -> subprocess.CompletedProcess[str]:

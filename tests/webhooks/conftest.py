@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+import select
+import socket
 import ssl
 import threading
 import time
@@ -51,7 +54,8 @@ class Received:
 @dataclass
 class Receiver:
     """An HTTP server on 127.0.0.1 that answers with the next of `answers` (a status,
-    "hang" to sit for `hang_seconds` before answering 200, or ("redirect", url)),
+    "hang" to sit for `hang_seconds` before answering 200, ("redirect", url), or
+    ("body", status, bytes) for exactly those bytes),
     then 200 once they run out. It records every request and every connection."""
 
     answers: list = field(default_factory=list)
@@ -90,6 +94,13 @@ class Receiver:
                 if answer == "hang":
                     time.sleep(receiver.hang_seconds)
                     answer = 200
+                if isinstance(answer, tuple) and answer[0] == "body":
+                    _, status, raw = answer
+                    self.send_response(status)
+                    self.send_header("Content-Length", str(len(raw)))
+                    self.end_headers()
+                    self.wfile.write(raw)
+                    return
                 if isinstance(answer, tuple):
                     self.send_response(302)
                     self.send_header("Location", answer[1])
@@ -125,6 +136,81 @@ class Receiver:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class Drip:
+    """A receiver on 127.0.0.1 that reads the request, then answers a byte at a time,
+    one every `interval` seconds (status line, headers and body alike), until the
+    answer is out or the client hangs up. It records what it sent and when the client
+    went away."""
+
+    ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 40\r\n\r\n"
+    ANSWER += b"x" * 40
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.requests = 0
+        self.sent = 0
+        self.dripping = threading.Event()
+        self.hung_up = threading.Event()  # the client closed the connection mid-answer
+        self.finished = threading.Event()  # the whole answer went out
+        self._stop = threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/hooks"
+
+    def start(self) -> Drip:
+        threading.Thread(target=self._serve, daemon=True).start()
+        return self
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with connection:
+                self._answer(connection)
+
+    def _answer(self, connection: socket.socket) -> None:
+        request = b""
+        while b"\r\n\r\n" not in request:
+            chunk = connection.recv(65536)
+            if not chunk:
+                return
+            request += chunk
+        head, _, body = request.partition(b"\r\n\r\n")
+        length = int(re.search(rb"content-length: *(\d+)", head, re.I).group(1))
+        while len(body) < length:
+            body += connection.recv(65536)
+        self.requests += 1
+        self.dripping.set()
+        for byte in self.ANSWER:
+            try:
+                connection.sendall(bytes([byte]))
+            except OSError:
+                self.hung_up.set()
+                return
+            self.sent += 1
+            # A hang-up shows as a readable socket with nothing to read.
+            readable, _, _ = select.select([connection], [], [], self.interval)
+            if readable and not connection.recv(1, socket.MSG_PEEK):
+                self.hung_up.set()
+                return
+        self.finished.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.listener.close()
+
+
+@pytest.fixture
+def drip():
+    receiver = Drip().start()
+    yield receiver
+    receiver.stop()
 
 
 @pytest.fixture

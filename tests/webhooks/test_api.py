@@ -115,6 +115,10 @@ def test_an_administrator_creates_reads_changes_and_deletes_an_endpoint(alice_ap
     "body",
     [
         {"url": "https://10.0.0.1/", "event_types": ["member.joined"]},
+        {"url": "https://localhost/", "event_types": ["member.joined"]},
+        {"url": "https://2130706433/", "event_types": ["member.joined"]},
+        {"url": "https://hooks example.com/", "event_types": ["member.joined"]},
+        {"url": "https://hooks%00.example.com/", "event_types": ["member.joined"]},
         {"url": "https://hooks.example.com/", "event_types": []},
         {"url": "https://hooks.example.com/", "event_types": ["no.such"]},
         {"url": "https://hooks.example.com/"},

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from tests.webhooks.conftest import endpoint_make
 from webhooks import tasks
+from webhooks.delivery import lease_length
 from webhooks.models import Delivery
-from webhooks.services import LEASE
 
 
 def test_send_test_event_with_the_broker_down_answers_and_is_delivered_later(
@@ -30,7 +30,7 @@ def test_send_test_event_with_the_broker_down_answers_and_is_delivered_later(
 
     broker_down.back()
     with (
-        time_machine.travel(timezone.now() + LEASE + timedelta(seconds=1)),
+        time_machine.travel(timezone.now() + lease_length() + timedelta(seconds=1)),
         django_capture_on_commit_callbacks(execute=True),
     ):
         tasks.webhooks_sweep_task.delay()

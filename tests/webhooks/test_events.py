@@ -22,7 +22,7 @@ from tests import factories
 from tests.licensing.factories import Installation
 from tests.subscriptions.conftest import proxy_server_create
 from tests.webhooks.conftest import endpoint_make
-from webhooks import services
+from webhooks import delivery, services
 from webhooks.events import CATALOG
 from webhooks.models import Attempt, Delivery, Endpoint, Event
 
@@ -54,7 +54,7 @@ def test_every_audited_change_becomes_its_event(alice, bob, company, subscriptio
     account_services.membership_block(membership=bob_membership, actor=alice)
     account_services.invitation_create(account=company, actor=alice, emails=["eve@example.com"])
 
-    services.events_fan_out()
+    delivery.events_fan_out()
 
     assert [b["type"] for b in bodies()] == [
         "sublicense.created",
@@ -79,7 +79,7 @@ def test_every_audited_change_becomes_its_event(alice, bob, company, subscriptio
     assert Delivery.objects.filter(endpoint=endpoint).count() == 5
     # Taken once: a second run finds nothing.
     assert not AuditOutbox.objects.exists()
-    assert services.events_fan_out() == []
+    assert delivery.events_fan_out() == []
 
 
 def test_an_endpoint_gets_only_the_types_it_chose(alice, company, subscription):
@@ -88,7 +88,7 @@ def test_an_endpoint_gets_only_the_types_it_chose(alice, company, subscription):
     subscription_services.sublicense_create(
         subscription=subscription, actor=alice, quota=2, type="reserved"
     )
-    services.events_fan_out()
+    delivery.events_fan_out()
     assert list(Delivery.objects.values_list("endpoint_id", "event__type")) == [
         (keys_only.pk, "sublicense.created")
     ]
@@ -100,7 +100,7 @@ def test_a_change_that_rolls_back_leaves_no_event(alice, subscription, endpoint)
             subscription=subscription, actor=alice, quota=2, type="reserved"
         )
         raise RuntimeError("the rest of the request failed")
-    services.events_fan_out()
+    delivery.events_fan_out()
     assert not Event.objects.exists()
     assert not AuditOutbox.objects.exists()
 
@@ -110,7 +110,7 @@ def test_another_accounts_changes_never_reach_our_endpoint(charlie, other_compan
     subscription_services.sublicense_create(
         subscription=other, actor=charlie, quota=1, type="reserved"
     )
-    services.events_fan_out()
+    delivery.events_fan_out()
     assert not Delivery.objects.exists()
 
 
@@ -123,7 +123,7 @@ def test_an_offline_file_is_an_event_of_its_own(alice, company, subscription, en
         actor=alice,
         account=company,
     )
-    services.events_fan_out()
+    delivery.events_fan_out()
     assert [b["type"] for b in bodies()] == ["proxy_server.activated", "offline_file.processed"]
     assert bodies()[1]["data"]["offline_file"] == {"request": "activation"}
 
@@ -150,8 +150,8 @@ def test_the_periodic_check_reports_endings_expiry_and_silence_once(
     silent.last_report_at = now - timedelta(days=8)
     silent.save()
 
-    services.conditions_check(now=now)
-    services.conditions_check(now=now + timedelta(minutes=5))  # nothing new
+    delivery.conditions_check(now=now)
+    delivery.conditions_check(now=now + timedelta(minutes=5))  # nothing new
 
     found = {(b["type"], json.dumps(b["data"], sort_keys=True)) for b in bodies()}
     types = sorted(t for t, _ in found)
@@ -169,19 +169,19 @@ def test_going_over_the_limit_and_coming_back_are_one_event_each(
     server = proxy_server_create(subscription.primary_key, computers=4)
     key = factories.license_key_create(subscription, quota=5, type="reserved")
     now = timezone.now()
-    services.conditions_check(now=now)
+    delivery.conditions_check(now=now)
     assert not Event.objects.exists()
 
     server.registered_computers = 6
     server.save()
-    services.conditions_check(now=now)
-    services.conditions_check(now=now)
+    delivery.conditions_check(now=now)
+    delivery.conditions_check(now=now)
     assert [b["type"] for b in bodies()] == ["proxy_server.over_limit"]
 
     key.quota = 2  # 8 left in the pool: 6 fit again
     key.save()
-    services.conditions_check(now=now)
-    services.conditions_check(now=now)
+    delivery.conditions_check(now=now)
+    delivery.conditions_check(now=now)
     assert [b["type"] for b in bodies()] == [
         "proxy_server.over_limit",
         "proxy_server.within_limit",
@@ -224,7 +224,7 @@ def test_a_disabled_endpoint_keeps_its_deliveries_and_resumes_when_enabled(
     subscription_services.sublicense_create(
         subscription=subscription, actor=alice, quota=2, type="reserved"
     )
-    services.events_fan_out()
+    delivery.events_fan_out()
     services.endpoint_update(
         endpoint=endpoint,
         actor=alice,
@@ -234,12 +234,12 @@ def test_a_disabled_endpoint_keeps_its_deliveries_and_resumes_when_enabled(
         enabled=False,
     )
     # The worker that got it (its claim taken when the event was made) finds it paused.
-    later = timezone.now() + services.LEASE * 2
-    [(delivery_id, lease)] = services.deliveries_claim(now=later)
-    assert services.delivery_attempt(delivery_id=delivery_id, lease=lease, now=later) is None
+    later = timezone.now() + delivery.lease_length() * 2
+    [(delivery_id, lease)] = delivery.deliveries_claim(now=later)
+    assert delivery.delivery_attempt(delivery_id=delivery_id, lease=lease, now=later) is None
     paused = Delivery.objects.get()
     assert (paused.status, paused.next_attempt_at, paused.attempt_count) == ("pending", None, 0)
-    assert services.deliveries_claim(now=later) == []
+    assert delivery.deliveries_claim(now=later) == []
 
     services.endpoint_update(
         endpoint=endpoint,
@@ -249,7 +249,7 @@ def test_a_disabled_endpoint_keeps_its_deliveries_and_resumes_when_enabled(
         description="",
         enabled=True,
     )
-    assert [c[0] for c in services.deliveries_claim(now=later)] == [paused.pk]
+    assert [c[0] for c in delivery.deliveries_claim(now=later)] == [paused.pk]
 
 
 def test_a_deactivation_and_a_removal_are_events_too(alice, bob, company, subscription, endpoint):
@@ -261,7 +261,7 @@ def test_a_deactivation_and_a_removal_are_events_too(alice, bob, company, subscr
     proxy_services.proxy_server_deactivate(proxy_server=server, actor=alice)
     account_services.membership_delete(membership=bob.memberships.get(account=company), actor=alice)
 
-    services.events_fan_out()
+    delivery.events_fan_out()
 
     _, deactivated, removed = bodies()
     assert [b["type"] for b in bodies()] == [
@@ -295,7 +295,7 @@ def test_old_events_are_forgotten_unless_still_being_retried(alice, company, end
     )
     endpoint.deliveries.create(event=recent, ordering_key="r", status="failed")
 
-    assert services.events_purge(now=now) == 1
+    assert delivery.events_purge(now=now) == 1
     assert sorted(Event.objects.values_list("public_id", flat=True)) == ["old-pending", "recent"]
     assert Delivery.objects.count() == 2
 
@@ -317,12 +317,48 @@ def test_an_event_that_fails_to_build_is_tried_again_not_lost(
         subscription=subscription, actor=alice, quota=2, type="reserved"
     )
 
-    services.events_fan_out()
+    delivery.events_fan_out()
     assert not Event.objects.exists()
     assert AuditOutbox.objects.count() == 1  # handed back, not lost
 
-    services.events_fan_out()
+    delivery.events_fan_out()
     assert list(Event.objects.values_list("type", flat=True)) == failures
     assert not AuditOutbox.objects.exists()
-    services.events_fan_out()
+    delivery.events_fan_out()
     assert Event.objects.count() == 1  # made once
+
+
+def test_events_describe_the_object_as_each_change_left_it(alice, subscription, endpoint):
+    # A key created as "ephemeral" and renamed at once, then renamed five more times
+    # within a second: the events are made later, from the audit outbox, and still
+    # carry each state, not the last.
+    key = subscription_services.sublicense_create(
+        subscription=subscription, actor=alice, quota=2, type="reserved", name="ephemeral"
+    )
+    names = ["renamed", "second", "third", "fourth", "fifth", "sixth"]
+    for number, name in enumerate(names):
+        subscription_services.sublicense_update(
+            license_key=key,
+            actor=alice,
+            quota=2 + number,
+            type="reserved",
+            name=name,
+            renew_with_subscription=True,
+        )
+
+    delivery.events_fan_out()
+
+    sent = bodies()
+    assert [b["type"] for b in sent] == ["sublicense.created"] + ["sublicense.changed"] * 6
+    assert [b["data"]["sublicense"]["name"] for b in sent] == ["ephemeral", *names]
+    assert [b["data"]["sublicense"]["quota"] for b in sent] == [2, 2, 3, 4, 5, 6, 7]
+    assert [b["data"]["changes"]["name"]["to"] for b in sent[1:]] == names
+    assert all(b["data"]["sublicense"]["id"] == key.pk for b in sent)
+    assert key.key not in json.dumps(sent)  # still masked
+
+
+def test_an_audit_entry_keeps_no_secret_of_its_target(alice, company):
+    endpoint_make(company, alice, "https://hooks.example.com/in")
+    entry = AuditLog.objects.get(action="webhook_endpoint.created")
+    assert entry.state["fields"]["url"] == "https://hooks.example.com/in"
+    assert not {"secret", "previous_secret"} & set(entry.state["fields"])

@@ -136,6 +136,29 @@ def test_a_refused_url_is_a_form_error_and_changes_nothing(alice_client, setting
     assert snapshot() == before
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://localhost/hooks",
+        "https://2130706433/hooks",
+        "https://hooks example.com/hooks",
+        "https://hooks%00.example.com/hooks",
+    ],
+)
+def test_a_host_that_can_never_receive_is_a_form_error_and_changes_nothing(
+    alice_client, settings, company, url
+):
+    settings.WEBHOOKS_ALLOW_INSECURE = False
+    before = snapshot()
+    response = alice_client.post(
+        reverse("webhook_endpoint_new"), {"url": url, "event_types": ["member.blocked"]}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "not a valid host name" in page or "loopback address" in page
+    assert snapshot() == before
+
+
 def test_no_event_type_is_a_form_error_and_changes_nothing(alice_client, company):
     before = snapshot()
     response = alice_client.post(
@@ -169,7 +192,21 @@ def test_an_administrator_edits_disables_and_deletes_an_endpoint(alice_client, e
         "enabled": False,
     }
 
-    response = alice_client.post(reverse("webhook_endpoint_delete", args=[endpoint.pk]))
+    # Delete asks first, on a page of its own (the dialog with JavaScript), and
+    # changes nothing until confirmed.
+    before = snapshot()
+    detail = alice_client.get(reverse("webhook_endpoint", args=[endpoint.pk])).content.decode()
+    delete_url = reverse("webhook_endpoint_delete", args=[endpoint.pk])
+    assert f'href="{delete_url}" data-dialog-load="confirm-dialog"' in detail
+    confirm = alice_client.get(delete_url)
+    assert confirm.status_code == 200
+    page = confirm.content.decode()
+    assert f"Delete the endpoint {endpoint.url}?" in page
+    assert "Its delivery log is deleted with it" in page
+    assert re.search(rf'<form[^>]+method="post"[^>]+action="{delete_url}"', page)
+    assert snapshot() == before
+
+    response = alice_client.post(delete_url)
     assert response.status_code == 302
     assert not Endpoint.objects.exists()
     assert AuditLog.objects.filter(action="webhook_endpoint.deleted").exists()
