@@ -47,9 +47,7 @@ def scene(company):
     # It reported in the week, and again after it: the report is as of the week's end.
     hq = _proxy(factories.primary_key(main), computers=14, server_name="hq")
     factories.usage_create(hq, day=date(2025, 3, 12), peak=14)
-    ProxyServer.objects.filter(pk=hq.pk).update(
-        last_report_at=datetime(2025, 3, 12, 9, tzinfo=UTC)
-    )
+    ProxyServer.objects.filter(pk=hq.pk).update(last_report_at=datetime(2025, 3, 12, 9, tzinfo=UTC))
     spare = factories.subscription_create(company, licenses=35, name="Spare")
     _proxy(factories.primary_key(spare), computers=6)
     _proxy(factories.sublicense_create(spare, quota=3, name="Desk"), computers=4)
@@ -62,9 +60,7 @@ def test_the_dashboard_details_and_weekly_report_tell_one_number_per_fact(
     main, spare = scene
     dashboard = _text(alice_client.get(reverse("dashboard")).content)
     details = _text(alice_client.get(reverse("subscription_detail", args=[main.pk])).content)
-    spare_details = _text(
-        alice_client.get(reverse("subscription_detail", args=[spare.pk])).content
-    )
+    spare_details = _text(alice_client.get(reverse("subscription_detail", args=[spare.pk])).content)
     weekly_reports_run(now=MONDAY)
     report = WeeklyReport.objects.get(account=company)
     page = _text(alice_client.get(reverse("usage_report_detail", args=[report.pk])).content)
