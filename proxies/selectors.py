@@ -59,6 +59,7 @@ from subscriptions.models import (
     subscription_active_q,
     subscription_ending_q,
 )
+from subscriptions.selectors import LICENSE_KEY_SORTS
 
 # A server that holds a key and has not reported (or, never having reported, was
 # activated) for longer than this is "silent": the Dashboard, the Display filter and
@@ -646,11 +647,9 @@ class LicenseKeyTable:
         return [self.by_id[pk] for pk in self.keys.values_list("pk", flat=True) if pk in self.by_id]
 
 
-# The License Keys table's column sorts ("-" for descending), for the page and the API
-# alike; ties go by id in the same direction. license_key_list orders by an annotation
-# per column (license_key_sort names it), which the API's keyset pagination pages through.
-LICENSE_KEY_SORT_COLUMNS = ["name", "type", "quota", "used", "vacant", "expires"]
-LICENSE_KEY_SORTS = [s for c in LICENSE_KEY_SORT_COLUMNS for s in (c, f"-{c}")]
+# The License Keys table's column sorts (subscriptions.selectors.LICENSE_KEY_SORTS):
+# license_key_list orders by an annotation per column (license_key_sort names it), which
+# the API's keyset pagination pages through.
 _TYPE_ORDER = [LicenseKey.Type.PRIMARY, LicenseKey.Type.RESERVED, LicenseKey.Type.DYNAMIC]
 # Each column sorts by its rule's database form, so that the page and the API's keyset
 # pages sort and page in SQL whatever the number of keys: the end date
