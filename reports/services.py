@@ -58,7 +58,8 @@ def _week_bounds(week_start: date) -> tuple[date, datetime, datetime]:
 
 
 def _build_batch(account_ids: list[int], week_start: date) -> dict[int, dict[str, Any]]:
-    """Build the reports of many accounts with four set-based queries, whatever their size.
+    """Build the reports of many accounts with four set-based queries, whatever their size
+    (a fifth for the servers that reported after the week but not in it).
 
     Peak used by a key = the highest peak its proxies reported in the week (one key
     activates one installation at a time, so this is the peak of its installation).
@@ -106,14 +107,31 @@ def _build_batch(account_ids: list[int], week_start: date) -> dict[int, dict[str
     peaks: dict[int, int] = {}
     last_report_day: dict[int, date] = {}
     for proxy_server_id, peak, last_day in (
-        UsageReport.objects.filter(proxy_server__account_id__in=account_ids, date__lte=week_end)
+        UsageReport.objects.filter(
+            proxy_server__account_id__in=account_ids, date__gte=week_start, date__lte=week_end
+        )
         .order_by()
         .values_list("proxy_server_id")
-        .annotate(peak=Max("peak", filter=Q(date__gte=week_start)), last_day=Max("date"))
+        .annotate(peak=Max("peak"), last_day=Max("date"))
     ):
-        if peak is not None:
-            peaks[proxy_server_id] = peak
+        peaks[proxy_server_id] = peak
         last_report_day[proxy_server_id] = last_day
+    # A server that reported after the week but not in it: its last report before the
+    # week (one more query, for those servers only; the others need none).
+    later = [
+        p["id"]
+        for p in proxies
+        if p["last_report_at"] is not None
+        and p["last_report_at"] >= as_of
+        and p["id"] not in last_report_day
+    ]
+    if later:
+        last_report_day.update(
+            UsageReport.objects.filter(proxy_server_id__in=later, date__lt=week_start)
+            .order_by()
+            .values_list("proxy_server_id")
+            .annotate(last_day=Max("date"))
+        )
 
     key_peak: dict[int, int] = {}
     proxies_by_account: dict[int, list[dict]] = defaultdict(list)

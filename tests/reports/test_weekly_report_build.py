@@ -81,6 +81,28 @@ def test_it_lists_servers_silent_for_more_than_seven_days(company):
     assert "deactivated long ago" not in [p["server_name"] for p in data["proxies"]]
 
 
+def test_a_servers_last_report_is_the_last_one_up_to_the_weeks_end(company):
+    subscription = factories.subscription_create(company)
+    after = datetime(2025, 3, 12, 9, tzinfo=UTC)  # it has reported since the week ended
+    in_week = factories.proxy_create(
+        factories.primary_key(subscription), server_name="in week", last_report_at=after
+    )
+    factories.usage_create(in_week, day=date(2025, 3, 5), peak=3)
+    factories.usage_create(in_week, day=date(2025, 3, 12), peak=4)
+    before = factories.proxy_create(
+        factories.sublicense_create(subscription), server_name="before", last_report_at=after
+    )
+    factories.usage_create(before, day=date(2025, 2, 20), peak=1)
+    factories.usage_create(before, day=date(2025, 3, 12), peak=1)
+
+    data = weekly_report_build(account=company, week_start=WEEK)
+
+    last = {p["server_name"]: p["last_report_at"] for p in data["proxies"]}
+    assert last == {"in week": "2025-03-05", "before": "2025-02-20"}
+    # As of the week's end, the one that last reported before the week was silent.
+    assert [p["server_name"] for p in data["stale_proxies"]] == ["before"]
+
+
 def test_it_lists_keys_that_end_within_thirty_days(company):
     subscription = factories.subscription_create(company, ends_on=date(2025, 12, 31))
     factories.sublicense_create(subscription, name="Soon", expires_on=date(2025, 4, 9))
