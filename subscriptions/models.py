@@ -310,9 +310,7 @@ def license_key_expiring_soon(end_date: date, *, today: date) -> bool:
 def license_key_expiring_soon_q(today: date, *, end: str = "key_end") -> models.Q:
     """`license_key_expiring_soon` in SQL, on `end`: the key's end date, annotated by
     `license_key_end_date_expression` (LicenseKeyQuerySet.with_end_date names it key_end)."""
-    return models.Q(
-        **{f"{end}__gte": today, f"{end}__lte": today + timedelta(days=EXPIRING_SOON_DAYS)}
-    )
+    return models.Q(**{f"{end}__gte": today, f"{end}__lte": today + ENDING_SOON})
 
 
 def license_key_expired(end_date: date, *, today: date) -> bool:

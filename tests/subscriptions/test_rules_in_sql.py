@@ -45,6 +45,9 @@ from subscriptions.models import (
     license_key_last_group_expression,
     license_key_mask,
     license_key_mask_expression,
+    subscription_active_q,
+    subscription_expired_q,
+    subscription_upcoming_q,
 )
 from tests import factories
 from tests.proxies.factories import product
@@ -281,6 +284,28 @@ def test_the_mask_is_the_same_in_sql(chars, names, company):
             assert key.mask == license_key_mask(key.key)
             assert key.last == license_key_last_group(key.key)
             assert key.sort_name == key.display_name.lower()
+
+
+@FAST
+@given(scene=scenes())
+def test_a_subscriptions_period_is_the_same_in_sql(scene, company):
+    with rolled_back():
+        subscription, _keys, _used = build(scene, company)
+        mine = Subscription.objects.filter(pk=subscription.pk)
+        starts, ends = subscription.starts_on, subscription.ends_on
+        days = {TODAY + timedelta(days=scene.asked)} | {
+            day + timedelta(days=d) for day in (starts, ends) for d in (-1, 0, 1)
+        }
+        for today in days:
+            in_sql = {
+                Subscription.PERIOD_ACTIVE: mine.filter(subscription_active_q(today)).exists(),
+                Subscription.PERIOD_EXPIRED: mine.filter(subscription_expired_q(today)).exists(),
+                Subscription.PERIOD_UPCOMING: mine.filter(subscription_upcoming_q(today)).exists(),
+            }
+            assert in_sql == {p: p == subscription.period(today=today) for p in in_sql}
+            assert mine.with_expired(today=today).get().expired == subscription.is_expired(
+                today=today
+            )
 
 
 def test_an_active_administrator_is_the_same_in_sql(company, alice):
