@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
 from django.http import HttpRequest
 
 from accounts.models import Account, Membership
@@ -21,8 +20,9 @@ def resolve_current_membership(request: HttpRequest) -> None:
     memberships = list(
         Membership.objects.filter(user=user, status=Membership.Status.ACTIVE)
         .select_related("account")
-        # The account selector shows each account's members, "(2)", as the guide does.
-        .annotate(member_count=Count("account__memberships"))
+        # The account selector shows each account's members, "(2)", as the guide does;
+        # the Users tab of the current one reads the same count.
+        .with_member_count()
         .order_by("account__kind", "account__name")
     )
     if not any(m.account.kind == Account.Kind.PERSONAL for m in memberships):

@@ -100,6 +100,17 @@ class Account(models.Model):
         return self.kind == self.Kind.BUSINESS
 
 
+class MembershipQuerySet(models.QuerySet):
+    def active_admins(self) -> MembershipQuerySet:
+        """The active Account Administrators: `Membership.is_admin` in SQL."""
+        return self.filter(membership_active_admin_q())
+
+    def with_member_count(self) -> MembershipQuerySet:
+        """Annotate `member_count`: the members of each membership's account, blocked
+        ones included, as the account selector ("Acme (2)") and the Users tab show it."""
+        return self.annotate(member_count=models.Count("account__memberships"))
+
+
 class Membership(models.Model):
     """A user's place in an account: role and status decide what they may do there."""
 
@@ -120,6 +131,8 @@ class Membership(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(_("member since"), auto_now_add=True)
 
+    objects = MembershipQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -133,11 +146,22 @@ class Membership(models.Model):
 
     @property
     def is_admin(self) -> bool:
+        """An active Account Administrator: may change everything in the account. A
+        blocked administrator may do nothing. `membership_active_admin_q` is the same
+        rule in SQL; every check of the role asks one of the two."""
         return self.role == self.Role.ADMIN and self.status == self.Status.ACTIVE
 
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+def membership_active_admin_q(*, prefix: str = "") -> models.Q:
+    """`Membership.is_admin` in SQL; `prefix` reaches a membership through a relation
+    ("memberships__")."""
+    return models.Q(
+        **{f"{prefix}role": Membership.Role.ADMIN, f"{prefix}status": Membership.Status.ACTIVE}
+    )
 
 
 class AuditLog(models.Model):

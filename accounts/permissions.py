@@ -11,12 +11,12 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.current import account_switch
+from accounts.services import AccountAdminRequired
 
 # Lazy: the 404 page and the message say them in the language of the request.
 NO_BUSINESS_ACCOUNT = gettext_lazy(
@@ -35,7 +35,7 @@ def account_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., H
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.membership is None or not request.membership.is_admin:
-            raise PermissionDenied(gettext("Only an Account Administrator can do this."))
+            raise AccountAdminRequired("not_admin")
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -13,9 +13,8 @@ from django.db.models import CharField, Count, F, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from accounts.models import Account, AuditLog, Invitation, Membership
+from accounts.models import Account, AuditLog, Invitation, Membership, membership_active_admin_q
 
-ACTIVE_ADMIN = Q(role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE)
 AUDIT_PAGE_SIZE = 50
 
 # The Business Account Users list's column sorts, for the page and the API alike: each
@@ -87,7 +86,7 @@ def membership_counts(*, account: Account, search: str = "") -> dict[str, int]:
         member=Count("pk", filter=match & Q(role=Membership.Role.MEMBER)),
         active=Count("pk", filter=match & Q(status=Membership.Status.ACTIVE)),
         blocked=Count("pk", filter=match & Q(status=Membership.Status.BLOCKED)),
-        active_admins=Count("pk", filter=ACTIVE_ADMIN),
+        active_admins=Count("pk", filter=membership_active_admin_q()),
     )
 
 
@@ -101,11 +100,11 @@ def membership_is_last_admin(*, membership: Membership, active_admins: int | Non
     demote, block, delete or let leave them (deciding again under the account's lock);
     the pages grey those controls. `active_admins`, when the caller has counted the
     account's active administrators already (membership_counts), saves the query."""
-    if not (membership.is_admin and membership.is_active):
+    if not membership.is_admin:
         return False
     if active_admins is not None:
         return active_admins == 1
-    others = Membership.objects.filter(ACTIVE_ADMIN, account_id=membership.account_id)
+    others = Membership.objects.active_admins().filter(account_id=membership.account_id)
     return not others.exclude(pk=membership.pk).exists()
 
 

@@ -14,7 +14,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import serializers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connections, models, router, transaction
 from django.utils import timezone, translation
@@ -31,7 +31,7 @@ from accounts.models import (
     Membership,
     User,
 )
-from accounts.selectors import ACTIVE_ADMIN, invitation_known_emails
+from accounts.selectors import invitation_known_emails
 from core.errors import DomainError
 from core.sql import CompiledInsert
 from outbox.services import email_cancel
@@ -292,7 +292,6 @@ class AccountsError(DomainError):
 
     messages: ClassVar[dict[str, str]] = {
         "not_business": _("This is not a business account."),
-        "not_admin": _("Only an Account Administrator of this business account can do this."),
         "not_member": _("This person is not a member of this business account."),
         "feedback_empty": _("Write a few words of feedback first."),
         "last_admin_leave": _(
@@ -347,7 +346,6 @@ class AccountsError(DomainError):
         "name_required": "name",
     }
     statuses: ClassVar[dict[str, int]] = {
-        "not_admin": 403,
         "not_member": 404,
         "invitation_not_pending": 409,
     }
@@ -372,32 +370,44 @@ def _lock_business_account(account: Account) -> Account:
     return locked
 
 
-def is_account_admin(*, user: User, account: Account, lock: bool = False) -> bool:
+class AccountAdminRequired(DomainError, PermissionDenied):
+    """The one refusal of the role check, whatever app asks it: only an active Account
+    Administrator may change things in an account. A DomainError (the APIs answer 403
+    with code ``not_admin``) and a PermissionDenied (a page that does not catch it answers
+    with the 403 page), so every surface says the same."""
+
+    messages: ClassVar[dict[str, str]] = {
+        "not_admin": _("Only an Account Administrator can do this."),
+    }
+    statuses: ClassVar[dict[str, int]] = {"not_admin": 403}
+
+
+def is_account_admin(*, user: User, account: Account | None, lock: bool = False) -> bool:
     """Whether `user` is an active Account Administrator of `account`, read fresh.
 
-    Every app's services ask this before they change anything (defence in depth: the
-    views check too). With `lock`, inside a transaction, the account row is locked
-    first — the lock the membership services take — so a demotion or block of the
-    actor that commits first is seen, not missed."""
+    With `lock`, inside a transaction, the account row is locked first — the lock the
+    membership services take — so a demotion or block of the actor that commits first
+    is seen, not missed."""
+    if account is None:
+        return False
     if lock:
         Account.objects.select_for_update().filter(pk=account.pk).first()
-    return Membership.objects.filter(
-        account=account,
-        user=user,
-        role=Membership.Role.ADMIN,
-        status=Membership.Status.ACTIVE,
-    ).exists()
+    return Membership.objects.active_admins().filter(account=account, user=user).exists()
 
 
-def _admin_check(*, account: Account, actor: User) -> None:
-    """Re-read the actor's membership under the lock: a just-demoted admin acts no more."""
-    if not is_account_admin(user=actor, account=account):
-        raise AccountsError("not_admin")
+def account_admin_check(*, actor: User, account: Account | None, lock: bool = False) -> None:
+    """The role check of every service that changes an account (defence in depth: the
+    views check too, but the service is the last word). Raises AccountAdminRequired.
+
+    Call it inside the transaction; `lock` as for `is_account_admin` (the membership
+    services pass False: they hold the account's lock already)."""
+    if not is_account_admin(user=actor, account=account, lock=lock):
+        raise AccountAdminRequired("not_admin")
 
 
 def _other_active_admins(*, account: Account, membership: Membership) -> int:
     return (
-        Membership.objects.filter(ACTIVE_ADMIN, account=account).exclude(pk=membership.pk).count()
+        Membership.objects.active_admins().filter(account=account).exclude(pk=membership.pk).count()
     )
 
 
@@ -460,7 +470,7 @@ def business_profile_update(
     }
     with transaction.atomic():
         locked = _lock_business_account(account)
-        _admin_check(account=locked, actor=actor)
+        account_admin_check(account=locked, actor=actor)
         changes = {
             attr: [str(getattr(locked, attr)), str(value)]
             for attr, value in values.items()
@@ -526,7 +536,7 @@ def invitation_create(
     outcome = InvitationOutcome()
     with transaction.atomic():
         locked = _lock_business_account(account)
-        _admin_check(account=locked, actor=actor)
+        account_admin_check(account=locked, actor=actor)
         members, pending = invitation_known_emails(account=locked, emails=wanted)
         expires_at = now + timedelta(days=settings.INVITATION_TTL_DAYS)
         for email in wanted:
@@ -576,7 +586,7 @@ def invitation_resend(
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock_business_account(invitation.account)
-        _admin_check(account=locked, actor=actor)
+        account_admin_check(account=locked, actor=actor)
         invitation = _lock_pending_invitation(account=locked, invitation_id=invitation.pk)
         invitation.expires_at = now + timedelta(days=settings.INVITATION_TTL_DAYS)
         invitation.save(update_fields=["expires_at"])
@@ -603,7 +613,7 @@ def invitation_revoke(
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock_business_account(invitation.account)
-        _admin_check(account=locked, actor=actor)
+        account_admin_check(account=locked, actor=actor)
         invitation = _lock_pending_invitation(account=locked, invitation_id=invitation.pk)
         invitation.status = Invitation.Status.REVOKED
         invitation.revoked_at = now
@@ -752,7 +762,7 @@ def membership_update(
         raise ValueError(f"Unknown role {role!r}")
     with transaction.atomic():
         account = _lock_business_account(membership.account)
-        _admin_check(account=account, actor=actor)
+        account_admin_check(account=account, actor=actor)
         locked = _lock_membership(account=account, membership_id=membership.pk)
         if (
             locked.is_admin
@@ -787,7 +797,7 @@ def membership_block(
     """Revoke a member's access and keep the membership; they get an email."""
     with transaction.atomic():
         account = _lock_business_account(membership.account)
-        _admin_check(account=account, actor=actor)
+        account_admin_check(account=account, actor=actor)
         locked = _lock_membership(account=account, membership_id=membership.pk)
         # The last-admin rule speaks first: it is the reason that matters to the actor.
         if locked.is_admin and not _other_active_admins(account=account, membership=locked):
@@ -816,7 +826,7 @@ def membership_unblock(
     """Give a blocked member their access back, in the role they had."""
     with transaction.atomic():
         account = _lock_business_account(membership.account)
-        _admin_check(account=account, actor=actor)
+        account_admin_check(account=account, actor=actor)
         locked = _lock_membership(account=account, membership_id=membership.pk)
         if locked.is_active:
             raise AccountsError("not_blocked", email=locked.user.email)
@@ -840,7 +850,7 @@ def membership_delete(
     """Remove a person from the business account; they can be invited again later."""
     with transaction.atomic():
         account = _lock_business_account(membership.account)
-        _admin_check(account=account, actor=actor)
+        account_admin_check(account=account, actor=actor)
         locked = _lock_membership(account=account, membership_id=membership.pk)
         if locked.is_admin and not _other_active_admins(account=account, membership=locked):
             raise AccountsError("last_admin_delete", email=locked.user.email)

@@ -145,10 +145,6 @@ def terms(request: HttpRequest) -> HttpResponse:
 USERS_PER_PAGE = 25
 
 
-def _member_count(request: HttpRequest) -> int:
-    return Membership.objects.filter(account=request.account).count()
-
-
 def _service_error_message(request: HttpRequest, error: AccountsError) -> None:
     messages.error(request, error.message)
 
@@ -157,9 +153,8 @@ def _service_error_message(request: HttpRequest, error: AccountsError) -> None:
 def business_profile(request: HttpRequest) -> HttpResponse:
     account = request.account
     admins = (
-        Membership.objects.filter(
-            account=account, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
-        )
+        Membership.objects.active_admins()
+        .filter(account=account)
         .select_related("user")
         .order_by("user__first_name", "user__last_name", "user__email")
     )
@@ -177,7 +172,6 @@ def business_profile(request: HttpRequest) -> HttpResponse:
                 membership=request.membership, active_admins=len(admins)
             )
             else "",
-            "member_count": _member_count(request),
             "edit_form": BusinessProfileForm(instance=account) if is_admin else None,
             "tab": "general",
         },
@@ -266,7 +260,6 @@ def business_users(request: HttpRequest) -> HttpResponse:
             "account": account,
             "form": form,
             "counts": counts,
-            "member_count": _member_count(request) if request.GET else counts["all"],
             "page": page,
             "rows": rows,
             "invitations": invitations,
@@ -539,7 +532,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": audit_rows(page.entries, account=request.account),
-            "member_count": _member_count(request),
             "tab": "audit",
         },
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from rest_framework import permissions
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
@@ -19,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from accounts.models import Account, AuditLog, Membership
+from accounts.services import AccountAdminRequired
 from api.authentication import BearerTokenAuthentication
 from api.errors import api_exception_handler
 
@@ -42,9 +42,6 @@ def membership_for(*, user, account_id: int) -> Membership | None:
 class AccountRolePermission(permissions.BasePermission):
     """Active members read; only Account Administrators write."""
 
-    message = gettext_lazy("Only an Account Administrator of this account can do this.")
-    code = "not_admin"
-
     def has_permission(self, request: Request, view: APIView) -> bool:
         account_id = view.kwargs.get("account_id")
         if account_id is None:
@@ -54,11 +51,14 @@ class AccountRolePermission(permissions.BasePermission):
             raise NotFound(_("No such account."))
         view.membership = membership
         view.account = membership.account
-        if getattr(view, "admin_only", False):
-            # What the pages show to administrators only (audit log, invitations, a
-            # member's notes) is theirs alone here too.
-            return membership.is_admin
-        return request.method in permissions.SAFE_METHODS or membership.is_admin
+        # What the pages show to administrators only (audit log, invitations, a member's
+        # notes) is theirs alone here too; the refusal is the services' own (403, not_admin).
+        reading = request.method in permissions.SAFE_METHODS and not getattr(
+            view, "admin_only", False
+        )
+        if not (reading or membership.is_admin):
+            raise AccountAdminRequired("not_admin")
+        return True
 
 
 class AsciiJSONRenderer(JSONRenderer):

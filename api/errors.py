@@ -19,7 +19,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import DomainError
+from core.errors import DomainError, error_body
 
 
 class ApiErrorBodySerializer(serializers.Serializer):
@@ -59,10 +59,8 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if fields:
-        error["fields"] = fields
-    return {"error": error}
+    """core.errors.error_body, with `fields` only where there are some."""
+    return error_body(code, message, **({"fields": fields} if fields else {}))
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -10,9 +10,9 @@ from accounts.selectors import MEMBER_SORTS
 from accounts.services import INVITE_LIMIT
 from api.pagination import PageQuerySerializer, paginated
 from proxies.forms import SORT_CHOICES
-from proxies.selectors import LICENSE_KEY_SORTS, Display
+from proxies.selectors import Display
 from subscriptions.models import LicenseKey, Order, license_key_shown
-from subscriptions.selectors import ARRANGE_CHOICES
+from subscriptions.selectors import ARRANGE_CHOICES, LICENSE_KEY_SORTS
 
 MAX_INT = 2_147_483_647
 

@@ -50,12 +50,11 @@ def token_hash(secret: str) -> str:
 
 def api_token_allowed(*, user: User) -> bool:
     """Only an Account Administrator of at least one business account may create tokens."""
-    return Membership.objects.filter(
-        user=user,
-        account__kind=Account.Kind.BUSINESS,
-        role=Membership.Role.ADMIN,
-        status=Membership.Status.ACTIVE,
-    ).exists()
+    return (
+        Membership.objects.active_admins()
+        .filter(user=user, account__kind=Account.Kind.BUSINESS)
+        .exists()
+    )
 
 
 def api_token_create(*, user: User, name: str, channel: str = AuditLog.Channel.WEB) -> NewToken:

@@ -10,11 +10,23 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import views as account_views
 from myaccount.health import healthz
+from proxies import selectors as proxy_selectors
+from proxies import services as proxy_services
+from subscriptions import urls as subscription_urls
+from subscriptions.views import Usage
 
 # The admin login goes through allauth's rate-limited login (and its MFA).
 admin.autodiscover()
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "MyAccount administration"
+
+# The subscriptions pages that show licenses in use read it from proxies, a layer above
+# them: passed in here, where every app is known (subscriptions.views.Usage).
+SUBSCRIPTION_USAGE = Usage(
+    dashboard_products=proxy_selectors.dashboard_products,
+    license_key_table=proxy_selectors.license_key_table,
+    sublicense_delete=proxy_services.sublicense_delete,
+)
 
 # When this process started: the JavaScript catalog cannot have changed since.
 STARTED_AT = timezone.now()
@@ -45,7 +57,7 @@ urlpatterns = [
     path("usage-reports/", include("reports.urls")),
     path("", include("proxies.urls")),
     path("", include("licensing.urls")),
-    path("", include("subscriptions.urls")),
+    path("", include(subscription_urls.urlpatterns_for(SUBSCRIPTION_USAGE))),
 ]
 
 # Under /api/ the errors are JSON in the APIs' shape; elsewhere the site's pages.

@@ -4,9 +4,8 @@ from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy
 
-from proxies.selectors import COLUMNS, DEFAULT_SORT, LICENSE_KEY_SORTS, Display
+from proxies.selectors import COLUMNS, DEFAULT_SORT, Display
 from proxies.services import NOTES_MAX_LENGTH
-from subscriptions.models import LicenseKey
 
 
 def _descending(label: str) -> str:
@@ -88,31 +87,6 @@ class NotesForm(forms.Form):
         max_length=NOTES_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-
-
-class LicenseKeyFilterForm(forms.Form):
-    """The License Keys table's search, Type filter and column sort. The list itself is
-    subscriptions.selectors.license_key_list, as in the API."""
-
-    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
-    type = forms.ChoiceField(
-        label=gettext_lazy("Type"),
-        choices=[("", gettext_lazy("All")), *LicenseKey.Type.choices],
-        required=False,
-        widget=forms.Select(attrs={"data-autosubmit": ""}),
-    )
-    sort = forms.ChoiceField(
-        choices=[(s, s) for s in LICENSE_KEY_SORTS], required=False, widget=forms.HiddenInput
-    )
-
-    def values(self) -> dict[str, str]:
-        """The selector's arguments; anything invalid counts as not given."""
-        data = self.cleaned_data if self.is_valid() else {}
-        return {
-            "search": data.get("q") or "",
-            "type": data.get("type") or "",
-            "sort": data.get("sort") or "type",
-        }
 
 
 class UsagePageForm(forms.Form):

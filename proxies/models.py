@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from subscriptions import quota
-from subscriptions.models import LicenseKey
+from subscriptions.models import LicenseKey, license_key_expired, license_key_expired_q
 
 EXPIRED = "expired"
 
@@ -18,13 +18,13 @@ EXPIRED = "expired"
 def proxy_server_expired_q(today: date) -> models.Q:
     """Servers the Proxy Servers page lists under Expired: not deactivated, and their
     key (annotated `key_end`, see `license_key_end_date_expression`) ended."""
-    return ~models.Q(status=ProxyServer.Status.DEACTIVATED) & models.Q(key_end__lt=today)
+    return ~models.Q(status=ProxyServer.Status.DEACTIVATED) & license_key_expired_q(today)
 
 
 def proxy_server_shown_status(*, status: str, key_end: date, today: date) -> str:
     """The status pages and reports show: "expired" once the key has ended (as the
     Proxy Servers page's Expired filter, `proxy_server_expired_q`), else the stored one."""
-    if status != ProxyServer.Status.DEACTIVATED and key_end < today:
+    if status != ProxyServer.Status.DEACTIVATED and license_key_expired(key_end, today=today):
         return EXPIRED
     return status
 

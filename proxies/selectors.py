@@ -32,8 +32,6 @@ from django.db.models import (
 )
 from django.db.models.functions import (
     Coalesce,
-    Least,
-    Right,
     TruncMonth,
     TruncQuarter,
     TruncWeek,
@@ -47,17 +45,21 @@ from proxies.models import ProxyListPreference, ProxyServer, UsageReport, proxy_
 from subscriptions import quota
 from subscriptions import selectors as subscription_selectors
 from subscriptions.models import (
-    EXPIRING_SOON_DAYS,
     LicenseKey,
     Product,
     Subscription,
     license_key_display_name_sort_expression,
     license_key_end_date_expression,
+    license_key_expired,
+    license_key_expired_q,
+    license_key_expiring_soon_q,
+    license_key_last_group_expression,
     license_key_licenses_expression,
     license_key_search_q,
     subscription_active_q,
     subscription_ending_q,
 )
+from subscriptions.selectors import LICENSE_KEY_SORTS
 
 # A server that holds a key and has not reported (or, never having reported, was
 # activated) for longer than this is "silent": the Dashboard, the Display filter and
@@ -128,7 +130,7 @@ def proxy_server_queryset(*, account: Account) -> QuerySet[ProxyServer]:
         .annotate(
             key_end=license_key_end_date_expression(prefix="license_key__"),
             max_computers=license_key_licenses_expression(prefix="license_key__"),
-            key_visible=Right("license_key__key", 5),
+            key_visible=license_key_last_group_expression("license_key__key"),
             last_seen=Coalesce("last_report_at", "activated_at"),
         )
     )
@@ -136,10 +138,9 @@ def proxy_server_queryset(*, account: Account) -> QuerySet[ProxyServer]:
 
 def _display_conditions(*, today: date) -> dict[str, Q]:
     not_deactivated = ~Q(status=ProxyServer.Status.DEACTIVATED)
-    soon = today + timedelta(days=EXPIRING_SOON_DAYS)
     return {
         Display.ALL: Q(),
-        Display.EXPIRING: not_deactivated & Q(key_end__gte=today, key_end__lte=soon),
+        Display.EXPIRING: not_deactivated & license_key_expiring_soon_q(today),
         Display.EXPIRED: proxy_server_expired_q(today),
         Display.SILENT: Q(status__in=ProxyServer.HOLDING_STATUSES)
         & Q(last_seen__date__lt=today - SILENT_AFTER),
@@ -461,7 +462,13 @@ def license_key_states(keys: QuerySet[LicenseKey], *, today: date) -> list[Poole
             subscription_id=subscription_id,
             product_id=product_id,
             licenses=licenses,
-            state=quota.KeyState(id=pk, type=type, quota=quota_, used=used, live=today <= end),
+            state=quota.KeyState(
+                id=pk,
+                type=type,
+                quota=quota_,
+                used=used,
+                live=not license_key_expired(end, today=today),
+            ),
         )
         for pk, subscription_id, product_id, licenses, type, quota_, end, used in rows
     ]
@@ -478,6 +485,23 @@ def license_key_availabilities(keys: Iterable[PooledKey]) -> dict[int, quota.Key
     for group in by_subscription.values():
         result.update(quota.key_availabilities(group[0].licenses, [k.state for k in group]))
     return result
+
+
+def subscription_availabilities(
+    keys: Iterable[PooledKey],
+) -> dict[int, tuple[int, quota.KeyAvailability]]:
+    """`quota.subscription_availability` per subscription id (with its product id), from
+    every live key of each subscription (license_key_states); no query of its own."""
+    by_subscription: dict[int, list[PooledKey]] = {}
+    for key in keys:
+        by_subscription.setdefault(key.subscription_id, []).append(key)
+    return {
+        subscription_id: (
+            group[0].product_id,
+            quota.subscription_availability(group[0].licenses, [k.state for k in group]),
+        )
+        for subscription_id, group in by_subscription.items()
+    }
 
 
 def proxy_server_counts_by_product(*, account: Account) -> dict[int, int]:
@@ -511,13 +535,12 @@ class ProductBox:
     total: int
     proxy_servers: int
     over_limit_keys: int = 0  # live keys of active subscriptions over their limit
-    licenses_used: int = 0  # what the live keys of the active subscriptions use
+    # The active subscriptions' "in use" and "over the limit by", each subscription's
+    # added up (quota.subscription_availability: what its Subscription Details says).
+    licenses_used: int = 0
+    over_by: int = 0
     ending_soon: int = 0  # active subscriptions that end within 30 days
     silent_proxies: int = 0  # servers holding a key that have not reported for 7 days
-
-    @property
-    def used_over(self) -> int:
-        return max(self.licenses_used - self.computers, 0)
 
 
 def dashboard_products(*, account: Account | None, today: date) -> list[ProductBox]:
@@ -551,13 +574,15 @@ def dashboard_products(*, account: Account | None, today: date) -> list[ProductB
     )
     silent = proxy_servers_silent_by_product(account=account, today=today)
     over: dict[int, int] = {}
-    used: dict[int, int] = {}
     availabilities = license_key_availabilities(live_keys)
     for key in live_keys:
-        if key.state.live:
-            used[key.product_id] = used.get(key.product_id, 0) + key.state.used
         if availabilities[key.state.id].over_limit:
             over[key.product_id] = over.get(key.product_id, 0) + 1
+    used: dict[int, int] = {}
+    over_by: dict[int, int] = {}
+    for product_id, whole in subscription_availabilities(live_keys).values():
+        used[product_id] = used.get(product_id, 0) + whole.in_use
+        over_by[product_id] = over_by.get(product_id, 0) + whole.over_by
     boxes = [
         ProductBox(
             product=products[r["product_id"]],
@@ -567,6 +592,7 @@ def dashboard_products(*, account: Account | None, today: date) -> list[ProductB
             proxy_servers=proxies.get(r["product_id"], 0),
             over_limit_keys=over.get(r["product_id"], 0),
             licenses_used=used.get(r["product_id"], 0),
+            over_by=over_by.get(r["product_id"], 0),
             ending_soon=r["ending"],
             silent_proxies=silent.get(r["product_id"], 0),
         )
@@ -601,21 +627,18 @@ class LicenseKeyRow:
 @dataclass
 class LicenseKeyTable:
     by_id: dict[int, LicenseKeyRow]  # every live key's row, whatever the filter
-    pool_available: int
+    # The subscription as a whole (quota.subscription_availability): the pool line's
+    # "in use" and "over the limit by", the Dashboard's and the weekly report's.
+    whole: quota.KeyAvailability
     reservable: int  # the largest quota a new Reserved sublicense may have
     keys: QuerySet[LicenseKey]  # the listed keys, filtered and sorted (license_key_list)
     sort: str = "type"
     type: str = ""
-    licenses: int = 0
 
     @property
-    def pool_in_use(self) -> int:
-        """The pool's use: the primary and dynamic keys' used plus the reserved quotas."""
-        return self.licenses - self.pool_available
-
-    @property
-    def pool_over_by(self) -> int:
-        return -self.pool_available if self.pool_available < 0 else 0
+    def pool_available(self) -> int:
+        """What the primary key and the dynamic keys can still take (may be negative)."""
+        return self.whole.vacant
 
     @cached_property
     def rows(self) -> list[LicenseKeyRow]:
@@ -624,44 +647,17 @@ class LicenseKeyTable:
         return [self.by_id[pk] for pk in self.keys.values_list("pk", flat=True) if pk in self.by_id]
 
 
-# The License Keys table's column sorts ("-" for descending), for the page and the API
-# alike; ties go by id in the same direction. license_key_list orders by an annotation
-# per column (license_key_sort names it), which the API's keyset pagination pages through.
-LICENSE_KEY_SORT_COLUMNS = ["name", "type", "quota", "used", "vacant", "expires"]
-LICENSE_KEY_SORTS = [s for c in LICENSE_KEY_SORT_COLUMNS for s in (c, f"-{c}")]
+# The License Keys table's column sorts (subscriptions.selectors.LICENSE_KEY_SORTS):
+# license_key_list orders by an annotation per column (license_key_sort names it), which
+# the API's keyset pagination pages through.
 _TYPE_ORDER = [LicenseKey.Type.PRIMARY, LicenseKey.Type.RESERVED, LicenseKey.Type.DYNAMIC]
 # Each column sorts by its rule's database form, so that the page and the API's keyset
 # pages sort and page in SQL whatever the number of keys: the end date
 # (license_key_end_date_expression, LicenseKey.end_date), "used"
 # (license_key_used_expression, license_key_usage), the name shown
 # (license_key_display_name_sort_expression, LicenseKey.display_name) and the quota and
-# vacant shown (license_key_quota_expression and license_key_vacant_expression,
-# subscriptions.quota.key_availability_in_pool, given the pool added up once).
-
-
-def license_key_quota_expression(*, today: date) -> Case:
-    """The quota the License Keys table shows (`quota.key_availability_in_pool`) in SQL:
-    the subscription's licenses for the live primary key, else the key's own quota."""
-    return Case(
-        When(Q(type=quota.PRIMARY, key_end__gte=today), then=F("subscription__licenses")),
-        default=Coalesce("quota", 0),
-        output_field=IntegerField(),
-    )
-
-
-def license_key_vacant_expression(*, today: date, pool: int) -> Case:
-    """The vacant the License Keys table shows (`quota.key_availability_in_pool`) in SQL,
-    given the subscription's `pool` (`quota.pool_available`): 0 for a key no longer
-    live, the pool for the primary key, quota - used for a reserved key, and the lesser
-    of the two for a dynamic key."""
-    own = Coalesce("quota", 0) - license_key_used_expression()
-    return Case(
-        When(key_end__lt=today, then=Value(0)),
-        When(type=quota.PRIMARY, then=Value(pool)),
-        When(type=quota.RESERVED, then=own),
-        default=Least(own, Value(pool)),
-        output_field=IntegerField(),
-    )
+# vacant shown (quota.key_quota_expression and quota.key_vacant_expression beside
+# quota.key_availability_in_pool, given the pool added up once).
 
 
 def license_key_sort(sort: str) -> tuple[str, bool]:
@@ -680,10 +676,11 @@ def _license_key_sort_value(column: str, *, today: date, pool: int):
         )
     if column == "name":
         return license_key_display_name_sort_expression()
+    live = ~license_key_expired_q(today)  # on key_end (license_key_list aliases it)
     if column == "quota":
-        return license_key_quota_expression(today=today)
+        return quota.key_quota_expression(live=live)
     if column == "vacant":
-        return license_key_vacant_expression(today=today, pool=pool)
+        return quota.key_vacant_expression(live=live, used=license_key_used_expression(), pool=pool)
     if column == "used":
         return license_key_used_expression()
     return F("key_end")  # expires
@@ -745,17 +742,17 @@ def license_key_table(
         )
     if sort not in LICENSE_KEY_SORTS:
         sort = "type"
-    pool = quota.pool_available(subscription.licenses, all_states)
+    whole = quota.subscription_availability(subscription.licenses, all_states)
+    pool = whole.vacant
     return LicenseKeyTable(
         by_id=by_id,
-        pool_available=pool,
+        whole=whole,
         reservable=quota.quota_max(subscription.licenses, all_states, type=quota.RESERVED),
         keys=license_key_list(
             subscription=subscription, today=today, pool=pool, type=type, search=search, sort=sort
         ),
         sort=sort,
         type=type,
-        licenses=subscription.licenses,
     )
 
 

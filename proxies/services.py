@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.models import Account, AuditLog, User
-from accounts.services import audit_log_record, is_account_admin
+from accounts.services import account_admin_check, audit_log_record
 from proxies.models import ProxyListPreference, ProxyServer
 from proxies.selectors import COLUMNS_BY_KEY, REQUIRED_COLUMNS
 from subscriptions import services as subscription_services
@@ -36,8 +34,7 @@ def proxy_servers_deactivate(
     """
     done: list[ProxyServer] = []
     with transaction.atomic():
-        if not is_account_admin(user=actor, account=account, lock=True):
-            raise PermissionDenied(_("Only an Account Administrator can do this."))
+        account_admin_check(actor=actor, account=account, lock=True)
         # Lock the rows (in id order, so two admins never deadlock) before checking
         # their status: a concurrent refresh or deactivation waits for us.
         servers = list(
@@ -62,8 +59,7 @@ def proxy_server_notes_update(
     with transaction.atomic():
         # Re-check the role under the account's lock, as every write does: a demotion
         # or block that commits first is seen.
-        if not is_account_admin(user=actor, account=proxy_server.account, lock=True):
-            raise PermissionDenied(_("Only an Account Administrator can do this."))
+        account_admin_check(actor=actor, account=proxy_server.account, lock=True)
         server = ProxyServer.objects.select_for_update().get(pk=proxy_server.pk)
         if server.notes == notes:
             return server

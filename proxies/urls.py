@@ -9,15 +9,4 @@ urlpatterns = [
     path("proxy-servers/deactivate/", views.proxy_deactivate, name="proxy_deactivate"),
     path("proxy-servers/<int:pk>/", views.proxy_detail, name="proxy_detail"),
     path("proxy-servers/<int:pk>/notes/", views.proxy_notes, name="proxy_notes"),
-    path("", views.dashboard, name="dashboard"),
-    path(
-        "subscriptions/<int:subscription_id>/",
-        views.subscription_detail,
-        name="subscription_detail",
-    ),
-    path(
-        "subscriptions/<int:subscription_id>/keys/<int:key_id>/delete/",
-        views.license_key_delete,
-        name="license_key_delete",
-    ),
 ]

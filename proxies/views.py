@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +26,6 @@ from proxies.charts import usage_chart
 from proxies.exports import proxy_servers_csv_lines
 from proxies.forms import (
     ColumnsForm,
-    LicenseKeyFilterForm,
     NotesForm,
     ProxyListFilterForm,
     SelectionForm,
@@ -36,9 +34,6 @@ from proxies.forms import (
 from proxies.models import ProxyServer
 from proxies.selectors import COLUMNS, Display
 from subscriptions import selectors as subscription_selectors
-from subscriptions import views as subscription_views
-from subscriptions.errors import SubscriptionError
-from subscriptions.forms import SublicenseForm, SubscriptionRenameForm
 
 PAGE_SIZE = 50
 
@@ -284,108 +279,3 @@ def proxy_notes(request: HttpRequest, pk: int) -> HttpResponse:
     )
     messages.success(request, gettext("Your notes have been saved."))
     return redirect(_detail_links(request, server)["return_url"])
-
-
-# Subscription pages that show what the installations use
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    boxes = selectors.dashboard_products(account=request.account, today=timezone.localdate())
-    return render(
-        request,
-        "subscriptions/dashboard.html",
-        {
-            "boxes": boxes,
-            "all_subscriptions": sum(b.total for b in boxes),
-            "register_form": subscription_views.register_form(
-                request, initial_account=request.account
-            ),
-        },
-    )
-
-
-@login_required
-def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    today = timezone.localdate()
-    subscription = subscription_views.subscription_get_or_404(request, subscription_id)
-    filters = LicenseKeyFilterForm(request.GET or None)
-    table = selectors.license_key_table(subscription=subscription, today=today, **filters.values())
-    # The listed rows are in memory already (the pool needs every live key): a page of
-    # them is rendered, not a thousand, and the paginator asks no query of its own.
-    page = Paginator(table.rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    can_manage = _is_admin(request) and not subscription.is_expired(today=today)
-    return render(
-        request,
-        "subscriptions/subscription_detail.html",
-        {
-            "subscription": subscription,
-            "table": table,
-            "page": page,
-            "filters": filters,
-            "orders": list(subscription.orders.all()),
-            "nav": subscription_selectors.product_nav(
-                account=request.account, product=subscription.product
-            ),
-            "is_admin": _is_admin(request),
-            "can_manage": can_manage,
-            "expired": subscription.is_expired(today=today),
-            # Its value picks the badge's colour; `status.label` is the translated text.
-            "status": subscription.status(today=today),
-            # Two dialogs on one page: distinct ids keep each <label for> on its own input.
-            "create_form": SublicenseForm(
-                available=table.reservable,
-                ends_on=subscription.ends_on,
-                licenses=subscription.licenses,
-                initial={"quota": 1},
-                auto_id="create_%s",
-            )
-            if can_manage
-            else None,
-            "rename_form": SubscriptionRenameForm(
-                initial={"name": subscription.name}, auto_id="rename_%s"
-            ),
-            "sort_columns": [
-                ("name", gettext("Name")),
-                ("type", gettext("Type")),
-                ("quota", gettext("Quota")),
-                ("used", gettext("Used")),
-                ("vacant", gettext("Vacant")),
-                ("expires", gettext("Expires On")),
-            ],
-        },
-    )
-
-
-@account_admin_required
-def license_key_delete(request: HttpRequest, subscription_id: int, key_id: int) -> HttpResponse:
-    subscription = subscription_views.subscription_get_or_404(request, subscription_id)
-    key = subscription_views.sublicense_get_or_404(subscription, key_id)
-    if request.method == "POST":
-        try:
-            services.sublicense_delete(license_key=key, actor=request.user)
-        except SubscriptionError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                gettext("License key “%(name)s” has been deleted.") % {"name": key.display_name},
-            )
-        return redirect("subscription_detail", subscription_id=subscription.pk)
-    return confirmation_page(
-        request,
-        Confirmation(
-            title=gettext("Delete License Key “%(name)s”?") % {"name": key.display_name},
-            message=ngettext(
-                "If a %(product)s installation uses this license key, it is deactivated. "
-                "Its %(count)s license return to the primary key's pool.",
-                "If a %(product)s installation uses this license key, it is deactivated. "
-                "Its %(count)s licenses return to the primary key's pool.",
-                key.quota,
-            )
-            % {"product": subscription.product.name, "count": key.quota},
-            action=reverse("license_key_delete", args=[subscription.pk, key.pk]),
-            button=gettext("Delete"),
-            cancel=reverse("license_key_update", args=[subscription.pk, key.pk]),
-        ),
-    )

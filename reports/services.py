@@ -58,7 +58,8 @@ def _week_bounds(week_start: date) -> tuple[date, datetime, datetime]:
 
 
 def _build_batch(account_ids: list[int], week_start: date) -> dict[int, dict[str, Any]]:
-    """Build the reports of many accounts with four set-based queries, whatever their size.
+    """Build the reports of many accounts with four set-based queries, whatever their size
+    (a fifth for the servers that reported after the week but not in it).
 
     Peak used by a key = the highest peak its proxies reported in the week (one key
     activates one installation at a time, so this is the peak of its installation).
@@ -101,14 +102,36 @@ def _build_batch(account_ids: list[int], week_start: date) -> dict[int, dict[str
             "last_report_at",
         )
     )
-    peaks: dict[int, int] = dict(
+    # Per server: the week's peak, and the day of its last report up to the week's end
+    # (the report is "as of" then: a later report is not this week's news).
+    peaks: dict[int, int] = {}
+    last_report_day: dict[int, date] = {}
+    for proxy_server_id, peak, last_day in (
         UsageReport.objects.filter(
             proxy_server__account_id__in=account_ids, date__gte=week_start, date__lte=week_end
         )
         .order_by()
         .values_list("proxy_server_id")
-        .annotate(peak=Max("peak"))
-    )
+        .annotate(peak=Max("peak"), last_day=Max("date"))
+    ):
+        peaks[proxy_server_id] = peak
+        last_report_day[proxy_server_id] = last_day
+    # A server that reported after the week but not in it: its last report before the
+    # week (one more query, for those servers only; the others need none).
+    later = [
+        p["id"]
+        for p in proxies
+        if p["last_report_at"] is not None
+        and p["last_report_at"] >= as_of
+        and p["id"] not in last_report_day
+    ]
+    if later:
+        last_report_day.update(
+            UsageReport.objects.filter(proxy_server_id__in=later, date__lt=week_start)
+            .order_by()
+            .values_list("proxy_server_id")
+            .annotate(last_day=Max("date"))
+        )
 
     key_peak: dict[int, int] = {}
     proxies_by_account: dict[int, list[dict]] = defaultdict(list)
@@ -123,7 +146,7 @@ def _build_batch(account_ids: list[int], week_start: date) -> dict[int, dict[str
         account_id: {
             "week_start": week_start.isoformat(),
             "week_end": week_end.isoformat(),
-            "totals": {"licenses": 0, "peak": 0, "vacant": 0, "over_limit": False},
+            "totals": {"licenses": 0, "peak": 0, "vacant": 0, "over_by": 0, "over_limit": False},
             "subscriptions": [],
             "proxies": [],
             "stale_proxies": [],
@@ -152,8 +175,7 @@ def _build_batch(account_ids: list[int], week_start: date) -> dict[int, dict[str
                     "type": key.type,
                     "licenses": availability.quota,
                     "peak": availability.used,
-                    "vacant": availability.vacant,
-                    "over_limit": availability.over_limit,
+                    **_limit_figures(availability),
                     "end_date": key.end_date.isoformat(),
                     "deleted": key.deleted_at is not None,
                 }
@@ -169,33 +191,41 @@ def _build_batch(account_ids: list[int], week_start: date) -> dict[int, dict[str
                         "days_left": days_left,
                     }
                 )
-        used = sum(row["peak"] for row in rows)
-        vacant = quota.subscription_vacant(sub.licenses, states.values())
-        over = quota.is_over_limit(vacant) or any(row["over_limit"] for row in rows)
+        # The subscription's figures are the Dashboard's and Subscription Details' (its
+        # pool line): one function, so the three never tell two numbers for one fact.
+        whole = quota.subscription_availability(sub.licenses, states.values())
         report["subscriptions"].append(
             {
                 "id": sub.pk,
                 "name": sub.display_name,
                 "licenses": sub.licenses,
-                "peak": used,
-                "vacant": vacant,
-                "over_limit": over,
+                "peak": whole.in_use,
+                **_limit_figures(whole),
                 "ends_on": sub.ends_on.isoformat(),
                 "keys": rows,
             }
         )
         totals = report["totals"]
         totals["licenses"] += sub.licenses
-        totals["peak"] += used
-        totals["vacant"] += vacant
-        totals["over_limit"] = totals["over_limit"] or over
+        totals["peak"] += whole.in_use
+        totals["vacant"] = WeeklyReport(licenses=totals["licenses"], peak=totals["peak"]).vacant
+        # One subscription's vacant licenses do not make up for another's excess.
+        totals["over_by"] += whole.over_by
+        # A proxy whose key is over its limit refuses new enrolments: the report says so
+        # whichever key it is.
+        totals["over_limit"] = totals["over_limit"] or any(row["over_limit"] for row in rows)
 
     stale_before = as_of - STALE_AFTER
     for account_id, account_proxies in proxies_by_account.items():
         report = reports[account_id]
         for proxy in account_proxies:
             availability = key_availability.get(proxy["license_key_id"])
-            last_seen = proxy["last_report_at"] or proxy["activated_at"]
+            last_report = _last_report_as_of(
+                proxy, as_of=as_of, day=last_report_day.get(proxy["id"])
+            )
+            last_seen = last_report or proxy["activated_at"]
+            if isinstance(last_seen, date) and not isinstance(last_seen, datetime):
+                last_seen = datetime.combine(last_seen, time.min, tzinfo=UTC)
             row = {
                 "id": proxy["id"],
                 "server_name": proxy["server_name"],
@@ -205,9 +235,7 @@ def _build_batch(account_ids: list[int], week_start: date) -> dict[int, dict[str
                 "status": proxy_server_shown_status(
                     status=proxy["status"], key_end=proxy["key_end"], today=report_day
                 ),
-                "last_report_at": (
-                    proxy["last_report_at"].isoformat() if proxy["last_report_at"] else None
-                ),
+                "last_report_at": last_report.isoformat() if last_report else None,
                 "peak": peaks.get(proxy["id"]),
                 "licenses": availability.quota if availability else None,
                 "over_limit": bool(
@@ -220,6 +248,30 @@ def _build_batch(account_ids: list[int], week_start: date) -> dict[int, dict[str
             if proxy["status"] in ProxyServer.HOLDING_STATUSES and last_seen < stale_before:
                 report["stale_proxies"].append(row)
     return reports
+
+
+def _limit_figures(availability: quota.KeyAvailability) -> dict[str, Any]:
+    """What a report row says about the limit, as the portal's pages say it: vacant
+    (negative when over), over the limit or not, by how much, and the two numbers
+    measured ("Over the limit by 9: 19 in use, 10 licenses")."""
+    return {
+        "vacant": availability.vacant,
+        "over_limit": availability.over_limit,
+        "over_by": availability.over_by,
+        "in_use": availability.in_use,
+        "limit": availability.limit,
+        "shared_pool": availability.shared_pool,
+    }
+
+
+def _last_report_as_of(proxy: dict[str, Any], *, as_of: datetime, day: date | None):
+    """When the server last reported, as of the end of the week: its last report time
+    when that was before then, else the day of its last usage report up to the week's
+    end (a date), else None (it had not reported yet)."""
+    last = proxy["last_report_at"]
+    if last is not None and last < as_of:
+        return last
+    return day
 
 
 def weekly_report_build(*, account: Account, week_start: date) -> dict[str, Any]:
@@ -309,9 +361,7 @@ def weekly_reports_run(
 
 
 def _admin_memberships():
-    return Membership.objects.filter(
-        role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
-    ).order_by("account_id", "user__email")
+    return Membership.objects.active_admins().order_by("account_id", "user__email")
 
 
 def account_admin_recipients(*, account_id: int) -> list[Recipient]:

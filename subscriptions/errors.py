@@ -31,7 +31,6 @@ ERROR_MESSAGES: dict[str, str] = {
         "Too many attempts to register a key. Please wait a few minutes and try again."
     ),
     "account_not_business": _("License keys can be registered to a business account only."),
-    "not_admin": _("Only an Account Administrator can do this."),
     # Sublicenses
     "subscription_expired": _("This subscription has expired."),
     "primary_key_readonly": _("The primary license key cannot be modified or deleted."),
@@ -81,4 +80,4 @@ class SubscriptionError(DomainError):
 
     messages: ClassVar[dict[str, str]] = ERROR_MESSAGES
     fields: ClassVar[dict[str, str]] = ERROR_FIELDS
-    statuses: ClassVar[dict[str, int]] = {"not_admin": 403, "register_rate_limited": 429}
+    statuses: ClassVar[dict[str, int]] = {"register_rate_limited": 429}

@@ -9,7 +9,7 @@ from subscriptions import services
 from subscriptions.errors import ERROR_MESSAGES, SubscriptionError
 from subscriptions.models import LicenseKey, license_key_normalize
 from subscriptions.quota import quota_limit_check
-from subscriptions.selectors import ARRANGE_CHOICES, DISPLAY_CHOICES
+from subscriptions.selectors import ARRANGE_CHOICES, DISPLAY_CHOICES, LICENSE_KEY_SORTS
 
 NEW_BUSINESS_ACCOUNT = "new"
 
@@ -251,4 +251,29 @@ class SublicenseForm(forms.Form):
             "type": data["type"],
             "renew_with_subscription": data["renew_with_subscription"],
             "expires_on": data["expires_on"],
+        }
+
+
+class LicenseKeyFilterForm(forms.Form):
+    """The License Keys table's search, Type filter and column sort. The list itself is
+    proxies.selectors.license_key_list, as in the API."""
+
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    type = forms.ChoiceField(
+        label=gettext_lazy("Type"),
+        choices=[("", gettext_lazy("All")), *LicenseKey.Type.choices],
+        required=False,
+        widget=forms.Select(attrs={"data-autosubmit": ""}),
+    )
+    sort = forms.ChoiceField(
+        choices=[(s, s) for s in LICENSE_KEY_SORTS], required=False, widget=forms.HiddenInput
+    )
+
+    def values(self) -> dict[str, str]:
+        """The selector's arguments; anything invalid counts as not given."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "search": data.get("q") or "",
+            "type": data.get("type") or "",
+            "sort": data.get("sort") or "type",
         }

@@ -36,7 +36,13 @@ def license_key_normalize(raw: str) -> str | None:
     return license_key_format(chars)
 
 
-KEY_MASK = "•••••"
+KEY_MASK = "•" * KEY_GROUP_LENGTH
+KEY_MASK_PREFIX = f"{KEY_MASK}-{KEY_MASK}-…-"
+
+
+def license_key_last_group(key: str) -> str:
+    """The part of a key every viewer may see: its last group (a key is whole groups)."""
+    return key[-KEY_GROUP_LENGTH:]
 
 
 def license_key_mask(key: str) -> str:
@@ -44,11 +50,25 @@ def license_key_mask(key: str) -> str:
 
     A key is all an installation needs to activate, so pages show one whole only to
     Account Administrators; its last group is enough to tell keys apart.
+    `license_key_mask_expression` is the same in SQL.
     """
     if not key:
         return ""
-    last = key.rsplit("-", 1)[-1][-KEY_GROUP_LENGTH:]
-    return f"{KEY_MASK}-{KEY_MASK}-…-{last}"
+    return KEY_MASK_PREFIX + license_key_last_group(key)
+
+
+def license_key_last_group_expression(field: str = "key") -> Right:
+    """`license_key_last_group` in SQL: what a column of masked keys sorts by."""
+    return Right(field, KEY_GROUP_LENGTH)
+
+
+def license_key_mask_expression(field: str = "key") -> Concat:
+    """`license_key_mask` in SQL (a stored key is never empty)."""
+    return Concat(
+        models.Value(KEY_MASK_PREFIX),
+        license_key_last_group_expression(field),
+        output_field=models.CharField(),
+    )
 
 
 def license_key_whole_visible(viewer: Membership | None) -> bool:
@@ -274,10 +294,7 @@ def license_key_display_name_sort_expression() -> models.Func:
             ),
             models.When(~models.Q(name=""), then=models.F("name")),
             models.When(primary, then=models.Value(gettext("Primary"))),
-            # license_key_mask: a key is always whole groups, so its last group is its tail.
-            default=Concat(
-                models.Value(f"{KEY_MASK}-{KEY_MASK}-…-"), Right("key", KEY_GROUP_LENGTH)
-            ),
+            default=license_key_mask_expression(),
             output_field=models.CharField(),
         )
     )
@@ -285,9 +302,26 @@ def license_key_display_name_sort_expression() -> models.Func:
 
 def license_key_expiring_soon(end_date: date, *, today: date) -> bool:
     """Does a key ending on `end_date` expire soon? Today up to EXPIRING_SOON_DAYS
-    ahead; the Proxy Servers page asks the same in SQL (key_end between today and
-    today + EXPIRING_SOON_DAYS)."""
+    ahead (the Proxy Servers page's Display filter, the weekly report's expiring keys).
+    `license_key_expiring_soon_q` is the same in SQL."""
     return 0 <= (end_date - today).days <= EXPIRING_SOON_DAYS
+
+
+def license_key_expiring_soon_q(today: date, *, end: str = "key_end") -> models.Q:
+    """`license_key_expiring_soon` in SQL, on `end`: the key's end date, annotated by
+    `license_key_end_date_expression` (LicenseKeyQuerySet.with_end_date names it key_end)."""
+    return models.Q(**{f"{end}__gte": today, f"{end}__lte": today + ENDING_SOON})
+
+
+def license_key_expired(end_date: date, *, today: date) -> bool:
+    """Has a key ending on `end_date` expired? Past its end date; it is still good on its
+    last day. `license_key_expired_q` is the same in SQL."""
+    return end_date < today
+
+
+def license_key_expired_q(today: date, *, end: str = "key_end") -> models.Q:
+    """`license_key_expired` in SQL, on `end` as for `license_key_expiring_soon_q`."""
+    return models.Q(**{f"{end}__lt": today})
 
 
 class LicenseKeyQuerySet(models.QuerySet):
@@ -356,7 +390,7 @@ class LicenseKey(models.Model):
     def is_live(self, *, today: date) -> bool:
         """Not deleted and not past its end: a sublicense that is not live gives its
         licenses back to the pool."""
-        return self.deleted_at is None and today <= self.end_date
+        return self.deleted_at is None and not license_key_expired(self.end_date, today=today)
 
     @property
     def end_date(self) -> date:

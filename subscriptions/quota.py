@@ -13,12 +13,20 @@ The rules (DESIGN.md, "Core rules"; the guide's "Create Sublicenses"):
 
 Callers pass plain `KeyState` values; the services lock the subscription row before
 they ask `quota_check`, so check-then-write cannot race.
+
+No query and no clock here. The few rules a table sorts or filters by in the database
+have their SQL form at the end of this module, beside the Python one, and a property
+test (tests/subscriptions/test_rules_in_sql.py) holds the two together.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Coalesce, Least
 
 PRIMARY = "primary"
 RESERVED = "reserved"
@@ -87,11 +95,6 @@ def pool_from_totals(licenses: int, *, used_from_pool: int, reserved: int) -> in
     return licenses - used_from_pool - reserved
 
 
-def subscription_vacant(licenses: int, keys: Iterable[KeyState]) -> int:
-    """Licenses of the whole subscription nobody uses (negative: more used than it has)."""
-    return licenses - sum(k.used for k in _live(keys))
-
-
 def key_availability(licenses: int, keys: Iterable[KeyState], key: KeyState) -> KeyAvailability:
     """Quota, used and vacant of one key, as the License Keys table shows them."""
     return key_availability_in_pool(licenses, key, pool=pool_available(licenses, keys))
@@ -151,3 +154,51 @@ def quota_limit_check(*, type: str, quota: int, maximum: int) -> str | None:
     if quota > maximum:
         return "quota_reserved_exceeded" if type == RESERVED else "quota_dynamic_exceeded"
     return None
+
+
+def subscription_availability(licenses: int, keys: Iterable[KeyState]) -> KeyAvailability:
+    """The subscription as a whole: its licenses against what the pool rule takes of them
+    (the primary and dynamic keys' used plus the reserved quotas, `pool_available`).
+    The one figure of "in use", "vacant" and "over the limit by" that the Dashboard,
+    Subscription Details (its pool line) and the weekly usage report show for a
+    subscription; a key's own figures are `key_availability`'s."""
+    pool = pool_available(licenses, keys)
+    return KeyAvailability(
+        quota=licenses,
+        used=licenses - pool,
+        vacant=pool,
+        in_use=licenses - pool,
+        limit=licenses,
+        shared_pool=True,
+    )
+
+
+# The same rules in SQL: the License Keys table and its API sort by them in the database,
+# whatever the number of keys. `live` is the SQL form of `KeyState.live` for the keys
+# queried (not deleted: the caller filters; not past the end date: see
+# subscriptions.models.license_key_expired_q), `used` the SQL form of what a key uses.
+
+
+def key_quota_expression(*, live: Q) -> Case:
+    """`key_availability_in_pool(...).quota` in SQL: the subscription's licenses for the
+    live primary key, else the key's own quota."""
+    return Case(
+        When(Q(type=PRIMARY) & live, then=F("subscription__licenses")),
+        default=Coalesce("quota", 0),
+        output_field=IntegerField(),
+    )
+
+
+def key_vacant_expression(*, live: Q, used: Combinable, pool: int) -> Case:
+    """`key_availability_in_pool(...).vacant` in SQL, given the subscription's `pool`
+    (`pool_available`, added up once): 0 for a key no longer live, the pool for the
+    primary key, quota - used for a reserved key, and the lesser of the two for a
+    dynamic key."""
+    own = Coalesce("quota", 0) - used
+    return Case(
+        When(~live, then=Value(0)),
+        When(type=PRIMARY, then=Value(pool)),
+        When(type=RESERVED, then=own),
+        default=Least(own, Value(pool)),
+        output_field=IntegerField(),
+    )

@@ -1,7 +1,8 @@
 """Reads for the subscription pages, each a fixed number of queries.
 
 What needs the installations' usage (the License Keys table's "used", the
-Dashboard's over-limit line) lives in `proxies.selectors`, next to the usage.
+Dashboard's over-limit line) lives in `proxies.selectors`, next to the usage; the pages
+get it passed in (subscriptions.views.Usage).
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ from subscriptions.models import (
     subscription_expired_q,
 )
 from subscriptions.services import DEFAULT_PRODUCT_CODE, product_default
+
+# The License Keys table's column sorts ("-" for descending), for the page and the API
+# alike; ties go by id in the same direction (proxies.selectors.license_key_list sorts
+# by each column's rule in SQL).
+LICENSE_KEY_SORT_COLUMNS = ["name", "type", "quota", "used", "vacant", "expires"]
+LICENSE_KEY_SORTS = [s for c in LICENSE_KEY_SORT_COLUMNS for s in (c, f"-{c}")]
 
 # Subscriptions list
 

@@ -17,7 +17,12 @@ from django.db import transaction
 from django.utils import formats, timezone
 
 from accounts.models import Account, AuditLog, User
-from accounts.services import audit_log_record, business_account_create, is_account_admin
+from accounts.services import (
+    AccountAdminRequired,
+    account_admin_check,
+    audit_log_record,
+    business_account_create,
+)
 from subscriptions import quota
 from subscriptions.errors import SubscriptionError
 from subscriptions.models import (
@@ -67,15 +72,6 @@ def product_default() -> Product:
         code=DEFAULT_PRODUCT_CODE, defaults={"name": DEFAULT_PRODUCT_NAME}
     )
     return product
-
-
-def _admin_check(*, actor: User, account: Account | None) -> None:
-    """Defence in depth: views check the role too, but the service is the last word.
-
-    Call it inside the transaction: it locks the account row first, as the membership
-    services do, so a demotion or block of the actor that commits first is seen."""
-    if account is None or not is_account_admin(user=actor, account=account, lock=True):
-        raise SubscriptionError("not_admin")
 
 
 def _staff_may_change_keys(*, actor: User, channel: str) -> bool:
@@ -366,7 +362,7 @@ def subscription_register(
         if account is not None:
             if not account.is_business:
                 raise SubscriptionError("account_not_business")
-            _admin_check(actor=user, account=account)
+            account_admin_check(actor=user, account=account, lock=True)
         else:
             account = business_account_create(
                 admin=user,
@@ -396,7 +392,7 @@ def subscription_rename(
 ) -> Subscription:
     """Change the display name; an empty name falls back to "<Product> Subscription"."""
     with transaction.atomic():
-        _admin_check(actor=actor, account=subscription.account)
+        account_admin_check(actor=actor, account=subscription.account, lock=True)
         previous = subscription.name
         subscription.name = name.strip()
         subscription.save(update_fields=["name"])
@@ -482,10 +478,10 @@ def sublicense_create(
     today = today or timezone.localdate()
     quota_value = quota
     with transaction.atomic():
-        _admin_check(actor=actor, account=subscription.account)
+        account_admin_check(actor=actor, account=subscription.account, lock=True)
         locked = _lock(subscription)
         if locked.account_id != subscription.account_id:  # pragma: no cover - moved meanwhile
-            raise SubscriptionError("not_admin")
+            raise AccountAdminRequired("not_admin")
         expires_on = _sublicense_fields_check(
             subscription=locked,
             renew_with_subscription=renew_with_subscription,
@@ -532,7 +528,7 @@ def sublicense_update(
         raise SubscriptionError("primary_key_readonly")
     quota_value = quota
     with transaction.atomic():
-        _admin_check(actor=actor, account=license_key.subscription.account)
+        account_admin_check(actor=actor, account=license_key.subscription.account, lock=True)
         locked, key = _lock_live_key(license_key)
         expires_on = _sublicense_fields_check(
             subscription=locked,
@@ -575,7 +571,7 @@ def license_key_rename(
     if not name:
         raise SubscriptionError("license_key_name_required")
     with transaction.atomic():
-        _admin_check(actor=actor, account=license_key.subscription.account)
+        account_admin_check(actor=actor, account=license_key.subscription.account, lock=True)
         locked, key = _lock_live_key(license_key)
         before = key.name
         key.name = name
@@ -606,7 +602,7 @@ def sublicense_mark_deleted(
         raise SubscriptionError("primary_key_readonly")
     with transaction.atomic():
         if not _staff_may_change_keys(actor=actor, channel=channel):
-            _admin_check(actor=actor, account=license_key.subscription.account)
+            account_admin_check(actor=actor, account=license_key.subscription.account, lock=True)
         locked, key = _lock_live_key(license_key)
         key.deleted_at = now
         key.save(update_fields=["deleted_at"])

@@ -1,8 +1,9 @@
 """Pages of a business account: authorise, parse, call one service, render.
 
 The pages that show what installations use (the Dashboard, Subscription Details with
-its License Keys table, deleting a sublicense with its installation) live in
-`proxies.views`, above the usage they read.
+its License Keys table, deleting a sublicense with its installation) live here, with the
+URLs they answer; what they need from the app that knows the usage, one layer above, is
+passed in as an argument (`Usage`, wired by the project's URLconf).
 
 Everything is looked up within `request.account` (set by accounts.middleware), so
 another account's subscription or key answers 404. Regular Members see the pages
@@ -11,17 +12,24 @@ without actions; `account_admin_required` refuses their POSTs with 403.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.current import SESSION_KEY, account_switch
 from accounts.models import AuditLog
 from accounts.permissions import account_admin_required
+from core.confirm import Confirmation, confirmation_page
 from core.errors import form_error_add
 from subscriptions import downloads as download_selectors
 from subscriptions import selectors, services
@@ -29,6 +37,7 @@ from subscriptions.errors import SubscriptionError
 from subscriptions.forms import (
     NEW_BUSINESS_ACCOUNT,
     BusinessDetailsForm,
+    LicenseKeyFilterForm,
     LicenseKeyRenameForm,
     RegisterKeyForm,
     SublicenseForm,
@@ -38,6 +47,22 @@ from subscriptions.forms import (
 from subscriptions.models import Download, LicenseKey, Product, Subscription
 
 SUBSCRIPTIONS_PER_PAGE = 20
+LICENSE_KEYS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the pages that show licenses in use need from `proxies`, the app that knows
+    what installations use. `proxies` sits above `subscriptions` in the layers, so these
+    pages cannot import it; the project's URLconf (myaccount/urls.py) passes it in
+    (subscriptions.urls.urlpatterns_for), and they live with the URLs they answer."""
+
+    # The Dashboard's product boxes: (account=, today=) -> [ProductBox].
+    dashboard_products: Callable[..., list[Any]]
+    # The License Keys table: (subscription=, today=, sort=, type=, search=) -> table.
+    license_key_table: Callable[..., Any]
+    # Delete a sublicense and deactivate its installation: (license_key=, actor=).
+    sublicense_delete: Callable[..., LicenseKey]
 
 
 def _is_admin(request: HttpRequest) -> bool:
@@ -406,3 +431,113 @@ def download_file(request: HttpRequest, product_code: str, download_id: int) -> 
     if download.sha256:
         response["X-Checksum-SHA256"] = download.sha256
     return response
+
+
+# The pages that show what the installations use (see `Usage`)
+
+
+@login_required
+def dashboard(request: HttpRequest, *, usage: Usage) -> HttpResponse:
+    boxes = usage.dashboard_products(account=request.account, today=timezone.localdate())
+    return render(
+        request,
+        "subscriptions/dashboard.html",
+        {
+            "boxes": boxes,
+            "all_subscriptions": sum(b.total for b in boxes),
+            "register_form": register_form(request, initial_account=request.account),
+        },
+    )
+
+
+def _sort_columns() -> list[tuple[str, str]]:
+    return [
+        ("name", gettext("Name")),
+        ("type", gettext("Type")),
+        ("quota", gettext("Quota")),
+        ("used", gettext("Used")),
+        ("vacant", gettext("Vacant")),
+        ("expires", gettext("Expires On")),
+    ]
+
+
+@login_required
+def subscription_detail(
+    request: HttpRequest, subscription_id: int, *, usage: Usage
+) -> HttpResponse:
+    today: date = timezone.localdate()
+    subscription = subscription_get_or_404(request, subscription_id)
+    filters = LicenseKeyFilterForm(request.GET or None)
+    table = usage.license_key_table(subscription=subscription, today=today, **filters.values())
+    # The listed rows are in memory already (the pool needs every live key): a page of
+    # them is rendered, not a thousand, and the paginator asks no query of its own.
+    page = Paginator(table.rows, LICENSE_KEYS_PER_PAGE).get_page(request.GET.get("page"))
+    expired = subscription.is_expired(today=today)
+    can_manage = _is_admin(request) and not expired
+    return render(
+        request,
+        "subscriptions/subscription_detail.html",
+        {
+            "subscription": subscription,
+            "table": table,
+            "page": page,
+            "filters": filters,
+            "orders": list(subscription.orders.all()),
+            "nav": selectors.product_nav(account=request.account, product=subscription.product),
+            "is_admin": _is_admin(request),
+            "can_manage": can_manage,
+            "expired": expired,
+            # Its value picks the badge's colour; `status.label` is the translated text.
+            "status": subscription.status(today=today),
+            # Two dialogs on one page: distinct ids keep each <label for> on its own input.
+            "create_form": SublicenseForm(
+                available=table.reservable,
+                ends_on=subscription.ends_on,
+                licenses=subscription.licenses,
+                initial={"quota": 1},
+                auto_id="create_%s",
+            )
+            if can_manage
+            else None,
+            "rename_form": SubscriptionRenameForm(
+                initial={"name": subscription.name}, auto_id="rename_%s"
+            ),
+            "sort_columns": _sort_columns(),
+        },
+    )
+
+
+@account_admin_required
+def license_key_delete(
+    request: HttpRequest, subscription_id: int, key_id: int, *, usage: Usage
+) -> HttpResponse:
+    subscription = subscription_get_or_404(request, subscription_id)
+    key = sublicense_get_or_404(subscription, key_id)
+    if request.method == "POST":
+        try:
+            usage.sublicense_delete(license_key=key, actor=request.user)
+        except SubscriptionError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                gettext("License key “%(name)s” has been deleted.") % {"name": key.display_name},
+            )
+        return redirect("subscription_detail", subscription_id=subscription.pk)
+    return confirmation_page(
+        request,
+        Confirmation(
+            title=gettext("Delete License Key “%(name)s”?") % {"name": key.display_name},
+            message=ngettext(
+                "If a %(product)s installation uses this license key, it is deactivated. "
+                "Its %(count)s license return to the primary key's pool.",
+                "If a %(product)s installation uses this license key, it is deactivated. "
+                "Its %(count)s licenses return to the primary key's pool.",
+                key.quota,
+            )
+            % {"product": subscription.product.name, "count": key.quota},
+            action=reverse("license_key_delete", args=[subscription.pk, key.pk]),
+            button=gettext("Delete"),
+            cancel=reverse("license_key_update", args=[subscription.pk, key.pk]),
+        ),
+    )

@@ -134,11 +134,12 @@ def test_with_two_admins_one_can_step_down(alice, bob, company):
     services.membership_update(membership=_m(alice, company), actor=alice, role="member", notes="")
     assert _m(alice, company).role == "member"
     # alice is no longer an administrator: she cannot act as one any more.
-    with pytest.raises(services.AccountsError) as error:
+    with pytest.raises(services.AccountAdminRequired) as error:
         services.membership_update(
             membership=_m(bob, company), actor=alice, role="member", notes=""
         )
     assert error.value.code == "not_admin"
+    assert _m(bob, company).role == "admin"  # nothing changed
 
 
 def test_an_admin_cannot_block_or_delete_themselves_while_others_admin(alice, bob, company):

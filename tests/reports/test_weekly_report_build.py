@@ -31,21 +31,30 @@ def test_it_reports_peak_vacant_and_over_limit_per_subscription_and_key(company)
     assert data["week_start"] == "2025-03-03"
     assert data["week_end"] == "2025-03-09"
     [sub] = data["subscriptions"]
-    assert (sub["name"], sub["licenses"], sub["peak"], sub["vacant"]) == ("Main", 100, 67, 33)
-    assert sub["over_limit"] is True  # the Lab sublicense is over its quota
+    # The subscription as Subscription Details' pool line and the Dashboard say it: in
+    # use, the primary key's 55 and the 10 reserved for the Lab; 35 vacant, not over.
+    assert (sub["name"], sub["licenses"], sub["peak"], sub["vacant"]) == ("Main", 100, 65, 35)
+    assert (sub["over_limit"], sub["over_by"]) == (False, 0)
     keys = {k["name"]: k for k in sub["keys"]}
     assert (keys["Primary"]["licenses"], keys["Primary"]["peak"]) == (100, 55)
     # The License Keys table's pool rule: the primary key has 100 - 55 - 10 reserved for
     # the Lab; the Lab, reserved, is 2 over its quota.
     assert keys["Primary"]["vacant"] == 35 and keys["Primary"]["over_limit"] is False
     assert (keys["Lab"]["licenses"], keys["Lab"]["peak"], keys["Lab"]["vacant"]) == (10, 12, -2)
-    assert keys["Lab"]["over_limit"] is True
+    assert (keys["Lab"]["over_limit"], keys["Lab"]["over_by"]) == (True, 2)
     proxies = {p["server_name"]: p for p in data["proxies"]}
     assert proxies["hq-proxy"]["site_code"] == "HQ"
     assert proxies["hq-proxy"]["key"] == primary.key
     assert (proxies["hq-proxy"]["peak"], proxies["hq-proxy"]["over_limit"]) == (55, False)
     assert (proxies["lab-proxy"]["peak"], proxies["lab-proxy"]["over_limit"]) == (12, True)
-    assert data["totals"] == {"licenses": 100, "peak": 67, "vacant": 33, "over_limit": True}
+    # The report is over the limit: a proxy whose key is over refuses new enrolments.
+    assert data["totals"] == {
+        "licenses": 100,
+        "peak": 65,
+        "vacant": 35,
+        "over_by": 0,
+        "over_limit": True,
+    }
 
 
 def test_it_lists_servers_silent_for_more_than_seven_days(company):
@@ -70,6 +79,28 @@ def test_it_lists_servers_silent_for_more_than_seven_days(company):
 
     assert [p["server_name"] for p in data["stale_proxies"]] == ["silent"]
     assert "deactivated long ago" not in [p["server_name"] for p in data["proxies"]]
+
+
+def test_a_servers_last_report_is_the_last_one_up_to_the_weeks_end(company):
+    subscription = factories.subscription_create(company)
+    after = datetime(2025, 3, 12, 9, tzinfo=UTC)  # it has reported since the week ended
+    in_week = factories.proxy_create(
+        factories.primary_key(subscription), server_name="in week", last_report_at=after
+    )
+    factories.usage_create(in_week, day=date(2025, 3, 5), peak=3)
+    factories.usage_create(in_week, day=date(2025, 3, 12), peak=4)
+    before = factories.proxy_create(
+        factories.sublicense_create(subscription), server_name="before", last_report_at=after
+    )
+    factories.usage_create(before, day=date(2025, 2, 20), peak=1)
+    factories.usage_create(before, day=date(2025, 3, 12), peak=1)
+
+    data = weekly_report_build(account=company, week_start=WEEK)
+
+    last = {p["server_name"]: p["last_report_at"] for p in data["proxies"]}
+    assert last == {"in week": "2025-03-05", "before": "2025-02-20"}
+    # As of the week's end, the one that last reported before the week was silent.
+    assert [p["server_name"] for p in data["stale_proxies"]] == ["before"]
 
 
 def test_it_lists_keys_that_end_within_thirty_days(company):
