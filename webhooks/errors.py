@@ -14,7 +14,6 @@ class WebhookError(DomainError):
     """A refused webhook operation; nothing was changed."""
 
     messages: ClassVar[dict[str, str]] = {
-        "not_admin": _("Only an Account Administrator of this business account can do this."),
         "not_business": _("Webhooks belong to business accounts."),
         "url_refused": "{reason}",
         "event_types_required": _("Choose at least one event type."),
@@ -29,7 +28,6 @@ class WebhookError(DomainError):
         "event_type_unknown": "event_types",
     }
     statuses: ClassVar[dict[str, int]] = {
-        "not_admin": 403,
         "endpoint_disabled": 409,
         "delivery_pending": 409,
     }

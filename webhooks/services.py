@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, AuditLog, User
-from accounts.services import is_account_admin
+from accounts.services import account_admin_check
 from webhooks import events, network
 from webhooks.delivery import (
     deliveries_claim,
@@ -48,8 +48,7 @@ def _admin_check(*, actor: User, account: Account) -> None:
     # → installation, and an endpoint (then its deliveries) after its account.
     if not account.is_business:
         raise WebhookError("not_business")
-    if not is_account_admin(user=actor, account=account, lock=True):
-        raise WebhookError("not_admin")
+    account_admin_check(actor=actor, account=account, lock=True)
 
 
 def _url_clean(url: str) -> str:

@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Membership
 from accounts.permissions import account_admin_required, business_account_required
 from core.confirm import Confirmation, confirmation_page
 from core.errors import form_error_add
@@ -32,7 +31,6 @@ DELIVERIES_PER_PAGE = 25
 def _context(request: HttpRequest, **extra) -> dict:
     return {
         "account": request.account,
-        "member_count": Membership.objects.filter(account=request.account).count(),
         "tab": "webhooks",
         **extra,
     }

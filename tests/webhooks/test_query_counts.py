@@ -64,8 +64,9 @@ def _deliveries(endpoint, n) -> None:
 @pytest.mark.parametrize("n", ROWS)
 def test_the_endpoints_page(n, alice_client, company, django_assert_num_queries):
     _endpoints(company, n)
-    # 4 the member count (the tabs), 5 the endpoints with their failed and pending counts.
-    with django_assert_num_queries(5):
+    # 4 the endpoints with their failed and pending counts (the tabs' member count comes
+    # with the memberships).
+    with django_assert_num_queries(4):
         response = alice_client.get(reverse("webhook_endpoints"))
     assert len(response.context["endpoints"]) == n
 
@@ -74,9 +75,9 @@ def test_the_endpoints_page(n, alice_client, company, django_assert_num_queries)
 def test_the_delivery_log(n, alice_client, company, django_assert_num_queries):
     [endpoint] = _endpoints(company, 1)
     _deliveries(endpoint, n)
-    # 4 the endpoint, 5 the member count, 6 the paginator's count, 7 the page of
-    # deliveries with their events, 8 their attempts.
-    with django_assert_num_queries(8):
+    # 4 the endpoint, 5 the paginator's count, 6 the page of deliveries with their
+    # events, 7 their attempts.
+    with django_assert_num_queries(7):
         response = alice_client.get(reverse("webhook_endpoint", args=[endpoint.pk]))
     assert response.context["page"].paginator.count == n
 
