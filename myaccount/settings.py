@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "licensing",
     "proxies",
     "reports",
+    "support",
     "api",
     "webhooks",
 ]
@@ -332,6 +333,11 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
+# Support tickets' attachments (support/attachments.py): at most this many files of at
+# most this size per message, kept under MEDIA_ROOT and served only through a view that
+# checks who may see the ticket.
+SUPPORT_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+SUPPORT_ATTACHMENTS_PER_MESSAGE = 5
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
