@@ -1,5 +1,5 @@
-"""The e-mails watchers get: one per public reply or status change, one draft per
-language among them (accounts.emails.drafts_by_locale), written to the outbox in the
+"""The e-mails watchers get: one per public reply or status change and watcher, in the
+watcher's language (accounts.emails.drafts_by_locale), written to the outbox in the
 change's transaction."""
 
 from __future__ import annotations
@@ -18,8 +18,14 @@ from outbox.services import email_queue_many
 from support.models import Ticket, TicketMessage
 
 
-def _recipients(users: Sequence[User]) -> list[Recipient]:
-    return [Recipient(email=u.email, language=u.language, time_zone=u.time_zone) for u in users]
+def _drafts(users: Sequence[User], **kwargs) -> list:
+    """One e-mail per watcher, in their language and time zone: a watcher's address is
+    not shown to the others."""
+    drafts = []
+    for user in users:
+        to = [Recipient(email=user.email, language=user.language, time_zone=user.time_zone)]
+        drafts.extend(drafts_by_locale(to=to, **kwargs))
+    return drafts
 
 
 def _who(actor: User | None, *, staff: bool) -> str:
@@ -46,9 +52,9 @@ def ticket_reply_email(
     if not recipients:
         return []
     status_changed = old_status is not None and old_status != ticket.status
-    drafts = drafts_by_locale(
+    drafts = _drafts(
+        recipients,
         kind="support.ticket_replied",
-        to=_recipients(recipients),
         subject=lambda: (
             gettext("New reply on ticket #%(number)s: %(subject)s")
             % {"number": ticket.pk, "subject": ticket.subject}
@@ -73,9 +79,9 @@ def ticket_status_email(
     make it."""
     if not recipients:
         return []
-    drafts = drafts_by_locale(
+    drafts = _drafts(
+        recipients,
         kind="support.ticket_status_changed",
-        to=_recipients(recipients),
         subject=lambda: (
             gettext("Ticket #%(number)s is now %(status)s: %(subject)s")
             % {

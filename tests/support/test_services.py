@@ -44,7 +44,7 @@ def test_watchers_get_the_email_in_their_own_language(
     bob.save(update_fields=["language"])
     with django_capture_on_commit_callbacks(execute=True):
         services.ticket_staff_reply(ticket=ticket, staff=erin, message="Deactivate it first.")
-    assert len(mailoutbox) == 2  # one per language, each to its own watcher
+    assert len(mailoutbox) == 2  # one per watcher, each in its own language
     by_address = {m.to[0]: m for m in mailoutbox}
     assert "Neue Antwort" in by_address["bob@example.com"].subject
     assert "New reply" in by_address["alice@example.com"].subject
@@ -71,6 +71,7 @@ def test_a_staff_reply_that_resolves_sends_one_email_per_watcher(
             ticket=ticket, staff=erin, message="Fixed.", status=Ticket.Status.RESOLVED
         )
     assert _recipients(mailoutbox) == ["alice@example.com", "bob@example.com"]
+    assert all(len(m.to) == 1 for m in mailoutbox)  # nobody sees another's address
     assert "Resolved" in mailoutbox[0].body
 
 
