@@ -11,6 +11,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from support import services
 from support.errors import SupportError
@@ -39,10 +41,22 @@ class TicketAdminForm(forms.ModelForm):
 class TicketMessageInline(admin.StackedInline):
     model = TicketMessage
     extra = 0
-    fields = ["created_at", "author", "from_staff", "internal", "body"]
+    fields = ["created_at", "author", "from_staff", "internal", "body", "files"]
     readonly_fields = fields
     ordering = ["created_at", "id"]
     can_delete = False
+
+    @admin.display(description="Attachments")
+    def files(self, message: TicketMessage) -> str:
+        # Through the view that checks access, never a MEDIA URL.
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse("ticket_attachment", args=[message.ticket_id, a.pk]), a.name)
+                for a in message.attachments.all()
+            ),
+        ) or format_html("{}", "—")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -192,6 +192,11 @@ def account_incidents(*, account: Account | None) -> list[IncidentRow]:
     ]
 
 
+def attachment_get_for_staff(*, ticket_pk: int, pk: int) -> TicketAttachment | None:
+    """Any attachment of a ticket, internal notes' too: for the support team in admin."""
+    return TicketAttachment.objects.filter(pk=pk, message__ticket_id=ticket_pk).first()
+
+
 def attachment_get(*, account: Account | None, ticket_pk: int, pk: int) -> TicketAttachment | None:
     """An attachment of a public message of one of the account's tickets, or None."""
     if account is None:

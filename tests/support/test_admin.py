@@ -83,3 +83,16 @@ def test_a_status_change_is_told_once_per_watcher(
             {"action": "mark_resolved", ACTION_CHECKBOX_NAME: [ticket.pk]},
         )
     assert len(mailoutbox) == 2  # already resolved: nothing more
+
+
+def test_staff_download_attachments_through_the_checked_view(staff, company, alice):
+    from support import services
+    from support.models import TicketAttachment
+    from tests.support.conftest import PNG, ticket_create
+
+    ticket = ticket_create(company, alice, uploads=[services.Upload(name="shot.png", content=PNG)])
+    attachment = TicketAttachment.objects.get()
+    page = staff.get(reverse("admin:support_ticket_change", args=[ticket.pk])).content.decode()
+    url = reverse("ticket_attachment", args=[ticket.pk, attachment.pk])
+    assert url in page
+    assert staff.get(url).status_code == 200
