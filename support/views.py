@@ -23,7 +23,14 @@ from core.confirm import Confirmation, confirmation_page
 from core.errors import form_error_add
 from support import selectors, services
 from support.errors import SupportError
-from support.forms import ReplyForm, TicketFilterForm, TicketForm, WatcherForm, uploads_from
+from support.forms import (
+    CATEGORY_CHOICES,
+    ReplyForm,
+    TicketFilterForm,
+    TicketForm,
+    WatcherForm,
+    uploads_from,
+)
 from support.models import Ticket
 
 PAGE_SIZE = 25
@@ -69,7 +76,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "tickets": page.object_list,
             "filters": values,
-            "filter_form": TicketFilterForm(initial=values),
+            "category_choices": CATEGORY_CHOICES,
             "status_choices": [
                 (value, label, counts[value])
                 for value, label in TicketFilterForm.base_fields["status"].choices
