@@ -27,6 +27,15 @@ READ = error_responses(400, 401, 404)
 READ_ONE = error_responses(401, 404)
 WRITE = error_responses(400, 401, 404, 409, 413, 415)
 
+# The enums of the OpenAPI document (named in settings.SPECTACULAR_SETTINGS).
+TICKET_STATUSES = [(value, str(label)) for value, label in Ticket.Status.choices]
+TICKET_STATUS_FILTERS = [
+    (selectors.ALL, "All"),
+    (selectors.ACTIVE, "Open or waiting for you"),
+    *TICKET_STATUSES,
+]
+TICKET_CATEGORIES = [(value, str(label)) for value, label in Ticket.Category.choices]
+
 # The API's sorts: name -> (column, descending).
 SORTS = {
     "-updated": ("updated_at", True),
@@ -49,11 +58,11 @@ class MemberWritesPermission(AccountRolePermission):
 
 class TicketQuerySerializer(PageQuerySerializer):
     status = serializers.ChoiceField(
-        choices=[selectors.ALL, selectors.ACTIVE, *Ticket.Status.values],
+        choices=TICKET_STATUS_FILTERS,
         default=selectors.ALL,
         help_text="`active`: open or waiting for you.",
     )
-    category = serializers.ChoiceField(choices=Ticket.Category.values, required=False)
+    category = serializers.ChoiceField(choices=TICKET_CATEGORIES, required=False)
     search = serializers.CharField(
         required=False, max_length=100, help_text="Subject, or the ticket number."
     )
@@ -63,9 +72,9 @@ class TicketQuerySerializer(PageQuerySerializer):
 class TicketOutSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     subject = serializers.CharField()
-    category = serializers.ChoiceField(choices=Ticket.Category.values)
+    category = serializers.ChoiceField(choices=TICKET_CATEGORIES)
     status = serializers.ChoiceField(
-        choices=Ticket.Status.values, help_text="`waiting`: the support team waits for you."
+        choices=TICKET_STATUSES, help_text="`waiting`: the support team waits for you."
     )
     author = serializers.EmailField(source="author.email", allow_null=True, default=None)
     subscription_id = serializers.IntegerField(allow_null=True)
@@ -114,7 +123,7 @@ class TicketDetailOutSerializer(TicketOutSerializer):
 
 class TicketInSerializer(serializers.Serializer):
     subject = JsonText(max_length=services.SUBJECT_MAX)
-    category = serializers.ChoiceField(choices=Ticket.Category.values)
+    category = serializers.ChoiceField(choices=TICKET_CATEGORIES)
     message = JsonText(max_length=services.BODY_MAX)
     subscription_id = JsonInteger(required=False, allow_null=True, min_value=1)
     license_key_id = JsonInteger(required=False, allow_null=True, min_value=1)

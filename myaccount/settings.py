@@ -394,6 +394,9 @@ SPECTACULAR_SETTINGS = {
         "WebhookDeliveryStatusEnum": "webhooks.serializers.DELIVERY_STATUSES",
         "ProxyServerStatusEnum": "webhooks.serializers.PROXY_STATUSES",
         "ActivationMethodEnum": "webhooks.serializers.ACTIVATION_METHODS",
+        "TicketStatusEnum": "api.tickets.TICKET_STATUSES",
+        "TicketStatusFilterEnum": "api.tickets.TICKET_STATUS_FILTERS",
+        "TicketCategoryEnum": "api.tickets.TICKET_CATEGORIES",
     },
 }
 
