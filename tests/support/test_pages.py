@@ -227,3 +227,23 @@ def test_a_personal_account_has_tickets_too(db):
 def test_the_support_page_and_the_navigation_link_to_tickets(alice_client):
     html = alice_client.get(reverse("support")).content.decode()
     assert html.count(f'href="{reverse("ticket_list")}"') >= 2
+
+
+@pytest.mark.parametrize("replies", [0, 20])
+def test_detail_query_count(alice_client, ticket, bob, erin, replies, settings):
+    settings.USERSESSIONS_TRACK_ACTIVITY = False
+    for i in range(replies):
+        services.ticket_reply(
+            ticket=ticket,
+            author=bob,
+            message=f"reply {i}",
+            uploads=[services.Upload(name=f"{i}.png", content=PNG)],
+        )
+    url = reverse("ticket_detail", args=[ticket.pk])
+    alice_client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert alice_client.get(url).status_code == 200
+    # session, user, memberships (middleware), the ticket (with author, subscription,
+    # key, server), its watchers with their users, the thread, the thread's attachments,
+    # and whether any other member could still be added (here none: both watch).
+    assert len(queries) == 8, "\n".join(q["sql"][:150] for q in queries)
