@@ -110,6 +110,34 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("Offline use allowed"),
         _("%(actor)s allowed offline use of the subscription %(target)s"),
     ),
+    "ticket.created": (
+        _("Support ticket opened"),
+        _("%(actor)s opened the support ticket %(target)s"),
+    ),
+    "ticket.replied": (
+        _("Support ticket replied to"),
+        _("%(actor)s replied to the support ticket %(target)s"),
+    ),
+    "ticket.closed": (
+        _("Support ticket closed"),
+        _("%(actor)s closed the support ticket %(target)s"),
+    ),
+    "ticket.reopened": (
+        _("Support ticket reopened"),
+        _("%(actor)s reopened the support ticket %(target)s"),
+    ),
+    "ticket.status_changed": (
+        _("Support ticket status changed"),
+        _("%(actor)s changed the status of the support ticket %(target)s"),
+    ),
+    "ticket.watcher_added": (
+        _("Support ticket watcher added"),
+        _("%(actor)s made %(target)s a watcher of a support ticket"),
+    ),
+    "ticket.watcher_removed": (
+        _("Support ticket watcher removed"),
+        _("%(actor)s removed %(target)s from the watchers of a support ticket"),
+    ),
 }
 
 # What a proxy server does itself (online, no person acting): said of the server.

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from api import pages, views
+from api import pages, tickets, views
 
 v1 = [
     path("accounts/", views.AccountListView.as_view(), name="api_accounts"),
@@ -74,6 +74,19 @@ v1 = [
     ),
     path(
         "accounts/<int:account_id>/audit-log/", views.AuditLogView.as_view(), name="api_audit_log"
+    ),
+    path(
+        "accounts/<int:account_id>/tickets/", tickets.TicketListView.as_view(), name="api_tickets"
+    ),
+    path(
+        "accounts/<int:account_id>/tickets/<int:ticket_id>/",
+        tickets.TicketDetailView.as_view(),
+        name="api_ticket",
+    ),
+    path(
+        "accounts/<int:account_id>/tickets/<int:ticket_id>/replies/",
+        tickets.TicketReplyView.as_view(),
+        name="api_ticket_replies",
     ),
 ]
 

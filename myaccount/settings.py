@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "licensing",
     "proxies",
     "reports",
+    "support",
     "api",
     "webhooks",
 ]
@@ -337,6 +338,11 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
+# Support tickets' attachments (support/attachments.py): at most this many files of at
+# most this size per message, kept under MEDIA_ROOT and served only through a view that
+# checks who may see the ticket.
+SUPPORT_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+SUPPORT_ATTACHMENTS_PER_MESSAGE = 5
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -393,6 +399,9 @@ SPECTACULAR_SETTINGS = {
         "WebhookDeliveryStatusEnum": "webhooks.serializers.DELIVERY_STATUSES",
         "ProxyServerStatusEnum": "webhooks.serializers.PROXY_STATUSES",
         "ActivationMethodEnum": "webhooks.serializers.ACTIVATION_METHODS",
+        "TicketStatusEnum": "api.tickets.TICKET_STATUSES",
+        "TicketStatusFilterEnum": "api.tickets.TICKET_STATUS_FILTERS",
+        "TicketCategoryEnum": "api.tickets.TICKET_CATEGORIES",
     },
 }
 

@@ -55,6 +55,7 @@ urlpatterns = [
     path("api/v1/", include("webhooks.api_urls")),  # before api's catch-all 404
     path("", include("api.urls")),  # /api/v1/ and /account/api-tokens/
     path("usage-reports/", include("reports.urls")),
+    path("support/tickets/", include("support.urls")),
     path("", include("proxies.urls")),
     path("", include("licensing.urls")),
     path("", include(subscription_urls.urlpatterns_for(SUBSCRIPTION_USAGE))),

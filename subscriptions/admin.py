@@ -182,7 +182,11 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "registered_at",
         "created_at",
     ]
-    fields = readonly_fields[:2] + ["name", "renewal", "contract_details"] + readonly_fields[2:]
+    fields = (
+        readonly_fields[:2]
+        + ["name", "renewal", "contract_details", "support_incidents"]
+        + readonly_fields[2:]
+    )
     inlines = [LicenseKeyInline, OrderInline]
     actions = ["upgrade", "renew", "offline_enable", "offline_disable"]
     date_hierarchy = "ends_on"

@@ -191,6 +191,14 @@ class Subscription(models.Model):
     is_trial = models.BooleanField("trial", default=False)
     offline_allowed = models.BooleanField("offline activation allowed", default=False)
     contract_details = models.TextField(blank=True)
+    # Parallels' support policy: a contract may come with a number of support incidents;
+    # each technical ticket against the subscription uses one (support.services).
+    support_incidents = models.PositiveIntegerField(
+        "support incidents",
+        null=True,
+        blank=True,
+        help_text="How many technical support tickets the contract includes; empty: unlimited.",
+    )
     registered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -203,6 +203,8 @@ def admin_pages(scene) -> dict[str, str]:
         "usage-report": f"/usage-reports/{scene['report'].pk}/",
         "offline-operations": "/offline/",
         "support": "/support/",
+        "support-tickets": "/support/tickets/",
+        "support-ticket-new": "/support/tickets/new/",
         "register-key": "/register-key/",
         "personal-profile": "/account/profile/",
         "security-settings": "/account/security/",

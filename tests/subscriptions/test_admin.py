@@ -136,8 +136,9 @@ def test_search_by_key_company_and_support_code(sales, subscription, other_subsc
 def test_licenses_and_dates_are_read_only_on_the_change_form(sales, subscription):
     url = reverse("admin:subscriptions_subscription_change", args=[subscription.pk])
     form = sales.get(url).context["adminform"].form
-    # Changes of licenses, dates and offline use go through the actions (and leave Orders).
-    assert set(form.fields) == {"name", "renewal", "contract_details"}
+    # Changes of licenses, dates and offline use go through the actions (and leave Orders);
+    # the support incidents a contract includes are sales' to set here (support/).
+    assert set(form.fields) == {"name", "renewal", "contract_details", "support_incidents"}
 
 
 def test_a_customer_cannot_use_the_admin(alice_client):

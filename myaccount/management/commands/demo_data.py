@@ -21,6 +21,7 @@ DEMO_APPS = [
     "proxies",
     "accounts.demo_team",
     "reports",
+    "support",
     "webhooks",
 ]
 

@@ -1,0 +1,253 @@
+"""Support tickets in the REST API: list, read, create, reply (/api/v1/accounts/<id>/tickets/).
+
+Support is for everyone: unlike the rest of the API, a Regular Member writes here too
+(opens tickets and replies), as on the Tickets pages; the same services do the work,
+with channel "api". Watchers get the same e-mails whichever surface made the change.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.access import CHANNEL, AccountRolePermission, ApiView
+from api.errors import error_responses
+from api.pagination import Keyset, PageQuerySerializer, paginated
+from api.serializers import JsonInteger, JsonText
+from support import selectors, services
+from support.errors import SupportError
+from support.models import Ticket
+
+TICKETS = ["Support tickets"]
+READ = error_responses(400, 401, 404)
+READ_ONE = error_responses(401, 404)
+WRITE = error_responses(400, 401, 404, 409, 413, 415)
+
+# The enums of the OpenAPI document (named in settings.SPECTACULAR_SETTINGS).
+TICKET_STATUSES = [(value, str(label)) for value, label in Ticket.Status.choices]
+TICKET_STATUS_FILTERS = [
+    (selectors.ALL, "All"),
+    (selectors.ACTIVE, "Open or waiting for you"),
+    *TICKET_STATUSES,
+]
+TICKET_CATEGORIES = [(value, str(label)) for value, label in Ticket.Category.choices]
+
+# The API's sorts: name -> (column, descending).
+SORTS = {
+    "-updated": ("updated_at", True),
+    "updated": ("updated_at", False),
+    "-created": ("created_at", True),
+    "created": ("created_at", False),
+}
+
+
+class MemberWritesPermission(AccountRolePermission):
+    """Any active member of the account, reading or writing (404 for anyone else)."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        super().has_permission(request, view)  # finds the membership, or answers 404
+        return True
+
+
+# --- shapes --------------------------------------------------------------------------------
+
+
+class TicketQuerySerializer(PageQuerySerializer):
+    status = serializers.ChoiceField(
+        choices=TICKET_STATUS_FILTERS,
+        default=selectors.ALL,
+        help_text="`active`: open or waiting for you.",
+    )
+    category = serializers.ChoiceField(choices=TICKET_CATEGORIES, required=False)
+    search = serializers.CharField(
+        required=False, max_length=100, help_text="Subject, or the ticket number."
+    )
+    sort = serializers.ChoiceField(choices=list(SORTS), default="-updated")
+
+
+class TicketOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    subject = serializers.CharField()
+    category = serializers.ChoiceField(choices=TICKET_CATEGORIES)
+    status = serializers.ChoiceField(
+        choices=TICKET_STATUSES, help_text="`waiting`: the support team waits for you."
+    )
+    author = serializers.EmailField(source="author.email", allow_null=True, default=None)
+    subscription_id = serializers.IntegerField(allow_null=True)
+    license_key_id = serializers.IntegerField(allow_null=True)
+    proxy_server_id = serializers.IntegerField(allow_null=True)
+    uses_incident = serializers.BooleanField(help_text="It used one support incident.")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(help_text="The last public message or status change.")
+
+
+TicketPageSerializer = paginated(TicketOutSerializer, "TicketPageSerializer")
+
+
+class AttachmentOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    content_type = serializers.CharField(help_text="Detected from the content.")
+    size = serializers.IntegerField()
+
+
+class MessageOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.SerializerMethodField(
+        help_text="The e-mail address of the person of the account; null for the support team."
+    )
+    from_support = serializers.BooleanField(source="from_staff")
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    attachments = AttachmentOutSerializer(many=True, source="attachments.all")
+
+    def get_author(self, message) -> str | None:
+        if message.from_staff or message.author is None:
+            return None
+        return message.author.email
+
+
+class TicketDetailOutSerializer(TicketOutSerializer):
+    incidents_left = serializers.IntegerField(
+        allow_null=True, help_text="Support incidents its subscription has left; null: unlimited."
+    )
+    watchers = serializers.ListField(child=serializers.EmailField(), source="watcher_emails")
+    messages = MessageOutSerializer(
+        many=True, source="public_messages", help_text="Public messages, oldest first."
+    )
+
+
+class TicketInSerializer(serializers.Serializer):
+    subject = JsonText(max_length=services.SUBJECT_MAX)
+    category = serializers.ChoiceField(choices=TICKET_CATEGORIES)
+    message = JsonText(max_length=services.BODY_MAX)
+    subscription_id = JsonInteger(required=False, allow_null=True, min_value=1)
+    license_key_id = JsonInteger(required=False, allow_null=True, min_value=1)
+    proxy_server_id = JsonInteger(required=False, allow_null=True, min_value=1)
+
+
+class ReplyInSerializer(serializers.Serializer):
+    message = JsonText(max_length=services.BODY_MAX)
+
+
+# --- endpoints -----------------------------------------------------------------------------
+
+
+class TicketApiView(ApiView):
+    permission_classes = [*ApiView.permission_classes[:-1], MemberWritesPermission]
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        return get_object_or_404(
+            selectors.ticket_queryset(account=self.account).select_related("author"),
+            pk=ticket_id,
+        )
+
+
+def _detail(ticket: Ticket) -> dict:
+    ticket.incidents_left = (
+        selectors.incidents_left(subscription=ticket.subscription)
+        if ticket.subscription_id
+        else None
+    )
+    ticket.watcher_emails = [w.user.email for w in selectors.ticket_watchers(ticket=ticket)]
+    ticket.public_messages = selectors.ticket_messages(ticket=ticket)
+    return TicketDetailOutSerializer(ticket).data
+
+
+class TicketListView(TicketApiView):
+    @extend_schema(
+        operation_id="tickets_list",
+        tags=TICKETS,
+        summary="List support tickets",
+        description="The account's support tickets, filtered and sorted as on the Support "
+        "Tickets page. Any active member may read.",
+        parameters=[TicketQuerySerializer],
+        responses={200: TicketPageSerializer, **READ},
+    )
+    def get(self, request: Request, account_id: int) -> Response:
+        query = self.query(TicketQuerySerializer)
+        qs = selectors.ticket_list(
+            account=self.account,
+            status=query["status"],
+            category=query.get("category", ""),
+            q=query.get("search", ""),
+        )
+        column, descending = SORTS[query["sort"]]
+        page = Keyset(column, descending=descending).paginate(qs, request, query)
+        return Response(
+            {"results": TicketOutSerializer(page.items, many=True).data, "next": page.next}
+        )
+
+    @extend_schema(
+        operation_id="tickets_create",
+        tags=TICKETS,
+        summary="Open a support ticket",
+        description="Any active member may open one; they watch it. A technical ticket about "
+        "a subscription with a limited number of support incidents uses one "
+        "(409 `no_incidents_left` when none are left). Attachments are added on the page.",
+        request=TicketInSerializer,
+        responses={201: TicketDetailOutSerializer, **WRITE},
+    )
+    def post(self, request: Request, account_id: int) -> Response:
+        values = self.body(TicketInSerializer)
+        concern = {
+            "subscription": (selectors.concern_subscriptions, "subscription_unknown"),
+            "license_key": (selectors.concern_license_keys, "license_key_unknown"),
+            "proxy_server": (selectors.concern_proxy_servers, "proxy_server_unknown"),
+        }
+        found = {}
+        for name, (queryset, code) in concern.items():
+            pk = values.get(f"{name}_id")
+            if pk is None:
+                continue
+            found[name] = queryset(account=self.account).filter(pk=pk).first()
+            if found[name] is None:
+                raise SupportError(code)
+        ticket = services.ticket_create(
+            account=self.account,
+            author=request.user,
+            subject=values["subject"],
+            category=values["category"],
+            message=values["message"],
+            channel=CHANNEL,
+            **found,
+        )
+        return Response(_detail(ticket), status=status.HTTP_201_CREATED)
+
+
+class TicketDetailView(TicketApiView):
+    @extend_schema(
+        operation_id="tickets_retrieve",
+        tags=TICKETS,
+        summary="A support ticket",
+        description="With its public messages (never the support team's internal notes) "
+        "and its watchers.",
+        responses={200: TicketDetailOutSerializer, **READ_ONE},
+    )
+    def get(self, request: Request, account_id: int, ticket_id: int) -> Response:
+        return Response(_detail(self.ticket(ticket_id)))
+
+
+class TicketReplyView(TicketApiView):
+    @extend_schema(
+        operation_id="tickets_reply",
+        tags=TICKETS,
+        summary="Reply to a support ticket",
+        description="Any active member may reply; the ticket becomes open again and its "
+        "other watchers get one e-mail. A closed ticket answers 409 `ticket_closed`.",
+        request=ReplyInSerializer,
+        responses={201: MessageOutSerializer, **WRITE},
+    )
+    def post(self, request: Request, account_id: int, ticket_id: int) -> Response:
+        values = self.body(ReplyInSerializer)
+        reply = services.ticket_reply(
+            ticket=self.ticket(ticket_id),
+            author=request.user,
+            message=values["message"],
+            channel=CHANNEL,
+        )
+        return Response(MessageOutSerializer(reply).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,189 @@
+"""Support tickets in the REST API: list, read, create, reply, with exact shapes; any
+active member writes; bad input changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from support import services
+from support.models import Ticket, TicketMessage
+from tests.api.conftest import api_client, token_for
+from tests.support.conftest import ticket_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bob_api(bob):
+    return api_client(token_for(bob))
+
+
+@pytest.fixture
+def alice_api(alice):
+    return api_client(token_for(alice))
+
+
+def _base(company) -> str:
+    return f"/api/v1/accounts/{company.pk}/tickets/"
+
+
+def test_a_member_opens_a_ticket_and_reads_it(bob_api, bob, company, subscription):
+    response = bob_api.post(
+        _base(company),
+        {
+            "subject": "Proxy refuses",
+            "category": "technical",
+            "message": "Error 42",
+            "subscription_id": subscription.pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    ticket = Ticket.objects.get()
+    assert body == {
+        "id": ticket.pk,
+        "subject": "Proxy refuses",
+        "category": "technical",
+        "status": "open",
+        "author": "bob@example.com",
+        "subscription_id": subscription.pk,
+        "license_key_id": None,
+        "proxy_server_id": None,
+        "uses_incident": False,
+        "created_at": body["created_at"],
+        "updated_at": body["updated_at"],
+        "incidents_left": None,
+        "watchers": ["bob@example.com"],
+        "messages": [
+            {
+                "id": ticket.messages.get().pk,
+                "author": "bob@example.com",
+                "from_support": False,
+                "body": "Error 42",
+                "created_at": body["messages"][0]["created_at"],
+                "attachments": [],
+            }
+        ],
+    }
+    assert bob_api.get(f"{_base(company)}{ticket.pk}/").json() == body
+
+
+def test_internal_notes_never_leave_through_the_api(alice_api, company, ticket, erin):
+    services.ticket_staff_reply(ticket=ticket, staff=erin, message="secret", internal=True)
+    services.ticket_staff_reply(ticket=ticket, staff=erin, message="public")
+    messages = alice_api.get(f"{_base(company)}{ticket.pk}/").json()["messages"]
+    assert [(m["body"], m["author"], m["from_support"]) for m in messages] == [
+        ("It says the key is taken.", "alice@example.com", False),
+        ("public", None, True),
+    ]
+
+
+def test_reply_mails_the_other_watchers(
+    bob_api, company, ticket, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = bob_api.post(
+            f"{_base(company)}{ticket.pk}/replies/", {"message": "Still broken"}, format="json"
+        )
+    assert response.status_code == 201
+    assert response.json()["body"] == "Still broken"
+    assert [m.to for m in mailoutbox] == [["alice@example.com"]]
+
+
+def test_list_filters_and_pages(alice_api, company, alice):
+    for i in range(3):
+        ticket_create(company, alice, subject=f"Q{i}")
+    closed = ticket_create(company, alice, subject="Done")
+    services.ticket_close(ticket=closed, actor=alice)
+    page = alice_api.get(_base(company), {"page_size": 2}).json()
+    assert [t["subject"] for t in page["results"]] == ["Done", "Q2"]
+    assert alice_api.get(page["next"]).json()["results"][0]["subject"] == "Q1"
+    closed_only = alice_api.get(_base(company), {"status": "closed"}).json()["results"]
+    assert [t["id"] for t in closed_only] == [closed.pk]
+    assert alice_api.get(_base(company), {"search": "q1"}).json()["results"][0]["subject"] == "Q1"
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_list_query_count(alice_api, company, alice, rows):
+    for i in range(rows):
+        ticket_create(company, alice, subject=f"Q{i}")
+    with CaptureQueriesContext(connection) as queries:
+        assert alice_api.get(_base(company)).status_code == 200
+    # the token (with its owner), the membership, one page of tickets with authors.
+    assert len(queries) == 3, "\n".join(q["sql"][:120] for q in queries)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"subject": "", "category": "technical", "message": "x"}, 400, "invalid"),
+        ({"subject": "x", "category": "billing", "message": "x"}, 400, "invalid"),
+        ({"subject": 5, "category": "technical", "message": "x"}, 400, "invalid"),
+        ({"subject": "x", "category": "technical", "message": "  "}, 400, "invalid"),
+        (
+            {"subject": "x", "category": "technical", "message": "y", "subscription_id": 999999},
+            400,
+            "subscription_unknown",
+        ),
+    ],
+)
+def test_bad_input_changes_nothing(alice_api, company, body, status, code):
+    response = alice_api.post(_base(company), body, format="json")
+    assert response.status_code == status, response.json()
+    assert response.json()["error"]["code"] == code
+    assert Ticket.objects.count() == 0
+
+
+def test_another_accounts_subscription_is_unknown(alice_api, company, other_subscription):
+    response = alice_api.post(
+        _base(company),
+        {
+            "subject": "x",
+            "category": "technical",
+            "message": "y",
+            "subscription_id": other_subscription.pk,
+        },
+        format="json",
+    )
+    assert response.json()["error"]["code"] == "subscription_unknown"
+    assert Ticket.objects.count() == 0
+
+
+def test_no_incidents_left_is_409(alice_api, company, alice, subscription):
+    subscription.support_incidents = 0
+    subscription.save(update_fields=["support_incidents"])
+    response = alice_api.post(
+        _base(company),
+        {
+            "subject": "x",
+            "category": "technical",
+            "message": "y",
+            "subscription_id": subscription.pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "no_incidents_left"
+    assert Ticket.objects.count() == 0
+
+
+def test_reply_to_a_closed_ticket_is_409(alice_api, alice, company, ticket):
+    services.ticket_close(ticket=ticket, actor=alice)
+    response = alice_api.post(
+        f"{_base(company)}{ticket.pk}/replies/", {"message": "x"}, format="json"
+    )
+    assert response.status_code == 409
+    assert TicketMessage.objects.filter(ticket=ticket).count() == 1
+
+
+def test_another_accounts_ticket_is_404(charlie, other_company, company, ticket):
+    client = api_client(token_for(charlie))
+    assert client.get(f"{_base(other_company)}{ticket.pk}/").status_code == 404
+    response = client.post(
+        f"{_base(other_company)}{ticket.pk}/replies/", {"message": "x"}, format="json"
+    )
+    assert response.status_code == 404
+    assert TicketMessage.objects.filter(ticket=ticket).count() == 1
