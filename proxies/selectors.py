@@ -42,7 +42,6 @@ from django.db.models.functions import (
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, User
-from core.sql import CompiledQuery
 from proxies.models import ProxyListPreference, ProxyServer, UsageReport, proxy_server_expired_q
 from subscriptions import quota
 from subscriptions import selectors as subscription_selectors
@@ -786,16 +785,8 @@ def _pool_totals_queryset(*, subscription_id: int, key_id: int, today: date) -> 
     )
 
 
-# Compiling it (the end-date CASE, the filtered join, three filtered sums) costs several
-# times more than Postgres takes to run it, and every licensing answer needs it: it is
-# compiled once per process (core.sql), with stand-ins for the arguments.
-_POOL_TOTALS = CompiledQuery(
-    _pool_totals_queryset, subscription_id=-913_001, key_id=-913_002, today=date(1, 1, 3)
-)
-
-
 def _pool_totals(*, subscription_id: int, key_id: int, today: date) -> tuple[int, int, int]:
-    rows = _POOL_TOTALS.rows(subscription_id=subscription_id, key_id=key_id, today=today)
+    rows = list(_pool_totals_queryset(subscription_id=subscription_id, key_id=key_id, today=today))
     reserved, used_from_pool, used = rows[0] if rows else (None, None, None)
     return reserved or 0, used_from_pool or 0, used or 0
 
