@@ -9,6 +9,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
+from licensing import urls as licensing_urls
 from myaccount.health import healthz
 
 # The admin login goes through allauth's rate-limited login (and its MFA).
@@ -20,6 +21,8 @@ admin.site.site_header = "MyAccount administration"
 STARTED_AT = timezone.now()
 
 urlpatterns = [
+    # First: the proxies' licensing API (licensing/urls.py says why).
+    path("api/licensing/", include(licensing_urls.api_patterns)),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Sign-up in one transaction: the new user and their confirmation e-mail (written
