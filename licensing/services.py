@@ -10,7 +10,10 @@ Every request is checked, in order: envelope (armor, shape, type, signature, tim
 then who signed it — an activation by the installation key it carries, every later
 request by the key its installation was activated with — then its nonce (accepted
 once, recorded in the same transaction as the change it authorises), then the rules
-of the guide's chapter 4.
+of the guide's chapter 4. Refresh, usage report and deactivation open alike
+(:func:`_installation_request_open`): installation locked, signature, the request's
+channel, nonce, the installation's channel; then each applies its own rule to a
+deactivated installation.
 """
 
 from __future__ import annotations
