@@ -27,14 +27,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, is_account_admin
-from licensing import signing
+from licensing import reads, signing
 from licensing.client import envelope
 from licensing.errors import LicensingError
 from licensing.models import UsedNonce
@@ -285,20 +284,6 @@ def _open_activation(decoded: envelope.Decoded, *, now: datetime) -> envelope.Me
     return _open(decoded, ACTIVATION, {kid: public_key}, now=now)
 
 
-def _installation_latest_queryset(installation_id: uuid.UUID, *, lock: bool) -> QuerySet:
-    queryset = ProxyServer.objects.select_related("license_key__subscription", "account")
-    if lock:
-        # Serialises the requests of one installation (a refresh racing a deactivation):
-        # one read, under the row lock, with its key and subscription.
-        queryset = queryset.select_for_update(of=("self",))
-    return queryset.filter(installation_id=installation_id).order_by("-activated_at", "-id")[:1]
-
-
-def _installation_latest(installation_id: uuid.UUID, *, lock: bool) -> ProxyServer | None:
-    found = list(_installation_latest_queryset(installation_id, lock=lock))
-    return found[0] if found else None
-
-
 def _open_installation_request(
     decoded: envelope.Decoded,
     expected: str,
@@ -311,7 +296,7 @@ def _open_installation_request(
     `lock` (inside the transaction of the change), the installation stays locked."""
     _check_type(decoded, expected, now)
     installation_id = _uuid(decoded.unverified.payload)
-    proxy = _installation_latest(installation_id, lock=lock)
+    proxy = reads.installation_latest(installation_id, lock=lock)
     # An installation of another account reads like an unknown one.
     if proxy is None or (account is not None and proxy.account_id != account.id):
         raise LicensingError("unknown_installation")
@@ -381,15 +366,6 @@ def _check_channel(proxy: ProxyServer, channel: str) -> None:
     raise LicensingError("wrong_channel", detail=detail)
 
 
-def _license_key_queryset(normalized: str, *, lock: bool) -> QuerySet:
-    queryset = LicenseKey.objects.select_related("subscription__account")
-    if lock:
-        # Serialises activations of one key: check-then-insert under the row lock
-        # (the partial unique constraint on ProxyServer is the backstop).
-        queryset = queryset.select_for_update(of=("self",))
-    return queryset.filter(key=normalized)  # unique
-
-
 def _license_key_usable(
     raw_key: str, *, now: datetime, account: Account | None, nonce: dict[str, Any] | None
 ) -> LicenseKey:
@@ -399,11 +375,10 @@ def _license_key_usable(
     if normalized is None:
         raise LicensingError("invalid_key")
     if nonce is not None:
+        # Serialises activations of one key: check-then-insert under the row lock (the
+        # partial unique constraint on ProxyServer is the backstop).
         _unreplayed(lambda: UsedNonce.objects.create(**nonce))
-        found = list(_license_key_queryset(normalized, lock=True))
-    else:
-        found = list(_license_key_queryset(normalized, lock=False))
-    key = found[0] if found else None
+    key = reads.license_key_read(key=normalized, lock=nonce is not None)
     subscription = key.subscription if key is not None else None
     if (
         key is None
@@ -531,12 +506,7 @@ def license_activate(
         if channel == OFFLINE and not key.subscription.offline_allowed:
             raise LicensingError("offline_not_allowed")
         # One read: every activation of this installation, and the one holding the key.
-        known = list(
-            ProxyServer.objects.filter(
-                Q(installation_id=data.installation_id)
-                | Q(license_key_id=key.id, status__in=HOLDING)
-            ).order_by("pk")
-        )
+        known = reads.installation_and_holder(data.installation_id, key.id)
         installation = [p for p in known if p.installation_id == data.installation_id]
         if any(p.installation_key_id != data.key_id for p in installation):
             # An installation id stays bound to the key it was first activated with.
@@ -611,9 +581,7 @@ def _usage_store(
     is read once, after the count is stored, and answers the proxy too."""
     # One read for both questions: the report of that day, and whether a later day has
     # one (at most one row per day, so the first two rows from that day tell).
-    reports = list(
-        UsageReport.objects.filter(proxy_server=proxy, date__gte=usage.date).order_by("date")[:2]
-    )
+    reports = reads.usage_reports_from(proxy, usage.date)
     report = next((r for r in reports if r.date == usage.date), None)
     if not any(r.date > usage.date for r in reports):
         # A late report of an earlier day (an old offline file) does not overwrite "used".

@@ -58,13 +58,11 @@ class Window:
         wait. A cache that fails lets it go on (see the module)."""
         key = self.key(now)
         try:
-            # The window's key names its window: it is only counted while that window
-            # lasts, and outlives it (twice its length), so the count can never lose
+            # Most windows see one request (a proxy calls every few hours, from its
+            # own address): opening one is a single round trip. The window's key names
+            # its window and outlives it (twice its length), so a count never loses
             # its expiry between the increment's steps.
-            try:
-                count = cache.incr(key)
-            except ValueError:  # the window's first request
-                count = 1 if cache.add(key, 1, timeout=2 * self.seconds) else cache.incr(key)
+            count = 1 if cache.add(key, 1, timeout=2 * self.seconds) else cache.incr(key)
         except Exception as exc:  # noqa: BLE001  (a rate limit never takes the API down)
             logger.warning(
                 "The licensing rate limit %s is not counted (%s: %s); the request goes on",
