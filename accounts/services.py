@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -16,7 +15,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core import serializers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, connections, models, router, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +32,6 @@ from accounts.models import (
 )
 from accounts.selectors import invitation_known_emails
 from core.errors import DomainError
-from core.sql import CompiledInsert
 from outbox.services import email_cancel
 
 
@@ -73,13 +71,11 @@ def audit_log_record(
         "data": data or {},
     }
     if not (account is not None and account.is_business):
-        return _AUDIT_ENTRY.create(**values)
+        return AuditLog.objects.create(**values)
     values["state"] = audit_state(target)
     # Handed to the apps that follow the log (webhooks), in the same transaction: the
     # entry and its outbox row are part of the change itself and go (or roll back) with
-    # it. On Postgres one statement writes both.
-    if connections[router.db_for_write(AuditLog)].vendor == "postgresql":
-        return _AUDIT_ENTRY_WITH_OUTBOX.create(**values)
+    # it.
     with transaction.atomic(savepoint=False):
         entry = AuditLog.objects.create(**values)
         AuditOutbox.objects.create(entry=entry)
@@ -105,21 +101,6 @@ def audit_state(target: models.Model | None) -> dict[str, Any] | None:
         return json.loads(json.dumps(state, cls=DjangoJSONEncoder))
     except (TypeError, ValueError):
         return None
-
-
-def _with_outbox_row(insert: str, quote: Callable[[str], str]) -> str:
-    """The entry's INSERT (returning its id) in a data-modifying WITH whose id the
-    outbox row takes; only the models' own names are formatted in."""
-    pk = quote(AuditLog._meta.pk.column)
-    entry_id = quote(AuditOutbox._meta.get_field("entry").column)
-    outbox = quote(AuditOutbox._meta.db_table)
-    statement = f"WITH entry AS ({insert}) INSERT INTO {outbox} ({entry_id}) "
-    return statement + f"SELECT {pk} FROM entry RETURNING {entry_id}"  # noqa: S608
-
-
-# Every audited change writes these: compiled once, prepared on Postgres (core.sql).
-_AUDIT_ENTRY = CompiledInsert(AuditLog)
-_AUDIT_ENTRY_WITH_OUTBOX = CompiledInsert(AuditLog, wrap=_with_outbox_row)
 
 
 def audit_outbox_take(*, limit: int = 500) -> list[AuditLog]:

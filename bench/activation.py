@@ -12,7 +12,7 @@ sync workers on the same Postgres:
 
 then drives every phase with ``wrk`` (installed by ``scripts/ensure-wrk.sh``) for the
 same time and connections, with request bodies signed before the clock starts, and
-prints the table of issue 13 with the ratios:
+prints a table of the phases and the ratios against their goals:
 
     .venv/bin/python bench/activation.py [--workers 5] [--conns 16] [--secs 10]
         [--anchor DIR] [--keys 8000]
@@ -449,7 +449,7 @@ def main() -> int:
             f"{ping.rps:,.0f} req/s",
             f"{trivial.rps:,.0f}",
             trivial.rps / ping.rps,
-            "≥ 0.6",
+            "≥ 0.8",
         )
     )
     print(
@@ -458,7 +458,7 @@ def main() -> int:
             f"{anchor_rps:,.0f} req/s",
             f"{activation.rps:,.0f}",
             activation.rps / anchor_rps,
-            "≥ 0.5 (stretch 0.7)",
+            "≥ 0.5",
         )
     )
     print(
@@ -467,7 +467,7 @@ def main() -> int:
             "(anchor activation)",
             f"{usage.rps:,.0f}",
             usage.rps / anchor_rps,
-            "≥ 0.6 (stretch 0.8)",
+            "≥ 0.5",
         )
     )
     print(

@@ -2,46 +2,37 @@
 
 POST ``activate/``, ``refresh/``, ``usage/``, ``deactivate/`` take ``{"message": <armored
 request>}`` and answer 200 ``{"message": <armored answer>}``; a refusal answers 4xx
-``{"error": {"code", "message"}}``. GET ``public-keys/`` publishes the portal's keys.
+``{"error": {"code", "message"}}`` (core.errors.error_body). GET ``public-keys/``
+publishes the portal's keys.
 
-There is no session, cookie or CSRF here: the signature is the authentication. Each
-endpoint is throttled per client address and per license key or installation
+One DRF view per operation, and nothing beside it: DRF parses, validates and renders,
+drf-spectacular documents it from the same classes. There is no session, cookie or
+CSRF here: the signature is the authentication. Each request counts against its client
+address before its body is read, and a message naming a license key or installation
+against that key or installation too, before the service opens it
 (licensing/throttling.py).
-
-What every proxy sends — a GET of the public keys, or a POST of ``application/json``
-whose ``message`` is ASCII text, asking for JSON or anything — takes a short path
-through each view (``_LicensingView.dispatch``): the same checks, counters, service
-and answer bytes as DRF's, without DRF's request, negotiation, serializers and
-response rendering around them (a third of the CPU of a public-keys request). Anything
-else — another method or media type, a query string, a body that does not parse or
-validate, a throttled request — goes through DRF's own dispatch, which answers exactly
-as before (and counts the request once: a request counted on the short path carries
-its verdict along).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.json import strict_constant
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import DomainError
-from licensing import services, signing
+from core.errors import DomainError, error_body
+from licensing import services, signing, throttling
 from licensing.client import envelope
-from licensing.throttling import ClientAddressThrottle, LicensingThrottle, counted
 
 # --- shapes -------------------------------------------------------------------------------
 
@@ -111,86 +102,41 @@ def _flatten(detail: Any) -> str:
 
 
 def licensing_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Every refusal as ``{"error": {"code", "message"}}``; Retry-After kept on 429."""
+    """Every refusal in the one error shape (core.errors.error_body); Retry-After kept
+    on 429."""
     if isinstance(exc, DomainError):
-        return Response({"error": {"code": exc.code, "message": exc.message}}, status=exc.status)
+        return Response(error_body(exc.code, exc.message), status=exc.status)
+    if isinstance(exc, Http404):  # e.g. ?format= naming a renderer this API lacks
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
-    if isinstance(exc, ValidationError):
+        return None  # a bug: let it be a 500 and reach the logs
+    if isinstance(exc, exceptions.ValidationError):
         code = "invalid_request"
         message = _("The request is malformed: {detail}").format(detail=_flatten(exc.detail))
-    elif isinstance(exc, APIException):
-        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
-        message = _flatten(exc.detail)
     else:
-        code, message = "error", _flatten(response.data)
-    response.data = {"error": {"code": code, "message": message}}
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        code = codes if isinstance(codes, str) else getattr(exc, "default_code", "error")
+        message = _flatten(
+            exc.detail if isinstance(exc, exceptions.APIException) else response.data
+        )
+    response.data = error_body(code, message)
     return response
 
 
 # --- views --------------------------------------------------------------------------------
 
 
-# The short path (see the module): what it answers is what DRF's JSONRenderer renders.
-JSON = "application/json"
-_render = JSONRenderer().render
-# Accept headers under which DRF picks its only renderer, JSON, with no parameters.
-_PLAIN_ACCEPT = frozenset({None, "*/*", JSON})
-
-
-def _json_response(data: Any, *, status: int = 200, allow: str) -> HttpResponse:
-    response = HttpResponse(_render(data), content_type=JSON, status=status)
-    response["Allow"] = allow
-    return response
-
-
-def _plain(request: HttpRequest) -> bool:
-    """No query string (DRF reads ``?format=``) and an Accept header DRF answers with
-    plain JSON."""
-    meta = request.META
-    return not meta.get("QUERY_STRING") and meta.get("HTTP_ACCEPT") in _PLAIN_ACCEPT
-
-
-def _message_of(request: HttpRequest) -> str | None:
-    """The ``message`` of a JSON body, when DRF's parser and MessageSerializer would
-    take it as it is (else None: DRF's path says what is wrong)."""
-    if request.META.get("CONTENT_TYPE") != JSON:
-        return None
-    try:
-        data = json.loads(request.body.decode("utf-8"), parse_constant=strict_constant)
-    except Exception:  # RequestDataTooBig, bad UTF-8 or JSON, too deep: DRF's answer
-        return None
-    text = data.get("message") if isinstance(data, dict) else None
-    if (
-        not isinstance(text, str)
-        or not text
-        or len(text) > envelope.MAX_MESSAGE_CHARS
-        or not text.isascii()
-        or "\x00" in text
-    ):
-        return None
-    return text
-
-
 class _LicensingView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [LicensingThrottle]
+    renderer_classes = [JSONRenderer]
+    throttle_classes = [throttling.ClientAddressThrottle]
 
     def get_exception_handler(self):
         return licensing_exception_handler
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if _plain(request):
-            response = self.short_path(request)
-            if response is not None:
-                return response
-        return super().dispatch(request, *args, **kwargs)
-
-    def short_path(self, request: HttpRequest) -> HttpResponse | None:
-        """The answer without DRF around it, or None for DRF's dispatch."""
-        return None
 
 
 ERROR_RESPONSES = {
@@ -207,7 +153,9 @@ ERROR_RESPONSES = {
         "wrong_installation_key).",
     ),
     404: OpenApiResponse(
-        ErrorSerializer, description="invalid_key (unknown, unregistered) or unknown_installation."
+        ErrorSerializer,
+        description="invalid_key (unknown, unregistered), unknown_installation, or not_found "
+        "(e.g. a `format` this API does not answer in).",
     ),
     409: OpenApiResponse(
         ErrorSerializer,
@@ -236,21 +184,6 @@ def _endpoint(
     service, request_type: str, answer_type: str, summary: str, description: str
 ) -> type[APIView]:
     class Endpoint(_LicensingView):
-        def short_path(self, request: HttpRequest) -> HttpResponse | None:
-            if request.method != "POST" or (text := _message_of(request)) is None:
-                return None
-            if counted(request, {"message": text}, per_key=True) is not None:
-                return None  # refused: DRF's path answers 429 with its verdict
-            seen, decoded = getattr(request, "licensing_decoded", (None, None))
-            message = decoded if seen is text and decoded is not None else text
-            allow = ", ".join(self.allowed_methods)
-            try:
-                answer = service(message, channel=services.ONLINE)
-            except DomainError as exc:
-                error = {"error": {"code": exc.code, "message": exc.message}}
-                return _json_response(error, status=exc.status, allow=allow)
-            return _json_response({"message": answer}, allow=allow)
-
         @extend_schema(
             operation_id=f"licensing_{request_type}",
             summary=summary,
@@ -268,13 +201,14 @@ def _endpoint(
         def post(self, request: Request) -> Response:
             incoming = MessageSerializer(data=request.data)
             incoming.is_valid(raise_exception=True)
-            text = incoming.validated_data["message"]
-            # The throttle decoded this text already (unverified): the service verifies
-            # that parse rather than parsing the text again.
-            seen, decoded = getattr(request, "licensing_decoded", (None, None))
-            message = decoded if seen is text and decoded is not None else text
-            answer = service(message, channel=services.ONLINE)
-            return Response(MessageSerializer({"message": answer}).data)
+            # Parsed once: the key throttle reads the (unverified) parse, the service
+            # verifies that very parse.
+            decoded = services.request_decode(incoming.validated_data["message"])
+            wait = throttling.key_wait(decoded)
+            if wait is not None:
+                self.throttled(request, wait)
+            answer = service(decoded, channel=services.ONLINE)
+            return Response({"message": answer})
 
     Endpoint.__name__ = Endpoint.__qualname__ = f"{request_type.title().replace('_', '')}View"
     return Endpoint
@@ -313,8 +247,6 @@ DeactivateView = _endpoint(
 
 
 class PublicKeysView(_LicensingView):
-    throttle_classes = [ClientAddressThrottle]
-
     @extend_schema(
         operation_id="licensing_public_keys",
         summary="The portal's public keys",
@@ -324,26 +256,19 @@ class PublicKeysView(_LicensingView):
         "carries this key set in `portal_keys`, signed by each key in it, so a proxy that "
         "trusts an older key learns a new one from an answer, never from this unsigned list.",
         tags=["licensing"],
-        responses={200: PublicKeysSerializer, 429: ERROR_RESPONSES[429]},
+        responses={200: PublicKeysSerializer, 404: ERROR_RESPONSES[404], 429: ERROR_RESPONSES[429]},
         auth=[],
     )
     def get(self, request: Request) -> Response:
-        return Response(_published_keys(), status=status.HTTP_200_OK)
-
-    def short_path(self, request: HttpRequest) -> HttpResponse | None:
-        if request.method != "GET" or counted(request, None, per_key=False) is not None:
-            return None
-        response = HttpResponse(_published_keys_json(), content_type=JSON)
-        response["Allow"] = ", ".join(self.allowed_methods)
-        return response
+        return Response(_published_keys())
 
 
-# The published key set of the loaded keys, serialized once: the keys only change when
-# the registry is loaded again (signing.registry_reset), which gives a new list.
-_published: tuple[list[signing.SigningKey], dict[str, Any], bytes] | None = None
+# The published key set of the loaded keys, made once: the keys only change when the
+# registry is loaded again (signing.registry_reset), which gives a new list.
+_published: tuple[list[signing.SigningKey], dict[str, Any]] | None = None
 
 
-def _published_set() -> tuple[list[signing.SigningKey], dict[str, Any], bytes]:
+def _published_keys() -> dict[str, Any]:
     global _published
     keys = signing.signing_keys()
     if _published is None or _published[0] is not keys:
@@ -351,17 +276,8 @@ def _published_set() -> tuple[list[signing.SigningKey], dict[str, Any], bytes]:
             {"kid": key.kid, "public_key": key.public_key_pem, "algorithm": "Ed25519"}
             for key in keys
         ]
-        data = PublicKeysSerializer({"keys": entries}).data
-        _published = (keys, data, _render(data))
-    return _published
-
-
-def _published_keys() -> dict[str, Any]:
-    return _published_set()[1]
-
-
-def _published_keys_json() -> bytes:
-    return _published_set()[2]
+        _published = (keys, PublicKeysSerializer({"keys": entries}).data)
+    return _published[1]
 
 
 __all__ = [

@@ -10,7 +10,10 @@ Every request is checked, in order: envelope (armor, shape, type, signature, tim
 then who signed it — an activation by the installation key it carries, every later
 request by the key its installation was activated with — then its nonce (accepted
 once, recorded in the same transaction as the change it authorises), then the rules
-of the guide's chapter 4.
+of the guide's chapter 4. Refresh, usage report and deactivation open alike
+(:func:`_installation_request_open`): installation locked, signature, the request's
+channel, nonce, the installation's channel; then each applies its own rule to a
+deactivated installation.
 """
 
 from __future__ import annotations
@@ -24,15 +27,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, is_account_admin
-from core.sql import CompiledInsert, CompiledQuery, CompiledUpdate
-from licensing import signing
+from licensing import reads, signing
 from licensing.client import envelope
 from licensing.errors import LicensingError
 from licensing.models import UsedNonce
@@ -57,6 +58,7 @@ __all__ = [
     "license_refresh",
     "offline_request_inspect",
     "offline_request_process",
+    "request_decode",
     "usage_report",
     "used_nonce_purge",
 ]
@@ -179,8 +181,10 @@ def _count(payload: dict[str, Any], name: str) -> int:
     return value
 
 
-def _method(payload: dict[str, Any], channel: str) -> str:
-    method = payload.get("method")
+def _method(payload: dict[str, Any], channel: str, *, implied: str | None = None) -> str:
+    """The channel the request was made for (`implied` when its payload names none) is
+    the one it came through."""
+    method = payload.get("method", implied)
     if method not in CHANNELS:
         raise _invalid(_("method must be online or offline."))
     if method != channel:
@@ -229,9 +233,10 @@ def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
 
 
-def _decode(text: str | bytes | envelope.Decoded) -> envelope.Decoded:
+def request_decode(text: str | bytes | envelope.Decoded) -> envelope.Decoded:
     """The request parsed once; nothing in it is trusted before :func:`_open`. The API
-    passes the parse its throttle made of the body's text."""
+    parses the body's text with this (its key throttle reads the parse) and passes the
+    parse to the service, which verifies it."""
     if isinstance(text, envelope.Decoded):
         return text
     try:
@@ -279,31 +284,6 @@ def _open_activation(decoded: envelope.Decoded, *, now: datetime) -> envelope.Me
     return _open(decoded, ACTIVATION, {kid: public_key}, now=now)
 
 
-def _installation_latest_queryset(installation_id: uuid.UUID, *, lock: bool) -> QuerySet:
-    queryset = ProxyServer.objects.select_related("license_key__subscription", "account")
-    if lock:
-        # Serialises the requests of one installation (a refresh racing a deactivation):
-        # one read, under the row lock, with its key and subscription.
-        queryset = queryset.select_for_update(of=("self",))
-    return queryset.filter(installation_id=installation_id).order_by("-activated_at", "-id")[:1]
-
-
-# The reads every proxy request makes, compiled once per process (core.sql): Django
-# took longer to compile each than Postgres to run it.
-_INSTALLATION_LOCKED = CompiledQuery(
-    lambda installation_id: _installation_latest_queryset(installation_id, lock=True),
-    installation_id=uuid.UUID(int=0x5EED),
-)
-
-
-def _installation_latest(installation_id: uuid.UUID, *, lock: bool) -> ProxyServer | None:
-    if lock:
-        found = _INSTALLATION_LOCKED.instances(installation_id=installation_id)
-    else:
-        found = list(_installation_latest_queryset(installation_id, lock=False))
-    return found[0] if found else None
-
-
 def _open_installation_request(
     decoded: envelope.Decoded,
     expected: str,
@@ -316,7 +296,7 @@ def _open_installation_request(
     `lock` (inside the transaction of the change), the installation stays locked."""
     _check_type(decoded, expected, now)
     installation_id = _uuid(decoded.unverified.payload)
-    proxy = _installation_latest(installation_id, lock=lock)
+    proxy = reads.installation_latest(installation_id, lock=lock)
     # An installation of another account reads like an unknown one.
     if proxy is None or (account is not None and proxy.account_id != account.id):
         raise LicensingError("unknown_installation")
@@ -328,15 +308,6 @@ def _open_installation_request(
     return message, proxy
 
 
-# The rows every proxy request writes, their INSERTs compiled once (core.sql).
-_NONCE_INSERT = CompiledInsert(UsedNonce)
-_PROXY_INSERT = CompiledInsert(ProxyServer)
-_REPORT_INSERT = CompiledInsert(UsageReport)
-_REPORT_UPDATE = CompiledUpdate(UsageReport, ["registered_computers", "peak", "licenses"])
-_PROXY_REPORTED = CompiledUpdate(ProxyServer, ["registered_computers", "last_report_at"])
-_PROXY_REFRESHED = CompiledUpdate(ProxyServer, ["last_refresh_at"])
-
-
 def _nonce_consume(message: envelope.Message, installation_id: uuid.UUID | None) -> None:
     """Accept each nonce once per signing key. Must run inside the transaction of the
     change it allows: a concurrent twin blocks on the unique index until this one
@@ -346,7 +317,7 @@ def _nonce_consume(message: envelope.Message, installation_id: uuid.UUID | None)
     It is the first change of that transaction, so it takes no savepoint of its own
     (two round trips less): a replay aborts the whole transaction, which has changed
     nothing yet, and the LicensingError raised here rolls it back."""
-    _unreplayed(lambda: _NONCE_INSERT.create(**_nonce_row(message, installation_id)))
+    _unreplayed(lambda: UsedNonce.objects.create(**_nonce_row(message, installation_id)))
 
 
 def _nonce_row(message: envelope.Message, installation_id: uuid.UUID | None) -> dict[str, Any]:
@@ -395,24 +366,6 @@ def _check_channel(proxy: ProxyServer, channel: str) -> None:
     raise LicensingError("wrong_channel", detail=detail)
 
 
-def _license_key_queryset(normalized: str, *, lock: bool) -> QuerySet:
-    queryset = LicenseKey.objects.select_related("subscription__account")
-    if lock:
-        # Serialises activations of one key: check-then-insert under the row lock
-        # (the partial unique constraint on ProxyServer is the backstop).
-        queryset = queryset.select_for_update(of=("self",))
-    return queryset.filter(key=normalized)  # unique
-
-
-# The activation's nonce is inserted by the statement that locks the key (one round trip
-# for both; core.sql.CompiledQuery's `first`).
-_KEY_LOCKED_AFTER_NONCE = CompiledQuery(
-    lambda key: _license_key_queryset(key, lock=True),
-    first=_NONCE_INSERT,
-    key="stand-in-for-a-license-key",
-)
-
-
 def _license_key_usable(
     raw_key: str, *, now: datetime, account: Account | None, nonce: dict[str, Any] | None
 ) -> LicenseKey:
@@ -422,10 +375,10 @@ def _license_key_usable(
     if normalized is None:
         raise LicensingError("invalid_key")
     if nonce is not None:
-        found = _unreplayed(lambda: _KEY_LOCKED_AFTER_NONCE.instances(key=normalized, first=nonce))
-    else:
-        found = list(_license_key_queryset(normalized, lock=False))
-    key = found[0] if found else None
+        # Serialises activations of one key: check-then-insert under the row lock (the
+        # partial unique constraint on ProxyServer is the backstop).
+        _unreplayed(lambda: UsedNonce.objects.create(**nonce))
+    key = reads.license_key_read(key=normalized, lock=nonce is not None)
     subscription = key.subscription if key is not None else None
     if (
         key is None
@@ -470,6 +423,30 @@ def _audit(
     )
 
 
+def _installation_request_open(
+    decoded: envelope.Decoded,
+    expected: str,
+    *,
+    channel: str,
+    now: datetime,
+    account: Account | None,
+) -> tuple[envelope.Message, ProxyServer]:
+    """How refresh, usage report and deactivation open, in this order, inside the
+    transaction of their change: the installation found and locked, the signature of
+    its key verified, the request made for this channel, its nonce consumed, the
+    installation activated over this channel. What each then does with a deactivated
+    installation is its own rule."""
+    message, proxy = _open_installation_request(
+        decoded, expected, now=now, account=account, lock=True
+    )
+    # A usage report names no method: it is online by nature (offline, the usage goes
+    # with the refresh file).
+    _method(message.payload, channel, implied=ONLINE if expected == USAGE else None)
+    _nonce_consume(message, proxy.installation_id)
+    _check_channel(proxy, channel)
+    return message, proxy
+
+
 # --- the four requests --------------------------------------------------------------------
 
 
@@ -502,15 +479,6 @@ def _activation_data(message: envelope.Message, channel: str) -> _Activation:
     )
 
 
-_INSTALLATION_AND_HOLDER = CompiledQuery(
-    lambda installation_id, license_key_id: ProxyServer.objects.filter(
-        Q(installation_id=installation_id) | Q(license_key_id=license_key_id, status__in=HOLDING)
-    ).order_by("pk"),
-    installation_id=uuid.UUID(int=0x5EED),
-    license_key_id=-913_003,
-)
-
-
 def license_activate(
     text: str | bytes | envelope.Decoded,
     *,
@@ -526,7 +494,7 @@ def license_activate(
     """
     now = _now(now)
     _require_admin(actor=actor, account=account, channel=channel)
-    message = _open_activation(_decode(text), now=now)
+    message = _open_activation(request_decode(text), now=now)
     data = _activation_data(message, channel)
     with transaction.atomic():
         key = _license_key_usable(
@@ -538,9 +506,7 @@ def license_activate(
         if channel == OFFLINE and not key.subscription.offline_allowed:
             raise LicensingError("offline_not_allowed")
         # One read: every activation of this installation, and the one holding the key.
-        known = _INSTALLATION_AND_HOLDER.instances(
-            installation_id=data.installation_id, license_key_id=key.id
-        )
+        known = reads.installation_and_holder(data.installation_id, key.id)
         installation = [p for p in known if p.installation_id == data.installation_id]
         if any(p.installation_key_id != data.key_id for p in installation):
             # An installation id stays bound to the key it was first activated with.
@@ -577,7 +543,7 @@ def license_activate(
                 # No savepoint (two round trips less): a conflict refuses the whole
                 # activation, and the LicensingError raised here rolls it all back.
                 with transaction.atomic(savepoint=False):
-                    proxy = _PROXY_INSERT.create(
+                    proxy = ProxyServer.objects.create(
                         account=key.subscription.account,
                         license_key=key,
                         installation_id=data.installation_id,
@@ -602,15 +568,6 @@ def license_activate(
         return _answer(message, proxy, _license_info(proxy, now=now), now=now)
 
 
-_REPORTS_FROM = CompiledQuery(
-    lambda proxy_server_id, day: UsageReport.objects.filter(
-        proxy_server_id=proxy_server_id, date__gte=day
-    ).order_by("date")[:2],
-    proxy_server_id=-913_004,
-    day=date(1, 1, 3),
-)
-
-
 def _usage_store(
     proxy: ProxyServer, usage: Usage, *, now: datetime
 ) -> tuple[UsageReport, KeyAvailability]:
@@ -624,17 +581,17 @@ def _usage_store(
     is read once, after the count is stored, and answers the proxy too."""
     # One read for both questions: the report of that day, and whether a later day has
     # one (at most one row per day, so the first two rows from that day tell).
-    reports = _REPORTS_FROM.instances(proxy_server_id=proxy.id, day=usage.date)
+    reports = reads.usage_reports_from(proxy, usage.date)
     report = next((r for r in reports if r.date == usage.date), None)
     if not any(r.date > usage.date for r in reports):
         # A late report of an earlier day (an old offline file) does not overwrite "used".
         proxy.registered_computers = usage.registered_computers
     proxy.last_report_at = now
-    _PROXY_REPORTED.save(proxy)
+    proxy.save(update_fields=["registered_computers", "last_report_at"])
     availability = license_key_availability(license_key=proxy.license_key, today=now.date())
     licenses = max(availability.used + availability.vacant, 0)
     if report is None:
-        report = _REPORT_INSERT.create(
+        report = UsageReport.objects.create(
             proxy_server=proxy,
             date=usage.date,
             registered_computers=usage.registered_computers,
@@ -645,7 +602,7 @@ def _usage_store(
         report.registered_computers = usage.registered_computers
         report.peak = max(report.peak, usage.peak)
         report.licenses = licenses
-        _REPORT_UPDATE.save(report)
+        report.save(update_fields=["registered_computers", "peak", "licenses"])
     return report, availability
 
 
@@ -661,16 +618,13 @@ def license_refresh(
     usage an offline refresh carries. A deactivated installation learns it here."""
     now = _now(now)
     _require_admin(actor=actor, account=account, channel=channel)
-    decoded = _decode(text)
+    decoded = request_decode(text)
     with transaction.atomic():
-        message, proxy = _open_installation_request(
-            decoded, REFRESH, now=now, account=account, lock=True
+        message, proxy = _installation_request_open(
+            decoded, REFRESH, channel=channel, now=now, account=account
         )
-        _method(message.payload, channel)
         raw_usage = message.payload.get("usage")
         usage = _usage(raw_usage, now=now) if raw_usage is not None else None
-        _nonce_consume(message, proxy.installation_id)
-        _check_channel(proxy, channel)
         if proxy.status not in HOLDING:
             return _answer(message, proxy, _license_info(proxy, now=now), now=now)
         data: dict[str, Any] = {}
@@ -679,7 +633,7 @@ def license_refresh(
             report, availability = _usage_store(proxy, usage, now=now)
             data = {"date": usage.date.isoformat(), "registered_computers": report.peak}
         proxy.last_refresh_at = now
-        _PROXY_REFRESHED.save(proxy)
+        proxy.save(update_fields=["last_refresh_at"])
         _audit(proxy, "proxy_server.refreshed", channel=channel, actor=actor, data=data)
         info = _license_info(proxy, now=now, availability=availability)
         return _answer(message, proxy, info, now=now)
@@ -696,16 +650,14 @@ def usage_report(
     """Store the registered computers (and the day's peak); answer with over_limit."""
     now = _now(now)
     _require_admin(actor=actor, account=account, channel=channel)
-    decoded = _decode(text)
+    decoded = request_decode(text)
     with transaction.atomic():
-        message, proxy = _open_installation_request(
-            decoded, USAGE, now=now, account=account, lock=True
+        message, proxy = _installation_request_open(
+            decoded, USAGE, channel=channel, now=now, account=account
         )
         usage = _usage(message.payload, now=now)
-        _nonce_consume(message, proxy.installation_id)
         if proxy.status not in HOLDING:
             raise LicensingError("installation_deactivated")
-        _check_channel(proxy, channel)
         _, availability = _usage_store(proxy, usage, now=now)
         info = _license_info(proxy, now=now, availability=availability)
         _audit(
@@ -735,16 +687,13 @@ def license_deactivate(
     the key stays taken until that file is uploaded, which is this call."""
     now = _now(now)
     _require_admin(actor=actor, account=account, channel=channel)
-    decoded = _decode(text)
+    decoded = request_decode(text)
     with transaction.atomic():
-        message, proxy = _open_installation_request(
-            decoded, DEACTIVATION, now=now, account=account, lock=True
+        message, proxy = _installation_request_open(
+            decoded, DEACTIVATION, channel=channel, now=now, account=account
         )
-        _method(message.payload, channel)
-        _nonce_consume(message, proxy.installation_id)
         if proxy.status not in HOLDING:
             raise LicensingError("installation_deactivated")
-        _check_channel(proxy, channel)
         proxy_server_release(proxy, now=now)
         _audit(proxy, "proxy_server.deactivated", channel=channel, actor=actor)
         body = {
@@ -814,7 +763,7 @@ def offline_request_inspect(
     before the administrator confirms. Raises LicensingError like processing would."""
     now = _now(now)
     _require_admin(actor=actor, account=account, channel=OFFLINE)
-    decoded = _decode(text)
+    decoded = request_decode(text)
     claimed_type = decoded.unverified.type
     if claimed_type == ACTIVATION:
         message = _open_activation(decoded, now=now)

@@ -92,27 +92,24 @@ INSTALLED_APPS = [
     "webhooks",
 ]
 
-# The browser's middleware (myaccount.middleware) steps aside for the paths only machines
-# call: the proxies' licensing API has no cookie, its signature authenticates each message.
+# One stack for every request, the licensing API's included: its middleware is lazy where
+# a request carries no cookie (no session, user or account is read for a proxy's call).
 MIDDLEWARE = [
-    # The licensing API's requests take a lean chain of their own (myaccount/machine.py).
-    "myaccount.machine.MachinePathMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "myaccount.middleware.SessionMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "myaccount.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "myaccount.middleware.UserLocaleMiddleware",
-    "myaccount.middleware.MessageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "myaccount.middleware.UserSessionsMiddleware",
-    "myaccount.middleware.CurrentAccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "accounts.middleware.CurrentAccountMiddleware",
 ]
-MACHINE_PATH_PREFIXES = ["/api/licensing/"]
 
 ROOT_URLCONF = "myaccount.urls"
 WSGI_APPLICATION = "myaccount.wsgi.application"
@@ -146,10 +143,6 @@ DATABASES = {
         conn_health_checks=envbool("DB_CONN_HEALTH_CHECKS", True),
     )
 }
-# The licensing API's hot statements run as Postgres prepared statements (core/sql.py).
-# A prepared statement lives in its server connection: behind a transaction-pooling
-# PgBouncer turn this off (0); a session-pooling one or none needs nothing.
-DB_PREPARED_STATEMENTS = envbool("DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis backs the cache (allauth's rate limits need a shared one) and the Celery broker.

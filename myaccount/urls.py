@@ -9,6 +9,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
+from licensing import urls as licensing_urls
 from myaccount.health import healthz
 from proxies import selectors as proxy_selectors
 from proxies import services as proxy_services
@@ -32,6 +33,8 @@ SUBSCRIPTION_USAGE = Usage(
 STARTED_AT = timezone.now()
 
 urlpatterns = [
+    # First: the proxies' licensing API (licensing/urls.py says why).
+    path("api/licensing/", include(licensing_urls.api_patterns)),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Sign-up in one transaction: the new user and their confirmation e-mail (written

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
+from django.db import connections, router
 from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DateField,
     ExpressionWrapper,
     F,
-    FilteredRelation,
     IntegerField,
     Max,
     Min,
@@ -40,7 +41,6 @@ from django.db.models.functions import (
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, User
-from core.sql import CompiledQuery
 from proxies.models import ProxyListPreference, ProxyServer, UsageReport, proxy_server_expired_q
 from subscriptions import quota
 from subscriptions import selectors as subscription_selectors
@@ -756,60 +756,73 @@ def license_key_table(
     )
 
 
-def _pool_totals_queryset(*, subscription_id: int, key_id: int, today: date) -> QuerySet:
-    """One row for the subscription: the pool's two sums over its live keys (what the
-    primary and dynamic keys use, the reserved quotas) and what the key `key_id` uses."""
-    # Live: not deleted (filtered) and not past its end date (the SQL form of
-    # `LicenseKey.end_date`, annotated as `key_end`).
-    live = Q(key_end__gte=today)
-    # At most one installation holds a key (ProxyServer's constraint): the join repeats
-    # no key's quota.
-    holding = FilteredRelation(
-        "proxy_servers", condition=Q(proxy_servers__status__in=ProxyServer.HOLDING_STATUSES)
-    )
+def _pool_totals_sql() -> str:
+    """The subscription's live-or-not keys grouped by what decides their end date, with
+    their quotas and what their holders use (at most one installation holds a key,
+    ProxyServer's constraint, so the join repeats no key's quota), and whether the group
+    is the key asked about. Plain SQL, no rule in it: which groups are live is
+    `LicenseKey.is_live`'s to say, the sums are `subscriptions.quota`'s."""
+    key, proxy = LicenseKey._meta, ProxyServer._meta
+    k, p = key.db_table, proxy.db_table
+    mine = f"({k}.{key.pk.column} = %s)"
+    columns = {
+        "type": f"{k}.{key.get_field('type').column}",
+        "renew": f"{k}.{key.get_field('renew_with_subscription').column}",
+        "expires_on": f"{k}.{key.get_field('expires_on').column}",
+    }
     return (
-        LicenseKey.objects.filter(subscription_id=subscription_id, deleted_at__isnull=True)
-        .alias(holding=holding, key_end=license_key_end_date_expression())
-        .values("subscription_id")
-        .annotate(
-            reserved=Sum("quota", filter=live & Q(type=quota.RESERVED)),
-            used_from_pool=Sum(
-                "holding__registered_computers",
-                filter=live & Q(type__in=[quota.PRIMARY, quota.DYNAMIC]),
-            ),
-            used=Sum("holding__registered_computers", filter=Q(pk=key_id)),
-        )
-        .values_list("reserved", "used_from_pool", "used")
+        f"SELECT {', '.join([*columns.values(), mine])}, SUM({k}.{key.get_field('quota').column}), "  # noqa: S608
+        f"SUM({p}.{proxy.get_field('registered_computers').column}) "
+        f"FROM {k} LEFT JOIN {p} ON {p}.{proxy.get_field('license_key').column} = "
+        f"{k}.{key.pk.column} AND {p}.{proxy.get_field('status').column} IN "
+        f"({', '.join(['%s'] * len(ProxyServer.HOLDING_STATUSES))}) "
+        f"WHERE {k}.{key.get_field('subscription').column} = %s "
+        f"AND {k}.{key.get_field('deleted_at').column} IS NULL "
+        "GROUP BY 1, 2, 3, 4"
     )
 
 
-# Compiling it (the end-date CASE, the filtered join, three filtered sums) costs several
-# times more than Postgres takes to run it, and every licensing answer needs it: it is
-# compiled once per process (core.sql), with stand-ins for the arguments.
-_POOL_TOTALS = CompiledQuery(
-    _pool_totals_queryset, subscription_id=-913_001, key_id=-913_002, today=date(1, 1, 3)
-)
+_POOL_TOTALS_SQL = _pool_totals_sql()
 
 
-def _pool_totals(*, subscription_id: int, key_id: int, today: date) -> tuple[int, int, int]:
-    rows = _POOL_TOTALS.rows(subscription_id=subscription_id, key_id=key_id, today=today)
-    reserved, used_from_pool, used = rows[0] if rows else (None, None, None)
-    return reserved or 0, used_from_pool or 0, used or 0
+def _pool_totals(*, license_key: LicenseKey, today: date) -> tuple[int, int, int]:
+    """The pool's two sums over the subscription's live keys (the reserved quotas, what
+    the primary and dynamic keys use) and what `license_key` uses: one query of a few
+    grouped rows, whose liveness the model decides (its end-date rule, in Python)."""
+    subscription = license_key.subscription
+    params = [license_key.pk, *ProxyServer.HOLDING_STATUSES, subscription.pk]
+    with connections[router.db_for_read(LicenseKey)].cursor() as cursor:
+        cursor.execute(_POOL_TOTALS_SQL, params)
+        rows = cursor.fetchall()
+    reserved = used_from_pool = used = 0
+    for type_, renew, expires_on, mine, quota_sum, used_sum in rows:
+        group = LicenseKey(
+            type=type_,
+            renew_with_subscription=bool(renew),
+            expires_on=DateField().to_python(expires_on),
+            subscription=subscription,
+        )
+        if group.is_live(today=today):
+            if type_ == quota.RESERVED:
+                reserved += quota_sum or 0
+            elif type_ in (quota.PRIMARY, quota.DYNAMIC):
+                used_from_pool += used_sum or 0
+        if mine:
+            used += used_sum or 0
+    return reserved, used_from_pool, used
 
 
 def license_key_availability(*, license_key: LicenseKey, today: date) -> quota.KeyAvailability:
     """Quota, used and vacant of one key, exactly as the License Keys table shows them:
-    what the proxy is told in its License Information. One aggregate query over the
-    subscription's keys: the pool's two sums over the live ones (what the primary and
-    dynamic keys use, the reserved quotas) and what this key uses; the arithmetic is
-    `subscriptions.quota`'s, as for the table."""
+    what the proxy is told in its License Information. One grouped query over the
+    subscription's keys (_pool_totals): the pool's two sums over the live ones (what the
+    primary and dynamic keys use, the reserved quotas) and what this key uses; the
+    arithmetic is `subscriptions.quota`'s, as for the table."""
     if license_key.deleted_at is not None:
         # A deleted key is no longer in the table: it has nothing left to give.
         return quota.KeyAvailability(quota=license_key.quota or 0, used=0, vacant=0)
     subscription = license_key.subscription
-    reserved, used_from_pool, used = _pool_totals(
-        subscription_id=subscription.pk, key_id=license_key.pk, today=today
-    )
+    reserved, used_from_pool, used = _pool_totals(license_key=license_key, today=today)
     pool = quota.pool_from_totals(
         subscription.licenses, used_from_pool=used_from_pool, reserved=reserved
     )

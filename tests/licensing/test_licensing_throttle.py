@@ -1,10 +1,12 @@
 """The licensing API's rate limits (licensing/throttling.py): per client address and per
 license key or installation, 429 with Retry-After when over, and never a failure of
-their own: with Redis unreachable the proxies still get their answers and the limits
-hold per process. (The basic 429 cases are in test_licensing_api.py.)"""
+their own: with Redis unreachable or frozen the proxies still get their answers (the
+cache's fallback holds the limits per process; a cache that fails lets requests
+through). (The basic 429 cases are in test_licensing_api.py.)"""
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -89,7 +91,7 @@ def test_the_proxies_are_answered_while_redis_is_down(api, primary_key, redis_do
 
     assert keys.status_code == 200 and keys.json()["keys"]
     assert activation.status_code == 200, activation.content
-    assert "Redis unreachable for the licensing rate limits" in caplog.text
+    assert "Redis cache unreachable" in caplog.text
 
 
 def test_the_limits_hold_in_the_process_while_redis_is_down(api, settings, redis_down):
@@ -98,3 +100,56 @@ def test_the_limits_hold_in_the_process_while_redis_is_down(api, settings, redis
     statuses = [api.get(PUBLIC_KEYS).status_code for _ in range(3)]
 
     assert statuses == [200, 200, 429]
+
+
+@pytest.fixture
+def failing_cache(settings, redis_down) -> None:
+    """Django's own Redis cache (no fallback of its own) at a port nobody listens on:
+    every cache call fails."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_down,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+
+def test_a_failing_cache_lets_the_proxies_through(
+    api, settings, primary_key, failing_cache, caplog
+):
+    rates(settings, ip="1/min", key="1/min")
+    now = timezone.now()
+
+    keys = [api.get(PUBLIC_KEYS).status_code for _ in range(3)]
+    activation = post(api, ACTIVATE, {"message": now_proxy().activation(primary_key.key, now=now)})
+
+    assert keys == [200, 200, 200]
+    assert activation.status_code == 200, activation.content
+    assert "The licensing rate limit licensing_ip is not counted" in caplog.text
+
+
+@pytest.fixture
+def redis_frozen(settings):
+    """A "Redis" that accepts connections and never answers (a SIGSTOPped server): the
+    kernel completes the handshake from the listen backlog, nothing reads or writes."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        url = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+        settings.REDIS_URL = url
+        settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": url}}
+        yield url
+
+
+def test_the_proxies_are_answered_while_redis_is_frozen(api, primary_key, redis_frozen, caplog):
+    now = timezone.now()
+
+    keys = api.get(PUBLIC_KEYS)
+    activation = post(api, ACTIVATE, {"message": now_proxy().activation(primary_key.key, now=now)})
+
+    assert keys.status_code == 200 and keys.json()["keys"]
+    assert activation.status_code == 200, activation.content
+    # The cache's socket timeout ended the wait (a frozen Redis costs a bounded time,
+    # then the fallback answers): a timeout, not a refused connection.
+    assert "Redis cache unreachable (TimeoutError" in caplog.text
