@@ -285,4 +285,8 @@ VENDOR_STRINGS = [
         "Your password must contain at least %(min_length)d character.",
         "Your password must contain at least %(min_length)d characters.",
     ),
+    # django/conf
+    gettext_noop(
+        "Upload a valid image. The file you uploaded was either not an image or a corrupted image."
+    ),
 ]
