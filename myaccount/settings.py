@@ -55,7 +55,10 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-SITE_NAME = env("SITE_NAME", "MyAccount")
+# The portal's name on every page, e-mail and title (the guide's "Parallels My Account").
+SITE_NAME = env("SITE_NAME", "My Account")
+# The previous portal, linked as "Old Version" in every page's footer (blank: no link).
+OLD_VERSION_URL = env("OLD_VERSION_URL", "https://account.parallels.com")
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -245,7 +248,7 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
 # Seconds one SMTP operation may take: keeps a send well inside the outbox's claim
 # (outbox/delivery.py LEASE), so a hung server never lets a second worker send too.
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "MyAccount <noreply@localhost>")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The file-based backend (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend)
 # writes each message into this directory; the Celery integration test reads them there.
@@ -373,7 +376,7 @@ REST_FRAMEWORK = {
     },
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "MyAccount API",
+    "TITLE": f"{SITE_NAME} API",
     "DESCRIPTION": "Licensing protocol for proxy servers and the administrators' REST API.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
