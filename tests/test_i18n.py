@@ -145,7 +145,7 @@ def test_personal_profile_shows_labelled_language_and_time_zone(alice_client):
 
     assert '<label for="id_language">' in html
     assert '<label for="id_time_zone">' in html
-    assert '<option value="Asia/Tokyo">Asia/Tokyo</option>' in html
+    assert '<option value="Asia/Tokyo">Japan (Tokyo)</option>' in html
 
 
 @pytest.mark.django_db

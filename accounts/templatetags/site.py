@@ -9,6 +9,8 @@ rendered with an empty context, names the portal the same way.
 from django import template
 from django.conf import settings
 
+from accounts.language import language_choices
+
 register = template.Library()
 
 
@@ -22,3 +24,10 @@ def old_version_url() -> str:
     """The previous portal, linked as "Old Version" in the footer (the guide's "My
     Account Versions"); blank: no link."""
     return settings.OLD_VERSION_URL
+
+
+@register.simple_tag
+def language_menu() -> list[tuple[str, str]]:
+    """The footer's languages, each in its own name (accounts.language.language_choices):
+    not Django's get_available_languages, which translates them ("Englisch", "英語(米国)")."""
+    return language_choices()
