@@ -359,7 +359,9 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 # Dates follow the active locale's formats (Django's localization): every page, report,
 # export of words and e-mail uses SHORT_DATE_FORMAT (en-us: 11/30/2026) or
-# SHORT_DATETIME_FORMAT, never a format written into a template.
+# SHORT_DATETIME_FORMAT, never a format written into a template. Times have one format
+# per language (myaccount/formats/: en 8:20 AM, de 08:20), in the reader's time zone.
+FORMAT_MODULE_PATH = ["myaccount.formats"]
 
 # REST API
 REST_FRAMEWORK = {
