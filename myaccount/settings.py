@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "myaccount.middleware.UserSessionsMiddleware",
     "myaccount.middleware.CurrentAccountMiddleware",
+    # The portal's 404 page with DEBUG on too (`make run`), not Django's debug page.
+    "core.not_found.NotFoundPageMiddleware",
 ]
 MACHINE_PATH_PREFIXES = ["/api/licensing/"]
 
