@@ -11,6 +11,7 @@ Exceptions, and why:
 - allauth's identity-provider (idp) and headless strings: those apps are not installed.
 - Django admin (django/contrib/admin): staff read it, not customers.
 - The few msgids in NEVER_SHOWN below.
+- Code on a page (<code>, <pre>: `pmm-proxy --state DIR`) is not prose.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from django.utils.translation import gettext, ngettext, pgettext, to_language
 from accounts.models import User
 from myaccount.management.commands.catalogs_update import catalog_locales
 from outbox.models import OutboxEmail
+from tests.e2e.conftest import ANONYMOUS_PAGES as E2E_ANONYMOUS_PAGES
+from tests.e2e.conftest import admin_pages, scene  # noqa: F401 (scene: a fixture)
 
 BASE = Path(settings.BASE_DIR)
 LOCALES = catalog_locales()
@@ -175,7 +178,8 @@ def test_the_glossaries_forbid_the_informal_forms_the_issue_found():
 
 
 def _visible(page: str) -> str:
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    """The page's prose: not its scripts, styles or code (`pmm-proxy --state DIR`)."""
+    page = re.sub(r"<(script|style|code|pre)\b.*?</\1>", " ", page, flags=re.S)
     page = re.sub(r"<[^>]+>", " ", page)
     return html.unescape(page)
 
@@ -256,3 +260,24 @@ def test_a_mail_to_someone_without_an_account_opens_without_a_name():
     email = OutboxEmail.objects.filter(to=["nobody@example.com"]).first()
     if email is not None:  # allauth writes to unknown addresses only when configured to
         assert email.body.startswith("ご担当者様")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_page_of_the_portal_speaks_formally(locale, alice, alice_client, request):
+    """Every page an Account Administrator and a visitor open (the browser tests' crawl
+    list), rendered in each language: none of the glossary's forbidden forms."""
+    pages = admin_pages(request.getfixturevalue("scene"))
+    alice.language = to_language(locale)
+    alice.save(update_fields=["language"])
+    visitor = Client(HTTP_ACCEPT_LANGUAGE=to_language(locale))
+
+    bad = {}
+    for client, paths in ((alice_client, pages), (visitor, E2E_ANONYMOUS_PAGES)):
+        for name, path in paths.items():
+            response = client.get(path)
+            assert response.status_code == 200, (name, response.status_code)
+            if found := offences(locale, _visible(response.content.decode())):
+                bad[name] = found
+
+    assert bad == {}
