@@ -58,7 +58,9 @@ class AccountAdapter(DefaultAccountAdapter):
             request,
         )
         # In the recipient's language once they have one, else the request's.
-        user = User.objects.filter(email__iexact=email).only("language", "time_zone").first()
+        user = User.objects.filter(email__iexact=email).first()
+        # The greeting names the reader (templates/account/email/base_message.txt).
+        context["recipient"] = user
         with locale_override(
             language=user.language if user else "", time_zone=user.time_zone if user else ""
         ):

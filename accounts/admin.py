@@ -43,11 +43,17 @@ class AccountAdmin(admin.ModelAdmin):
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
+    """Read-only: the portal alone writes the log (services.audit_log_record), and an
+    entry once written never changes, so staff can search it but not add, edit or delete."""
+
     list_display = ["created_at", "account", "actor_label", "channel", "action", "target_label"]
     list_filter = ["channel", "action"]
     search_fields = ["actor_label", "actor__email", "target_label", "account__name"]
     search_help_text = "Customer (business account), e-mail, or what the entry names."
     list_select_related = ["account"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

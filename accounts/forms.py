@@ -5,7 +5,6 @@ import re
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
-from django.conf import settings
 from django.core.validators import validate_email
 from django.urls import reverse_lazy
 from django.utils.functional import lazy
@@ -13,7 +12,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.audit import audit_action_choices
-from accounts.language import time_zone_names
+from accounts.language import (
+    country_choices,
+    language_choices,
+    time_zone_canonical,
+    time_zone_choices,
+)
 from accounts.models import Account, Membership, User
 from accounts.selectors import MEMBER_SORTS
 
@@ -95,10 +99,8 @@ class LoginForm(AllauthLoginForm):
         self.fields["password"].help_text = ""
 
 
-def _time_zone_choices() -> list[tuple[str, str]]:
-    return [("", gettext("UTC (the portal's time zone)"))] + [
-        (name, name.replace("_", " ")) for name in sorted(time_zone_names()) if name != "UTC"
-    ]
+def _time_zone_choices() -> list:
+    return [("", gettext("UTC (the portal's time zone)")), *time_zone_choices()]
 
 
 class PersonalProfileForm(forms.ModelForm):
@@ -108,7 +110,7 @@ class PersonalProfileForm(forms.ModelForm):
         label=gettext_lazy("Language"),
         required=False,
         choices=lazy(
-            lambda: [("", gettext("Your browser's language"))] + list(settings.LANGUAGES), list
+            lambda: [("", gettext("Your browser's language")), *language_choices()], list
         )(),
         help_text=gettext_lazy("Used on every device you sign in on, and for your e-mails."),
     )
@@ -123,6 +125,13 @@ class PersonalProfileForm(forms.ModelForm):
         model = User
         fields = ["first_name", "last_name", "language", "time_zone"]
         labels = {"first_name": gettext_lazy("First Name"), "last_name": gettext_lazy("Last Name")}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A zone saved under an old alias ("Asia/Calcutta") shows as the one it stands for.
+        saved = self.initial.get("time_zone")
+        if saved:
+            self.initial["time_zone"] = time_zone_canonical(saved)
 
     def clean(self):
         cleaned = super().clean()
@@ -158,6 +167,7 @@ class BusinessProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", "---------"), *country_choices()]
         for name in self.required:
             self.fields[name].required = True
         self.fields["name"].widget.attrs["autocomplete"] = "organization"

@@ -10,13 +10,19 @@ someone without an account: the inviter's). Dates in both follow the reader's ti
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
+import icu
+from babel import Locale
+from babel.core import get_global
+from babel.dates import get_timezone_location
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.translation import gettext, to_locale
+from django_countries import countries
 
 
 @cache
@@ -41,6 +47,138 @@ def language_current() -> str:
 
 def time_zone_supported(name: str | None) -> str:
     return name if name and name in time_zone_names() else ""
+
+
+# --- Lists in the reader's language ---------------------------------------------------
+#
+# Names come from CLDR (Babel for time zones, django-countries' catalogs for countries),
+# the order from ICU's collation for the language, and the continents from ICU's region
+# data: no hand-written list of names. Computed once per language.
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Each language in its own name ("English", "Deutsch", "日本語"), whatever the page's
+    language: the name a reader looks for is the one of their language."""
+    return list(settings.LANGUAGES)
+
+
+def _babel_locale(language: str) -> Locale:
+    return Locale.parse(to_locale(language_supported(language) or settings.LANGUAGE_CODE))
+
+
+def collation_key(language: str) -> Callable[[str], bytes]:
+    """Sort key of `language`'s collation (ICU): 阿富汗, 德国 ... by pinyin in Chinese,
+    kana order in Japanese, Ä beside A in German."""
+    collator = icu.Collator.createInstance(icu.Locale(str(_babel_locale(language))))
+    return collator.getSortKey
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every country, named and sorted in the active language."""
+    language = language_current()
+    return _country_choices(language)
+
+
+@cache
+def _country_choices(language: str) -> list[tuple[str, str]]:
+    with translation.override(language):
+        named = [(code, str(name).strip()) for code, name in countries]
+    key = collation_key(language)
+    return sorted(named, key=lambda choice: key(choice[1]))
+
+
+# Offered first, above the continents: the zones most of our customers live in. Which
+# zones, not their names: those come from CLDR in the reader's language.
+COMMON_TIME_ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "Europe/Moscow",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Shanghai",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+)
+
+
+def time_zones_offered() -> frozenset[str]:
+    """The zones a person can choose: CLDR's canonical zone of each place, not the tz
+    database's aliases, legacy and technical names ("Asia/Calcutta", "W-SU", "Factory",
+    "localtime", "Etc/GMT+5")."""
+    return _time_zones_offered()
+
+
+@cache
+def _time_zones_offered() -> frozenset[str]:
+    # A place's zone belongs to a country; "001" (world: EST5EDT ...) and "ZZ" (unknown:
+    # Etc/GMT+5 ...) are technical.
+    places = {
+        name
+        for name, territory in get_global("zone_territories").items()
+        if territory.isalpha() and territory != "ZZ"
+    }
+    return frozenset(places) & time_zone_names()
+
+
+def time_zone_canonical(name: str) -> str:
+    """The offered zone an alias stands for ("Asia/Calcutta" → "Asia/Kolkata"), else ""."""
+    name = get_global("zone_aliases").get(name, name)
+    return name if name in time_zones_offered() else ""
+
+
+def time_zone_label(name: str, language: str) -> str:
+    """ "Deutschland (Berlin)", "ドイツ（ベルリン）": CLDR's country and city, in CLDR's
+    pattern for the language."""
+    locale = _babel_locale(language)
+    territory = get_global("zone_territories").get(name, "")
+    city = get_timezone_location(name, locale=locale, return_city=True)
+    country = locale.territories.get(territory, "")
+    if not country or country == city:
+        return city
+    return locale.zone_formats["fallback"] % {"0": city, "1": country}
+
+
+def time_zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The offered zones grouped for a <select>: the common zones first, then one group
+    per continent; names in the active language, sorted by its collation."""
+    return _time_zone_choices(language_current())
+
+
+def _continent(name: str) -> str:
+    territory = get_global("zone_territories")[name]
+    region = icu.Region.getInstance(territory).getContainingRegion(icu.URegionType.CONTINENT)
+    # Antarctica belongs to no continent in ICU's data: it is its own group.
+    return region.getRegionCode() if region is not None else territory
+
+
+@cache
+def _time_zone_choices(language: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    locale = _babel_locale(language)
+    key = collation_key(language)
+
+    def ordered(names: Iterable[str]) -> list[tuple[str, str]]:
+        labelled = [(name, time_zone_label(name, language)) for name in names]
+        return sorted(labelled, key=lambda choice: key(choice[1]))
+
+    continents: dict[str, list[str]] = {}
+    for name in time_zones_offered() - set(COMMON_TIME_ZONES):
+        continents.setdefault(_continent(name), []).append(name)
+    groups = sorted(
+        ((locale.territories[code], ordered(names)) for code, names in continents.items()),
+        key=lambda group: key(group[0]),
+    )
+    with translation.override(language):
+        common = gettext("Common time zones")
+    return [(common, ordered(COMMON_TIME_ZONES)), *groups]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("language/", views.language_choose, name="language_choose"),
     path("profile/", views.personal_profile, name="personal_profile"),
     path("security/", views.security_settings, name="security_settings"),
+    path("email/remove/", views.email_remove, name="email_remove"),
     path("feedback/", views.feedback, name="feedback"),
     # Business Profile pages work on the current account (session): ids of another
     # account's members or invitations are a 404.

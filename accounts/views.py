@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from allauth.account.utils import perform_login
 from allauth.core import ratelimit
 from allauth.mfa.models import Authenticator
@@ -105,6 +106,27 @@ def security_settings(request: HttpRequest) -> HttpResponse:
             "recovery_codes": authenticators.get(Authenticator.Type.RECOVERY_CODES),
             "session_count": sessions,
         },
+    )
+
+
+@login_required
+def email_remove(request: HttpRequest) -> HttpResponse:
+    """The confirmation of Remove on the e-mail addresses page (the portal's one
+    confirmation, not the browser's confirm()); it posts to allauth's own removal, which
+    keeps its rules (never the primary address) and its notification."""
+    address = get_object_or_404(
+        EmailAddress, user=request.user, email__iexact=request.GET.get("email", "")
+    )
+    return confirmation_page(
+        request,
+        Confirmation(
+            title=gettext("Remove %(email)s?") % {"email": address.email},
+            message=gettext("You can no longer sign in with this address or receive e-mail at it."),
+            action=reverse("account_email"),
+            button=gettext("Remove"),
+            cancel=reverse("account_email"),
+            fields=(("email", address.email), ("action_remove", "")),
+        ),
     )
 
 

@@ -56,7 +56,7 @@ class AccountRolePermission(permissions.BasePermission):
         reading = request.method in permissions.SAFE_METHODS and not getattr(
             view, "admin_only", False
         )
-        if not (reading or membership.is_admin):
+        if not (reading or membership.is_admin or getattr(view, "members_write", False)):
             raise AccountAdminRequired("not_admin")
         return True
 
@@ -76,6 +76,8 @@ class ApiView(APIView):
     renderer_classes = [AsciiJSONRenderer]
     # True: even reading needs an Account Administrator, as on the pages.
     admin_only = False
+    # True: any active member may write too (support tickets are everyone's).
+    members_write = False
     throttle_classes: list = []
     account: Account
     membership: Membership

@@ -12,9 +12,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from api.access import CHANNEL, AccountRolePermission, ApiView
+from api.access import CHANNEL, ApiView
 from api.errors import error_responses
 from api.pagination import Keyset, PageQuerySerializer, paginated
 from api.serializers import JsonInteger, JsonText
@@ -43,14 +42,6 @@ SORTS = {
     "-created": ("created_at", True),
     "created": ("created_at", False),
 }
-
-
-class MemberWritesPermission(AccountRolePermission):
-    """Any active member of the account, reading or writing (404 for anyone else)."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        super().has_permission(request, view)  # finds the membership, or answers 404
-        return True
 
 
 # --- shapes --------------------------------------------------------------------------------
@@ -138,7 +129,7 @@ class ReplyInSerializer(serializers.Serializer):
 
 
 class TicketApiView(ApiView):
-    permission_classes = [*ApiView.permission_classes[:-1], MemberWritesPermission]
+    members_write = True
 
     def ticket(self, ticket_id: int) -> Ticket:
         return get_object_or_404(

@@ -55,7 +55,10 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-SITE_NAME = env("SITE_NAME", "MyAccount")
+# The portal's name on every page, e-mail and title (the guide's "Parallels My Account").
+SITE_NAME = env("SITE_NAME", "My Account")
+# The previous portal, linked as "Old Version" in every page's footer (blank: no link).
+OLD_VERSION_URL = env("OLD_VERSION_URL", "https://account.parallels.com")
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -109,6 +112,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "accounts.middleware.CurrentAccountMiddleware",
+    # The portal's 404 page with DEBUG on too (`make run`), not Django's debug page.
+    "core.not_found.NotFoundPageMiddleware",
 ]
 
 ROOT_URLCONF = "myaccount.urls"
@@ -239,7 +244,7 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
 # Seconds one SMTP operation may take: keeps a send well inside the outbox's claim
 # (outbox/delivery.py LEASE), so a hung server never lets a second worker send too.
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "MyAccount <noreply@localhost>")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The file-based backend (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend)
 # writes each message into this directory; the Celery integration test reads them there.
@@ -360,7 +365,9 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 # Dates follow the active locale's formats (Django's localization): every page, report,
 # export of words and e-mail uses SHORT_DATE_FORMAT (en-us: 11/30/2026) or
-# SHORT_DATETIME_FORMAT, never a format written into a template.
+# SHORT_DATETIME_FORMAT, never a format written into a template. Times have one format
+# per language (myaccount/formats/: en 8:20 AM, de 08:20), in the reader's time zone.
+FORMAT_MODULE_PATH = ["myaccount.formats"]
 
 # REST API
 REST_FRAMEWORK = {
@@ -377,7 +384,7 @@ REST_FRAMEWORK = {
     },
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "MyAccount API",
+    "TITLE": f"{SITE_NAME} API",
     "DESCRIPTION": "Licensing protocol for proxy servers and the administrators' REST API.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

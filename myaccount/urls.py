@@ -1,5 +1,6 @@
 from allauth.account import views as allauth_views
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
 from django.urls import include, path
@@ -19,7 +20,7 @@ from subscriptions.views import Usage
 # The admin login goes through allauth's rate-limited login (and its MFA).
 admin.autodiscover()
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = "MyAccount administration"
+admin.site.site_header = f"{settings.SITE_NAME} administration"
 
 # The subscriptions pages that show licenses in use read it from proxies, a layer above
 # them: passed in here, where every app is known (subscriptions.views.Usage).

@@ -5,6 +5,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_lazy
 from django_countries.fields import CountryField
 
+from accounts.language import country_choices
 from subscriptions import services
 from subscriptions.errors import ERROR_MESSAGES, SubscriptionError
 from subscriptions.models import LicenseKey, license_key_normalize
@@ -78,6 +79,11 @@ class BusinessDetailsForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["country"].required = True
+        # Named and sorted in the reader's language (accounts.language).
+        self.fields["country"].choices = [
+            ("", gettext("Select a country")),
+            *country_choices(),
+        ]
         self.fields["name"].widget.attrs["autocomplete"] = "organization"
         self.fields["zip_code"].widget.attrs["autocomplete"] = "postal-code"
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"

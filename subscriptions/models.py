@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce, Concat, Least, Lower, NullIf, Right
+from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Account, Membership
@@ -142,6 +143,22 @@ def subscription_default_name() -> str:
     """The name of a subscription without a display name of its own, around its product's
     name ("%(product)s Subscription"), in the active language."""
     return gettext("%(product)s Subscription")
+
+
+def generated_name_in_reader_words(name: str) -> str:
+    """A name the portal generated in English and stored (a weekly report keeps "Primary
+    Key", "Primary", "Mac Management Subscription" as written when it was built), in the
+    active language; any other name as it is. Names people gave stay theirs."""
+    if name in (PRIMARY_KEY_NAME, "Primary"):
+        return gettext(name)
+    with translation.override("en"):
+        english = subscription_default_name()
+    head, _, tail = english.partition("%(product)s")
+    if head or tail:
+        match = re.fullmatch(re.escape(head) + "(.+)" + re.escape(tail), name)
+        if match:
+            return subscription_default_name() % {"product": match.group(1)}
+    return name
 
 
 class SubscriptionQuerySet(models.QuerySet):

@@ -253,14 +253,17 @@ def license_key_rename(request: HttpRequest, subscription_id: int, key_id: int) 
     form = LicenseKeyRenameForm(request.POST or None, initial={"name": key.name})
     if request.method == "POST" and form.is_valid():
         try:
-            services.license_key_rename(
+            # The service renames the row it locked and re-read: confirm its name, not
+            # the one this view read before.
+            renamed = services.license_key_rename(
                 license_key=key, name=form.cleaned_data["name"], actor=request.user
             )
         except SubscriptionError as error:
             form_error_add(form, error)
         else:
             messages.success(
-                request, gettext("The license key is now called “%(name)s”.") % {"name": key.name}
+                request,
+                gettext("The license key is now called “%(name)s”.") % {"name": renamed.name},
             )
             return redirect("subscription_detail", subscription_id=subscription.pk)
     return render(

@@ -145,7 +145,7 @@ def test_personal_profile_shows_labelled_language_and_time_zone(alice_client):
 
     assert '<label for="id_language">' in html
     assert '<label for="id_time_zone">' in html
-    assert '<option value="Asia/Tokyo">Asia/Tokyo</option>' in html
+    assert '<option value="Asia/Tokyo">Japan (Tokyo)</option>' in html
 
 
 @pytest.mark.django_db
@@ -193,11 +193,11 @@ def test_an_invitation_is_written_in_the_inviters_language(alice, alice_client, 
 
     email = OutboxEmail.objects.get(kind="accounts.invitation")
     with translation.override(language):
-        english_subject = "Join My Company, Inc. on MyAccount"
-        assert email.subject != f"[MyAccount] {english_subject}"
-        assert email.subject == "[MyAccount] " + gettext("Join %(account)s on %(site)s") % {
+        english_subject = "Join My Company, Inc. on My Account"
+        assert email.subject != f"[My Account] {english_subject}"
+        assert email.subject == "[My Account] " + gettext("Join %(account)s on %(site)s") % {
             "account": "My Company, Inc.",
-            "site": "MyAccount",
+            "site": "My Account",
         }
 
 
@@ -212,9 +212,9 @@ def test_an_invitation_to_an_existing_user_is_written_in_theirs(alice, alice_cli
     alice_client.post(reverse("invite_users"), {"emails": "nina@example.com", "action": "send"})
 
     email = OutboxEmail.objects.get(kind="accounts.invitation")
-    assert email.subject == "[MyAccount] " + _in("ja", "Join %(account)s on %(site)s") % {
+    assert email.subject == "[My Account] " + _in("ja", "Join %(account)s on %(site)s") % {
         "account": "My Company, Inc.",
-        "site": "MyAccount",
+        "site": "My Account",
     }
 
 
@@ -252,7 +252,7 @@ def test_the_weekly_report_is_written_in_each_recipients_language(company, langu
     with translation.override(language):
         week = formats.date_format(date(2031, 3, 17), "SHORT_DATE_FORMAT")
         subject = gettext("Weekly usage report for %(account)s, week of %(week)s")
-    assert theirs.subject == "[MyAccount] " + subject % {"account": company.name, "week": week}
+    assert theirs.subject == "[My Account] " + subject % {"account": company.name, "week": week}
     for part in (theirs.body, theirs.html):
         assert "Weekly usage report" not in part
         assert "See the report and past weeks" not in part

@@ -25,15 +25,16 @@ def test_the_sign_up_confirmation_names_the_site_and_links_to_its_public_address
     assert response.status_code == 302
     [message] = mailoutbox
     assert "example.com" not in message.body.replace("jane@example.com", "")
-    assert "Hello from MyAccount!" in message.body
+    assert message.body.startswith("Hello Jane Doe,")
+    assert "Thank you for using My Account!" in message.body
     links = re.findall(r"https?://\S+", message.body)
     assert links and all(link.startswith(SITE_URL + "/") for link in links)
-    assert message.subject.startswith("[MyAccount] ")
+    assert message.subject.startswith("[My Account] ")
 
 
 def test_the_sites_record_carries_the_site_name_and_address(db):
     site = Site.objects.get_current()
-    assert (site.name, site.domain) == ("MyAccount", "127.0.0.1:8000")
+    assert (site.name, site.domain) == ("My Account", "127.0.0.1:8000")
 
 
 def test_migrate_applies_a_changed_site_name_and_address(db, settings):
@@ -64,7 +65,7 @@ def test_demo_data_says_where_to_sign_in(db, settings, capsys, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.SITE_URL = SITE_URL
     call_command("demo_data", "--password", "demo-pass-123")
-    assert f"Sign in to MyAccount at {SITE_URL}/ with" in capsys.readouterr().out
+    assert f"Sign in to My Account at {SITE_URL}/ with" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

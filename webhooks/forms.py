@@ -30,7 +30,7 @@ class EndpointForm(forms.Form):
 
 class RedeliverForm(forms.Form):
     since = forms.DateTimeField(
-        label=_("Failed since (UTC)"),
+        label=_("Failed since"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         help_text=_("Every failed event of this endpoint created since then is sent again."),

@@ -138,7 +138,7 @@ def test_resending_a_waiting_invitation_sends_only_the_new_link(
     assert sorted(OutboxEmail.objects.values_list("status", flat=True)) == ["canceled", "sent"]
     invitation.refresh_from_db()
     assert invitation.outbox_email.status == "sent"
-    assert message.subject.startswith("[MyAccount] Join My Company, Inc.")
+    assert message.subject.startswith("[My Account] Join My Company, Inc.")
 
 
 def test_a_change_that_rolls_back_writes_no_email(alice, bob, company, mailoutbox):

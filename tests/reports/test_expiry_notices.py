@@ -46,9 +46,9 @@ def test_administrators_get_one_email_thirty_seven_and_one_day_before(
     assert sent_on == [30, 7, 1]
     assert [m.to for m in mail.outbox] == [[alice.email]] * 3
     assert [m.subject for m in mail.outbox] == [
-        "[MyAccount] Your subscription Fleet ends in 30 days",
-        "[MyAccount] Your subscription Fleet ends in 7 days",
-        "[MyAccount] Your subscription Fleet ends in 1 day",
+        "[My Account] Your subscription Fleet ends in 30 days",
+        "[My Account] Your subscription Fleet ends in 7 days",
+        "[My Account] Your subscription Fleet ends in 1 day",
     ]
     assert "06/30/2025" in mail.outbox[0].body
     assert mail.outbox[0].alternatives[0][1] == "text/html"
@@ -63,7 +63,7 @@ def test_a_missed_day_sends_the_notice_now_due_and_not_the_stale_ones(
     _run_task_on(4, django_capture_on_commit_callbacks)
 
     assert [m.subject for m in mail.outbox] == [
-        "[MyAccount] Your subscription Fleet ends in 5 days"
+        "[My Account] Your subscription Fleet ends in 5 days"
     ]
     assert list(ExpiryNotice.objects.values_list("days_before", flat=True)) == [7]
 
@@ -81,9 +81,9 @@ def test_a_sublicense_with_its_own_end_date_gets_its_own_notices(
         _run_task_on(days_left, django_capture_on_commit_callbacks)
 
     assert [m.subject for m in mail.outbox] == [
-        "[MyAccount] Your sublicense Lab ends in 30 days",
-        "[MyAccount] Your sublicense Lab ends in 7 days",
-        "[MyAccount] Your sublicense Lab ends in 1 day",
+        "[My Account] Your sublicense Lab ends in 30 days",
+        "[My Account] Your sublicense Lab ends in 7 days",
+        "[My Account] Your sublicense Lab ends in 1 day",
     ]
     assert "licenses go back to the subscription" in " ".join(mail.outbox[0].body.split())
 

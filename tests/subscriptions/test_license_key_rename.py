@@ -69,3 +69,13 @@ def test_the_primary_key_keeps_its_name(alice, subscription):
     with pytest.raises(SubscriptionError) as error:
         services.license_key_rename(license_key=subscription.primary_key, actor=alice, name="X")
     assert error.value.code == "primary_key_readonly"
+
+
+def test_the_confirmation_names_the_new_name(alice_client, subscription):
+    lab = factories.license_key_create(subscription, 2, name="Summer Lab 2")
+    url = reverse("license_key_rename", args=[subscription.pk, lab.pk])
+
+    page = alice_client.post(url, {"name": "Branch Office"}, follow=True)
+
+    assert "The license key is now called “Branch Office”." in page.content.decode()
+    assert "now called “Summer Lab 2”" not in page.content.decode()

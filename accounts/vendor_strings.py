@@ -1,0 +1,292 @@
+"""The allauth and Django strings our pages and e-mails show, re-marked in our own catalogs.
+
+allauth's and Django's own catalogs address the reader informally in some languages
+(German "du", Italian "tu", Spanish "tú", Japanese あなた, Chinese 你). Marking the same
+msgids here puts them into locale/*/LC_MESSAGES/django.po, and LOCALE_PATHS win over the
+apps' catalogs, so every page speaks in one voice: the formal register of our glossaries
+(locale/glossary/). Nothing imports this module; `make messages-update` reads it.
+tests/test_i18n_register.py fails when one of these strings, in any language, is informal
+again, and lists here any new allauth or Django string that needs the same.
+"""
+
+from django.utils.translation import gettext_noop, ngettext_lazy
+
+VENDOR_STRINGS = [
+    # allauth
+    gettext_noop(
+        '<strong>Note:</strong> you can still <a href="%(email_url)s">change your email address</a>.'
+    ),
+    # allauth
+    gettext_noop("A third-party account from %(provider)s has been connected to your account."),
+    # allauth
+    gettext_noop(
+        "A third-party account from %(provider)s has been disconnected from your account."
+    ),
+    # allauth
+    gettext_noop("Already have an account? Then please %(link)ssign in%(end_link)s."),
+    # allauth
+    gettext_noop(
+        "An account already exists with this email address. Please sign in to that account first, then connect your %s account."
+    ),
+    # allauth
+    gettext_noop("An error occurred while attempting to login via your third-party account."),
+    # allauth
+    gettext_noop("Are you sure you want to remove this security key?"),
+    # allauth
+    gettext_noop("Are you sure you want to sign out?"),
+    # allauth
+    gettext_noop("Are you sure?"),
+    # allauth
+    gettext_noop("Be patient, you are sending too many requests."),
+    # allauth
+    gettext_noop("Change Password"),
+    # allauth
+    gettext_noop("Do you really want to remove the selected email address?"),
+    # allauth
+    gettext_noop("Email address %(deleted_email)s has been removed from your account."),
+    # allauth
+    gettext_noop(
+        "Enabling passwordless operation allows you to sign in using just this key, but imposes additional requirements such as biometrics or PIN protection."
+    ),
+    # allauth
+    gettext_noop("Enter your password:"),
+    # allauth
+    gettext_noop(
+        "Forgotten your password? Enter your email address below, and we'll send you an email allowing you to reset it."
+    ),
+    # allauth
+    gettext_noop("If it was you, you can sign up for an account using the link below."),
+    # allauth
+    gettext_noop(
+        "If you choose to trust this browser, you will not be asked for a verification code the next time you sign in."
+    ),
+    # allauth
+    gettext_noop(
+        "If you do not recognize this change then please take proper security precautions immediately. The change to your account originates from:\n\n- IP address: %(ip)s\n- Browser: %(user_agent)s\n- Date: %(timestamp)s"
+    ),
+    # allauth
+    gettext_noop(
+        "If you have not created an account yet, then please %(link)ssign up%(end_link)s first."
+    ),
+    # allauth
+    gettext_noop("In case you forgot, your username is %(username)s."),
+    # allauth
+    gettext_noop("Please Confirm Your Email Address"),
+    # allauth
+    gettext_noop("Please contact us if you have any trouble resetting your password."),
+    # allauth
+    gettext_noop("Please reauthenticate to safeguard your account."),
+    # allauth
+    gettext_noop("Please type your current password."),
+    # allauth
+    gettext_noop("Successfully signed in as %(name)s."),
+    # allauth
+    gettext_noop("Thank you for using %(site_name)s!\n%(site_domain)s"),
+    # allauth
+    gettext_noop("The email address and/or password you specified are not correct."),
+    # allauth
+    gettext_noop("The following email addresses are associated with your account:"),
+    # allauth
+    gettext_noop(
+        'The password reset link was invalid, possibly because it has already been used.  Please request a <a href="%(passwd_reset_url)s">new password reset</a>.'
+    ),
+    # allauth
+    gettext_noop("The username and/or password you specified are not correct."),
+    # allauth
+    gettext_noop("This action will invalidate your existing codes."),
+    # allauth
+    gettext_noop(
+        'This email confirmation link expired or is invalid. Please <a href="%(email_url)s">issue a new email confirmation request</a>.'
+    ),
+    # allauth
+    gettext_noop("This mail can be safely ignored if you did not initiate this action."),
+    # allauth
+    gettext_noop(
+        "This part of the site requires us to verify that\nyou are who you claim to be. For this purpose, we require that you\nverify ownership of your email address. "
+    ),
+    # allauth
+    gettext_noop(
+        "To protect your account with two-factor authentication, scan the QR code below with your authenticator app. Then, input the verification code generated by the app below."
+    ),
+    # allauth
+    gettext_noop("Trust this Browser?"),
+    # allauth
+    gettext_noop("Use your password"),
+    # allauth
+    gettext_noop("Verify Your Email Address"),
+    # allauth
+    gettext_noop(
+        "We have sent an email to you for\nverification. Please click on the link inside that email. If you do not see the verification email in your main inbox, check your spam folder. Otherwise\ncontact us if you do not receive it within a few minutes."
+    ),
+    # allauth
+    gettext_noop(
+        "We have sent an email to you for verification. Follow the link provided to finalize the signup process. If you do not see the verification email in your main inbox, check your spam folder. Please contact us if you do not receive the verification email within a few minutes."
+    ),
+    # allauth
+    gettext_noop(
+        "We have sent you an email. If you have not received it please check your spam folder. Otherwise contact us if you do not receive it in a few minutes."
+    ),
+    # allauth
+    gettext_noop("You are about to connect a new third-party account from %(provider)s."),
+    # allauth
+    gettext_noop(
+        "You are about to create a passkey for your account. As you can add additional keys later on, you can use a descriptive name to tell the keys apart."
+    ),
+    # allauth
+    gettext_noop(
+        "You are about to deactivate authenticator app based authentication. Are you sure?"
+    ),
+    # allauth
+    gettext_noop("You are about to generate a new set of recovery codes for your account."),
+    # allauth
+    gettext_noop("You are about to sign in using a third-party account from %(provider)s."),
+    # allauth
+    gettext_noop(
+        "You are about to use your %(provider_name)s account to login to\n%(site_name)s. As a final step, please complete the following form:"
+    ),
+    # allauth
+    gettext_noop("You are already logged in as %(user_display)s."),
+    # allauth
+    gettext_noop(
+        "You are receiving this email because you or someone else tried to signup for an\naccount using email address:\n\n%(email)s\n\nHowever, an account using that email address already exists.  In case you have\nforgotten about this, please use the password forgotten procedure to recover\nyour account:\n\n%(password_reset_url)s"
+    ),
+    # allauth
+    gettext_noop(
+        "You are receiving this email because you, or someone else, tried to access an account with email %(email)s. However, we do not have any record of such an account in our database."
+    ),
+    # allauth
+    gettext_noop(
+        "You are receiving this mail because the following change was made to your account:"
+    ),
+    # allauth
+    gettext_noop(
+        "You can sign in to your account using any of the following third-party accounts:"
+    ),
+    # allauth
+    gettext_noop(
+        "You can store this secret and use it to reinstall your authenticator app at a later time."
+    ),
+    # allauth
+    gettext_noop(
+        "You cannot activate two-factor authentication until you have verified your email address."
+    ),
+    # allauth
+    gettext_noop("You cannot add more than %d email addresses."),
+    # allauth
+    gettext_noop("You cannot disconnect your last remaining third-party account."),
+    # allauth
+    gettext_noop(
+        "You cannot generate recovery codes without having two-factor authentication enabled."
+    ),
+    # allauth
+    gettext_noop("You cannot remove your primary email address (%(email)s)."),
+    # allauth
+    gettext_noop("You cannot remove your primary email address."),
+    # allauth
+    gettext_noop(
+        "You currently do not have any email address set up. You should really add an email address so you can receive notifications, reset your password, etc."
+    ),
+    # allauth
+    gettext_noop("You currently have no third-party accounts connected to this account."),
+    # allauth
+    gettext_noop(
+        'You decided to cancel logging in to our site using one of your existing accounts. If this was a mistake, please proceed to <a href="%(login_url)s">sign in</a>.'
+    ),
+    # allauth
+    ngettext_lazy(
+        "You have added %(count)s security key.", "You have added %(count)s security keys."
+    ),
+    # allauth
+    gettext_noop("You have confirmed %(email)s."),
+    # allauth
+    gettext_noop("You have signed out."),
+    # allauth
+    gettext_noop("You have verified phone number %(phone)s."),
+    # allauth
+    gettext_noop("You must type the same email each time."),
+    # allauth
+    gettext_noop("You must type the same password each time."),
+    # allauth
+    gettext_noop(
+        "You're receiving this email because user %(user_display)s has given your email address to register an account on %(site_domain)s."
+    ),
+    # allauth
+    gettext_noop(
+        "You're receiving this email because you or someone else has requested a password reset for your user account.\nIt can be safely ignored if you did not request a password reset. Click the link below to reset your password."
+    ),
+    # allauth
+    gettext_noop("Your account has no password set up."),
+    # allauth
+    gettext_noop("Your account has no verified email address."),
+    # allauth
+    gettext_noop(
+        "Your account is protected by two-factor authentication. Please enter an authenticator code:"
+    ),
+    # allauth
+    gettext_noop("Your email address is still pending verification."),
+    # allauth
+    gettext_noop("Your email has been changed from %(from_email)s to %(to_email)s."),
+    # allauth
+    gettext_noop("Your email has been confirmed."),
+    # allauth
+    gettext_noop(
+        "Your email verification code is listed below. Please enter it in your open browser window."
+    ),
+    # allauth
+    gettext_noop("Your password has been changed."),
+    # allauth
+    gettext_noop("Your password has been reset."),
+    # allauth
+    gettext_noop("Your password is now changed."),
+    # allauth
+    gettext_noop(
+        "Your password reset code is listed below. Please enter it in your open browser window."
+    ),
+    # allauth
+    gettext_noop("Your phone number is still pending verification."),
+    # allauth
+    gettext_noop("Your primary email address must be verified."),
+    # allauth
+    gettext_noop("Your sign-in code is listed below. Please enter it in your open browser window."),
+    # django/conf
+    gettext_noop(
+        'If you are using the <meta name="referrer" content="no-referrer"> tag or including the “Referrer-Policy: no-referrer” header, please remove them. The CSRF protection requires the “Referer” header to do strict referer checking. If you’re concerned about privacy, use alternatives like <a rel="noreferrer" …> for links to third-party sites.'
+    ),
+    # django/conf
+    gettext_noop(
+        "If you have configured your browser to disable cookies, please re-enable them, at least for this site, or for “same-origin” requests."
+    ),
+    # django/conf
+    gettext_noop(
+        "If you have configured your browser to disable “Referer” headers, please re-enable them, at least for this site, or for HTTPS connections, or for “same-origin” requests."
+    ),
+    # django/conf
+    gettext_noop(
+        "ManagementForm data is missing or has been tampered with. Missing fields: %(field_names)s. You may need to file a bug report if the issue persists."
+    ),
+    # django/conf
+    gettext_noop(
+        "You are seeing this message because this HTTPS site requires a “Referer header” to be sent by your web browser, but none was sent. This header is required for security reasons, to ensure that your browser is not being hijacked by third parties."
+    ),
+    # django/conf
+    gettext_noop(
+        "You are seeing this message because this site requires a CSRF cookie when submitting forms. This cookie is required for security reasons, to ensure that your browser is not being hijacked by third parties."
+    ),
+    # django/contrib/auth
+    gettext_noop("Your old password was entered incorrectly. Please enter it again."),
+    # django/contrib/auth
+    gettext_noop("Your password can’t be a commonly used password."),
+    # django/contrib/auth
+    gettext_noop("Your password can’t be entirely numeric."),
+    # django/contrib/auth
+    gettext_noop("Your password can’t be too similar to your other personal information."),
+    # django/contrib/auth
+    ngettext_lazy(
+        "Your password must contain at least %(min_length)d character.",
+        "Your password must contain at least %(min_length)d characters.",
+    ),
+    # django/conf
+    gettext_noop(
+        "Upload a valid image. The file you uploaded was either not an image or a corrupted image."
+    ),
+]
