@@ -31,6 +31,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, is_account_admin
+from core.locks import deadlock_retry
 from core.sql import CompiledInsert, CompiledQuery, CompiledUpdate
 from licensing import signing
 from licensing.client import envelope
@@ -283,8 +284,9 @@ def _installation_latest_queryset(installation_id: uuid.UUID, *, lock: bool) -> 
     queryset = ProxyServer.objects.select_related("license_key__subscription", "account")
     if lock:
         # Serialises the requests of one installation (a refresh racing a deactivation):
-        # one read, under the row lock, with its key and subscription.
-        queryset = queryset.select_for_update(of=("self",))
+        # one read, under the row lock, with its key and subscription. The last lock of
+        # the portal's order; FOR NO KEY UPDATE (core/locks.py).
+        queryset = queryset.select_for_update(of=("self",), no_key=True)
     return queryset.filter(installation_id=installation_id).order_by("-activated_at", "-id")[:1]
 
 
@@ -399,8 +401,9 @@ def _license_key_queryset(normalized: str, *, lock: bool) -> QuerySet:
     queryset = LicenseKey.objects.select_related("subscription__account")
     if lock:
         # Serialises activations of one key: check-then-insert under the row lock
-        # (the partial unique constraint on ProxyServer is the backstop).
-        queryset = queryset.select_for_update(of=("self",))
+        # (the partial unique constraint on ProxyServer is the backstop). An activation
+        # locks nothing above the key; FOR NO KEY UPDATE (core/locks.py).
+        queryset = queryset.select_for_update(of=("self",), no_key=True)
     return queryset.filter(key=normalized)  # unique
 
 
@@ -511,6 +514,7 @@ _INSTALLATION_AND_HOLDER = CompiledQuery(
 )
 
 
+@deadlock_retry
 def license_activate(
     text: str | bytes | envelope.Decoded,
     *,
@@ -649,6 +653,7 @@ def _usage_store(
     return report, availability
 
 
+@deadlock_retry
 def license_refresh(
     text: str | bytes | envelope.Decoded,
     *,
@@ -685,6 +690,7 @@ def license_refresh(
         return _answer(message, proxy, info, now=now)
 
 
+@deadlock_retry
 def usage_report(
     text: str | bytes | envelope.Decoded,
     *,
@@ -723,6 +729,7 @@ def usage_report(
         return _answer(message, proxy, info, now=now)
 
 
+@deadlock_retry
 def license_deactivate(
     text: str | bytes | envelope.Decoded,
     *,

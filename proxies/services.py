@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, is_account_admin
+from core.locks import deadlock_retry
 from proxies.models import ProxyListPreference, ProxyServer
 from proxies.selectors import COLUMNS_BY_KEY, REQUIRED_COLUMNS
 from subscriptions import services as subscription_services
@@ -25,6 +26,7 @@ from subscriptions.models import LicenseKey, license_key_shown
 NOTES_MAX_LENGTH = 2000
 
 
+@deadlock_retry
 def proxy_servers_deactivate(
     *, account: Account, ids: Iterable[int], actor: User, channel: str = AuditLog.Channel.WEB
 ) -> list[ProxyServer]:
@@ -41,7 +43,7 @@ def proxy_servers_deactivate(
         # Lock the rows (in id order, so two admins never deadlock) before checking
         # their status: a concurrent refresh or deactivation waits for us.
         servers = list(
-            ProxyServer.objects.select_for_update()
+            ProxyServer.objects.select_for_update(no_key=True)
             .filter(account=account, id__in=list(ids))
             .exclude(status=ProxyServer.Status.DEACTIVATED)
             .order_by("id")
@@ -54,6 +56,7 @@ def proxy_servers_deactivate(
     return done
 
 
+@deadlock_retry
 def proxy_server_notes_update(
     *, proxy_server: ProxyServer, notes: str, actor: User, channel: str = AuditLog.Channel.WEB
 ) -> ProxyServer:
@@ -64,7 +67,7 @@ def proxy_server_notes_update(
         # or block that commits first is seen.
         if not is_account_admin(user=actor, account=proxy_server.account, lock=True):
             raise PermissionDenied(_("Only an Account Administrator can do this."))
-        server = ProxyServer.objects.select_for_update().get(pk=proxy_server.pk)
+        server = ProxyServer.objects.select_for_update(no_key=True).get(pk=proxy_server.pk)
         if server.notes == notes:
             return server
         before = server.notes
@@ -94,9 +97,9 @@ def proxy_list_columns_save(*, user: User, columns: Iterable[str]) -> list[str]:
 
 def proxy_server_lock(proxy: ProxyServer) -> ProxyServer:
     """Re-read the installation under a row lock: serialises its changes (a refresh
-    racing a deactivation)."""
+    racing a deactivation); last in the portal's lock order (core/locks.py)."""
     return (
-        ProxyServer.objects.select_for_update(of=("self",))
+        ProxyServer.objects.select_for_update(of=("self",), no_key=True)
         .select_related("license_key__subscription", "account")
         .get(pk=proxy.pk)
     )
@@ -110,6 +113,7 @@ def proxy_server_release(proxy: ProxyServer, *, now: datetime) -> None:
     proxy.save(update_fields=["status", "deactivated_at"])
 
 
+@deadlock_retry
 def proxy_server_deactivate(
     *,
     proxy_server: ProxyServer,
@@ -176,6 +180,7 @@ def proxy_server_deactivate_for_key(
     )
 
 
+@deadlock_retry
 def sublicense_delete(
     *,
     license_key: LicenseKey,
