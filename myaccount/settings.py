@@ -108,6 +108,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "myaccount.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # /api/ answers JSON, a missing trailing slash included (core/api_errors.py).
+    "core.api_errors.ApiAnswersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "myaccount.middleware.AuthenticationMiddleware",

@@ -74,3 +74,32 @@ def test_the_application_starts_with_a_readable_signing_key(tmp_path):
     )
     result = run_wsgi(LICENSING_SIGNING_KEYS=f"portal-1={key_file}")
     assert result.returncode == 0, result.stderr
+
+
+def _longest(schema: dict) -> int:
+    """The most bytes one query parameter's value can take in a URL, by its schema."""
+    if "oneOf" in schema:
+        return max(_longest(alternative) for alternative in schema["oneOf"])
+    if "enum" in schema:
+        return max(len(str(value).encode()) * 3 for value in schema["enum"])
+    if schema.get("type") == "integer":
+        return 20
+    if schema.get("format") in {"date", "date-time"}:
+        return 40
+    if schema.get("pattern") == r"^[A-Za-z0-9_.:-]*$":
+        return schema["maxLength"] * 3  # ":" is "%3A"
+    assert "maxLength" in schema, f"a query parameter without a length limit: {schema}"
+    return schema["maxLength"] * 12  # a 4-byte UTF-8 character, percent-encoded
+
+
+def test_every_request_line_the_api_document_allows_fits_gunicorns_limit(monkeypatch, client):
+    config = load_config(monkeypatch)
+    document = client.get("/api/schema/?format=json").json()
+    longest = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            parameters = [p for p in operation.get("parameters", []) if p["in"] == "query"]
+            query = sum(len(p["name"]) + 2 + _longest(p["schema"]) for p in parameters)
+            line = len(method) + 1 + len(path) + 20 + 1 + query + len(" HTTP/1.1")
+            longest = max(longest, line)
+    assert 4094 < longest <= config["limit_request_line"]
