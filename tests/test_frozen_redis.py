@@ -83,13 +83,14 @@ def frozen_redis(tmp_path: Path, settings) -> Iterator[FrozenRedis]:
     redis = FrozenRedis(directory)
     redis.server.start()
     url = redis.url()
+    # What the app was configured with, taken before the settings below change it.
+    broker = BrokerDown(app)
     # The cache (with the OPTIONS of the settings module), the licensing rate limits and
     # the broker (with its transport options) all on this Redis; tasks are published.
     settings.REDIS_URL = url
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": url}}
     settings.CELERY_BROKER_URL = url
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    broker = BrokerDown(app)
     broker.URL = url
     broker.down()
     try:

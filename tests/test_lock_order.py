@@ -34,7 +34,7 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need Postgres"),
 ]
 
-ROUNDS = 120
+ROUNDS = 100
 ACTIVATE = "/api/licensing/activate/"
 # The refusals an activation may meet in these races (licensing/errors.py).
 ACTIVATION_REFUSALS = {"key_in_use", "invalid_key"}
