@@ -18,7 +18,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() 
 # Sync workers: every request is short (no streaming to slow clients: the CSV export is
 # generated fast and a reverse proxy buffers it), and each worker keeps one database
 # connection (CONN_MAX_AGE) and one Redis connection pool.
-worker_class = "sync"
+# gunicorn's own error answers (a request line too long, malformed headers) in the API's
+# JSON error shape instead of its HTML page (myaccount/gunicorn_worker.py).
+worker_class = "myaccount.gunicorn_worker.JsonErrorSyncWorker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 # Django and the portal's signing keys (myaccount/wsgi.py) load once, in the master; the

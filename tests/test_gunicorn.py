@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import runpy
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +32,7 @@ def test_the_gunicorn_configuration_reads_the_environment(monkeypatch):
     assert config["bind"] == "127.0.0.1:9000"
     assert config["workers"] == 7
     assert config["accesslog"] == "-"
-    assert config["worker_class"] == "sync"
+    assert config["worker_class"] == "myaccount.gunicorn_worker.JsonErrorSyncWorker"
     assert config["preload_app"] is True
 
 
@@ -103,3 +106,61 @@ def test_every_request_line_the_api_document_allows_fits_gunicorns_limit(monkeyp
             line = len(method) + 1 + len(path) + 20 + 1 + query + len(" HTTP/1.1")
             longest = max(longest, line)
     assert 4094 < longest <= config["limit_request_line"]
+
+
+def _ask(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_gunicorns_own_refusals_are_json(tmp_path):
+    """A request line longer than any the API document allows: gunicorn's 414, in the
+    APIs' error shape instead of its HTML page."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    environment.update(DJANGO_SETTINGS_MODULE="myaccount.settings", HOME=str(tmp_path))
+    with (tmp_path / "gunicorn.log").open("wb") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "myaccount.wsgi",
+                "-c",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+            ],  # fmt: skip
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, (tmp_path / "gunicorn.log").read_text()
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.1)
+        line = b"GET /api/v1/accounts/?cursor=" + b"a" * 9000 + b" HTTP/1.1\r\n"
+        answer = _ask(port, line + b"Host: 127.0.0.1\r\n\r\n")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414 ")
+    assert b"Content-Type: application/json" in head
+    assert json.loads(body)["error"]["code"] == "uri_too_long"
