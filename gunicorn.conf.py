@@ -18,7 +18,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() 
 # Sync workers: every request is short (no streaming to slow clients: the CSV export is
 # generated fast and a reverse proxy buffers it), and each worker keeps one database
 # connection (CONN_MAX_AGE) and one Redis connection pool.
-worker_class = "sync"
+# gunicorn's own error answers (a request line too long, malformed headers) in the API's
+# JSON error shape instead of its HTML page (myaccount/gunicorn_worker.py).
+worker_class = "myaccount.gunicorn_worker.JsonErrorSyncWorker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 # Django and the portal's signing keys (myaccount/wsgi.py) load once, in the master; the
@@ -29,5 +31,11 @@ preload_app = True
 # gunicorn creates it there with mkstemp (private, unpredictable name).
 SHARED_MEMORY = "/dev/shm"  # noqa: S108
 worker_tmp_dir = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None
+# The longest request line the API's OpenAPI document allows (a 1,000-character cursor,
+# a 100-character search of 4-byte characters, every filter at its longest; URL-encoded)
+# must reach Django, which answers in JSON; gunicorn's default (4,094 bytes) answered
+# such a request with its own HTML 414. 8,190 is gunicorn's largest; the test of the
+# schema against it is tests/test_gunicorn.py.
+limit_request_line = 8190
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

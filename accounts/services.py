@@ -345,7 +345,8 @@ def _lock_business_account(account: Account) -> Account:
     Two administrators demoting each other at once would otherwise both count two
     admins and leave none (DESIGN.md: lock the parent row before you count).
     """
-    locked = Account.objects.select_for_update().get(pk=account.pk)
+    # FOR NO KEY UPDATE, first in the portal's lock order (core/locks.py).
+    locked = Account.objects.select_for_update(no_key=True).get(pk=account.pk)
     if not locked.is_business:
         raise AccountsError("not_business")
     return locked
@@ -372,7 +373,9 @@ def is_account_admin(*, user: User, account: Account | None, lock: bool = False)
     if account is None:
         return False
     if lock:
-        Account.objects.select_for_update().filter(pk=account.pk).first()
+        # FOR NO KEY UPDATE, first in the portal's lock order (core/locks.py): an
+        # activation's inserts that point at the account (KEY SHARE) pass it.
+        Account.objects.select_for_update(no_key=True).filter(pk=account.pk).first()
     return Membership.objects.active_admins().filter(account=account, user=user).exists()
 
 
@@ -395,7 +398,7 @@ def _other_active_admins(*, account: Account, membership: Membership) -> int:
 def _lock_membership(*, account: Account, membership_id: int) -> Membership:
     try:
         return (
-            Membership.objects.select_for_update(of=("self",))
+            Membership.objects.select_for_update(of=("self",), no_key=True)
             .select_related("user")
             .get(pk=membership_id, account=account)
         )
@@ -549,7 +552,9 @@ def invitation_create(
 
 def _lock_pending_invitation(*, account: Account, invitation_id: int) -> Invitation:
     invitation = (
-        Invitation.objects.select_for_update().filter(pk=invitation_id, account=account).first()
+        Invitation.objects.select_for_update(no_key=True)
+        .filter(pk=invitation_id, account=account)
+        .first()
     )
     if invitation is None or invitation.status != Invitation.Status.PENDING:
         raise AccountsError("invitation_not_pending")

@@ -7,19 +7,29 @@ not give (forged, of another list or order) is 404 `invalid_cursor`, not a malfo
 request, since any string is well formed as far as the OpenAPI document can tell.
 Unlike offsets, a page never repeats or skips rows when rows are added meanwhile,
 and no page costs more than one query (no COUNT).
+
+A cursor is at most CURSOR_MAX_LENGTH characters of CURSOR_PATTERN, as the OpenAPI
+document says, whatever the sort column (a proxy's notes run to 2,000 characters): a
+long text value is carried as its first characters only, and the page after it starts
+from the value the row has now (read in the page's one query), or from that prefix if
+the row is gone. gunicorn's request-line limit (gunicorn.conf.py) leaves room for the
+longest cursor with every other query parameter at its longest.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.core import signing
-from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import F, Q, QuerySet
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
+from django.db.models import F, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -28,6 +38,13 @@ from rest_framework.utils.urls import replace_query_param
 SALT = "api.cursor"
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
+# What the cursors handed out are made of (django.core.signing: URL-safe base64, "." for
+# compressed, ":" between value, time stamp and signature) and their longest.
+CURSOR_PATTERN = r"^[A-Za-z0-9_.:-]*$"
+CURSOR_MAX_LENGTH = 1000
+# A text sort value longer than this (as JSON) travels as a prefix: the cursor stays far
+# below CURSOR_MAX_LENGTH whatever the column holds.
+VALUE_MAX_JSON = 300
 
 
 class QueryIntegerField(serializers.IntegerField):
@@ -39,6 +56,7 @@ class QueryIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field({"type": "string", "maxLength": CURSOR_MAX_LENGTH, "pattern": CURSOR_PATTERN})
 class CursorField(serializers.CharField):
     """Any string is a cursor to the document: taken as sent (no trimming, no refusal of a
     NUL), so that one the list did not give out is always 404 `invalid_cursor`."""
@@ -50,10 +68,26 @@ class CursorField(serializers.CharField):
         ]
 
 
+# Postgres cannot hold a NUL in text, so a search cannot contain one: refused with the
+# usual 400 as before, and now the OpenAPI document says so with this pattern.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
+
+class SearchField(serializers.CharField):
+    """A list's `search` query parameter: up to 100 characters, no NUL (400, documented)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(required=False, allow_blank=True, max_length=100, **kwargs)
+        prohibit = ProhibitNullCharactersValidator()
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ] + [RegexValidator(NO_NUL_PATTERN, message=prohibit.message, code=prohibit.code)]
+
+
 class PageQuerySerializer(serializers.Serializer):
     cursor = CursorField(
         required=False,
-        max_length=1000,
+        max_length=CURSOR_MAX_LENGTH,
         help_text="The `next` link's cursor; omit for the first page. A cursor this list "
         "did not give out answers 404 `invalid_cursor`.",
     )
@@ -81,6 +115,18 @@ def paginated(item: type[serializers.Serializer], name: str) -> type[serializers
     )
 
 
+def _prefix(text: str) -> str | None:
+    """The longest start of `text` whose JSON fits VALUE_MAX_JSON; None if all of it does."""
+    if len(json.dumps(text)) <= VALUE_MAX_JSON:
+        return None
+    size = 2  # the quotes
+    for index, character in enumerate(text):
+        size += len(json.dumps(character)) - 2
+        if size > VALUE_MAX_JSON:
+            return text[:index]
+    return None  # pragma: no cover - the whole text fits, checked above
+
+
 def _encode(value: Any) -> list:
     if value is None:
         return ["n", ""]
@@ -92,7 +138,9 @@ def _encode(value: Any) -> list:
         return ["t", value.isoformat()]
     if isinstance(value, date):
         return ["d", value.isoformat()]
-    return ["s", str(value)]
+    text = str(value)
+    prefix = _prefix(text)
+    return ["s", text] if prefix is None else ["p", prefix]
 
 
 def _decode(kind: str, raw: Any) -> Any:
@@ -103,6 +151,7 @@ def _decode(kind: str, raw: Any) -> Any:
         "t": datetime.fromisoformat,
         "d": date.fromisoformat,
         "s": str,
+        "p": str,
     }[kind](raw)
 
 
@@ -141,8 +190,14 @@ class Keyset:
                 data = signing.loads(cursor, salt=SALT)
                 if data["k"] != [self.field, self.descending]:
                     raise ValueError("a cursor of another list or order")
-                value = _decode(*data["v"])
+                kind, raw = data["v"]
+                value = _decode(kind, raw)
                 pk = int(data["id"])
+                if kind == "p":
+                    # The row's whole value, read in this query; its prefix if it is gone.
+                    value = Coalesce(
+                        Subquery(qs.filter(pk=pk).values("cursor_value")[:1]), Value(value)
+                    )
             except (signing.BadSignature, KeyError, TypeError, ValueError):
                 raise NotFound(
                     _("This cursor is not one this list gave out; start again without one."),

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from accounts.models import AuditLog, Invitation, Membership
 from accounts.selectors import MEMBER_SORTS
 from accounts.services import INVITE_LIMIT
-from api.pagination import PageQuerySerializer, paginated
+from api.pagination import PageQuerySerializer, SearchField, paginated
 from proxies.forms import SORT_CHOICES
 from proxies.selectors import Display
 from subscriptions.models import LicenseKey, Order, license_key_shown
@@ -125,9 +125,7 @@ class SubscriptionQuerySerializer(PageQuerySerializer):
         default="all",
         required=False,
     )
-    search = serializers.CharField(
-        required=False, allow_blank=True, max_length=100, help_text="Name, product or key."
-    )
+    search = SearchField(help_text="Name, product or key.")
     product = serializers.SlugField(required=False, max_length=50, help_text="Product code.")
     sort = serializers.ChoiceField(
         choices=[value for value, _ in ARRANGE_CHOICES], default="ends_on", required=False
@@ -165,7 +163,7 @@ class LicenseKeyQuerySerializer(PageQuerySerializer):
     type = serializers.ChoiceField(
         choices=LicenseKey.Type.choices, required=False, help_text="The page's Type filter."
     )
-    search = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    search = SearchField()
     sort = serializers.ChoiceField(
         choices=LICENSE_KEY_SORTS,
         default="type",
@@ -298,9 +296,7 @@ MemberPageSerializer = paginated(MemberOutSerializer, "MemberPageSerializer")
 class MemberQuerySerializer(PageQuerySerializer):
     role = serializers.ChoiceField(choices=Membership.Role.choices, required=False)
     status = serializers.ChoiceField(choices=Membership.Status.choices, required=False)
-    search = serializers.CharField(
-        required=False, allow_blank=True, max_length=100, help_text="Email or name."
-    )
+    search = SearchField(help_text="Email or name.")
     sort = serializers.ChoiceField(
         choices=list(MEMBER_SORTS),
         default="name",

@@ -147,6 +147,15 @@ def _key_rows(subscription: Subscription, today: date) -> dict[int, object]:
     return proxy_selectors.license_key_table(subscription=subscription, today=today).by_id
 
 
+def _key_row(subscription: Subscription, key_id: int) -> object:
+    """The key's row as the table shows it; a key deleted by a request that committed
+    after this one's change is gone (404), not a crash (tests/test_lock_order.py)."""
+    row = _key_rows(subscription, timezone.localdate()).get(key_id)
+    if row is None:
+        raise NotFound()
+    return row
+
+
 class LicenseKeyListView(ApiView):
     @extend_schema(
         operation_id="license_keys_list",
@@ -194,7 +203,7 @@ class LicenseKeyListView(ApiView):
         key = subscription_services.sublicense_create(
             subscription=subscription, actor=request.user, channel=CHANNEL, **values
         )
-        row = _key_rows(subscription, timezone.localdate())[key.pk]
+        row = _key_row(subscription, key.pk)
         return Response(
             s.LicenseKeyOutSerializer(row, context=self.viewer()).data,
             status=status.HTTP_201_CREATED,
@@ -219,7 +228,7 @@ class LicenseKeyDetailView(ApiView):
     )
     def get(self, request: Request, account_id: int, subscription_id: int, key_id: int):
         subscription, key = self._key(subscription_id, key_id)
-        row = _key_rows(subscription, timezone.localdate())[key.pk]
+        row = _key_row(subscription, key.pk)
         return Response(s.LicenseKeyOutSerializer(row, context=self.viewer()).data)
 
     @extend_schema(
@@ -245,7 +254,7 @@ class LicenseKeyDetailView(ApiView):
         subscription_services.sublicense_update(
             license_key=key, actor=request.user, channel=CHANNEL, **merged
         )
-        row = _key_rows(subscription, timezone.localdate())[key.pk]
+        row = _key_row(subscription, key.pk)
         return Response(s.LicenseKeyOutSerializer(row, context=self.viewer()).data)
 
     @extend_schema(

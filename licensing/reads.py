@@ -72,12 +72,14 @@ _KEY_SQL = _key_sql()
 
 
 def _for_update(alias: str, table: str) -> str:
-    """The row lock, where the database has one (as select_for_update: SQLite has none,
-    its writes are serialised anyway)."""
+    """The row lock, where the database has one (as select_for_update(no_key=True): SQLite
+    has none, its writes are serialised anyway). FOR NO KEY UPDATE, in the portal's lock
+    order (core/locks.py): the inserts that point at a locked row still pass."""
     features = connections[alias].features
     if not features.has_select_for_update:
         return ""
-    return f" FOR UPDATE OF {table}" if features.has_select_for_update_of else " FOR UPDATE"
+    lock = " FOR NO KEY UPDATE" if features.has_select_for_no_key_update else " FOR UPDATE"
+    return f"{lock} OF {table}" if features.has_select_for_update_of else lock
 
 
 def _key_with_subscription(key: LicenseKey) -> LicenseKey:

@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import audit_log_record, is_account_admin
+from core.locks import deadlock_retry
 from licensing import reads, signing
 from licensing.client import envelope
 from licensing.errors import LicensingError
@@ -479,6 +480,7 @@ def _activation_data(message: envelope.Message, channel: str) -> _Activation:
     )
 
 
+@deadlock_retry
 def license_activate(
     text: str | bytes | envelope.Decoded,
     *,
@@ -606,6 +608,7 @@ def _usage_store(
     return report, availability
 
 
+@deadlock_retry
 def license_refresh(
     text: str | bytes | envelope.Decoded,
     *,
@@ -639,6 +642,7 @@ def license_refresh(
         return _answer(message, proxy, info, now=now)
 
 
+@deadlock_retry
 def usage_report(
     text: str | bytes | envelope.Decoded,
     *,
@@ -675,6 +679,7 @@ def usage_report(
         return _answer(message, proxy, info, now=now)
 
 
+@deadlock_retry
 def license_deactivate(
     text: str | bytes | envelope.Decoded,
     *,

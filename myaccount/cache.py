@@ -8,7 +8,7 @@ cache instead, with a logged warning: rate limits then hold per process (a limit
 N per minute becomes N per worker) rather than failing every request with a 500.
 
 After a failure Redis is left alone for ``RETRY_SECONDS`` (each attempt against a
-host that does not answer costs a connect timeout), then tried again. ``check_redis()`` asks
+host that does not answer costs REDIS_TIMEOUT), then tried again. ``check_redis()`` asks
 Redis itself, so ``/healthz`` still reports the cache as down.
 """
 

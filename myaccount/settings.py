@@ -41,6 +41,14 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
 
 
+def envfloat(name: str, default: float) -> float:
+    value = env(name, str(default))
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
@@ -102,6 +110,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # /api/ answers JSON, a missing trailing slash included (core/api_errors.py).
+    "core.api_errors.ApiAnswersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -155,14 +165,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # sign-in and the licensing API keep working, /healthz says the cache is down.
 REDIS_URL = env("REDIS_URL")
 CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "myaccount")
+# Seconds one Redis operation may take (connecting, or waiting for an answer) wherever the
+# portal uses Redis: the cache, publishing a task, /healthz. Redis answers in well under
+# a millisecond; one that does not answer at all (frozen: SIGSTOP, a dead VM, a network
+# that drops packets; the TCP connection stays open) must cost a request this long, not
+# hang it until gunicorn kills the worker. Then the cache answers from process memory
+# for a while (myaccount/cache.py) and the task waits in the database for its sweep.
+REDIS_TIMEOUT = envfloat("REDIS_TIMEOUT", 0.5)
+REDIS_SOCKET_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "myaccount.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
-            # A Redis that does not answer costs at most this long, then the fallback.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": dict(REDIS_SOCKET_OPTIONS),
         }
     }
 else:
@@ -277,9 +294,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker that does not answer must not hold a request for long: publishing (after
-# commit, outbox/tasks.py) gives up within seconds, logs, and leaves the e-mail to the
-# outbox's sweep.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+# commit, outbox/tasks.py) gives up after REDIS_TIMEOUT, logs, and leaves the e-mail (or
+# webhook delivery) to its sweep. Without socket_timeout a publish to a frozen Redis
+# waited for ever. One try, to connect (max_retries; kombu tried again for 4 s) and to
+# publish (no publish retry): each try would wait REDIS_TIMEOUT again, and a connection
+# that Redis closed (a restart) is opened again by redis-py without them. The worker
+# keeps its own patient reconnection (CELERY_BROKER_CONNECTION_MAX_RETRIES).
+CELERY_BROKER_TRANSPORT_OPTIONS = {**REDIS_SOCKET_OPTIONS, "max_retries": 0}
+CELERY_TASK_PUBLISH_RETRY = False
 # Periodic jobs (Celery beat) are all declared here, in one place.
 CELERY_BEAT_SCHEDULE: dict = {
     # Send what the outbox holds that nothing has sent by its time: e-mails written

@@ -11,22 +11,41 @@
   e-mail that could not be enqueued because the broker was down, or a retry that
   could not be scheduled. It moves their `next_attempt_at` on under a row lock
   (SKIP LOCKED), so two sweeps never hand out the same e-mail.
+
+Once, even when the database drops (issue 24, item 6). Between the SMTP server's "250
+accepted" and the row saying "sent" there is a window: a database connection that dies
+there (pg_terminate_backend, a failover, a pooler restart) left the row claimed, and
+the e-mail went out again when the lease ran out, ten minutes later. Two things close it:
+
+- what the SMTP server answered is recorded on a new connection when the old one died,
+  tried again for RECORD_FOR (the database is usually back at once: only that
+  connection was lost). Only a database that stays away longer than that still leaves
+  a row whose send may have completed, and the e-mail then goes out again after the
+  lease: at least once, never lost. (Not sending it again would lose the e-mails of a
+  worker killed mid-send, which nothing can tell apart from these.)
+- every e-mail carries a Message-ID of its own row (message_id()), the same on every
+  attempt, so that such a second copy is the same message to the receiving side, which
+  can drop it (Gmail and other mailbox providers do).
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 
 from outbox.models import OutboxEmail
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # A claimed e-mail stays claimed this long; a worker that dies mid-send gives it up then.
 LEASE = timedelta(minutes=10)
@@ -68,6 +87,28 @@ class Delivery:
     retry_in: timedelta | None = None
 
 
+# How long the outcome of a send is tried again on a new connection (pauses of 0.1 s,
+# doubling): far inside LEASE, so no other worker takes the e-mail meanwhile.
+RECORD_FOR = timedelta(seconds=15)
+
+
+def _recorded(write: Callable[[], T]) -> T:
+    """Run `write` (one UPDATE, its own transaction), on a new database connection if the
+    one it had dropped, until RECORD_FOR has passed."""
+    deadline = time.monotonic() + RECORD_FOR.total_seconds()
+    pause = 0.1
+    while True:
+        try:
+            return write()
+        except (OperationalError, InterfaceError) as error:
+            if connection.in_atomic_block or time.monotonic() + pause > deadline:
+                raise
+            logger.warning("Recording an e-mail's outcome failed (%s); trying again", error)
+            connection.close()  # the next query opens a new connection
+            time.sleep(pause)
+            pause *= 2
+
+
 def _claim(*, email_id: int, now: datetime) -> bool:
     """Claim one queued e-mail: exactly one of any number of parallel senders wins."""
     return bool(
@@ -93,21 +134,26 @@ def email_deliver(*, email_id: int, now: datetime) -> Delivery | None:
         retry = email.attempts < MAX_ATTEMPTS
         pause = email_backoff(email.attempts)
         status = OutboxEmail.Status.QUEUED if retry else OutboxEmail.Status.FAILED
-        OutboxEmail.objects.filter(pk=email_id, claimed_at=now).update(
-            claimed_at=None,
-            status=status,
-            last_error=f"{type(error).__name__}: {error}"[:2000],
-            # The task's own retry comes first; the sweep is the safety net behind it.
-            next_attempt_at=now + pause + sweep_after(),
+        last_error = f"{type(error).__name__}: {error}"[:2000]
+        _recorded(
+            lambda: OutboxEmail.objects.filter(pk=email_id, claimed_at=now).update(
+                claimed_at=None,
+                status=status,
+                last_error=last_error,
+                # The task's own retry comes first; the sweep is the safety net behind it.
+                next_attempt_at=now + pause + sweep_after(),
+            )
         )
         logger.warning(
             "E-mail %s (%s) not sent, attempt %s: %s", email_id, email.kind, email.attempts, error
         )
         return Delivery(status=status, retry_in=pause if retry else None)
     # Sent: whoever holds the claim now, this is the truth. The links in the body are
-    # credentials, so the body goes.
-    OutboxEmail.objects.filter(pk=email_id).update(
-        status=OutboxEmail.Status.SENT, sent_at=now, body="", html="", claimed_at=now
+    # credentials, so the body goes. Recorded even if the connection dropped meanwhile.
+    _recorded(
+        lambda: OutboxEmail.objects.filter(pk=email_id).update(
+            status=OutboxEmail.Status.SENT, sent_at=now, body="", html="", claimed_at=now
+        )
     )
     return Delivery(status=OutboxEmail.Status.SENT)
 

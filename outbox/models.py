@@ -9,7 +9,10 @@ invitation links are credentials, and the outbox is not where they should linger
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
 from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail.utils import DNS_NAME
 from django.db import models
 from django.utils import timezone
 
@@ -55,16 +58,25 @@ class OutboxEmail(models.Model):
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
 
+    def message_id(self) -> str:
+        """This e-mail's Message-ID: the same on every attempt (the row's id and creation
+        time, at the sender's domain), so a copy sent twice is one message to the
+        receiving side (outbox/delivery.py)."""
+        domain = parseaddr(self.from_email)[1].rpartition("@")[2] or str(DNS_NAME)
+        stamp = int(self.created_at.timestamp() * 1_000_000)
+        return f"<outbox.{self.pk}.{stamp}@{domain}>"
+
     def message(self) -> EmailMessage:
         """The e-mail as Django's mail backends send it."""
+        headers = {"Message-ID": self.message_id(), **self.headers}
         if not self.body and self.html:
             message = EmailMessage(
-                self.subject, self.html, self.from_email, self.to, headers=self.headers
+                self.subject, self.html, self.from_email, self.to, headers=headers
             )
             message.content_subtype = "html"
             return message
         message = EmailMultiAlternatives(
-            self.subject, self.body, self.from_email, self.to, headers=self.headers
+            self.subject, self.body, self.from_email, self.to, headers=headers
         )
         if self.html:
             message.attach_alternative(self.html, "text/html")

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import account_admin_check, audit_log_record
+from core.locks import deadlock_retry
 from proxies.models import ProxyListPreference, ProxyServer
 from proxies.selectors import COLUMNS_BY_KEY, REQUIRED_COLUMNS
 from subscriptions import services as subscription_services
@@ -23,6 +24,7 @@ from subscriptions.models import LicenseKey, license_key_shown
 NOTES_MAX_LENGTH = 2000
 
 
+@deadlock_retry
 def proxy_servers_deactivate(
     *, account: Account, ids: Iterable[int], actor: User, channel: str = AuditLog.Channel.WEB
 ) -> list[ProxyServer]:
@@ -38,7 +40,7 @@ def proxy_servers_deactivate(
         # Lock the rows (in id order, so two admins never deadlock) before checking
         # their status: a concurrent refresh or deactivation waits for us.
         servers = list(
-            ProxyServer.objects.select_for_update()
+            ProxyServer.objects.select_for_update(no_key=True)
             .filter(account=account, id__in=list(ids))
             .exclude(status=ProxyServer.Status.DEACTIVATED)
             .order_by("id")
@@ -51,6 +53,7 @@ def proxy_servers_deactivate(
     return done
 
 
+@deadlock_retry
 def proxy_server_notes_update(
     *, proxy_server: ProxyServer, notes: str, actor: User, channel: str = AuditLog.Channel.WEB
 ) -> ProxyServer:
@@ -60,7 +63,7 @@ def proxy_server_notes_update(
         # Re-check the role under the account's lock, as every write does: a demotion
         # or block that commits first is seen.
         account_admin_check(actor=actor, account=proxy_server.account, lock=True)
-        server = ProxyServer.objects.select_for_update().get(pk=proxy_server.pk)
+        server = ProxyServer.objects.select_for_update(no_key=True).get(pk=proxy_server.pk)
         if server.notes == notes:
             return server
         before = server.notes
@@ -90,9 +93,9 @@ def proxy_list_columns_save(*, user: User, columns: Iterable[str]) -> list[str]:
 
 def proxy_server_lock(proxy: ProxyServer) -> ProxyServer:
     """Re-read the installation under a row lock: serialises its changes (a refresh
-    racing a deactivation)."""
+    racing a deactivation); last in the portal's lock order (core/locks.py)."""
     return (
-        ProxyServer.objects.select_for_update(of=("self",))
+        ProxyServer.objects.select_for_update(of=("self",), no_key=True)
         .select_related("license_key__subscription", "account")
         .get(pk=proxy.pk)
     )
@@ -106,6 +109,7 @@ def proxy_server_release(proxy: ProxyServer, *, now: datetime) -> None:
     proxy.save(update_fields=["status", "deactivated_at"])
 
 
+@deadlock_retry
 def proxy_server_deactivate(
     *,
     proxy_server: ProxyServer,
@@ -172,6 +176,7 @@ def proxy_server_deactivate_for_key(
     )
 
 
+@deadlock_retry
 def sublicense_delete(
     *,
     license_key: LicenseKey,

@@ -23,6 +23,7 @@ from accounts.services import (
     audit_log_record,
     business_account_create,
 )
+from core.locks import deadlock_retry
 from subscriptions import quota
 from subscriptions.errors import SubscriptionError
 from subscriptions.models import (
@@ -86,9 +87,12 @@ def _staff_may_change_keys(*, actor: User, channel: str) -> bool:
 
 
 def _lock(subscription: Subscription) -> Subscription:
-    """Re-read the subscription under a row lock (the parent row of all its keys)."""
+    """Re-read the subscription under a row lock (the parent row of all its keys):
+    after the account, before its keys (core/locks.py)."""
     return (
-        Subscription.objects.select_for_update().select_related("product").get(pk=subscription.pk)
+        Subscription.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("product")
+        .get(pk=subscription.pk)
     )
 
 
@@ -335,6 +339,7 @@ def subscription_register_attempt(
     )
 
 
+@deadlock_retry
 def subscription_register(
     *,
     user: User,
@@ -354,16 +359,17 @@ def subscription_register(
     if account is None and business is None:
         raise SubscriptionError("account_not_business")
     with transaction.atomic():
+        if account is not None:
+            if not account.is_business:
+                raise SubscriptionError("account_not_business")
+            # The account before the subscription (core/locks.py).
+            account_admin_check(actor=user, account=account, lock=True)
         license_key = LicenseKey.objects.filter(key=normalized).first()
         if license_key is not None:
             # Lock the subscription: two people registering one key at once, one wins.
             license_key.subscription = _lock(license_key.subscription)
         license_key = _registrable(license_key, today=today)
-        if account is not None:
-            if not account.is_business:
-                raise SubscriptionError("account_not_business")
-            account_admin_check(actor=user, account=account, lock=True)
-        else:
+        if account is None:
             account = business_account_create(
                 admin=user,
                 name=business["name"],
@@ -462,6 +468,7 @@ def _quota_check(
         raise SubscriptionError(code, available=available, licenses=subscription.licenses)
 
 
+@deadlock_retry
 def sublicense_create(
     *,
     subscription: Subscription,
@@ -510,6 +517,7 @@ def sublicense_create(
     return license_key
 
 
+@deadlock_retry
 def sublicense_update(
     *,
     license_key: LicenseKey,
@@ -557,6 +565,7 @@ def sublicense_update(
     return key
 
 
+@deadlock_retry
 def license_key_rename(
     *,
     license_key: LicenseKey,
@@ -587,6 +596,7 @@ def license_key_rename(
     return key
 
 
+@deadlock_retry
 def sublicense_mark_deleted(
     *,
     license_key: LicenseKey,

@@ -329,7 +329,7 @@ def _limit_transitions(
     created: list[int] = []
     with transaction.atomic():
         # One check per account at a time: the last event decides the next one.
-        Account.objects.select_for_update().filter(pk=account.pk).first()
+        Account.objects.select_for_update(no_key=True).filter(pk=account.pk).first()
         over = proxy_servers_over_limit(servers, today=timezone.localdate(now))
         last: dict[str, str] = {}
         for ordering_key, type in (
@@ -526,7 +526,7 @@ def _endpoint_disable(endpoint: Endpoint, *, now: datetime) -> None:
     administrators e-mailed. The account is locked first (the portal's order: account,
     then what belongs to it), as its administrators' own changes lock it."""
     with transaction.atomic():
-        Account.objects.select_for_update().filter(pk=endpoint.account_id).first()
+        Account.objects.select_for_update(no_key=True).filter(pk=endpoint.account_id).first()
         endpoint = (
             Endpoint.objects.select_for_update(of=("self",))
             .select_related("account")

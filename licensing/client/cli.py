@@ -13,6 +13,7 @@ Pure Python: no Django import, so it installs on a server that only runs the pro
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import urllib.error
@@ -78,6 +79,23 @@ class Context:
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out)
+
+
+def fingerprint(pem: str) -> str:
+    """SHA-256 of a portal key's raw 32 bytes, in hex: what an operator compares with
+    ``openssl pkey -pubin -in portal.pem -outform DER | tail -c 32 | sha256sum``."""
+    raw = envelope.load_public_key_pem(pem).public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    return hashlib.sha256(raw).hexdigest()
+
+
+TOFU_WARNING = (
+    "WARNING: no portal public key is pinned (--portal-public-key). The first portal "
+    "this proxy talks to will be trusted as it answers (trust on first use): whoever "
+    "answers at that address first is believed from then on. Pin the key that "
+    "`manage.py licensing_public_key` prints on the portal instead."
+)
 
 
 def _iso(moment: datetime) -> str:
@@ -280,6 +298,7 @@ class Proxy:
         if fetched:
             # Trust on first use: pinned only once an answer has verified with them.
             keys = portal.public_keys()
+            before = dict(self.state.get("portal_keys") or {})
         text, nonce = self.seal(request_type, payload, ttl=ONLINE_TTL)
         answer = portal.post(request_type, text)
         message = self.verify(answer, expected=ANSWER_FOR[request_type], keys=keys)
@@ -290,6 +309,15 @@ class Proxy:
             self.state["portal_keys"] = {
                 kid: envelope.public_key_pem(key) for kid, key in keys.items()
             }
+        if fetched:
+            # Said loudly, with what to compare: this is the moment trust was decided.
+            for kid, pem in (self.state.get("portal_keys") or {}).items():
+                if before.get(kid) != pem:
+                    self.ctx.say(
+                        f"WARNING: trusted on first use: pinned portal key {kid} of "
+                        f"{portal.base}, SHA-256 fingerprint {fingerprint(pem)}. "
+                        "Compare it with the portal's key before relying on it."
+                    )
         self.state["portal_url"] = portal.base
         return message
 
@@ -583,10 +611,15 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     except FileExistsError:
         raise CliError(f"{ctx.state_dir.path} is already initialised") from None
     ctx.say(f"Initialised installation {state['installation_id']} in {ctx.state_dir.path}.")
-    if portal_keys:
-        ctx.say(f"Pinned portal key {', '.join(portal_keys)}.")
-    if unnamed:
-        ctx.say("Pinned the portal key; its key id comes with the first answer it verifies.")
+    for kid, pem in portal_keys.items():
+        ctx.say(f"Pinned portal key {kid}, SHA-256 fingerprint {fingerprint(pem)}.")
+    for pem in unnamed:
+        ctx.say(
+            f"Pinned the portal key with SHA-256 fingerprint {fingerprint(pem)}; its key id "
+            "comes with the first answer it verifies."
+        )
+    if not portal_keys and not unnamed:
+        ctx.say(TOFU_WARNING)
     return 0
 
 

@@ -8,6 +8,7 @@ activates it, answers signed with a test portal key.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import stat
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from licensing.client import envelope
 from licensing.client.cli import main
@@ -328,6 +330,46 @@ def test_init_refuses_a_portal_key_that_is_not_a_pem_key(
 
 def test_commands_on_an_uninitialised_dir_say_so(proxy: ProxyRunner) -> None:
     assert "not initialised" in proxy.fails("status").err
+
+
+def _fingerprint(portal: FakePortal) -> str:
+    """What `openssl pkey -pubin -outform DER | tail -c 32 | sha256sum` says of the key."""
+    raw = portal.key.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    return hashlib.sha256(raw).hexdigest()
+
+
+def test_init_without_a_pinned_key_warns_of_trust_on_first_use_and_shows_what_it_pinned(
+    proxy: ProxyRunner, portal: FakePortal
+) -> None:
+    result = proxy.ok("init", "--server-name", "pmm.alice.example", "--site-code", "HQ")
+
+    assert "WARNING: no portal public key is pinned" in result.out
+    assert "trust on first use" in result.out
+
+    result = proxy.ok("activate", "--key", ALICE_KEY, "--portal", portal.url)
+
+    assert (
+        f"WARNING: trusted on first use: pinned portal key {portal.kid} of {portal.url}, "
+        f"SHA-256 fingerprint {_fingerprint(portal)}"
+    ) in result.out
+    # Said once, when trust is decided: not at every later exchange.
+    assert "WARNING" not in proxy.ok("refresh", "--portal", portal.url).out
+
+
+def test_init_with_a_pinned_key_shows_its_fingerprint_and_no_warning(
+    proxy: ProxyRunner, portal: FakePortal, tmp_path: Path
+) -> None:
+    pem = portal.public_key_file(tmp_path)
+    result = proxy.ok("init", "--server-name", "pmm.alice.example", "--site-code", "HQ",
+                      "--portal-public-key", str(pem))  # fmt: skip
+
+    assert f"Pinned portal key {portal.kid}, SHA-256 fingerprint {_fingerprint(portal)}." in (
+        result.out
+    )
+    assert "WARNING" not in result.out
+    assert "WARNING" not in proxy.ok("activate", "--key", ALICE_KEY, "--portal", portal.url).out
 
 
 def test_usage_errors_are_one_line(proxy: ProxyRunner) -> None:
