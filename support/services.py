@@ -185,7 +185,9 @@ def ticket_create(
         ):
             # Lock the subscription before counting: two tickets at once cannot both
             # take the last incident.
-            subscription = Subscription.objects.select_for_update(no_key=True).get(pk=subscription.pk)
+            subscription = Subscription.objects.select_for_update(no_key=True).get(
+                pk=subscription.pk
+            )
             if not selectors.incidents_left(subscription=subscription):
                 raise SupportError("no_incidents_left", subscription=subscription.display_name)
             uses_incident = True
