@@ -30,10 +30,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--password", help="Password for demo@example.com (default: random)")
+        parser.add_argument(
+            "--webhook-url",
+            help="Where the demo company's webhook endpoint delivers (scripts/run.sh gives its "
+            "loopback receiver); a test event is sent there at once",
+        )
 
     def handle(self, *args, **options) -> None:
         password = options["password"] or secrets.token_urlsafe(9)
-        context: dict = {"password": password}
+        context: dict = {"password": password, "webhook_url": options["webhook_url"]}
         with transaction.atomic():
             for app in DEMO_APPS:
                 try:
