@@ -8,6 +8,7 @@
 #     being files under $RUN_DIR/broker (no server to run);
 #   - a webhook receiver on loopback that the demo company's endpoint points at, so the
 #     worker delivers real signed webhooks (logged to $RUN_DIR/webhooks.jsonl).
+# DEMO_PASSWORD fixes the demo users' password (default: a new random one each start).
 # Everything the run writes (SQLite database, broker, beat schedule) is in RUN_DIR
 # (default .run/). scripts/run.sh is also what the zero-setup test tier starts.
 set -euo pipefail
@@ -39,7 +40,7 @@ for _ in $(seq 100); do [ -s "$RUN_DIR/receiver.port" ] && break; sleep 0.1; don
 receiver="http://127.0.0.1:$(cat "$RUN_DIR/receiver.port")/webhooks"
 
 $BIN/python manage.py migrate --noinput
-$BIN/python manage.py demo_data --webhook-url "$receiver"
+$BIN/python manage.py demo_data --webhook-url "$receiver" ${DEMO_PASSWORD:+--password "$DEMO_PASSWORD"}
 
 echo "Celery worker and beat on ${CELERY_BROKER_URL:-$REDIS_URL} (queues celery, webhooks);"
 echo "webhook receiver on $receiver."

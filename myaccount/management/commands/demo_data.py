@@ -50,5 +50,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"\nDemo data ready. Sign in to {settings.SITE_NAME} at {settings.SITE_URL}/ with\n"
                 f"  email:    demo@example.com\n  password: {password}\n"
+                "The same password signs in their colleagues, Regular Members:\n"
+                "  andrew.palmer@example.com, david.lewis@example.com,\n"
+                "  jonas.keller@example.com (reads German, on Berlin time)\n"
             )
         )
