@@ -65,7 +65,7 @@ def test_every_page_reads_well(language, browser, portal, sessions, site_map):
         for path, english_marks in site_map[role].items():
             where["path"] = path
             page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[0], strict=True)))
-            page.goto(path)
+            page.goto(path, wait_until="domcontentloaded")
             for width, height in WIDTHS:
                 page.set_viewport_size({"width": width, "height": height})
                 seen = page.evaluate(crawl.PAGE_CHECK)
