@@ -40,5 +40,7 @@ def test_the_worker_delivers_a_signed_webhook_to_the_loopback_receiver(portal):
 def test_the_worker_emails_last_weeks_usage_report(portal):
     subject = "Subject: [MyAccount] Weekly usage report for My Company, Inc."
     _await(lambda: subject in portal.log_text(), "The weekly report e-mail", portal)
-    mail = portal.log_text().split(subject, 1)[1][:400]
-    assert "To: demo@example.com" in mail
+    mail = portal.log_text().split(subject, 1)[1]
+    assert "To: demo@example.com" in mail[:400]
+    # SITE_URL followed the port the portal was started on: the e-mail links there.
+    assert f"{portal.url}/usage-reports/" in mail
