@@ -29,13 +29,16 @@ messages-update: install
 	scripts/ensure-gettext.sh
 	$(BIN)/python manage.py catalogs_update
 
-# With REDIS_URL set, scripts/run.sh also runs a real Celery worker with beat.
+# The portal with demo data on http://127.0.0.1:$(PORT), a Celery worker with beat (on
+# Redis when REDIS_URL is set, else on files under .run/broker) and a loopback webhook
+# receiver, all stopped together (scripts/run.sh).
+PORT ?= 8000
 run: install messages
-	scripts/run.sh
+	PORT=$(PORT) scripts/run.sh
 
 # A Celery worker with beat on its own (e.g. beside a server started another way).
 worker: install
-	$(BIN)/celery -A myaccount worker -B --loglevel=info
+	$(BIN)/celery -A myaccount worker -B -Q celery,webhooks --loglevel=info
 
 services:
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) scripts/ensure-services.sh
@@ -67,5 +70,5 @@ bench: install
 	$(BIN)/python bench/pages.py
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache test-artifacts
+	rm -rf $(VENV) staticfiles db.sqlite3 .run .pytest_cache test-artifacts
 	find locale -name '*.mo' -delete

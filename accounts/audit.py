@@ -14,8 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AuditLog, User
 
-# code: (label for the Action filter, sentence with a person as the actor). Both are
-# translated when a page shows them, in the reader's language, with named placeholders.
+# The catalog of every action the portal records: code: (label for the Action filter,
+# sentence with a person as the actor). Both are translated when a page shows them, in
+# the reader's language, with named placeholders. audit_log_record (accounts/services.py),
+# the one place that writes entries, refuses a code that is not here: a new action
+# comes with its words.
 ACTIONS: dict[str, tuple[str, str]] = {
     "account.created": (
         _("Business account created"),
@@ -74,6 +77,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("License refreshed"),
         _("%(actor)s refreshed the license of %(target)s"),
     ),
+    "proxy_server.activation_renewed": (
+        _("Activation renewed"),
+        _("%(actor)s renewed the activation of the proxy server %(target)s"),
+    ),
     "proxy_server.deactivated": (
         _("Proxy server deactivated"),
         _("%(actor)s deactivated the proxy server %(target)s"),
@@ -81,6 +88,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "proxy_server.deactivation_requested": (
         _("Proxy server deactivation requested"),
         _("%(actor)s asked to deactivate the proxy server %(target)s"),
+    ),
+    "proxy_server.usage_reported": (
+        _("Usage reported"),
+        _("%(actor)s sent the usage report of the proxy server %(target)s"),
     ),
     "proxy_server.notes_updated": (
         _("Proxy server notes changed"),
@@ -138,13 +149,49 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("Support ticket watcher removed"),
         _("%(actor)s removed %(target)s from the watchers of a support ticket"),
     ),
+    "subscription.offline_disabled": (
+        _("Offline use no longer allowed"),
+        _("%(actor)s stopped allowing offline use of the subscription %(target)s"),
+    ),
+    "webhook_endpoint.created": (
+        _("Webhook endpoint added"),
+        _("%(actor)s added the webhook endpoint %(target)s"),
+    ),
+    "webhook_endpoint.updated": (
+        _("Webhook endpoint changed"),
+        _("%(actor)s changed the webhook endpoint %(target)s"),
+    ),
+    "webhook_endpoint.deleted": (
+        _("Webhook endpoint deleted"),
+        _("%(actor)s deleted the webhook endpoint %(target)s"),
+    ),
+    "webhook_endpoint.secret_rotated": (
+        _("Signing secret rotated"),
+        _("%(actor)s rotated the signing secret of the webhook endpoint %(target)s"),
+    ),
+    "webhook_endpoint.test_sent": (
+        _("Test event sent"),
+        _("%(actor)s sent a test event to the webhook endpoint %(target)s"),
+    ),
+    "webhook_endpoint.redelivered": (
+        _("Events redelivered"),
+        _("%(actor)s redelivered events to the webhook endpoint %(target)s"),
+    ),
+    "webhook_endpoint.disabled": (
+        _("Webhook endpoint disabled"),
+        _("%(actor)s disabled the webhook endpoint %(target)s"),
+    ),
 }
 
 # What a proxy server does itself (online, no person acting): said of the server.
 BY_INSTALLATION: dict[str, str] = {
     "proxy_server.activated": _("The proxy server %(target)s activated its license key online"),
     "proxy_server.refreshed": _("The proxy server %(target)s refreshed its license online"),
+    "proxy_server.activation_renewed": _(
+        "The proxy server %(target)s renewed its activation online"
+    ),
     "proxy_server.deactivated": _("The proxy server %(target)s deactivated itself online"),
+    "proxy_server.usage_reported": _("The proxy server %(target)s reported its usage online"),
 }
 
 # A role change names the new role: one whole sentence per role, for the translators.

@@ -29,10 +29,12 @@ def seed(context: dict) -> None:
     demo.is_superuser = True
     demo.save(update_fields=["is_staff", "is_superuser"])
     context["demo_user"] = demo
+    # Colleagues sign in with the same password, to see the portal as a Regular Member.
+    password = context["password"]
     context["colleagues"] = [
-        _user("andrew.palmer@example.com", "Andrew", "Palmer", None),
-        _user("david.lewis@example.com", "David", "Lewis", None),
-        _user("jonas.keller@example.com", "Jonas", "Keller", None, "de", "Europe/Berlin"),
+        _user("andrew.palmer@example.com", "Andrew", "Palmer", password),
+        _user("david.lewis@example.com", "David", "Lewis", password),
+        _user("jonas.keller@example.com", "Jonas", "Keller", password, "de", "Europe/Berlin"),
     ]
     # A colleague's "Leave Feedback" message, for staff to find in Django admin.
     andrew = context["colleagues"][0]

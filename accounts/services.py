@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts import emails
+from accounts.audit import ACTIONS as AUDIT_ACTIONS
 from accounts.language import language_current, language_supported, time_zone_supported
 from accounts.models import (
     Account,
@@ -56,7 +57,12 @@ def audit_log_record(
     target_label: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditLog:
-    """Record who did what, when and through which channel (pretix's log_action)."""
+    """Record who did what, when and through which channel (pretix's log_action).
+
+    `action` is a code of the catalog (accounts/audit.py ACTIONS), which gives it its
+    words on the Audit Log; any other code is a programming error, refused."""
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"Audit action {action!r} is not in accounts/audit.py ACTIONS")
     if actor is not None and not actor_label:
         actor_label = actor.email
     values = {

@@ -62,7 +62,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address every e-mail and webhook links to. `make run PORT=8123` serves on
+# another port, and SITE_URL follows it unless set.
+SITE_URL = env("SITE_URL", f"http://127.0.0.1:{envint('PORT', 8000)}").rstrip("/")
 # The portal's name on every page, e-mail and title (the guide's "Parallels My Account").
 SITE_NAME = env("SITE_NAME", "My Account")
 # The previous portal, linked as "Old Version" in every page's footer (blank: no link).
@@ -158,6 +160,15 @@ DATABASES = {
         conn_health_checks=envbool("DB_CONN_HEALTH_CHECKS", True),
     )
 }
+# SQLite (the zero-setup `make run`) is shared by the web server, the Celery worker and
+# beat: write-ahead logging lets readers go on beside a writer, and a transaction takes
+# the write lock when it begins and waits for it, rather than failing "database is locked".
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis backs the cache (allauth's rate limits need a shared one) and the Celery broker.
@@ -276,6 +287,10 @@ INVITATION_TTL_DAYS = envint("INVITATION_TTL_DAYS", 7)
 
 # Celery: eager (in-process) when no broker is configured.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
+# The zero-setup `make run` (scripts/run.sh) needs no broker server: with
+# CELERY_BROKER_URL=filesystem:// the broker is kombu's filesystem transport, messages
+# being files in CELERY_BROKER_DIR that the web server, the worker and beat share.
+CELERY_BROKER_DIR = env("CELERY_BROKER_DIR", str(BASE_DIR / ".run" / "broker"))
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -302,6 +317,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # keeps its own patient reconnection (CELERY_BROKER_CONNECTION_MAX_RETRIES).
 CELERY_BROKER_TRANSPORT_OPTIONS = {**REDIS_SOCKET_OPTIONS, "max_retries": 0}
 CELERY_TASK_PUBLISH_RETRY = False
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(Path(CELERY_BROKER_DIR) / "queue"),
+        "data_folder_out": str(Path(CELERY_BROKER_DIR) / "queue"),
+        "control_folder": str(Path(CELERY_BROKER_DIR) / "control"),
+        # How often an idle worker looks for new message files (seconds).
+        "polling_interval": 0.5,
+    }
+    for _folder in ("data_folder_in", "control_folder"):
+        Path(CELERY_BROKER_TRANSPORT_OPTIONS[_folder]).mkdir(parents=True, exist_ok=True)
 # Periodic jobs (Celery beat) are all declared here, in one place.
 CELERY_BEAT_SCHEDULE: dict = {
     # Send what the outbox holds that nothing has sent by its time: e-mails written

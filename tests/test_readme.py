@@ -27,11 +27,18 @@ APPS = [
     "subscriptions",
     "proxies",
     "licensing",
+    "support",
     "reports",
     "api",
     "webhooks",
 ]
-ENV_HELPERS = {"env", "envbool", "envint", "envlist"}
+# The settings module's env helpers: every function it defines whose name starts with
+# "env" (env, envbool, envint, envfloat, envlist ...), so a new helper is read too.
+ENV_HELPERS = {
+    node.name
+    for node in ast.parse((ROOT / "myaccount" / "settings.py").read_text()).body
+    if isinstance(node, ast.FunctionDef) and node.name.startswith("env")
+}
 
 
 # --- what the code reads ------------------------------------------------------------------

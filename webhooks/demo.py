@@ -3,8 +3,10 @@ its own audit log, delivered at once, delivered after retries, given up on, and 
 waiting for its next attempt.
 
 Idempotent: `make run` calls it on every start; the demo endpoint's log is rebuilt.
-The endpoint points at example.com, so live deliveries there fail like a receiver
-that is down would.
+`make run` points the endpoint at its loopback receiver (demo_data --webhook-url) and
+sends it a test event, which the running Celery worker delivers; so are the events of
+whatever one does in the demo. Without a receiver it points at example.com, where live
+deliveries fail like a receiver that is down would.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from webhooks.delivery import event_create
 from webhooks.models import Attempt, Delivery, Endpoint, Event
 
 URL = "https://hooks.example.com/myaccount"
+DESCRIPTION = "Ticketing system (demo)"
 OK = json.dumps({"received": True})
 DOWN = "<html><body><h1>503 Service Unavailable</h1></body></html>"
 
@@ -29,15 +32,25 @@ def seed(context: dict) -> None:
     if company is None or demo is None:
         return
     now = timezone.now()
-    endpoint = Endpoint.objects.filter(account=company, url=URL).first()
+    url = context.get("webhook_url") or URL
+    endpoint = Endpoint.objects.filter(account=company, description=DESCRIPTION).first()
     if endpoint is None:
         endpoint = services.endpoint_create(
             account=company,
             actor=demo,
-            url=URL,
-            description="Ticketing system (demo)",
+            url=url,
+            description=DESCRIPTION,
             event_types=[event.type for event in events.CATALOG],
         ).endpoint
+    elif endpoint.url != url or not endpoint.enabled:
+        endpoint = services.endpoint_update(
+            endpoint=endpoint,
+            actor=demo,
+            url=url,
+            event_types=endpoint.event_types,
+            description=DESCRIPTION,
+            enabled=True,
+        )
     Event.objects.filter(deliveries__endpoint=endpoint).delete()
     entries = [
         entry
@@ -82,4 +95,7 @@ def seed(context: dict) -> None:
                 succeeded=status == 200,
                 response_body=OK if status == 200 else DOWN,
             )
+    if context.get("webhook_url"):
+        # Delivered by the worker once this commits: the first live line of the log.
+        services.endpoint_test_send(endpoint=endpoint, actor=demo)
     context["webhook_endpoint"] = endpoint

@@ -1,6 +1,7 @@
 // The little JavaScript the pages need; every page works without it. Its words come
 // from the JavaScript catalog (/jsi18n/, locale/*/djangojs.po): gettext, ngettext and
-// interpolate are defined by that script, which runs right after this one (both deferred).
+// interpolate are defined by that script, which base.html loads before this one (both
+// deferred, so they run in document order, the catalog first).
 document.addEventListener("change", (event) => {
   const select = event.target.closest("select[data-autosubmit]");
   if (select && select.form) select.form.requestSubmit();

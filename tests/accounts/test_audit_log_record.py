@@ -43,7 +43,7 @@ def test_a_business_accounts_entry_comes_with_its_outbox_row(alice, company):
 def test_a_personal_accounts_entry_has_no_outbox_row(alice):
     personal = Account.objects.create(kind="personal", name="Alice")
     with CaptureQueriesContext(connection) as queries:
-        entry = audit_log_record(action="profile.updated", channel="web", account=personal)
+        entry = audit_log_record(action="account.updated", channel="web", account=personal)
     assert len(queries) == 1
     assert AuditLog.objects.filter(pk=entry.pk).exists()
     assert not AuditOutbox.objects.exists()

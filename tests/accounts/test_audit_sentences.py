@@ -57,7 +57,8 @@ def test_what_a_proxy_server_does_itself_is_said_of_the_server(company):
 
 @pytest.mark.django_db
 def test_an_unknown_code_is_shown_as_it_is(alice, company):
-    entry = services.audit_log_record(
+    # An entry written before its code left the catalog (the writer refuses new ones).
+    entry = AuditLog.objects.create(
         account=company, actor=alice, channel="web", action="x.done", target_label="T"
     )
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from urllib.parse import quote
 
@@ -312,3 +313,14 @@ def test_the_details_say_over_the_limit_by_the_keys_pool_rule(alice_client, comp
     html = response.content.decode()
     assert "Over the limit by 1: 11 in use, 10 licenses" in html
     assert f"/subscriptions/{subscription.pk}/#pool-help" in html
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "es", "it"])
+def test_the_usage_chart_keeps_a_decimal_point_in_every_language(alice_client, company, language):
+    server = f.proxy_create(company)
+    f.reports_create(server, [3, 7, 12], licenses=10)
+    alice_client.cookies["myaccount_language"] = language
+    html = alice_client.get(detail_url(server), {"tab": "usage"}).content.decode()
+    svg = html[html.index('<svg role="img"') : html.index("</svg>")]
+    values = re.findall(r'\s(?:x|y|x1|x2|y1|y2|cx|cy|r)="([^"]*)"', svg)
+    assert values and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in values), values

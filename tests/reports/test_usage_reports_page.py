@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -138,3 +139,19 @@ def test_the_emailed_link_switches_to_the_reports_account(alice, other_company, 
     followed = client.get(response["Location"])
     assert followed.status_code == 200
     assert followed.context["current_account"] == other_company
+
+
+NUMERIC = re.compile(r'\s(?:x|y|x1|x2|y1|y2|cx|cy|r|width|height)="([^"]*)"')
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "es", "it"])
+def test_the_chart_keeps_a_decimal_point_in_languages_with_a_decimal_comma(
+    alice_client, report, language
+):
+    alice_client.cookies["myaccount_language"] = language
+    html = alice_client.get(URL).content.decode()
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    values = NUMERIC.findall(svg)
+    assert values and all(re.fullmatch(r"-?\d+(\.\d+)?%?", v) for v in values), values
+    points = re.search(r'points="([^"]*)"', svg).group(1).split()
+    assert all(re.fullmatch(r"-?\d+(\.\d+)?,-?\d+(\.\d+)?", p) for p in points), points

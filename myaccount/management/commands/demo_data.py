@@ -31,10 +31,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--password", help="Password for demo@example.com (default: random)")
+        parser.add_argument(
+            "--webhook-url",
+            help="Where the demo company's webhook endpoint delivers (scripts/run.sh gives its "
+            "loopback receiver); a test event is sent there at once",
+        )
 
     def handle(self, *args, **options) -> None:
         password = options["password"] or secrets.token_urlsafe(9)
-        context: dict = {"password": password}
+        context: dict = {"password": password, "webhook_url": options["webhook_url"]}
         with transaction.atomic():
             for app in DEMO_APPS:
                 try:
@@ -46,5 +51,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"\nDemo data ready. Sign in to {settings.SITE_NAME} at {settings.SITE_URL}/ with\n"
                 f"  email:    demo@example.com\n  password: {password}\n"
+                "The same password signs in their colleagues, Regular Members:\n"
+                "  andrew.palmer@example.com, david.lewis@example.com,\n"
+                "  jonas.keller@example.com (reads German, on Berlin time)\n"
             )
         )

@@ -1,0 +1,153 @@
+"""What the zero-setup tier looks at: the pages a role can reach, and what a person
+would see wrong on each (tests/zero_setup/test_pages.py)."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+# Not crawled, and why: signing out ends the session; Django's admin is staff tooling
+# with its own look (not the portal's pages); /api/ is for machines (its docs page is
+# Swagger UI's); the language and account switches are forms' targets; exports and
+# downloads are files.
+SKIP = re.compile(
+    r"^/(admin/|api/|static/|media/|jsi18n/|accounts/logout/|account/language/"
+    r"|account/switch/)|/export/|\.(csv|json|txt|lic|zip|pdf)$"
+)
+MAX_PAGES = 80  # per role: far more than the portal has kinds of pages
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "a" and values.get("href") and "download" not in values:
+            self.links.append(values["href"] or "")
+
+
+def kind(path: str) -> str:
+    """One page of each kind: /subscriptions/7/ and /subscriptions/9/ are one kind, and
+    so are a list sorted or filtered two ways; a detail page's tabs are kinds of their own."""
+    parts = urlsplit(path)
+    tab = re.search(r"(?:^|&)tab=(\w+)", parts.query)
+    return re.sub(r"\d+", "#", parts.path) + (f"?tab={tab.group(1)}" if tab else "")
+
+
+def chart_marks(html: str) -> list[int]:
+    """Bars and points of each chart on a page, as the server drew them."""
+    return [
+        figure.count("<rect") + figure.count("<circle")
+        for figure in re.findall(r'<figure class="usage-chart.*?</figure>', html, re.S)
+    ]
+
+
+def discover(request, start: str) -> dict[str, list[int]]:
+    """Every kind of page reachable by links from `start`, with its charts' marks:
+    `request` is a Playwright APIRequestContext carrying the role's session."""
+    found: dict[str, list[int]] = {}
+    kinds: set[str] = set()
+    queue = [start]
+    while queue and len(found) < MAX_PAGES:
+        path = queue.pop(0)
+        if kind(path) in kinds:
+            continue
+        kinds.add(kind(path))
+        response = request.get(path)
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            continue
+        final = urlsplit(response.url)
+        path = final.path + (f"?{final.query}" if final.query else "")
+        html = response.text()
+        found[path] = chart_marks(html)
+        parser = _Links()
+        parser.feed(html)
+        for href in parser.links:
+            target = urlsplit(urljoin(response.url, href))
+            if target.netloc != final.netloc or target.scheme not in ("http", "https"):
+                continue
+            link = target.path + (f"?{target.query}" if target.query else "")
+            if not SKIP.search(target.path) and kind(link) not in kinds:
+                queue.append(link)
+    return found
+
+
+# Run in the page: everything a person would see wrong, as a list of sentences.
+PAGE_CHECK = r"""
+() => {
+  const problems = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > window.innerWidth + 1) {
+    const wide = [...document.querySelectorAll("body *")]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+      .slice(-1)[0];
+    problems.push(`sideways scroll: ${root.scrollWidth}px wide at ${window.innerWidth}px` +
+      (wide ? ` (${wide.tagName.toLowerCase()}.${[...wide.classList].join(".")})` : ""));
+  }
+  // A word broken inside itself: its letters on two lines (words as the language
+  // segments them, so Japanese and Chinese words count too).
+  const lang = document.documentElement.lang || "en";
+  const segmenter = new Intl.Segmenter(lang, { granularity: "word" });
+  const cells = document.querySelectorAll("th, td, h1, h2, .badge, label, button, .button");
+  for (const cell of cells) {
+    if (!cell.getClientRects().length) continue;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const part of segmenter.segment(node.data)) {
+        if (!part.isWordLike || part.segment.length < 2) continue;
+        // Names that are not words (addresses, host names, ids, versions) may wrap
+        // anywhere: a word counts when its whitespace-delimited token has no digit,
+        // @, dot, underscore, slash or colon inside it.
+        const before = node.data.slice(0, part.index).split(/\s/).pop();
+        const after = node.data.slice(part.index + part.segment.length).split(/\s/)[0];
+        if (/[\d@._/:]/.test(before + part.segment + after.replace(/[.,;:!?)]+$/, ""))) continue;
+        const range = document.createRange();
+        range.setStart(node, part.index);
+        range.setEnd(node, part.index + part.segment.length);
+        const lines = new Set([...range.getClientRects()]
+          .filter((r) => r.width > 0 && r.height > 0).map((r) => Math.round(r.bottom)));
+        if (lines.size > 1) {
+          problems.push(`word broken in <${cell.tagName.toLowerCase()}>: "${part.segment}"`);
+        }
+      }
+    }
+  }
+  // A placeholder wider than its field is cut off.
+  const canvas = document.createElement("canvas").getContext("2d");
+  for (const field of document.querySelectorAll("input[placeholder], textarea[placeholder]")) {
+    if (!field.getClientRects().length || !field.placeholder) continue;
+    const style = getComputedStyle(field);
+    const shown = getComputedStyle(field, "::placeholder");
+    canvas.font = `${shown.fontStyle} ${shown.fontWeight} ${shown.fontSize} ${shown.fontFamily}`;
+    const room = field.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (canvas.measureText(field.placeholder).width > room + 1) {
+      problems.push(`placeholder cut off: "${field.placeholder}"`);
+    }
+  }
+  // SVG coordinates are numbers in every language.
+  const number = /^-?\d+(\.\d+)?%?$/;
+  const pair = /^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/;
+  for (const el of document.querySelectorAll("svg, svg *")) {
+    for (const name of ["x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "r", "width", "height"]) {
+      const value = el.getAttribute(name);
+      if (value !== null && !number.test(value.trim())) {
+        problems.push(`<${el.tagName} ${name}="${value}"> is not a number`);
+      }
+    }
+    const points = el.getAttribute("points");
+    if (points !== null && !points.trim().split(/\s+/).every((p) => pair.test(p))) {
+      problems.push(`<${el.tagName} points="${points.slice(0, 40)}…"> are not number pairs`);
+    }
+    const box = el.getAttribute("viewBox");
+    if (box !== null && !box.trim().split(/\s+/).every((p) => number.test(p))) {
+      problems.push(`<svg viewBox="${box}"> is not four numbers`);
+    }
+  }
+  const charts = [...document.querySelectorAll("figure.usage-chart")]
+    .map((figure) => figure.querySelectorAll("rect, circle").length);
+  return { problems, charts };
+}
+"""
