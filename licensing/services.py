@@ -38,7 +38,7 @@ from licensing.errors import LicensingError
 from licensing.models import UsedNonce
 from proxies.models import ProxyServer, UsageReport
 from proxies.selectors import license_key_availability
-from proxies.services import proxy_server_release
+from proxies.services import installation_blacklisted, proxy_server_release
 from subscriptions.models import (
     LicenseKey,
     Subscription,
@@ -537,6 +537,13 @@ def license_activate(
         )
         if channel == OFFLINE and not key.subscription.offline_allowed:
             raise LicensingError("offline_not_allowed")
+        if installation_blacklisted(
+            account_id=key.subscription.account_id,
+            installation_id=data.installation_id,
+            public_key=data.public_key_pem,
+            key_id=data.key_id,
+        ):
+            raise LicensingError("installation_blacklisted")
         # One read: every activation of this installation, and the one holding the key.
         known = _INSTALLATION_AND_HOLDER.instances(
             installation_id=data.installation_id, license_key_id=key.id
