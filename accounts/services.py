@@ -391,7 +391,11 @@ def is_account_admin(*, user: User, account: Account | None, lock: bool = False)
     if account is None:
         return False
     if lock:
-        Account.objects.select_for_update().filter(pk=account.pk).first()
+        # FOR NO KEY UPDATE: it serialises the account's writers as FOR UPDATE would,
+        # but not the inserts that merely reference the account (an activation's row,
+        # an audit entry): those take KEY SHARE after locking a key or an installation,
+        # and would deadlock with a writer that locks the account first.
+        Account.objects.select_for_update(no_key=True).filter(pk=account.pk).first()
     return Membership.objects.active_admins().filter(account=account, user=user).exists()
 
 
