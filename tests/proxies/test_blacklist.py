@@ -341,3 +341,26 @@ def test_the_offline_page_refuses_its_activation_file(tmp_path, capsys, alice_cl
         assert response.status_code == 400
         assert "blacklisted" in response.content.decode()
         assert snapshot() == before
+
+
+@pytest.fixture
+def no_session_tracking(settings):
+    # allauth's per-request "last seen" bookkeeping is not the page's (as test_proxy_list).
+    settings.USERSESSIONS_TRACK_ACTIVITY = False
+
+
+@pytest.mark.parametrize("blacklisted", [1, 60])
+def test_the_blacklisted_filter_runs_a_fixed_number_of_queries(
+    alice_client, company, django_assert_num_queries, no_session_tracking, blacklisted
+):
+    servers = f.proxies_bulk_create(company, blacklisted + 5)
+    ProxyServer.objects.filter(pk__in=[s.pk for s in servers[:blacklisted]]).update(
+        status=ProxyServer.Status.DEACTIVATED, blacklisted_at=NOW
+    )
+    # 1 session, 2 user, 3 memberships, 4 the user's columns, 5 the Display counts (one
+    # aggregate, Blacklisted among them), 6 one page of servers, 7 the product
+    # navigation. (No query of the keys' usage: a blacklisted server holds no key.)
+    with django_assert_num_queries(7):
+        response = alice_client.get(LIST, {"display": "blacklisted"})
+    assert response.context["counts"]["blacklisted"] == blacklisted
+    assert len(response.context["servers"]) == min(blacklisted, 50)
