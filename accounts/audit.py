@@ -97,6 +97,18 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("Proxy server notes changed"),
         _("%(actor)s changed the notes on %(target)s"),
     ),
+    "proxy_server.blacklisted": (
+        _("Proxy server blacklisted"),
+        _("%(actor)s blacklisted the proxy server %(target)s"),
+    ),
+    "proxy_server.unblacklisted": (
+        _("Proxy server blacklisting lifted"),
+        _("%(actor)s lifted the blacklisting of the proxy server %(target)s"),
+    ),
+    "proxy_server.moved": (
+        _("Proxy server moved to another license key"),
+        _("%(actor)s moved the proxy server %(target)s to another license key"),
+    ),
     "subscription.issued": (
         _("Subscription issued"),
         _("%(actor)s issued the subscription %(target)s"),

@@ -228,12 +228,25 @@ class ProxyServerOutSerializer(serializers.Serializer):
     over_limit = serializers.BooleanField()
     expires_on = serializers.DateField(source="key_end", help_text="When its key ends.")
     notes = serializers.CharField(allow_blank=True)
+    blacklisted_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When an Account Administrator blacklisted the installation: it may not "
+        "activate any key of the account (`installation_blacklisted`) until unblacklisted.",
+    )
 
     def get_license_key(self, obj) -> str:
         return license_key_shown(obj.license_key.key, viewer=None)  # obscured, as on the page
 
 
 ProxyServerPageSerializer = paginated(ProxyServerOutSerializer, "ProxyServerPageSerializer")
+
+
+class ProxyServerMoveInSerializer(serializers.Serializer):
+    license_key_id = serializers.IntegerField(
+        min_value=1,
+        help_text="The key to move to: a key of the same account and product that holds no "
+        "installation and has room for the server's registered computers.",
+    )
 
 
 class ProxyServerQuerySerializer(PageQuerySerializer):

@@ -46,6 +46,21 @@ v1 = [
         views.ProxyServerDeactivateView.as_view(),
         name="api_proxy_server_deactivate",
     ),
+    path(
+        "accounts/<int:account_id>/proxy-servers/<int:proxy_id>/blacklist/",
+        views.ProxyServerBlacklistView.as_view(),
+        name="api_proxy_server_blacklist",
+    ),
+    path(
+        "accounts/<int:account_id>/proxy-servers/<int:proxy_id>/unblacklist/",
+        views.ProxyServerUnblacklistView.as_view(),
+        name="api_proxy_server_unblacklist",
+    ),
+    path(
+        "accounts/<int:account_id>/proxy-servers/<int:proxy_id>/move/",
+        views.ProxyServerMoveView.as_view(),
+        name="api_proxy_server_move",
+    ),
     path("accounts/<int:account_id>/members/", views.MemberListView.as_view(), name="api_members"),
     path(
         "accounts/<int:account_id>/members/<int:member_id>/",

@@ -370,6 +370,78 @@ class ProxyServerDeactivateView(ApiView):
         return Response(s.ProxyServerOutSerializer(server).data)
 
 
+class ProxyServerBlacklistView(ApiView):
+    @extend_schema(
+        operation_id="proxy_servers_blacklist",
+        tags=PROXIES,
+        summary="Blacklist a proxy server",
+        description="Deactivates it as `deactivate` does and refuses any later activation of "
+        "its installation (its id, or its public key) with any key of the account, online or "
+        "offline (`installation_blacklisted`). 409 `already_blacklisted`.",
+        request=None,
+        responses={200: s.ProxyServerOutSerializer, **error_responses(401, 403, 404, 409)},
+    )
+    def post(self, request: Request, account_id: int, proxy_id: int) -> Response:
+        server = _proxy(self, proxy_id)
+        proxy_services.proxy_server_blacklist(
+            proxy_server=server, actor=request.user, channel=CHANNEL
+        )
+        return _proxy_answer(self, proxy_id)
+
+
+class ProxyServerUnblacklistView(ApiView):
+    @extend_schema(
+        operation_id="proxy_servers_unblacklist",
+        tags=PROXIES,
+        summary="Lift a proxy server's blacklisting",
+        description="The installation may activate again; it stays deactivated until it "
+        "does. 409 `not_blacklisted`.",
+        request=None,
+        responses={200: s.ProxyServerOutSerializer, **error_responses(401, 403, 404, 409)},
+    )
+    def post(self, request: Request, account_id: int, proxy_id: int) -> Response:
+        server = _proxy(self, proxy_id)
+        proxy_services.proxy_server_unblacklist(
+            proxy_server=server, actor=request.user, channel=CHANNEL
+        )
+        return _proxy_answer(self, proxy_id)
+
+
+class ProxyServerMoveView(ApiView):
+    @extend_schema(
+        operation_id="proxy_servers_move",
+        tags=PROXIES,
+        summary="Move a proxy server to another license key",
+        description="The licenses follow the pool rules: 400 `move_over_quota` or "
+        "`move_over_pool` when the key has no room, `move_other_product`, "
+        "`move_key_unavailable`, `move_offline_not_allowed`, `move_same_key`; 409 "
+        "`move_key_in_use`, `move_not_active`. 404 for a key of another account. The usage "
+        "history stays with the server; an online proxy learns its new key at its next "
+        "refresh.",
+        request=s.ProxyServerMoveInSerializer,
+        responses={200: s.ProxyServerOutSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request: Request, account_id: int, proxy_id: int) -> Response:
+        server = _proxy(self, proxy_id)
+        body = self.body(s.ProxyServerMoveInSerializer)
+        key = proxy_selectors.account_license_key_get(
+            account=self.account, pk=body["license_key_id"]
+        )
+        if key is None:
+            raise NotFound(_("No such license key."))
+        proxy_services.proxy_server_move(
+            proxy_server=server, license_key=key, actor=request.user, channel=CHANNEL
+        )
+        return _proxy_answer(self, proxy_id)
+
+
+def _proxy_answer(view: ApiView, proxy_id: int) -> Response:
+    [server] = proxy_selectors.proxy_servers_over_limit(
+        [_proxy(view, proxy_id)], today=timezone.localdate()
+    )
+    return Response(s.ProxyServerOutSerializer(server).data)
+
+
 # --- members ------------------------------------------------------------------------------
 
 

@@ -63,6 +63,13 @@ CATALOG: dict[str, tuple[int, str]] = {
         409,
         _("This installation is already activated with another license key. Deactivate it first."),
     ),
+    "installation_blacklisted": (
+        403,
+        _(
+            "This installation has been blacklisted by an Account Administrator of the "
+            "account: it cannot activate any of the account's license keys."
+        ),
+    ),
     "not_allowed": (
         403,
         _("Only an Account Administrator of the account that owns this license key can do this."),

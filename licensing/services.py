@@ -40,7 +40,7 @@ from licensing.errors import LicensingError
 from licensing.models import UsedNonce
 from proxies.models import ProxyServer, UsageReport
 from proxies.selectors import license_key_availability
-from proxies.services import proxy_server_release
+from proxies.services import installation_blacklisted, proxy_server_release
 from subscriptions.models import (
     LicenseKey,
     Subscription,
@@ -507,6 +507,13 @@ def license_activate(
         )
         if channel == OFFLINE and not key.subscription.offline_allowed:
             raise LicensingError("offline_not_allowed")
+        if installation_blacklisted(
+            account_id=key.subscription.account_id,
+            installation_id=data.installation_id,
+            public_key=data.public_key_pem,
+            key_id=data.key_id,
+        ):
+            raise LicensingError("installation_blacklisted")
         # One read: every activation of this installation, and the one holding the key.
         known = reads.installation_and_holder(data.installation_id, key.id)
         installation = [p for p in known if p.installation_id == data.installation_id]

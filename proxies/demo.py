@@ -1,9 +1,11 @@
 """Demo proxy servers for "My Company, Inc.", so the Proxy Servers page has something
 to show in every Display choice: active, over its license limit, expiring soon,
-expired and deactivated, each with weekly usage reports.
+expired, deactivated and blacklisted, each with weekly usage reports, and a server
+moved from one license key to another.
 
 Runs after licensing's demo: if that already activated installations for the company,
-this does nothing. Idempotent: a second run finds the servers and stops.
+only the blacklisted and the moved server are added. Idempotent: a second run finds
+the servers and stops.
 """
 
 from __future__ import annotations
@@ -15,8 +17,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
 
+from core.errors import DomainError
 from proxies.models import ProxyServer, UsageReport
+from proxies.services import proxy_server_blacklist, proxy_server_move
 from subscriptions.models import LicenseKey
+from subscriptions.services import sublicense_create
+
+BLACKLISTED = "unknown-proxy.corp.example"
+MOVED = "lab-proxy.corp.example"
 
 
 def _public_key_pem() -> str:
@@ -65,8 +73,64 @@ def seed(context: dict) -> None:
     company = context.get("company")
     if company is None:
         return
-    if ProxyServer.objects.filter(account=company).exists():
-        return  # licensing's demo (or an earlier run) made them
+    if not ProxyServer.objects.filter(account=company).exists():
+        _seed_servers(context, company)
+    _seed_blacklisted_and_moved(context, company)
+
+
+def _seed_blacklisted_and_moved(context: dict, company) -> None:
+    """An installation nobody knew, blacklisted after it took the primary key for a
+    while; and a lab server moved from the "Old Lab" key to the "Mobile Lab" key, its
+    usage history with it. Both through the services, so the audit log and the webhooks
+    have them too."""
+    actor = context.get("demo_user") or context.get("actor")
+    keys = context.get("license_keys") or []
+    primary = next((k for k in keys if k.is_primary), None)
+    if actor is None or primary is None:
+        return
+    now = timezone.now()
+    if not ProxyServer.objects.filter(account=company, server_name=BLACKLISTED).exists():
+        stranger = _server(
+            company,
+            primary,
+            name=BLACKLISTED,
+            site="UNK",
+            site_description="Not one of ours: activated with a leaked key",
+            app_version="8.0.2",
+            peaks=[1, 1],
+            status=ProxyServer.Status.DEACTIVATED,
+            deactivated_at=now - timedelta(days=3),
+        )
+        proxy_server_blacklist(proxy_server=stranger, actor=actor, now=now - timedelta(days=3))
+    if ProxyServer.objects.filter(account=company, server_name=MOVED).exists():
+        return
+    subscription = primary.subscription
+    try:
+        old, new = (
+            sublicense_create(
+                subscription=subscription,
+                actor=actor,
+                name=name,
+                quota=quota,
+                type=LicenseKey.Type.RESERVED,
+            )
+            for name, quota in (("Old Lab", 2), ("Mobile Lab", 3))
+        )
+        server = _server(
+            company,
+            old,
+            name=MOVED,
+            site="LAB",
+            site_description="Lab, moved to the Mobile Lab key",
+            app_version="8.0.2",
+            peaks=[1, 2, 2, 2],
+        )
+        proxy_server_move(proxy_server=server, license_key=new, actor=actor)
+    except DomainError:
+        return  # the pool has no room left for the lab: the demo goes without it
+
+
+def _seed_servers(context: dict, company) -> None:
     keys = {k.name or "primary": k for k in context.get("license_keys", [])}
     primary = next((k for k in keys.values() if k.is_primary), None)
     if primary is None:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from proxies.selectors import COLUMNS, DEFAULT_SORT, Display
 from proxies.services import NOTES_MAX_LENGTH
+from subscriptions.models import license_key_mask
 
 
 def _descending(label: str) -> str:
@@ -98,3 +99,24 @@ class UsagePageForm(forms.Form):
         """The date, or None (the newest page) when missing or not a date."""
         self.is_valid()
         return self.cleaned_data.get("before")
+
+
+class MoveForm(forms.Form):
+    """The license key a server moves to: one of the keys offered (the account's keys
+    of the same product that hold no installation); whether it has room is the move's
+    own rule, which says why not."""
+
+    license_key = forms.TypedChoiceField(
+        coerce=int, label=gettext_lazy("Move to the license key"), choices=()
+    )
+
+    def __init__(self, *args, targets=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.targets = {key.pk: key for key in targets}
+        self.fields["license_key"].choices = [
+            (key.pk, f"{key.subscription.name} · {key.display_name} · {license_key_mask(key.key)}")
+            for key in self.targets.values()
+        ]
+
+    def target(self):
+        return self.targets[self.cleaned_data["license_key"]]

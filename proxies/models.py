@@ -66,6 +66,10 @@ class ProxyServer(models.Model):
     last_report_at = models.DateTimeField(null=True, blank=True)
     registered_computers = models.PositiveIntegerField(default=0)
     notes = models.TextField(blank=True)
+    # Blacklisted by an Account Administrator: the installation (its id, and its public
+    # key under any id) may not activate any key of the account until unblacklisted
+    # (proxies.services.installation_blacklisted).
+    blacklisted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -97,6 +101,13 @@ class ProxyServer(models.Model):
                 name="proxy_account_reported",
             ),
             models.Index(fields=["account", "site_code", "id"], name="proxy_account_site"),
+            # The activation's blacklist check: a few rows per account, by installation
+            # id or by installation key.
+            models.Index(
+                fields=["account", "installation_key_id"],
+                condition=models.Q(blacklisted_at__isnull=False),
+                name="proxy_blacklisted_key",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,6 +116,10 @@ class ProxyServer(models.Model):
     @property
     def holds_key(self) -> bool:
         return self.status in self.HOLDING_STATUSES
+
+    @property
+    def is_blacklisted(self) -> bool:
+        return self.blacklisted_at is not None
 
 
 class UsageReport(models.Model):

@@ -113,12 +113,14 @@ class Display:
     EXPIRED = "expired"
     SILENT = "silent"
     DEACTIVATED = "deactivated"
+    BLACKLISTED = "blacklisted"
     CHOICES = (
         (ALL, _("All")),
         (EXPIRING, _("Expiring soon")),
         (EXPIRED, _("Expired")),
         (SILENT, _("Silent for more than 7 days")),
         (DEACTIVATED, _("Deactivated")),
+        (BLACKLISTED, _("Blacklisted")),
     )
 
 
@@ -145,6 +147,7 @@ def _display_conditions(*, today: date) -> dict[str, Q]:
         Display.SILENT: Q(status__in=ProxyServer.HOLDING_STATUSES)
         & Q(last_seen__date__lt=today - SILENT_AFTER),
         Display.DEACTIVATED: Q(status=ProxyServer.Status.DEACTIVATED),
+        Display.BLACKLISTED: Q(blacklisted_at__isnull=False),
     }
 
 
@@ -310,6 +313,36 @@ def proxy_servers_over_limit(servers: list[ProxyServer], *, today: date) -> list
 
 def proxy_server_get(*, account: Account, pk: int) -> ProxyServer | None:
     return proxy_server_queryset(account=account).filter(pk=pk).first()
+
+
+def proxy_server_move_targets(*, proxy_server: ProxyServer, today: date) -> QuerySet[LicenseKey]:
+    """The keys a server may be offered to move to: the account's live keys of the same
+    product, not its own, held by no installation. Whether one has room is the move's
+    own check (`proxy_server_move`), which says why not."""
+    subscription = proxy_server.license_key.subscription
+    return (
+        LicenseKey.objects.filter(
+            subscription__account_id=proxy_server.account_id,
+            subscription__product_id=subscription.product_id,
+            deleted_at__isnull=True,
+        )
+        .exclude(pk=proxy_server.license_key_id)
+        .exclude(proxy_servers__status__in=ProxyServer.HOLDING_STATUSES)
+        .alias(key_end=license_key_end_date_expression())
+        .filter(key_end__gte=today, subscription__starts_on__lte=today)
+        .select_related("subscription")
+        .order_by("subscription__name", "type", "name", "id")
+    )
+
+
+def account_license_key_get(*, account: Account, pk: int) -> LicenseKey | None:
+    """A key of the account (not deleted) by id: what a move names as its target. A key
+    of another account is not found."""
+    return (
+        LicenseKey.objects.select_related("subscription")
+        .filter(pk=pk, subscription__account=account, deleted_at__isnull=True)
+        .first()
+    )
 
 
 # The Usage tab: a page of the reports table, and a chart of at most this many points.

@@ -8,18 +8,22 @@ installation changes state in one place, whoever asks.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account, AuditLog, User
 from accounts.services import account_admin_check, audit_log_record
 from core.locks import deadlock_retry
+from proxies.errors import ProxyError
 from proxies.models import ProxyListPreference, ProxyServer
-from proxies.selectors import COLUMNS_BY_KEY, REQUIRED_COLUMNS
+from proxies.selectors import COLUMNS_BY_KEY, REQUIRED_COLUMNS, license_key_states
+from subscriptions import quota
 from subscriptions import services as subscription_services
-from subscriptions.models import LicenseKey, license_key_shown
+from subscriptions.models import LicenseKey, Subscription, license_key_shown
 
 NOTES_MAX_LENGTH = 2000
 
@@ -194,3 +198,236 @@ def sublicense_delete(
         )
         proxy_server_deactivate_for_key(license_key=key, actor=actor, channel=channel, now=now)
     return key
+
+
+# --- blacklist ------------------------------------------------------------------------
+
+
+def installation_blacklisted(
+    *, account_id: int, installation_id, public_key: str, key_id: str
+) -> bool:
+    """Whether the account has blacklisted this installation: by its installation id, or
+    by its public key under any id (a reinstall that keeps its key pair). The one check
+    the activation (online and offline) asks; one indexed query."""
+    return (
+        ProxyServer.objects.filter(account_id=account_id, blacklisted_at__isnull=False)
+        .filter(
+            Q(installation_id=installation_id)
+            | Q(installation_key_id=key_id, installation_public_key=public_key)
+        )
+        .exists()
+    )
+
+
+@deadlock_retry
+def proxy_server_blacklist(
+    *,
+    proxy_server: ProxyServer,
+    actor: User,
+    channel: str = AuditLog.Channel.WEB,
+    now: datetime | None = None,
+) -> ProxyServer:
+    """Blacklist an installation: deactivate it as `proxy_server_deactivate` does (an
+    online one releases its key at once, an offline one when its deactivation file is
+    uploaded) and refuse any later activation of it with any key of the account."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        account_admin_check(actor=actor, account=proxy_server.account, lock=True)
+        proxy = proxy_server_lock(proxy_server)
+        if proxy.is_blacklisted:
+            raise ProxyError("already_blacklisted")
+        proxy = proxy_server_deactivate(
+            proxy_server=proxy, actor=actor, channel=channel, reason="blacklisted", now=now
+        )
+        proxy.blacklisted_at = now
+        proxy.save(update_fields=["blacklisted_at"])
+        audit_log_record(
+            action="proxy_server.blacklisted",
+            channel=channel,
+            account=proxy.account,
+            actor=actor,
+            target=proxy,
+            data={"installation_id": str(proxy.installation_id)},
+        )
+    return proxy
+
+
+@deadlock_retry
+def proxy_servers_blacklist(
+    *, account: Account, ids: Iterable[int], actor: User, channel: str = AuditLog.Channel.WEB
+) -> list[ProxyServer]:
+    """Blacklist the account's servers among `ids` (the list's selection), in id order;
+    ids of other accounts and servers already blacklisted are skipped. Returns those
+    blacklisted now."""
+    done: list[ProxyServer] = []
+    with transaction.atomic():
+        account_admin_check(actor=actor, account=account, lock=True)
+        servers = list(
+            ProxyServer.objects.filter(
+                account=account, id__in=list(ids), blacklisted_at__isnull=True
+            ).order_by("id")
+        )
+        for server in servers:
+            server.account = account
+            done.append(proxy_server_blacklist(proxy_server=server, actor=actor, channel=channel))
+    return done
+
+
+@deadlock_retry
+def proxy_server_unblacklist(
+    *,
+    proxy_server: ProxyServer,
+    actor: User,
+    channel: str = AuditLog.Channel.WEB,
+) -> ProxyServer:
+    """Allow the installation to activate again (it stays deactivated until it does).
+    Every entry of the account that blacklists the same installation (by id or by key)
+    is lifted, so that the installation really can activate."""
+    with transaction.atomic():
+        account_admin_check(actor=actor, account=proxy_server.account, lock=True)
+        proxy = proxy_server_lock(proxy_server)
+        if not proxy.is_blacklisted:
+            raise ProxyError("not_blacklisted")
+        ProxyServer.objects.filter(
+            account_id=proxy.account_id, blacklisted_at__isnull=False
+        ).filter(
+            Q(installation_id=proxy.installation_id)
+            | Q(
+                installation_key_id=proxy.installation_key_id,
+                installation_public_key=proxy.installation_public_key,
+            )
+        ).update(blacklisted_at=None)
+        proxy.blacklisted_at = None
+        audit_log_record(
+            action="proxy_server.unblacklisted",
+            channel=channel,
+            account=proxy.account,
+            actor=actor,
+            target=proxy,
+            data={"installation_id": str(proxy.installation_id)},
+        )
+    return proxy
+
+
+# --- move to another license key -------------------------------------------------------
+
+
+def _room_check(*, proxy: ProxyServer, target: LicenseKey, today: date) -> None:
+    """The target key takes the server's registered computers by the pool rule
+    (subscriptions.quota): refused, with the numbers, when it would go over its own
+    quota or its subscription's pool. The source key's licenses go back (to the same
+    pool when both keys share a subscription)."""
+    computers = proxy.registered_computers
+    states = []
+    for pooled in license_key_states(
+        LicenseKey.objects.filter(subscription_id=target.subscription_id), today=today
+    ):
+        state = pooled.state
+        if state.id == proxy.license_key_id:
+            state = replace(state, used=state.used - computers)
+        elif state.id == target.pk:
+            state = replace(state, used=state.used + computers)
+        states.append(state)
+    [after] = [
+        quota.key_availability(target.subscription.licenses, states, s)
+        for s in states
+        if s.id == target.pk
+    ]
+    if not after.over_limit:
+        return
+    if after.shared_pool:
+        raise ProxyError("move_over_pool", computers=computers, vacant=after.vacant + computers)
+    raise ProxyError(
+        "move_over_quota", computers=computers, limit=after.limit, in_use=after.in_use - computers
+    )
+
+
+@deadlock_retry
+def proxy_server_move(
+    *,
+    proxy_server: ProxyServer,
+    license_key: LicenseKey,
+    actor: User,
+    channel: str = AuditLog.Channel.WEB,
+    now: datetime | None = None,
+) -> ProxyServer:
+    """Move an activated installation to another license key of its account. The usage
+    history stays with the server; an online proxy learns its new key at its next
+    refresh (the answer names the key it holds), an offline one from the subscription
+    information file its next refresh request gets on the Offline page.
+
+    Locks in the portal's order, account -> subscription -> key -> installation (both
+    subscriptions and both keys in id order), so that an activation of the target key,
+    a sublicense change or a concurrent move of either key waits, and the room counted
+    here is still there when the move commits."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        account = proxy_server.account
+        account_admin_check(actor=actor, account=account, lock=True)
+        target_id = license_key.pk
+        # The key it holds now (read before the keys are locked: the order is key, then
+        # installation); a move of it committed in between is seen below and refused.
+        source_id = (
+            ProxyServer.objects.filter(pk=proxy_server.pk)
+            .values_list("license_key_id", flat=True)
+            .first()
+        )
+        subscription_ids = set(
+            LicenseKey.objects.filter(
+                pk__in=[source_id, target_id], subscription__account=account
+            ).values_list("subscription_id", flat=True)
+        )
+        list(
+            Subscription.objects.select_for_update(no_key=True)
+            .filter(pk__in=subscription_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        keys = {
+            key.pk: key
+            for key in LicenseKey.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("subscription")
+            .filter(pk__in=[source_id, target_id], subscription__account=account)
+            .order_by("pk")
+        }
+        proxy = proxy_server_lock(proxy_server)
+        target = keys.get(target_id)
+        if target is None:
+            raise ProxyError("move_key_unavailable")
+        if proxy.status != ProxyServer.Status.ACTIVE:
+            raise ProxyError("move_not_active")
+        if proxy.license_key_id != source_id:
+            raise ProxyError("move_changed")  # pragma: no cover - a move in between
+        if target.pk == proxy.license_key_id:
+            raise ProxyError("move_same_key")
+        if not target.is_live(today=today) or (
+            target.subscription.period(today=today) != Subscription.PERIOD_ACTIVE
+        ):
+            raise ProxyError("move_key_unavailable")
+        if target.subscription.product_id != proxy.license_key.subscription.product_id:
+            raise ProxyError("move_other_product")
+        if proxy.method == ProxyServer.Method.OFFLINE and not target.subscription.offline_allowed:
+            raise ProxyError("move_offline_not_allowed")
+        if ProxyServer.objects.filter(
+            license_key=target, status__in=ProxyServer.HOLDING_STATUSES
+        ).exists():
+            raise ProxyError("move_key_in_use")
+        _room_check(proxy=proxy, target=target, today=today)
+        source = proxy.license_key
+        proxy.license_key = target
+        proxy.save(update_fields=["license_key"])
+        audit_log_record(
+            action="proxy_server.moved",
+            channel=channel,
+            account=account,
+            actor=actor,
+            target=proxy,
+            data={
+                "from_license_key": license_key_shown(source.key, viewer=None),
+                "from_license_key_id": source.pk,
+                "license_key": license_key_shown(target.key, viewer=None),
+                "license_key_id": target.pk,
+            },
+        )
+    return proxy

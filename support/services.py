@@ -43,7 +43,7 @@ def _membership(*, account: Account, user: User, lock: bool = False) -> Membersh
         account=account, user=user, status=Membership.Status.ACTIVE, user__is_active=True
     )
     if lock:
-        qs = qs.select_for_update(of=("self",))
+        qs = qs.select_for_update(of=("self",), no_key=True)
     membership = qs.first()
     if membership is None:
         raise SupportError("not_member")
@@ -220,7 +220,9 @@ def ticket_create(
 
 def _lock(ticket: Ticket) -> Ticket:
     return (
-        Ticket.objects.select_for_update(of=("self",)).select_related("account").get(pk=ticket.pk)
+        Ticket.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("account")
+        .get(pk=ticket.pk)
     )
 
 

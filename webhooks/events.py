@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import AuditLog, Invitation, Membership
 from proxies.models import ProxyServer
 from subscriptions.models import LicenseKey, Subscription, license_key_mask
+from support.models import Ticket
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class EventType:
     type: str
     description: str
     # The object the event is about: "proxy_server", "subscription", "sublicense",
-    # "member", or "test".
+    # "member", "ticket", or "test".
     subject: str
 
 
@@ -53,6 +54,24 @@ CATALOG: tuple[EventType, ...] = (
     EventType(
         "proxy_server.deactivated",
         _("A proxy server was deactivated and released its license key."),
+        "proxy_server",
+    ),
+    EventType(
+        "proxy_server.blacklisted",
+        _(
+            "An administrator blacklisted a proxy server: it was deactivated and its "
+            "installation may not activate again."
+        ),
+        "proxy_server",
+    ),
+    EventType(
+        "proxy_server.unblacklisted",
+        _("An administrator lifted a proxy server's blacklisting."),
+        "proxy_server",
+    ),
+    EventType(
+        "proxy_server.moved",
+        _("An administrator moved a proxy server to another license key (`data.moved_from`)."),
         "proxy_server",
     ),
     EventType(
@@ -98,6 +117,17 @@ CATALOG: tuple[EventType, ...] = (
         _("An administrator uploaded an offline request file and it was processed."),
         "proxy_server",
     ),
+    EventType("ticket.created", _("Someone of the account opened a support ticket."), "ticket"),
+    EventType(
+        "ticket.replied",
+        _("A public reply was added to a support ticket, by the account or the support team."),
+        "ticket",
+    ),
+    EventType(
+        "ticket.status_changed",
+        _("A support ticket's status changed: closed, reopened, resolved... (`data.status`)."),
+        "ticket",
+    ),
 )
 TYPES: dict[str, EventType] = {event.type: event for event in CATALOG}
 # Sent by "Send test event" to one endpoint, whatever types it chose.
@@ -107,6 +137,9 @@ TEST = EventType("webhook.test", _("A test event sent from the portal."), "test"
 AUDIT_EVENTS: dict[str, tuple[str, ...]] = {
     "proxy_server.activated": ("proxy_server.activated",),
     "proxy_server.deactivated": ("proxy_server.deactivated",),
+    "proxy_server.blacklisted": ("proxy_server.blacklisted",),
+    "proxy_server.unblacklisted": ("proxy_server.unblacklisted",),
+    "proxy_server.moved": ("proxy_server.moved",),
     "subscription.issued": ("subscription.issued",),
     "subscription.registered": ("subscription.issued",),
     "subscription.upgraded": ("subscription.upgraded",),
@@ -120,6 +153,12 @@ AUDIT_EVENTS: dict[str, tuple[str, ...]] = {
     "membership.blocked": ("member.blocked",),
     "membership.deleted": ("member.removed",),
     "membership.left": ("member.removed",),
+    # Support tickets (support.services): a staff-internal note writes no entry.
+    "ticket.created": ("ticket.created",),
+    "ticket.replied": ("ticket.replied",),
+    "ticket.closed": ("ticket.status_changed",),
+    "ticket.reopened": ("ticket.status_changed",),
+    "ticket.status_changed": ("ticket.status_changed",),
 }
 # Proxy actions that an uploaded offline file causes (channel "offline").
 OFFLINE_REQUESTS = {
@@ -207,6 +246,22 @@ def sublicense_data(key: LicenseKey) -> dict[str, Any]:
     }
 
 
+def ticket_data(ticket: Ticket) -> dict[str, Any]:
+    """A ticket as receivers see it: never its messages (a reply may hold what only the
+    account's people should read), only what it is and where it stands."""
+    return {
+        "id": ticket.pk,
+        "subject": ticket.subject,
+        "category": ticket.category,
+        "status": ticket.status,
+        "subscription_id": ticket.subscription_id,
+        "license_key_id": ticket.license_key_id,
+        "proxy_server_id": ticket.proxy_server_id,
+        "created_at": ticket.created_at.isoformat() if ticket.created_at else None,
+        "updated_at": ticket.updated_at.isoformat() if ticket.updated_at else None,
+    }
+
+
 def member_data(
     *, email: str, role: str | None, status: str, membership_id: int | None = None
 ) -> dict[str, Any]:
@@ -258,7 +313,14 @@ def build_from_audit(entry: AuditLog, type: str) -> Built | None:
             data["offline_file"] = {"request": OFFLINE_REQUESTS[entry.action]}
         elif type == "proxy_server.deactivated" and entry.data.get("reason"):
             data["reason"] = entry.data["reason"]
+        elif type == "proxy_server.moved":
+            data["moved_from"] = {
+                "license_key": entry.data.get("from_license_key"),
+                "license_key_id": entry.data.get("from_license_key_id"),
+            }
         return Built(data, f"proxy_server:{proxy.pk}")
+    if subject == "ticket":
+        return _ticket_from(entry, type)
     if subject == "subscription":
         subscription = _target(Subscription, entry, select=("product",))
         if subscription is None:
@@ -280,6 +342,21 @@ def build_from_audit(entry: AuditLog, type: str) -> Built | None:
     if subject == "member":
         return _member_from(entry, type)
     return None  # pragma: no cover - every catalog subject is handled above
+
+
+def _ticket_from(entry: AuditLog, type: str) -> Built | None:
+    ticket = _target(Ticket, entry)
+    if ticket is None:
+        return None
+    data: dict[str, Any] = {
+        "ticket": ticket_data(ticket),
+        # Staff work tickets in Django admin: their entries come from that channel.
+        "by_support_team": entry.channel == AuditLog.Channel.ADMIN,
+    }
+    status = entry.data.get("status")
+    if isinstance(status, list) and len(status) == 2:
+        data["status"] = {"from": status[0], "to": status[1]}
+    return Built(data, f"ticket:{ticket.pk}")
 
 
 def _changes(before: dict | None, after: dict | None) -> dict[str, dict[str, Any]]:

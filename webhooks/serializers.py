@@ -11,6 +11,7 @@ from rest_framework import serializers
 from accounts.models import Membership
 from api.pagination import PageQuerySerializer, paginated
 from api.serializers import SUBLICENSE_TYPES
+from api.tickets import TICKET_CATEGORIES, TICKET_STATUSES
 from proxies.models import ProxyServer
 from webhooks.events import CATALOG, TEST
 from webhooks.models import Delivery
@@ -87,6 +88,11 @@ class ProxyServerEventDataSerializer(serializers.Serializer):
         required=False,
         help_text='offline_file.processed: {"request": "activation" | "refresh" | "deactivation"}.',
     )
+    moved_from = serializers.DictField(
+        required=False,
+        help_text='proxy_server.moved: the key it left, {"license_key": masked, '
+        '"license_key_id": 12}.',
+    )
 
 
 class SubscriptionEventDataSerializer(serializers.Serializer):
@@ -109,6 +115,30 @@ class SublicenseEventDataSerializer(serializers.Serializer):
 
 class MemberEventDataSerializer(serializers.Serializer):
     member = MemberDataSerializer()
+
+
+class TicketDataSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    subject = serializers.CharField()
+    category = serializers.ChoiceField(choices=TICKET_CATEGORIES)
+    status = serializers.ChoiceField(choices=TICKET_STATUSES)
+    subscription_id = serializers.IntegerField(allow_null=True)
+    license_key_id = serializers.IntegerField(allow_null=True)
+    proxy_server_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class TicketEventDataSerializer(serializers.Serializer):
+    ticket = TicketDataSerializer()
+    by_support_team = serializers.BooleanField(
+        help_text="The support team acted (a reply or status from Django admin)."
+    )
+    status = serializers.DictField(
+        required=False,
+        help_text='ticket.status_changed (and a reply that changed it): {"from": "open", '
+        '"to": "closed"}.',
+    )
 
 
 class TestEventDataSerializer(serializers.Serializer):
@@ -147,6 +177,7 @@ EVENT_SERIALIZERS = {
         "SublicenseEvent", SublicenseEventDataSerializer, _types("sublicense")
     ),
     "member": _event_serializer("MemberEvent", MemberEventDataSerializer, _types("member")),
+    "ticket": _event_serializer("TicketEvent", TicketEventDataSerializer, _types("ticket")),
     "test": _event_serializer("TestEvent", TestEventDataSerializer, [TEST.type]),
 }
 

@@ -53,6 +53,7 @@ document.querySelectorAll("[data-dropzone-area]").forEach((zone) => {
     const selectAll = document.querySelector("[data-select-all]");
     const count = actions.querySelector("[data-selected-count]");
     const deactivate = actions.querySelector("[data-deactivate-open]");
+    const blacklist = actions.querySelector("[data-blacklist-open]");
     const hint = actions.querySelector("[data-export-hint]");
     const hintAll = hint ? hint.textContent : "";
     const update = () => {
@@ -60,6 +61,7 @@ document.querySelectorAll("[data-dropzone-area]").forEach((zone) => {
       const active = checked.filter((box) => !box.hasAttribute("data-deactivated"));
       if (count) count.textContent = checked.length ? interpolate(gettext("(%(count)s selected)"), { count: checked.length }, true) : "";
       if (deactivate) deactivate.disabled = active.length === 0;
+      if (blacklist) blacklist.disabled = checked.length === 0;
       if (hint) hint.textContent = checked.length ? interpolate(ngettext("Exports the %(count)s selected server.", "Exports the %(count)s selected servers.", checked.length), { count: checked.length }, true) : hintAll;
       if (selectAll) {
         selectAll.checked = checked.length > 0 && checked.length === rows().length;

@@ -73,6 +73,7 @@ def test_the_display_filter_counts_each_choice(alice_client, fleet):
         "expired": 1,  # delta; echo is expired too but listed under Deactivated
         "silent": 5,  # none has reported since its activation, over 7 days ago
         "deactivated": 1,
+        "blacklisted": 0,  # tests/proxies/test_blacklist.py fills it
     }
     html = response.content.decode()
     assert "Expiring soon (2)" in html
@@ -143,6 +144,7 @@ def test_search_narrows_the_counts_too(alice_client, fleet):
         "expired": 0,
         "silent": 3,
         "deactivated": 1,
+        "blacklisted": 0,
     }
 
 
