@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from api.access import CHANNEL, ApiView
 from api.errors import error_responses
-from api.pagination import Keyset, PageQuerySerializer, paginated
+from api.pagination import Keyset, PageQuerySerializer, SearchField, paginated
 from api.serializers import JsonInteger, JsonText
 from support import selectors, services
 from support.errors import SupportError
@@ -54,9 +54,7 @@ class TicketQuerySerializer(PageQuerySerializer):
         help_text="`active`: open or waiting for you.",
     )
     category = serializers.ChoiceField(choices=TICKET_CATEGORIES, required=False)
-    search = serializers.CharField(
-        required=False, max_length=100, help_text="Subject, or the ticket number."
-    )
+    search = SearchField(help_text="Subject, or the ticket number.")
     sort = serializers.ChoiceField(choices=list(SORTS), default="-updated")
 
 
