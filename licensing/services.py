@@ -507,13 +507,7 @@ def license_activate(
         )
         if channel == OFFLINE and not key.subscription.offline_allowed:
             raise LicensingError("offline_not_allowed")
-        if installation_blacklisted(
-            account_id=key.subscription.account_id,
-            installation_id=data.installation_id,
-            public_key=data.public_key_pem,
-            key_id=data.key_id,
-        ):
-            raise LicensingError("installation_blacklisted")
+        _blacklist_check(key, data)
         # One read: every activation of this installation, and the one holding the key.
         known = reads.installation_and_holder(data.installation_id, key.id)
         installation = [p for p in known if p.installation_id == data.installation_id]
@@ -768,6 +762,18 @@ class OfflineRequest:
         return f"{stem or 'proxy'}-{suffix}.txt"
 
 
+def _blacklist_check(key: LicenseKey, data: _Activation) -> None:
+    """A blacklisted installation (its id, or its public key under any id) activates no
+    key of the account: refused on the Offline page's upload as on the activation."""
+    if installation_blacklisted(
+        account_id=key.subscription.account_id,
+        installation_id=data.installation_id,
+        public_key=data.public_key_pem,
+        key_id=data.key_id,
+    ):
+        raise LicensingError("installation_blacklisted")
+
+
 def offline_request_inspect(
     text: str | bytes, *, actor: User, account: Account, now: datetime | None = None
 ) -> OfflineRequest:
@@ -785,6 +791,7 @@ def offline_request_inspect(
         key = _license_key_usable(data.license_key, now=now, account=account, nonce=None)
         if not key.subscription.offline_allowed:
             raise LicensingError("offline_not_allowed")
+        _blacklist_check(key, data)
         holder = ProxyServer.objects.filter(license_key=key, status__in=HOLDING).first()
         if holder is not None and holder.installation_id != data.installation_id:
             raise LicensingError("key_in_use")

@@ -337,6 +337,14 @@ def test_the_offline_page_refuses_its_activation_file(tmp_path, capsys, alice_cl
         ok(state, capsys, "activate", "--key", branch.key, "--offline-request", str(request))
         text = request.read_text()
         before = snapshot()
+        # Refused as soon as the file is uploaded, before anything is shown to confirm ...
+        response = alice_client.post(
+            "/offline/",
+            {"step": "inspect", "request_file": SimpleUploadedFile("r.txt", text.encode())},
+        )
+        assert response.status_code == 400
+        assert "blacklisted" in response.content.decode()
+        # ... and at the confirmation, should a form be posted anyway.
         response = alice_client.post("/offline/", {"step": "confirm", "request_text": text})
         assert response.status_code == 400
         assert "blacklisted" in response.content.decode()
