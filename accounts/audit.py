@@ -86,6 +86,17 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("Proxy server notes changed"),
         _("%(actor)s changed the notes on %(target)s"),
     ),
+    # Single sign-on (sso/).
+    "sso_domain.added": (_("SSO domain added"), _("%(actor)s added the domain %(target)s")),
+    "sso_domain.verified": (
+        _("SSO domain verified"),
+        _("%(actor)s verified the domain %(target)s"),
+    ),
+    "sso_domain.removed": (_("SSO domain removed"), _("%(actor)s removed the domain %(target)s")),
+    "sso_domain.lost": (
+        _("SSO domain no longer verified"),
+        _("%(actor)s found the TXT record of %(target)s gone"),
+    ),
     "subscription.issued": (
         _("Subscription issued"),
         _("%(actor)s issued the subscription %(target)s"),

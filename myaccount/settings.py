@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.facebook",
+    # Single sign-on: one app per business account (sso/), provider_id "sso-<account id>".
+    "allauth.socialaccount.providers.openid_connect",
     "allauth.mfa",
     "allauth.usersessions",
     "myaccount",
@@ -89,6 +91,7 @@ INSTALLED_APPS = [
     "reports",
     "api",
     "webhooks",
+    "sso",
 ]
 
 # The browser's middleware (myaccount.middleware) steps aside for the paths only machines
@@ -230,6 +233,12 @@ SOCIALACCOUNT_PROVIDERS = {
     "facebook": {"SCOPE": ["email", "public_profile"], **_social_app("facebook")},
 }
 
+# Single sign-on (sso/): the DNS server that Verify and the daily check ask for a
+# domain's TXT record, as host or host:port (blank: the system's resolver), and how many
+# seconds one lookup may take.
+SSO_DNS_NAMESERVER = env("SSO_DNS_NAMESERVER")
+SSO_DNS_TIMEOUT = float(envint("SSO_DNS_TIMEOUT", 5))
+
 # Email
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
@@ -314,6 +323,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "webhooks-purge": {
         "task": "webhooks.tasks.webhooks_purge_task",
         "schedule": crontab(minute=45, hour=3),
+    },
+    # Re-read every verified SSO domain's TXT record (sso/tasks.py): a domain whose
+    # record is gone stops routing sign-ins and its administrators are e-mailed.
+    "sso-domains-recheck": {
+        "task": "sso.tasks.sso_domains_recheck_task",
+        "schedule": crontab(minute=15, hour=4),
     },
     # Forget the nonces of expired licensing messages (licensing/tasks.py).
     "licensing-nonce-purge": {

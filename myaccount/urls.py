@@ -27,6 +27,7 @@ urlpatterns = [
     path("accounts/signup/", transaction.atomic(allauth_views.signup), name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("account/business/webhooks/", include("webhooks.urls")),
+    path("account/business/sso/", include("sso.urls")),
     path("account/", include("accounts.urls")),
     path("terms/", account_views.terms, name="terms"),
     # The strings of static/js/app.js in the reader's language (locale/*/djangojs.po).

@@ -1,0 +1,66 @@
+"""Reads of single sign-on: the configurator's steps, domains, and where an address
+signs in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+from sso.models import SsoConfig, SsoDomain
+
+
+def sso_config_get(account: Account) -> SsoConfig:
+    """The saved configuration, or an unsaved blank one (nothing configured yet)."""
+    return SsoConfig.objects.filter(account=account).select_related("social_app").first() or (
+        SsoConfig(account=account)
+    )
+
+
+def sso_domain_list(*, account: Account) -> list[SsoDomain]:
+    return list(SsoDomain.objects.filter(account=account).order_by("domain", "id"))
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    key: str
+    title: str
+    done: bool
+    current: bool
+
+
+STEP_TITLES = {
+    "domains": _("Verify your e-mail domains"),
+    "idp": _("Connect your identity provider"),
+    "roles": _("Choose who administers the account"),
+    "enforce": _("Require single sign-on"),
+}
+
+
+def sso_steps(*, config: SsoConfig, domains: list[SsoDomain]) -> list[Step]:
+    """The configurator's numbered steps, each done (green) or not (grey); the first not
+    done is where it resumes."""
+    done = {
+        "domains": any(d.is_verified for d in domains),
+        "idp": config.social_app_id is not None,
+        "roles": config.roles_saved_at is not None,
+        "enforce": config.require_sso,
+    }
+    current = next((key for key in STEP_TITLES if not done[key]), None)
+    return [
+        Step(number=n, key=key, title=str(title), done=done[key], current=key == current)
+        for n, (key, title) in enumerate(STEP_TITLES.items(), start=1)
+    ]
+
+
+def sso_domain_owner(domain: str) -> SsoDomain | None:
+    """The verified domain (with its account) that `domain` signs in through, if any."""
+    return (
+        SsoDomain.objects.annotate(name=Lower("domain"))
+        .filter(name=domain.lower(), verified_at__isnull=False)
+        .select_related("account")
+        .first()
+    )

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from sso import views
+
+urlpatterns = [
+    path("", views.sso_settings, name="sso_settings"),
+    path("domains/", views.sso_domain_add, name="sso_domain_add"),
+    path("domains/<int:domain_id>/verify/", views.sso_domain_verify, name="sso_domain_verify"),
+    path("domains/<int:domain_id>/remove/", views.sso_domain_remove, name="sso_domain_remove"),
+]
