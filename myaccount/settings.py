@@ -238,6 +238,8 @@ SOCIALACCOUNT_PROVIDERS = {
 # seconds one lookup may take.
 SSO_DNS_NAMESERVER = env("SSO_DNS_NAMESERVER")
 SSO_DNS_TIMEOUT = float(envint("SSO_DNS_TIMEOUT", 5))
+# Seconds the portal waits for an identity provider's discovery document.
+SSO_HTTP_TIMEOUT = float(envint("SSO_HTTP_TIMEOUT", 10))
 
 # Email
 EMAIL_BACKEND = env(

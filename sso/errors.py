@@ -29,6 +29,9 @@ class SsoError(DomainError):
         "discovery_failed": _(
             "The identity provider's discovery document could not be read at {url}: {reason}"
         ),
+        "client_id_required": _("Enter the client ID the identity provider gave you."),
+        "client_secret_required": _("Enter the client secret the identity provider gave you."),
+        "roles_required": _("Enter the claim and the group name."),
         "no_idp": _("Connect an identity provider first."),
         "no_verified_domain": _("Verify at least one domain first."),
         "break_glass_invalid": _(
@@ -49,6 +52,9 @@ class SsoError(DomainError):
         "issuer_invalid": "issuer",
         "discovery_failed": "issuer",
         "break_glass_invalid": "break_glass",
+        "client_id_required": "client_id",
+        "client_secret_required": "client_secret",
+        "roles_required": "admin_group",
         "sso_unknown_domain": "email",
     }
     statuses: ClassVar[dict[str, int]] = {

@@ -13,3 +13,40 @@ class DomainForm(forms.Form):
         help_text=gettext_lazy("The part of your people's e-mail addresses after the @."),
         widget=forms.TextInput(attrs={"placeholder": "example.com", "autocomplete": "off"}),
     )
+
+
+class IdpForm(forms.Form):
+    issuer = forms.CharField(
+        label=gettext_lazy("Issuer URL"),
+        max_length=500,
+        help_text=gettext_lazy(
+            "The address of your identity provider's OpenID Connect configuration, without "
+            "/.well-known/openid-configuration."
+        ),
+        widget=forms.URLInput(attrs={"placeholder": "https://login.example.com/realms/acme"}),
+    )
+    client_id = forms.CharField(label=gettext_lazy("Client ID"), max_length=191)
+    client_secret = forms.CharField(
+        label=gettext_lazy("Client secret"),
+        max_length=191,
+        required=False,
+        help_text=gettext_lazy("Leave it blank to keep the secret you saved before."),
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+
+
+class RolesForm(forms.Form):
+    admin_claim = forms.CharField(
+        label=gettext_lazy("Claim"),
+        max_length=100,
+        initial="groups",
+        help_text=gettext_lazy("The claim of the ID token or user info that lists the groups."),
+    )
+    admin_group = forms.CharField(
+        label=gettext_lazy("Administrators' group"),
+        max_length=200,
+        help_text=gettext_lazy(
+            "Its members sign in as Account Administrators; everyone else as Regular Members."
+        ),
+        widget=forms.TextInput(attrs={"placeholder": "Parallels Business Account Admins"}),
+    )

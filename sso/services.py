@@ -8,7 +8,14 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from urllib.parse import urlsplit
 
+import requests
+from allauth.socialaccount.models import SocialApp
+from django.conf import settings
+from django.contrib.sites.models import Site
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -193,4 +200,132 @@ def sso_config_for_update(account: Account) -> SsoConfig:
     """The account's SSO configuration, row-locked, made on first use (caller holds the
     account lock, so two first uses cannot both create it)."""
     config, _ = SsoConfig.objects.select_for_update().get_or_create(account=account)
+    return config
+
+
+# --- Step 2: the identity provider (OpenID Connect) -----------------------------------
+
+OIDC_PROVIDER = "openid_connect"
+_DISCOVERY_KEYS = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+
+
+def sso_provider_id(account: Account) -> str:
+    """The allauth provider_id of an account's app: its login URL is
+    /accounts/oidc/<provider_id>/login/ and its callback .../login/callback/."""
+    return f"sso-{account.pk}"
+
+
+def issuer_normalize(value: str) -> str:
+    """An issuer URL: https, or http on loopback only (a development IdP)."""
+    value = (value or "").strip().rstrip("/")
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        raise SsoError("issuer_invalid") from None
+    parts = urlsplit(value)
+    if parts.scheme == "http" and parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
+        raise SsoError("issuer_invalid")
+    if parts.query or parts.fragment:
+        raise SsoError("issuer_invalid")
+    return value
+
+
+def oidc_discover(issuer: str) -> dict:
+    """Read the IdP's discovery document (OpenID Connect Discovery 1.0) and check that it
+    is the issuer's and names the endpoints allauth needs."""
+    url = issuer + "/.well-known/openid-configuration"
+    try:
+        response = requests.get(url, timeout=settings.SSO_HTTP_TIMEOUT, allow_redirects=False)
+        response.raise_for_status()
+        document = response.json()
+    except (requests.RequestException, ValueError) as error:
+        raise SsoError("discovery_failed", url=url, reason=type(error).__name__) from None
+    if not isinstance(document, dict) or any(
+        not isinstance(document.get(key), str) for key in _DISCOVERY_KEYS
+    ):
+        raise SsoError("discovery_failed", url=url, reason="incomplete document")
+    if document["issuer"].rstrip("/") != issuer:
+        raise SsoError("discovery_failed", url=url, reason=f"issuer {document['issuer']}")
+    return document
+
+
+def sso_idp_save(
+    *,
+    account: Account,
+    actor: User,
+    issuer: str,
+    client_id: str,
+    client_secret: str = "",
+    channel: str = AuditLog.Channel.WEB,
+) -> SsoConfig:
+    """Connect (or change) the account's OpenID Connect identity provider: an allauth
+    SocialApp of the openid_connect provider, one per business account, hidden from the
+    sign-in page's social buttons. A blank secret keeps the one saved."""
+    issuer = issuer_normalize(issuer)
+    client_id = (client_id or "").strip()
+    if not client_id:
+        raise SsoError("client_id_required")
+    oidc_discover(issuer)  # the network, before the transaction
+    with transaction.atomic():
+        _lock_admin(account=account, actor=actor)
+        config = sso_config_for_update(account)
+        app = config.social_app
+        if app is None:
+            if not client_secret:
+                raise SsoError("client_secret_required")
+            app = SocialApp(provider=OIDC_PROVIDER, provider_id=sso_provider_id(account))
+        app.name = account.name[:40]
+        app.client_id = client_id
+        if client_secret:
+            app.secret = client_secret
+        app.settings = {"server_url": issuer, "hidden": True}
+        app.save()
+        app.sites.add(Site.objects.get_current())
+        config.social_app = app
+        config.save(update_fields=["social_app", "updated_at"])
+        audit_log_record(
+            account=account,
+            actor=actor,
+            channel=channel,
+            action="sso.idp_saved",
+            target=config,
+            target_label=issuer,
+            data={"issuer": issuer, "client_id": client_id, "secret_changed": bool(client_secret)},
+        )
+    return config
+
+
+# --- Step 3: roles --------------------------------------------------------------------
+
+
+def sso_roles_save(
+    *,
+    account: Account,
+    actor: User,
+    admin_claim: str,
+    admin_group: str,
+    channel: str = AuditLog.Channel.WEB,
+    now: datetime | None = None,
+) -> SsoConfig:
+    """Name the claim and the group whose members sign in as Account Administrators."""
+    admin_claim = (admin_claim or "").strip()
+    admin_group = (admin_group or "").strip()
+    if not admin_claim or not admin_group:
+        raise SsoError("roles_required")
+    with transaction.atomic():
+        _lock_admin(account=account, actor=actor)
+        config = sso_config_for_update(account)
+        config.admin_claim = admin_claim
+        config.admin_group = admin_group
+        config.roles_saved_at = now or timezone.now()
+        config.save(update_fields=["admin_claim", "admin_group", "roles_saved_at", "updated_at"])
+        audit_log_record(
+            account=account,
+            actor=actor,
+            channel=channel,
+            action="sso.roles_saved",
+            target=config,
+            target_label=admin_group,
+            data={"claim": admin_claim, "group": admin_group},
+        )
     return config

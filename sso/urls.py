@@ -7,4 +7,6 @@ urlpatterns = [
     path("domains/", views.sso_domain_add, name="sso_domain_add"),
     path("domains/<int:domain_id>/verify/", views.sso_domain_verify, name="sso_domain_verify"),
     path("domains/<int:domain_id>/remove/", views.sso_domain_remove, name="sso_domain_remove"),
+    path("idp/", views.sso_idp_save, name="sso_idp_save"),
+    path("roles/", views.sso_roles_save, name="sso_roles_save"),
 ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -13,17 +15,25 @@ from accounts.permissions import account_admin_required, business_account_requir
 from core.errors import form_error_add
 from sso import selectors, services
 from sso.errors import SsoError
-from sso.forms import DomainForm
+from sso.forms import DomainForm, IdpForm, RolesForm
 
 
 def _member_count(request: HttpRequest) -> int:
     return Membership.objects.filter(account=request.account).count()
 
 
-def _page(request: HttpRequest, *, domain_form: DomainForm | None = None) -> HttpResponse:
+def _page(
+    request: HttpRequest,
+    *,
+    domain_form: DomainForm | None = None,
+    idp_form: IdpForm | None = None,
+    roles_form: RolesForm | None = None,
+) -> HttpResponse:
     account = request.account
     config = selectors.sso_config_get(account)
     domains = selectors.sso_domain_list(account=account)
+    app = config.social_app
+    provider_id = services.sso_provider_id(account)
     return render(
         request,
         "sso/settings.html",
@@ -33,6 +43,19 @@ def _page(request: HttpRequest, *, domain_form: DomainForm | None = None) -> Htt
             "domains": domains,
             "steps": selectors.sso_steps(config=config, domains=domains),
             "domain_form": domain_form or DomainForm(),
+            "idp_form": idp_form
+            or IdpForm(
+                initial={"issuer": app.settings.get("server_url"), "client_id": app.client_id}
+                if app
+                else None
+            ),
+            "roles_form": roles_form
+            or RolesForm(
+                initial={"admin_claim": config.admin_claim, "admin_group": config.admin_group}
+            ),
+            # What the administrator registers at the IdP as the redirect (callback) URI.
+            "redirect_uri": settings.SITE_URL
+            + reverse("openid_connect_callback", kwargs={"provider_id": provider_id}),
             "member_count": _member_count(request),
             "tab": "sso",
         },
@@ -100,3 +123,37 @@ def sso_domain_remove(request: HttpRequest, domain_id: int) -> HttpResponse:
     else:
         messages.success(request, gettext("The domain was removed."))
     return redirect("sso_settings")
+
+
+@business_account_required
+@account_admin_required
+@require_POST
+def sso_idp_save(request: HttpRequest) -> HttpResponse:
+    form = IdpForm(request.POST)
+    if form.is_valid():
+        try:
+            services.sso_idp_save(account=request.account, actor=request.user, **form.cleaned_data)
+        except SsoError as error:
+            form_error_add(form, error)
+        else:
+            messages.success(request, gettext("The identity provider is connected."))
+            return redirect("sso_settings")
+    return _page(request, idp_form=form)
+
+
+@business_account_required
+@account_admin_required
+@require_POST
+def sso_roles_save(request: HttpRequest) -> HttpResponse:
+    form = RolesForm(request.POST)
+    if form.is_valid():
+        try:
+            services.sso_roles_save(
+                account=request.account, actor=request.user, **form.cleaned_data
+            )
+        except SsoError as error:
+            form_error_add(form, error)
+        else:
+            messages.success(request, gettext("The roles are saved."))
+            return redirect("sso_settings")
+    return _page(request, roles_form=form)

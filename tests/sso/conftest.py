@@ -77,3 +77,80 @@ def dns_responder(settings) -> Iterator[DnsResponder]:
     stop.set()
     thread.join(timeout=5)
     sock.close()
+
+
+# --- A real OpenID provider in a second process (tests/sso/idp/) ----------------------
+
+IDP_CLIENT_ID = "myaccount-portal"
+IDP_CLIENT_SECRET = "idp-client-secret-for-tests"
+IDP_PASSWORD = "idp-password-1"
+IDP_ADMINS = "Parallels Business Account Admins"
+# The company's people as the IdP knows them.
+IDP_USERS = [
+    {"email": "erin@mycompany.example", "first_name": "Erin", "last_name": "Engineer"},
+    {
+        "email": "frank@mycompany.example",
+        "first_name": "Frank",
+        "last_name": "Boss",
+        "groups": [IDP_ADMINS],
+    },
+    {"email": "gina@mycompany.example", "first_name": "Gina", "last_name": "Existing"},
+    {"email": "mallory@other.example", "first_name": "Mallory", "last_name": "Outsider"},
+]
+
+
+@dataclass
+class OidcProvider:
+    issuer: str
+    db: str
+
+    def allow_redirect(self, uri: str) -> None:
+        """Register a redirect URI for the portal's client, as the administrator would
+        at their IdP (the provider reads its clients from its database per request)."""
+        import sqlite3
+
+        with sqlite3.connect(self.db) as conn:
+            [current] = conn.execute(
+                "SELECT redirect_uris FROM idp_oidc_client WHERE id = ?", (IDP_CLIENT_ID,)
+            ).fetchone()
+            uris = [u for u in current.splitlines() if u]
+            if uri not in uris:
+                conn.execute(
+                    "UPDATE idp_oidc_client SET redirect_uris = ? WHERE id = ?",
+                    ("\n".join([*uris, uri]), IDP_CLIENT_ID),
+                )
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory) -> Iterator[OidcProvider]:
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    db = str(tmp_path_factory.mktemp("idp") / "idp.sqlite3")
+    seed = {
+        "users": [{**u, "password": IDP_PASSWORD} for u in IDP_USERS],
+        "clients": [{"id": IDP_CLIENT_ID, "secret": IDP_CLIENT_SECRET, "redirect_uris": []}],
+    }
+    env = {**os.environ, "SSO_TEST_IDP_DB": db, "SSO_TEST_IDP_SEED": json.dumps(seed)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.sso.idp.serve"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    line = ""
+    while time.monotonic() < deadline and not line.startswith("READY"):
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            raise RuntimeError("The test identity provider did not start")
+    port = int(line.split()[1])
+    yield OidcProvider(issuer=f"http://127.0.0.1:{port}", db=db)
+    process.terminate()
+    process.wait(timeout=10)
