@@ -97,6 +97,14 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("SSO domain no longer verified"),
         _("%(actor)s found the TXT record of %(target)s gone"),
     ),
+    "sso.idp_saved": (
+        _("Identity provider connected"),
+        _("%(actor)s connected the identity provider %(target)s"),
+    ),
+    "sso.roles_saved": (
+        _("SSO roles changed"),
+        _("%(actor)s made the group %(target)s the Account Administrators"),
+    ),
     "subscription.issued": (
         _("Subscription issued"),
         _("%(actor)s issued the subscription %(target)s"),

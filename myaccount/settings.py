@@ -216,7 +216,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 USERSESSIONS_TRACK_ACTIVITY = True
-SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+# Social sign-in, plus single sign-on through business accounts' own IdPs (sso/).
+SOCIALACCOUNT_ADAPTER = "sso.adapters.SsoSocialAccountAdapter"
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 

@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import views as account_views
 from myaccount.health import healthz
+from sso import views as sso_views
 
 # The admin login goes through allauth's rate-limited login (and its MFA).
 admin.autodiscover()
@@ -25,6 +26,7 @@ urlpatterns = [
     # Sign-up in one transaction: the new user and their confirmation e-mail (written
     # to the outbox) commit together or not at all.
     path("accounts/signup/", transaction.atomic(allauth_views.signup), name="account_signup"),
+    path("accounts/sso/", sso_views.sso_start, name="sso_start"),
     path("accounts/", include("allauth.urls")),
     path("account/business/webhooks/", include("webhooks.urls")),
     path("account/business/sso/", include("sso.urls")),

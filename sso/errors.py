@@ -41,6 +41,13 @@ class SsoError(DomainError):
         "sso_required": _(
             "Your company requires you to sign in with single sign-on. Use Continue with SSO."
         ),
+        "sso_domain_not_verified": _(
+            "Your identity provider signed you in with an address whose domain this business "
+            "account has not verified. Ask an Account Administrator of your company."
+        ),
+        "sso_member_blocked": _(
+            "Your membership of {account} is blocked. Ask an Account Administrator to unblock it."
+        ),
         "sso_unknown_domain": _(
             "No business account signs in with single sign-on for this e-mail domain."
         ),
@@ -55,6 +62,13 @@ class SsoError(DomainError):
         "client_id_required": "client_id",
         "client_secret_required": "client_secret",
         "roles_required": "admin_group",
+        "sso_domain_not_verified": _(
+            "Your identity provider signed you in with an address whose domain this business "
+            "account has not verified. Ask an Account Administrator of your company."
+        ),
+        "sso_member_blocked": _(
+            "Your membership of {account} is blocked. Ask an Account Administrator to unblock it."
+        ),
         "sso_unknown_domain": "email",
     }
     statuses: ClassVar[dict[str, int]] = {

@@ -50,3 +50,10 @@ class RolesForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"placeholder": "Parallels Business Account Admins"}),
     )
+
+
+class SsoStartForm(forms.Form):
+    email = forms.EmailField(
+        label=gettext_lazy("Work e-mail"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allauth.socialaccount.models import SocialApp
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from sso.errors import SsoError
 from sso.models import SsoConfig, SsoDomain
 
 
@@ -64,3 +66,17 @@ def sso_domain_owner(domain: str) -> SsoDomain | None:
         .select_related("account")
         .first()
     )
+
+
+def sso_app_for_email(email: str) -> SocialApp:
+    """The OpenID Connect app an address signs in through: that of the business account
+    which verified its domain. SsoError when there is none."""
+    domain = sso_domain_owner(email.rsplit("@", 1)[-1]) if "@" in email else None
+    config = (
+        SsoConfig.objects.filter(account_id=domain.account_id).select_related("social_app").first()
+        if domain is not None
+        else None
+    )
+    if config is None or config.social_app is None:
+        raise SsoError("sso_unknown_domain")
+    return config.social_app

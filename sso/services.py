@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.models import Account, AuditLog, User
+from accounts.models import Account, AuditLog, Membership, User
 from accounts.services import audit_log_record, is_account_admin
 from sso import emails
 from sso.errors import SsoError
@@ -329,3 +329,89 @@ def sso_roles_save(
             data={"claim": admin_claim, "group": admin_group},
         )
     return config
+
+
+# --- Sign-in with SSO -----------------------------------------------------------------
+
+
+def sso_claims_email(claims: dict) -> str:
+    email = claims.get("email")
+    return email.strip().lower() if isinstance(email, str) and "@" in email else ""
+
+
+def sso_claims_is_admin(*, config: SsoConfig, claims: dict) -> bool:
+    """Whether the IdP says this person is in the administrators' group."""
+    if not config.admin_group:
+        return False
+    value = claims.get(config.admin_claim)
+    if isinstance(value, str):
+        value = [value]
+    return isinstance(value, list) and config.admin_group in value
+
+
+def sso_sign_in_check(*, config: SsoConfig, claims: dict) -> SsoDomain:
+    """The rule of an SSO sign-in: the IdP asserted an address whose domain this very
+    account has verified. Anything else is refused (SsoError), whoever the IdP is."""
+    email = sso_claims_email(claims)
+    domain = email.rsplit("@", 1)[-1] if email else ""
+    verified = (
+        SsoDomain.objects.annotate(name=Lower("domain"))
+        .filter(name=domain, account_id=config.account_id, verified_at__isnull=False)
+        .first()
+    )
+    if not email or verified is None:
+        raise SsoError("sso_domain_not_verified")
+    return verified
+
+
+def sso_membership_sync(
+    *, config: SsoConfig, user: User, claims: dict, channel: str = AuditLog.Channel.WEB
+) -> Membership:
+    """At each SSO sign-in: the person joins the account (just in time) or keeps their
+    place, with the role the IdP's group gives. A blocked member stays blocked, and the
+    last active administrator is never demoted by a missing group."""
+    admin = sso_claims_is_admin(config=config, claims=claims)
+    role = Membership.Role.ADMIN if admin else Membership.Role.MEMBER
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=config.account_id)
+        membership = (
+            Membership.objects.select_for_update().filter(account=account, user=user).first()
+        )
+        if membership is None:
+            membership = Membership.objects.create(
+                account=account, user=user, role=role, status=Membership.Status.ACTIVE
+            )
+            audit_log_record(
+                account=account,
+                actor=user,
+                channel=channel,
+                action="membership.created",
+                target=membership,
+                target_label=user.email,
+                data={"role": role, "via": "sso"},
+            )
+            return membership
+        if not membership.is_active:
+            raise SsoError("sso_member_blocked", account=account.name)
+        if membership.role != role:
+            last_admin = (
+                membership.role == Membership.Role.ADMIN
+                and not Membership.objects.filter(
+                    account=account, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+                )
+                .exclude(pk=membership.pk)
+                .exists()
+            )
+            if not last_admin:
+                audit_log_record(
+                    account=account,
+                    actor=user,
+                    channel=channel,
+                    action="membership.role_changed",
+                    target=membership,
+                    target_label=user.email,
+                    data={"role": [membership.role, role], "via": "sso"},
+                )
+                membership.role = role
+                membership.save(update_fields=["role"])
+    return membership

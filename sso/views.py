@@ -8,14 +8,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Membership
 from accounts.permissions import account_admin_required, business_account_required
 from core.errors import form_error_add
+from core.http import safe_next
 from sso import selectors, services
 from sso.errors import SsoError
-from sso.forms import DomainForm, IdpForm, RolesForm
+from sso.forms import DomainForm, IdpForm, RolesForm, SsoStartForm
 
 
 def _member_count(request: HttpRequest) -> int:
@@ -157,3 +158,25 @@ def sso_roles_save(request: HttpRequest) -> HttpResponse:
             messages.success(request, gettext("The roles are saved."))
             return redirect("sso_settings")
     return _page(request, roles_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+def sso_start(request: HttpRequest) -> HttpResponse:
+    """Continue with SSO: the work e-mail names the business account whose verified domain
+    it is, and the person goes on to that account's identity provider (allauth's OpenID
+    Connect flow, started here as its own login view would: a POST, with CSRF)."""
+    form = SsoStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            app = selectors.sso_app_for_email(form.cleaned_data["email"])
+        except SsoError as error:
+            form_error_add(form, error)
+        else:
+            provider = app.get_provider(request)
+            return provider.redirect(
+                request,
+                "login",
+                next_url=safe_next(request, "") or None,
+                auth_params={"login_hint": form.cleaned_data["email"]},
+            )
+    return render(request, "sso/start.html", {"form": form})

@@ -111,12 +111,12 @@ class OidcProvider:
 
         with sqlite3.connect(self.db) as conn:
             [current] = conn.execute(
-                "SELECT redirect_uris FROM idp_oidc_client WHERE id = ?", (IDP_CLIENT_ID,)
+                "SELECT redirect_uris FROM allauth_idp_oidc_client WHERE id = ?", (IDP_CLIENT_ID,)
             ).fetchone()
             uris = [u for u in current.splitlines() if u]
             if uri not in uris:
                 conn.execute(
-                    "UPDATE idp_oidc_client SET redirect_uris = ? WHERE id = ?",
+                    "UPDATE allauth_idp_oidc_client SET redirect_uris = ? WHERE id = ?",
                     ("\n".join([*uris, uri]), IDP_CLIENT_ID),
                 )
 
@@ -154,3 +154,42 @@ def oidc_provider(tmp_path_factory) -> Iterator[OidcProvider]:
     yield OidcProvider(issuer=f"http://127.0.0.1:{port}", db=db)
     process.terminate()
     process.wait(timeout=10)
+
+
+def idp_sign_in(authorize_url: str, *, email: str, password: str = IDP_PASSWORD) -> str:
+    """Play the person at the IdP: open the authorization URL the portal sent them to,
+    sign in there, and return the URL the IdP sends the browser back to (the portal's
+    callback, with the code and state)."""
+    import re
+    from urllib.parse import urljoin, urlsplit
+
+    import requests
+
+    idp_host = urlsplit(authorize_url).netloc
+    browser = requests.Session()
+    url = authorize_url
+    for _ in range(10):
+        if urlsplit(url).netloc != idp_host:
+            return url
+        response = browser.get(url, allow_redirects=False, timeout=10)
+        if response.is_redirect:
+            url = urljoin(url, response.headers["Location"])
+            continue
+        if 'name="password"' in response.text:  # the IdP's sign-in page
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text)
+            response = browser.post(
+                url,
+                data={
+                    "csrfmiddlewaretoken": token.group(1),
+                    "login": email,
+                    "password": password,
+                },
+                headers={"Referer": url},
+                allow_redirects=False,
+                timeout=10,
+            )
+            assert response.is_redirect, response.text[:2000]
+            url = urljoin(url, response.headers["Location"])
+            continue
+        raise AssertionError(f"Unexpected IdP page at {url}: {response.text[:2000]}")
+    raise AssertionError("Too many redirects at the IdP")
