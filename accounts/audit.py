@@ -105,6 +105,18 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("SSO roles changed"),
         _("%(actor)s made the group %(target)s the Account Administrators"),
     ),
+    "sso.enforcement_on": (
+        _("SSO required"),
+        _("%(actor)s required single sign-on for %(target)s"),
+    ),
+    "sso.enforcement_off": (
+        _("SSO no longer required"),
+        _("%(actor)s stopped requiring single sign-on for %(target)s"),
+    ),
+    "sso.break_glass_sign_in": (
+        _("Break-glass sign-in"),
+        _("%(target)s signed in with a password although single sign-on is required"),
+    ),
     "subscription.issued": (
         _("Subscription issued"),
         _("%(actor)s issued the subscription %(target)s"),

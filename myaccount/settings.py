@@ -187,7 +187,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 
 # django-allauth: email is the login; sign-up asks for name, terms and "Keep me signed in".
-ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# "Require SSO" (sso/) refuses password sign-in and reset to people of enforced domains.
+ACCOUNT_ADAPTER = "sso.adapters.SsoAccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

@@ -11,12 +11,19 @@ from allauth.socialaccount.models import SocialLogin
 from django.http import HttpRequest
 from django.shortcuts import render
 
-from accounts.adapters import SocialAccountAdapter
+from accounts.adapters import AccountAdapter, SocialAccountAdapter
 from accounts.current import SESSION_KEY as CURRENT_ACCOUNT
 from accounts.models import User
+from sso.emails import sso_required_email
 from sso.errors import SsoError
 from sso.models import SsoConfig
-from sso.services import sso_claims_email, sso_membership_sync, sso_sign_in_check
+from sso.selectors import sso_password_reset_allowed
+from sso.services import (
+    sso_claims_email,
+    sso_membership_sync,
+    sso_sign_in_allowed,
+    sso_sign_in_check,
+)
 
 
 def _claims(sociallogin: SocialLogin) -> dict:
@@ -81,3 +88,27 @@ class SsoSocialAccountAdapter(SocialAccountAdapter):
         if _sso_config(sociallogin) is not None:
             return True  # the IdP vouches for the person; no sign-up form
         return super().is_auto_signup_allowed(request, sociallogin)
+
+
+class SsoAccountAdapter(AccountAdapter):
+    """Enforcement ("Require SSO"): every sign-in passes pre_login, password or social;
+    only the account's own SSO app (or the break-glass administrator's password) admits
+    a person whose domain requires SSO. A password reset becomes an e-mail that says so."""
+
+    def pre_login(self, request, user, **kwargs):
+        sociallogin = (kwargs.get("signal_kwargs") or {}).get("sociallogin")
+        provider_id = sociallogin.account.provider if sociallogin is not None else None
+        if not sso_sign_in_allowed(user=user, app_provider_id=provider_id):
+            return render(
+                request,
+                "sso/refused.html",
+                {"message": SsoError("sso_required").message},
+                status=403,
+            )
+        return super().pre_login(request, user, **kwargs)
+
+    def send_password_reset_mail(self, user, email, context) -> None:
+        if not sso_password_reset_allowed(user):
+            sso_required_email(user=user)
+            return
+        super().send_password_reset_mail(user, email, context)

@@ -4,14 +4,15 @@ their languages (written to the outbox in the caller's transaction)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext
 
 from accounts.emails import drafts_by_locale
-from accounts.language import Recipient
-from accounts.models import Account, Membership
+from accounts.language import Recipient, locale_override
+from accounts.models import Account, Membership, User
 from outbox.models import OutboxEmail
-from outbox.services import email_queue_many
+from outbox.services import email_queue, email_queue_many
 
 
 def _admins(account: Account) -> list[Recipient]:
@@ -38,3 +39,46 @@ def domain_lost_email(*, account: Account, domain: str) -> list[OutboxEmail]:
             },
         )
     )
+
+
+def enforcement_email(*, account: Account, on: bool, actor: User) -> list[OutboxEmail]:
+    """ "Require SSO" was turned on or off."""
+    return email_queue_many(
+        drafts_by_locale(
+            kind="sso.enforcement",
+            to=_admins(account),
+            subject=lambda: (
+                (
+                    gettext("Single sign-on is now required for %(account)s")
+                    if on
+                    else gettext("Single sign-on is no longer required for %(account)s")
+                )
+                % {"account": account.name}
+            ),
+            template="sso/email/enforcement",
+            context={
+                "account": account,
+                "on": on,
+                "actor": actor.get_full_name() or actor.email,
+                "link": settings.SITE_URL + reverse("sso_settings"),
+            },
+        )
+    )
+
+
+def sso_required_email(*, user: User) -> OutboxEmail:
+    """Instead of a password reset link: this person signs in with SSO only."""
+    with locale_override(language=user.language, time_zone=user.time_zone):
+        context = {
+            "site_name": settings.SITE_NAME,
+            "site_url": settings.SITE_URL,
+            "user": user,
+            "link": settings.SITE_URL + reverse("sso_start"),
+        }
+        return email_queue(
+            kind="sso.password_reset_refused",
+            to=[user.email],
+            subject=f"[{settings.SITE_NAME}] " + gettext("Sign in with single sign-on"),
+            body=render_to_string("sso/email/sso_required.txt", context),
+            html=render_to_string("sso/email/sso_required.html", context),
+        )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from accounts.models import Account, Membership, User
+
 
 class DomainForm(forms.Form):
     domain = forms.CharField(
@@ -57,3 +59,32 @@ class SsoStartForm(forms.Form):
         label=gettext_lazy("Work e-mail"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
+
+
+class EnforcementForm(forms.Form):
+    require_sso = forms.BooleanField(
+        label=gettext_lazy("Require SSO"),
+        required=False,
+        help_text=gettext_lazy(
+            "People with addresses at your verified domains then sign in with single sign-on "
+            "only: no password, no social account, no password reset."
+        ),
+    )
+    break_glass = forms.ModelChoiceField(
+        label=gettext_lazy("Break-glass administrator"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("Nobody"),
+        help_text=gettext_lazy(
+            "One Account Administrator who may still sign in with a password, for when the "
+            "identity provider fails. Each such sign-in is recorded in the Audit Log."
+        ),
+    )
+
+    def __init__(self, *args, account: Account, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["break_glass"].queryset = User.objects.filter(
+            memberships__account=account,
+            memberships__role=Membership.Role.ADMIN,
+            memberships__status=Membership.Status.ACTIVE,
+        ).order_by("email")

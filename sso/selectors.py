@@ -80,3 +80,24 @@ def sso_app_for_email(email: str) -> SocialApp:
     if config is None or config.social_app is None:
         raise SsoError("sso_unknown_domain")
     return config.social_app
+
+
+def sso_enforcement_for(email: str) -> SsoConfig | None:
+    """The configuration that requires SSO of this address: that of the business account
+    which verified its domain and turned "Require SSO" on. None: the address may sign in
+    any way the portal offers."""
+    domain = sso_domain_owner(email.rsplit("@", 1)[-1]) if "@" in email else None
+    if domain is None:
+        return None
+    return (
+        SsoConfig.objects.filter(account_id=domain.account_id, require_sso=True)
+        .select_related("account", "social_app")
+        .first()
+    )
+
+
+def sso_password_reset_allowed(user) -> bool:
+    """Whether `user` may reset a password: not when SSO is required of their address,
+    unless they are the account's break-glass administrator."""
+    config = sso_enforcement_for(user.email)
+    return config is None or config.break_glass_id == user.pk

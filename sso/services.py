@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Account, AuditLog, Membership, User
 from accounts.services import audit_log_record, is_account_admin
-from sso import emails
+from sso import emails, selectors
 from sso.errors import SsoError
 from sso.lookup import Found, txt_record_published
 from sso.models import SsoConfig, SsoDomain
@@ -415,3 +415,69 @@ def sso_membership_sync(
                 membership.role = role
                 membership.save(update_fields=["role"])
     return membership
+
+
+# --- Step 4: enforcement --------------------------------------------------------------
+
+
+def sso_enforcement_save(
+    *,
+    account: Account,
+    actor: User,
+    require_sso: bool,
+    break_glass: User | None,
+    channel: str = AuditLog.Channel.WEB,
+) -> SsoConfig:
+    """Turn "Require SSO" on or off and name the one break-glass Account Administrator who
+    may still sign in with a password. On needs a verified domain and a connected IdP;
+    the administrators are e-mailed when it changes."""
+    with transaction.atomic():
+        _lock_admin(account=account, actor=actor)
+        config = sso_config_for_update(account)
+        if require_sso:
+            if config.social_app_id is None:
+                raise SsoError("no_idp")
+            if not SsoDomain.objects.filter(account=account, verified_at__isnull=False).exists():
+                raise SsoError("no_verified_domain")
+        if break_glass is not None and not is_account_admin(user=break_glass, account=account):
+            raise SsoError("break_glass_invalid")
+        changed = config.require_sso != require_sso
+        config.require_sso = require_sso
+        config.break_glass = break_glass
+        config.save(update_fields=["require_sso", "break_glass", "updated_at"])
+        audit_log_record(
+            account=account,
+            actor=actor,
+            channel=channel,
+            action="sso.enforcement_on" if require_sso else "sso.enforcement_off",
+            target=config,
+            target_label=account.name,
+            data={"break_glass": break_glass.email if break_glass else None},
+        )
+        if changed:
+            emails.enforcement_email(account=account, on=require_sso, actor=actor)
+    return config
+
+
+def sso_sign_in_allowed(*, user: User, app_provider_id: str | None) -> bool:
+    """The enforcement rule: may `user` sign in this way? `app_provider_id` is the allauth
+    app of a social sign-in (None: a password). With "Require SSO" on for the user's
+    domain, only the account's own SSO app admits them — and, with a password, the
+    break-glass Account Administrator, whose sign-in is audited."""
+    config = selectors.sso_enforcement_for(user.email)
+    if config is None:
+        return True
+    if config.social_app is not None and app_provider_id == config.social_app.provider_id:
+        return True
+    if app_provider_id is None and config.break_glass_id == user.pk:
+        with transaction.atomic():
+            audit_log_record(
+                account=config.account,
+                actor=user,
+                channel=AuditLog.Channel.WEB,
+                action="sso.break_glass_sign_in",
+                target=config,
+                target_label=user.email,
+            )
+        return True
+    return False

@@ -9,4 +9,5 @@ urlpatterns = [
     path("domains/<int:domain_id>/remove/", views.sso_domain_remove, name="sso_domain_remove"),
     path("idp/", views.sso_idp_save, name="sso_idp_save"),
     path("roles/", views.sso_roles_save, name="sso_roles_save"),
+    path("enforcement/", views.sso_enforcement_save, name="sso_enforcement_save"),
 ]

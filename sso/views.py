@@ -16,7 +16,7 @@ from core.errors import form_error_add
 from core.http import safe_next
 from sso import selectors, services
 from sso.errors import SsoError
-from sso.forms import DomainForm, IdpForm, RolesForm, SsoStartForm
+from sso.forms import DomainForm, EnforcementForm, IdpForm, RolesForm, SsoStartForm
 
 
 def _member_count(request: HttpRequest) -> int:
@@ -29,6 +29,7 @@ def _page(
     domain_form: DomainForm | None = None,
     idp_form: IdpForm | None = None,
     roles_form: RolesForm | None = None,
+    enforcement_form: EnforcementForm | None = None,
 ) -> HttpResponse:
     account = request.account
     config = selectors.sso_config_get(account)
@@ -53,6 +54,11 @@ def _page(
             "roles_form": roles_form
             or RolesForm(
                 initial={"admin_claim": config.admin_claim, "admin_group": config.admin_group}
+            ),
+            "enforcement_form": enforcement_form
+            or EnforcementForm(
+                account=account,
+                initial={"require_sso": config.require_sso, "break_glass": config.break_glass_id},
             ),
             # What the administrator registers at the IdP as the redirect (callback) URI.
             "redirect_uri": settings.SITE_URL
@@ -158,6 +164,29 @@ def sso_roles_save(request: HttpRequest) -> HttpResponse:
             messages.success(request, gettext("The roles are saved."))
             return redirect("sso_settings")
     return _page(request, roles_form=form)
+
+
+@business_account_required
+@account_admin_required
+@require_POST
+def sso_enforcement_save(request: HttpRequest) -> HttpResponse:
+    form = EnforcementForm(request.POST, account=request.account)
+    if form.is_valid():
+        try:
+            config = services.sso_enforcement_save(
+                account=request.account, actor=request.user, **form.cleaned_data
+            )
+        except SsoError as error:
+            form_error_add(form, error)
+        else:
+            messages.success(
+                request,
+                gettext("Single sign-on is now required.")
+                if config.require_sso
+                else gettext("Single sign-on is not required."),
+            )
+            return redirect("sso_settings")
+    return _page(request, enforcement_form=form)
 
 
 @require_http_methods(["GET", "POST"])

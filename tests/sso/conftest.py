@@ -193,3 +193,44 @@ def idp_sign_in(authorize_url: str, *, email: str, password: str = IDP_PASSWORD)
             continue
         raise AssertionError(f"Unexpected IdP page at {url}: {response.text[:2000]}")
     raise AssertionError("Too many redirects at the IdP")
+
+
+@pytest.fixture
+def sso_company(alice, company, dns_responder, oidc_provider):
+    """My Company verified mycompany.example, connected the IdP and named its
+    administrators' group, all through the services as alice."""
+    from sso import services
+
+    domain = services.sso_domain_add(account=company, actor=alice, domain="mycompany.example")
+    dns_responder.publish("mycompany.example", domain.txt_record)
+    services.sso_domain_verify(account=company, actor=alice, domain_id=domain.pk)
+    services.sso_idp_save(
+        account=company,
+        actor=alice,
+        issuer=oidc_provider.issuer,
+        client_id=IDP_CLIENT_ID,
+        client_secret=IDP_CLIENT_SECRET,
+    )
+    services.sso_roles_save(
+        account=company, actor=alice, admin_claim="groups", admin_group=IDP_ADMINS
+    )
+    # What the administrator registers at the IdP (the test client's host is testserver).
+    oidc_provider.allow_redirect(
+        f"http://testserver/accounts/oidc/{services.sso_provider_id(company)}/login/callback/"
+    )
+    return company
+
+
+def continue_with_sso(client, email: str, *, as_email: str | None = None):
+    """Continue with SSO on the portal, sign in at the IdP (as `as_email` if given), and
+    come back to the portal's callback: its response."""
+    from urllib.parse import urlsplit
+
+    from django.urls import reverse
+
+    response = client.post(reverse("sso_start"), {"email": email})
+    assert response.status_code == 302, response.content.decode()[:500]
+    back = idp_sign_in(response["Location"], email=as_email or email)
+    parts = urlsplit(back)
+    assert parts.netloc == "testserver"
+    return client.get(f"{parts.path}?{parts.query}")

@@ -9,51 +9,17 @@ group), gina (who already has a portal user), mallory@other.example."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditLog, Membership, User
-from sso import services
 from sso.models import SsoDomain
 from tests import factories
-from tests.sso.conftest import IDP_ADMINS, IDP_CLIENT_ID, IDP_CLIENT_SECRET, idp_sign_in
+from tests.sso.conftest import continue_with_sso as _continue_with_sso
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sso_company(alice, company, dns_responder, oidc_provider):
-    domain = services.sso_domain_add(account=company, actor=alice, domain="mycompany.example")
-    dns_responder.publish("mycompany.example", domain.txt_record)
-    services.sso_domain_verify(account=company, actor=alice, domain_id=domain.pk)
-    services.sso_idp_save(
-        account=company,
-        actor=alice,
-        issuer=oidc_provider.issuer,
-        client_id=IDP_CLIENT_ID,
-        client_secret=IDP_CLIENT_SECRET,
-    )
-    services.sso_roles_save(
-        account=company, actor=alice, admin_claim="groups", admin_group=IDP_ADMINS
-    )
-    # What the administrator registers at the IdP (the test client's host is testserver).
-    oidc_provider.allow_redirect(
-        f"http://testserver/accounts/oidc/{services.sso_provider_id(company)}/login/callback/"
-    )
-    return company
-
-
-def _continue_with_sso(client: Client, email: str, *, as_email: str | None = None):
-    response = client.post(reverse("sso_start"), {"email": email})
-    assert response.status_code == 302, response.content.decode()[:500]
-    back = idp_sign_in(response["Location"], email=as_email or email)
-    parts = urlsplit(back)
-    assert parts.netloc == "testserver"
-    return client.get(f"{parts.path}?{parts.query}")
 
 
 def test_the_sign_in_page_offers_continue_with_sso(client):
