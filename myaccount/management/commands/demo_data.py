@@ -22,6 +22,7 @@ DEMO_APPS = [
     "accounts.demo_team",
     "reports",
     "webhooks",
+    "sso",
 ]
 
 
