@@ -117,6 +117,14 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("Break-glass sign-in"),
         _("%(target)s signed in with a password although single sign-on is required"),
     ),
+    "sso.scim_token_created": (
+        _("SCIM token created"),
+        _("%(actor)s created the SCIM token of %(target)s"),
+    ),
+    "sso.scim_token_rotated": (
+        _("SCIM token replaced"),
+        _("%(actor)s replaced the SCIM token of %(target)s"),
+    ),
     "subscription.issued": (
         _("Subscription issued"),
         _("%(actor)s issued the subscription %(target)s"),

@@ -30,6 +30,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/business/webhooks/", include("webhooks.urls")),
     path("account/business/sso/", include("sso.urls")),
+    # SCIM 2.0 for the identity providers of business accounts (bearer token per account).
+    path("scim/v2/", include("sso.scim_urls")),
     path("account/", include("accounts.urls")),
     path("terms/", account_views.terms, name="terms"),
     # The strings of static/js/app.js in the reader's language (locale/*/djangojs.po).

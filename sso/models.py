@@ -76,6 +76,11 @@ class SsoConfig(models.Model):
     break_glass = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # SCIM 2.0 (/scim/v2/): the bearer token's SHA-256; the token is shown once.
+    scim_token_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    scim_token_created_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

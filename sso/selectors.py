@@ -3,6 +3,7 @@ signs in."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from allauth.socialaccount.models import SocialApp
@@ -101,3 +102,19 @@ def sso_password_reset_allowed(user) -> bool:
     unless they are the account's break-glass administrator."""
     config = sso_enforcement_for(user.email)
     return config is None or config.break_glass_id == user.pk
+
+
+def scim_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sso_scim_account(token: str) -> Account | None:
+    """The business account a SCIM bearer token belongs to (None: no such token)."""
+    if not token:
+        return None
+    config = (
+        SsoConfig.objects.filter(scim_token_hash=scim_token_hash(token))
+        .select_related("account")
+        .first()
+    )
+    return config.account if config is not None else None

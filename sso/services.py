@@ -481,3 +481,32 @@ def sso_sign_in_allowed(*, user: User, app_provider_id: str | None) -> bool:
             )
         return True
     return False
+
+
+# --- SCIM 2.0 -------------------------------------------------------------------------
+
+SCIM_TOKEN_PREFIX = "scim_"
+
+
+def sso_scim_token_rotate(
+    *, account: Account, actor: User, channel: str = AuditLog.Channel.WEB, now=None
+) -> str:
+    """Create the account's SCIM bearer token, or replace it (the old one stops at once).
+    Returns the token: only its hash is kept, so it is shown this once."""
+    token = SCIM_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        _lock_admin(account=account, actor=actor)
+        config = sso_config_for_update(account)
+        replaced = config.scim_token_hash is not None
+        config.scim_token_hash = selectors.scim_token_hash(token)
+        config.scim_token_created_at = now or timezone.now()
+        config.save(update_fields=["scim_token_hash", "scim_token_created_at", "updated_at"])
+        audit_log_record(
+            account=account,
+            actor=actor,
+            channel=channel,
+            action="sso.scim_token_rotated" if replaced else "sso.scim_token_created",
+            target=config,
+            target_label=account.name,
+        )
+    return token

@@ -10,4 +10,5 @@ urlpatterns = [
     path("idp/", views.sso_idp_save, name="sso_idp_save"),
     path("roles/", views.sso_roles_save, name="sso_roles_save"),
     path("enforcement/", views.sso_enforcement_save, name="sso_enforcement_save"),
+    path("scim-token/", views.sso_scim_token_rotate, name="sso_scim_token_rotate"),
 ]

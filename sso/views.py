@@ -30,6 +30,7 @@ def _page(
     idp_form: IdpForm | None = None,
     roles_form: RolesForm | None = None,
     enforcement_form: EnforcementForm | None = None,
+    scim_token: str = "",
 ) -> HttpResponse:
     account = request.account
     config = selectors.sso_config_get(account)
@@ -60,6 +61,8 @@ def _page(
                 account=account,
                 initial={"require_sso": config.require_sso, "break_glass": config.break_glass_id},
             ),
+            "scim_token": scim_token,
+            "scim_base": settings.SITE_URL + reverse("scim_users").rsplit("/", 1)[0],
             # What the administrator registers at the IdP as the redirect (callback) URI.
             "redirect_uri": settings.SITE_URL
             + reverse("openid_connect_callback", kwargs={"provider_id": provider_id}),
@@ -187,6 +190,21 @@ def sso_enforcement_save(request: HttpRequest) -> HttpResponse:
             )
             return redirect("sso_settings")
     return _page(request, enforcement_form=form)
+
+
+@business_account_required
+@account_admin_required
+@require_POST
+def sso_scim_token_rotate(request: HttpRequest) -> HttpResponse:
+    """Create or replace the SCIM token and show it this once (never stored in clear)."""
+    try:
+        token = services.sso_scim_token_rotate(account=request.account, actor=request.user)
+    except SsoError as error:
+        messages.error(request, error.message)
+        return redirect("sso_settings")
+    response = _page(request, scim_token=token)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
