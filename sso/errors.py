@@ -48,6 +48,10 @@ class SsoError(DomainError):
         "sso_member_blocked": _(
             "Your membership of {account} is blocked. Ask an Account Administrator to unblock it."
         ),
+        "scim_domain_not_verified": _(
+            "userName must be an address of a domain this business account has verified."
+        ),
+        "scim_user_exists": _("{email} is already a member of this business account."),
         "sso_unknown_domain": _(
             "No business account signs in with single sign-on for this e-mail domain."
         ),
@@ -69,6 +73,10 @@ class SsoError(DomainError):
         "sso_member_blocked": _(
             "Your membership of {account} is blocked. Ask an Account Administrator to unblock it."
         ),
+        "scim_domain_not_verified": _(
+            "userName must be an address of a domain this business account has verified."
+        ),
+        "scim_user_exists": _("{email} is already a member of this business account."),
         "sso_unknown_domain": "email",
     }
     statuses: ClassVar[dict[str, int]] = {
@@ -76,4 +84,5 @@ class SsoError(DomainError):
         "domain_not_found": 404,
         "domain_exists": 409,
         "domain_taken": 409,
+        "scim_user_exists": 409,
     }

@@ -81,6 +81,16 @@ class SsoConfig(models.Model):
         max_length=64, unique=True, null=True, blank=True, editable=False
     )
     scim_token_created_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # SCIM acts with the rights of the Account Administrator who created the token: the
+    # membership services re-check them (a demoted creator's token changes nothing).
+    scim_token_created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

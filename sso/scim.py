@@ -1,10 +1,10 @@
 """SCIM 2.0 (RFC 7643/7644) at /scim/v2/, one business account per bearer token.
 
-This pass serves discovery (ServiceProviderConfig, Schemas, ResourceTypes) and reads
-Users: the account's members, `filter=userName eq "..."`, startIndex/count paging.
-Shapes come from scim2-models (pydantic models of the RFCs) and filters are parsed by
-scim2-filter-parser, so nothing here parses SCIM by hand. Writes answer 501 in SCIM's
-error shape until provisioning lands.
+Discovery (ServiceProviderConfig, Schemas, ResourceTypes) and Users: the account's
+members (`filter=userName eq "..."`, startIndex/count paging), created (people of its
+verified domains), replaced or patched (`active`), deleted. Shapes and PATCH come from
+scim2-models (pydantic models of the RFCs), filters from scim2-filter-parser, so
+nothing here parses SCIM by hand; the changes are the sso and accounts services'.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
+from pydantic import ValidationError
 from scim2_filter_parser.lexer import SCIMLexer
 from scim2_filter_parser.parser import SCIMParser
 from scim2_models import (
@@ -31,14 +32,18 @@ from scim2_models import (
     Meta,
     Name,
     Patch,
+    PatchOp,
     ResourceType,
+    SCIMException,
     ServiceProviderConfig,
     Sort,
     User,
 )
 
 from accounts.models import Account, Membership
+from core.errors import DomainError
 from sso.selectors import sso_scim_account
+from sso.services import sso_scim_user_create, sso_scim_user_delete, sso_scim_user_set_active
 
 CONTENT_TYPE = "application/scim+json"
 MAX_COUNT = 200
@@ -68,30 +73,43 @@ def _base() -> str:
     return settings.SITE_URL + reverse("scim_users").rsplit("/", 1)[0]
 
 
-def scim_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Bearer token → request.scim_account; anything else is a SCIM 401. GET only for now."""
+def scim_endpoint(*methods: str) -> Callable:
+    """Bearer token → request.scim_account; anything else is a SCIM 401, another method a
+    SCIM 405, a refused change a SCIM error with the service's message."""
 
-    @csrf_exempt
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        account = sso_scim_account(token.strip()) if scheme.lower() == "bearer" else None
-        if account is None:
-            return scim_error(401, "A valid bearer token is required.")
-        if request.method != "GET":
-            return scim_error(501, "Only reading is supported by this server for now.")
-        request.scim_account = account
-        return view(request, *args, **kwargs)
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            account = sso_scim_account(token.strip()) if scheme.lower() == "bearer" else None
+            if account is None:
+                return scim_error(401, "A valid bearer token is required.")
+            if request.method not in methods:
+                return scim_error(405, f"{request.method} is not supported here.")
+            request.scim_account = account
+            try:
+                return view(request, *args, **kwargs)
+            except DomainError as error:
+                return scim_error(
+                    error.status if error.status != 400 else 400,
+                    error.message,
+                    "uniqueness" if error.status == 409 else None,
+                )
+            except (ValidationError, SCIMException, ValueError) as error:
+                return scim_error(400, str(error).splitlines()[0], "invalidValue")
 
-    return wrapper
+        return wrapper
+
+    return decorate
 
 
-@scim_endpoint
+@scim_endpoint("GET")
 def service_provider_config(request: HttpRequest) -> HttpResponse:
     config = ServiceProviderConfig(
         documentation_uri=None,
-        patch=Patch(supported=False),
+        patch=Patch(supported=True),
         bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
         filter=Filter(supported=True, max_results=MAX_COUNT),
         change_password=ChangePassword(supported=False),
@@ -136,7 +154,7 @@ def _list(resources: list[dict], *, total: int | None = None, start: int = 1) ->
     }
 
 
-@scim_endpoint
+@scim_endpoint("GET")
 def schemas(request: HttpRequest, schema_id: str | None = None) -> HttpResponse:
     if schema_id is None:
         return _json(_list([_user_schema()]))
@@ -145,7 +163,7 @@ def schemas(request: HttpRequest, schema_id: str | None = None) -> HttpResponse:
     return _json(_user_schema())
 
 
-@scim_endpoint
+@scim_endpoint("GET")
 def resource_types(request: HttpRequest, name: str | None = None) -> HttpResponse:
     if name is None:
         return _json(_list([_user_resource_type()]))
@@ -211,8 +229,40 @@ def _positive(value: str | None, default: int) -> int:
         raise _BadFilter("startIndex and count must be integers.") from None
 
 
-@scim_endpoint
+def _body(request: HttpRequest) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise ValueError("The body is not JSON.") from None
+    if not isinstance(body, dict):
+        raise ValueError("The body must be a JSON object.")
+    return body
+
+
+def _user_response(membership: Membership, status: int = 200) -> HttpResponse:
+    membership.refresh_from_db()
+    payload = scim_user(membership).model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    response = _json(payload, status)
+    if status == 201:
+        response["Location"] = payload["meta"]["location"]
+    return response
+
+
+@scim_endpoint("GET", "POST")
 def users(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        posted = User.model_validate(_body(request), scim_ctx=Context.RESOURCE_CREATION_REQUEST)
+        membership = sso_scim_user_create(
+            account=request.scim_account,
+            user_name=posted.user_name or "",
+            first_name=(posted.name.given_name if posted.name else "") or "",
+            last_name=(posted.name.family_name if posted.name else "") or "",
+        )
+        if posted.active is False:
+            sso_scim_user_set_active(
+                account=request.scim_account, membership=membership, active=False
+            )
+        return _user_response(membership, 201)
     members = _members(request.scim_account)
     try:
         if request.GET.get("filter"):
@@ -231,13 +281,33 @@ def users(request: HttpRequest) -> HttpResponse:
     return _json(response)
 
 
-@scim_endpoint
+@scim_endpoint("GET", "PUT", "PATCH", "DELETE")
 def user(request: HttpRequest, member_id: str) -> HttpResponse:
+    account = request.scim_account
     membership = (
-        _members(request.scim_account).filter(pk=int(member_id)).first()
-        if member_id.isdigit()
-        else None
+        _members(account).filter(pk=int(member_id)).first() if member_id.isdigit() else None
     )
     if membership is None:
         return scim_error(404, "No such user in this account.")
-    return _json(scim_user(membership).model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+    if request.method == "DELETE":
+        sso_scim_user_delete(account=account, membership=membership)
+        return HttpResponse(status=204)
+    if request.method == "PUT":
+        replaced = User.model_validate(
+            _body(request), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST
+        )
+        if replaced.active is not None:
+            sso_scim_user_set_active(account=account, membership=membership, active=replaced.active)
+    elif request.method == "PATCH":
+        # scim2-models applies the operations (Entra's "Replace" with "False", Okta's
+        # value objects) to the User as it is; what changed is then done by the services.
+        patch = PatchOp[User].model_validate(
+            _body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST
+        )
+        current = scim_user(membership)
+        patch.patch(current)
+        if current.active is not None:
+            sso_scim_user_set_active(
+                account=account, membership=membership, active=bool(current.active)
+            )
+    return _user_response(membership)

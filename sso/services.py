@@ -21,7 +21,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Account, AuditLog, Membership, User
-from accounts.services import audit_log_record, is_account_admin
+from accounts.services import (
+    audit_log_record,
+    is_account_admin,
+    membership_block,
+    membership_delete,
+    membership_unblock,
+    user_create,
+)
 from sso import emails, selectors
 from sso.errors import SsoError
 from sso.lookup import Found, txt_record_published
@@ -364,6 +371,25 @@ def sso_sign_in_check(*, config: SsoConfig, claims: dict) -> SsoDomain:
     return verified
 
 
+def _member_join(
+    *, account: Account, user: User, role: str, via: str, actor: User | None, channel: str
+) -> Membership:
+    """A person joins the account through the IdP (sign-in or SCIM); caller holds the lock."""
+    membership = Membership.objects.create(
+        account=account, user=user, role=role, status=Membership.Status.ACTIVE
+    )
+    audit_log_record(
+        account=account,
+        actor=actor,
+        channel=channel,
+        action="membership.created",
+        target=membership,
+        target_label=user.email,
+        data={"role": role, "via": via},
+    )
+    return membership
+
+
 def sso_membership_sync(
     *, config: SsoConfig, user: User, claims: dict, channel: str = AuditLog.Channel.WEB
 ) -> Membership:
@@ -378,19 +404,9 @@ def sso_membership_sync(
             Membership.objects.select_for_update().filter(account=account, user=user).first()
         )
         if membership is None:
-            membership = Membership.objects.create(
-                account=account, user=user, role=role, status=Membership.Status.ACTIVE
+            return _member_join(
+                account=account, user=user, role=role, via="sso", actor=user, channel=channel
             )
-            audit_log_record(
-                account=account,
-                actor=user,
-                channel=channel,
-                action="membership.created",
-                target=membership,
-                target_label=user.email,
-                data={"role": role, "via": "sso"},
-            )
-            return membership
         if not membership.is_active:
             raise SsoError("sso_member_blocked", account=account.name)
         if membership.role != role:
@@ -500,7 +516,15 @@ def sso_scim_token_rotate(
         replaced = config.scim_token_hash is not None
         config.scim_token_hash = selectors.scim_token_hash(token)
         config.scim_token_created_at = now or timezone.now()
-        config.save(update_fields=["scim_token_hash", "scim_token_created_at", "updated_at"])
+        config.scim_token_created_by = actor
+        config.save(
+            update_fields=[
+                "scim_token_hash",
+                "scim_token_created_at",
+                "scim_token_created_by",
+                "updated_at",
+            ]
+        )
         audit_log_record(
             account=account,
             actor=actor,
@@ -510,3 +534,62 @@ def sso_scim_token_rotate(
             target_label=account.name,
         )
     return token
+
+
+def _scim_actor(account: Account) -> User:
+    config = SsoConfig.objects.select_related("scim_token_created_by").get(account=account)
+    if config.scim_token_created_by is None:
+        raise SsoError("not_admin")
+    return config.scim_token_created_by
+
+
+def sso_scim_user_create(
+    *, account: Account, user_name: str, first_name: str = "", last_name: str = ""
+) -> Membership:
+    """SCIM POST /Users: provision a person of one of the account's verified domains as a
+    Regular Member (created with no password when new: they sign in with SSO)."""
+    email = (user_name or "").strip().lower()
+    domain = email.rsplit("@", 1)[-1] if "@" in email else ""
+    if not SsoDomain.objects.filter(
+        account=account, domain=domain, verified_at__isnull=False
+    ).exists():
+        raise SsoError("scim_domain_not_verified")
+    actor = _scim_actor(account)
+    with transaction.atomic():
+        _lock_admin(account=account, actor=actor)
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = user_create(
+                email=email,
+                password=None,
+                first_name=first_name[:150],
+                last_name=last_name[:150],
+                verified=True,
+            )
+        elif Membership.objects.filter(account=account, user=user).exists():
+            raise SsoError("scim_user_exists", email=email)
+        return _member_join(
+            account=account,
+            user=user,
+            role=Membership.Role.MEMBER,
+            via="scim",
+            actor=actor,
+            channel=AuditLog.Channel.API,
+        )
+
+
+def sso_scim_user_set_active(*, account: Account, membership: Membership, active: bool) -> None:
+    """SCIM `active`: false blocks the membership at once (accounts' membership_block, with
+    its rules), true unblocks it; the token's creator is the actor."""
+    actor = _scim_actor(account)
+    if active == membership.is_active:
+        return
+    change = membership_unblock if active else membership_block
+    change(membership=membership, actor=actor, channel=AuditLog.Channel.API)
+
+
+def sso_scim_user_delete(*, account: Account, membership: Membership) -> None:
+    """SCIM DELETE: the person leaves the account (accounts' membership_delete)."""
+    membership_delete(
+        membership=membership, actor=_scim_actor(account), channel=AuditLog.Channel.API
+    )

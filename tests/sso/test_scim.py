@@ -3,14 +3,16 @@ company's IdP reads My Company's members with it, and never Other Corp's."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import AuditLog, Membership
+from accounts.models import AuditLog, Membership, User
 from sso import services
-from sso.models import SsoConfig
+from sso.models import SsoConfig, SsoDomain
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +63,7 @@ def test_without_a_valid_token_it_is_a_scim_401(client, token, header):
 def test_discovery_describes_the_server(client, token):
     config = _get(client, "ServiceProviderConfig", token).json()
     assert config["filter"] == {"supported": True, "maxResults": 200}
-    assert config["patch"]["supported"] is False
+    assert config["patch"]["supported"] is True
     assert config["authenticationSchemes"][0]["type"] == "oauthbearertoken"
     types = _get(client, "ResourceTypes", token).json()
     assert [r["id"] for r in types["Resources"]] == ["User"]
@@ -127,15 +129,6 @@ def test_get_one_user_and_never_another_accounts(
         assert response.status_code == 404 and response.json()["schemas"] == [ERROR]
 
 
-def test_writes_are_not_implemented_yet_and_change_nothing(client, token, bob):
-    before = list(Membership.objects.values())
-    response = client.post(
-        "/scim/v2/Users", "{}", content_type=SCIM, HTTP_AUTHORIZATION=f"Bearer {token}"
-    )
-    assert response.status_code == 501 and response.json()["schemas"] == [ERROR]
-    assert list(Membership.objects.values()) == before
-
-
 def test_the_list_reads_the_same_queries_at_one_and_many_members(
     client, token, company, django_assert_num_queries
 ):
@@ -146,3 +139,162 @@ def test_the_list_reads_the_same_queries_at_one_and_many_members(
         factories.membership_create(factories.user_create(f"m{n}@example.com"), company)
     with django_assert_num_queries(3):
         assert _get(client, "Users", token).json()["totalResults"] == 21
+
+
+# --- Provisioning: create, replace, PATCH, delete -------------------------------------
+
+
+@pytest.fixture
+def verified_domain(company):
+    now = timezone.now()
+    return SsoDomain.objects.create(
+        account=company, domain="mycompany.example", token="t", verified_at=now
+    )
+
+
+def _send(client, method, path, token, body):
+    return getattr(client, method)(
+        f"/scim/v2/{path}",
+        json.dumps(body) if not isinstance(body, str) else body,
+        content_type=SCIM,
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+def _state():
+    return (
+        list(Membership.objects.order_by("pk").values()),
+        list(User.objects.order_by("pk").values("email")),
+        AuditLog.objects.count(),
+    )
+
+
+NEW_USER = {
+    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+    "userName": "Erin@MyCompany.example",
+    "name": {"givenName": "Erin", "familyName": "Engineer"},
+    "active": True,
+}
+
+
+def test_post_provisions_a_person_of_a_verified_domain(
+    client, token, alice, company, verified_domain
+):
+    response = _send(client, "post", "Users", token, NEW_USER)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["userName"] == "erin@mycompany.example" and body["active"] is True
+    assert response["Location"].endswith(f"/scim/v2/Users/{body['id']}")
+    erin = User.objects.get(email="erin@mycompany.example")
+    assert not erin.has_usable_password()  # signs in with SSO
+    membership = Membership.objects.get(user=erin, account=company)
+    assert str(membership.pk) == body["id"] and membership.role == "member"
+    entry = AuditLog.objects.get(action="membership.created", target_label=erin.email)
+    assert (entry.actor, entry.channel, entry.data["via"]) == (alice, "api", "scim")
+
+
+def test_post_twice_is_a_uniqueness_error(client, token, verified_domain):
+    _send(client, "post", "Users", token, NEW_USER)
+    before = _state()
+    response = _send(client, "post", "Users", token, NEW_USER)
+    assert response.status_code == 409 and response.json()["scimType"] == "uniqueness"
+    assert _state() == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {**NEW_USER, "userName": "mallory@other.example"},  # not a verified domain
+        {"schemas": NEW_USER["schemas"]},  # no userName
+        "not json",
+        [1, 2],
+    ],
+)
+def test_bad_posts_change_nothing(client, token, verified_domain, body):
+    before = _state()
+    response = _send(client, "post", "Users", token, body)
+    assert response.status_code == 400 and response.json()["schemas"] == [ERROR]
+    assert _state() == before
+
+
+@pytest.mark.parametrize(
+    "operations",
+    [
+        [{"op": "Replace", "path": "active", "value": "False"}],  # as Entra ID sends it
+        [{"op": "replace", "value": {"active": False}}],  # as Okta sends it
+    ],
+)
+def test_patch_active_false_blocks_the_membership_at_once(client, token, company, bob, operations):
+    membership = Membership.objects.get(user=bob, account=company)
+    body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations}
+    response = _send(client, "patch", f"Users/{membership.pk}", token, body)
+    assert response.status_code == 200, response.content
+    assert response.json()["active"] is False
+    membership.refresh_from_db()
+    assert membership.status == "blocked"
+    assert AuditLog.objects.get(action="membership.blocked").channel == "api"
+    again = {
+        "schemas": body["schemas"],
+        "Operations": [{"op": "replace", "path": "active", "value": True}],
+    }
+    assert _send(client, "patch", f"Users/{membership.pk}", token, again).json()["active"]
+
+
+def test_put_replaces_active(client, token, company, bob):
+    membership = Membership.objects.get(user=bob, account=company)
+    body = {**NEW_USER, "userName": "bob@example.com", "active": False}
+    response = _send(client, "put", f"Users/{membership.pk}", token, body)
+    assert response.status_code == 200 and response.json()["active"] is False
+
+
+def test_delete_removes_the_membership(client, token, company, bob):
+    membership = Membership.objects.get(user=bob, account=company)
+    response = client.delete(
+        f"/scim/v2/Users/{membership.pk}", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 204
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    assert User.objects.filter(pk=bob.pk).exists()  # the person stays, only the place goes
+
+
+def test_another_accounts_member_is_never_reached(client, token, other_company, charlie):
+    theirs = Membership.objects.get(user=charlie, account=other_company)
+    before = _state()
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "active", "value": False}],
+    }
+    assert _send(client, "patch", f"Users/{theirs.pk}", token, body).status_code == 404
+    response = client.delete(f"/scim/v2/Users/{theirs.pk}", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 404
+    assert _state() == before
+
+
+def test_the_last_administrator_is_not_blocked(client, token, company, alice):
+    membership = Membership.objects.get(user=alice, account=company)
+    before = _state()
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "active", "value": False}],
+    }
+    response = _send(client, "patch", f"Users/{membership.pk}", token, body)
+    assert response.status_code == 400
+    assert "only Account Administrator" in response.json()["detail"]
+    assert _state() == before
+
+
+def test_a_demoted_creators_token_changes_nothing(client, token, company, alice, bob, frank_admin):
+    Membership.objects.filter(user=alice, account=company).update(role="member")
+    membership = Membership.objects.get(user=bob, account=company)
+    before = _state()
+    response = client.delete(
+        f"/scim/v2/Users/{membership.pk}", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 403
+    assert _state() == before
+
+
+@pytest.fixture
+def frank_admin(company):
+    user = factories.user_create("frank@example.com", "Frank", "Admin")
+    return factories.membership_create(user, company, role=Membership.Role.ADMIN)
