@@ -311,3 +311,8 @@ def user(request: HttpRequest, member_id: str) -> HttpResponse:
                 account=account, membership=membership, active=bool(current.active)
             )
     return _user_response(membership)
+
+
+@csrf_exempt
+def not_found(request: HttpRequest) -> HttpResponse:
+    return scim_error(404, "No such SCIM endpoint.")

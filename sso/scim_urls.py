@@ -10,4 +10,6 @@ urlpatterns = [
     path("ResourceTypes/<str:name>", scim.resource_types, name="scim_resource_type"),
     path("Users", scim.users, name="scim_users"),
     path("Users/<str:member_id>", scim.user, name="scim_user"),
+    # Anything else under /scim/v2/ is a SCIM 404, not the site's page.
+    re_path(r"^.*$", scim.not_found),
 ]
