@@ -13,7 +13,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from pydantic import Field
 from scim2_client.engines.wsgi import WSGISCIMClient
-from scim2_models import Required, Uniqueness, User
+from scim2_models import Required, ScimProvider, Uniqueness, User
 from scim2_tester import Status, check_server
 
 from sso import services
@@ -42,7 +42,7 @@ def scim_client(alice, company, bob):
         WSGIHandler(),
         base_url="http://testserver/scim/v2",
         headers={"Authorization": f"Bearer {token}"},
-        resource_models=[CompanyUser],
+        provider=ScimProvider(models=[CompanyUser]),
     )
     signals.request_finished.connect(close_old_connections)
     signals.request_started.connect(close_old_connections)
