@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import dns.flags
@@ -118,6 +119,28 @@ class OidcProvider:
                 conn.execute(
                     "UPDATE allauth_idp_oidc_client SET redirect_uris = ? WHERE id = ?",
                     ("\n".join([*uris, uri]), IDP_CLIENT_ID),
+                )
+
+    @contextmanager
+    def without_groups(self, email: str) -> Iterator[None]:
+        """The IdP's administrator takes `email` out of every group for a while."""
+        import sqlite3
+
+        with sqlite3.connect(self.db) as conn:
+            [user_id] = conn.execute(
+                "SELECT id FROM auth_user WHERE username = ?", (email,)
+            ).fetchone()
+            kept = conn.execute(
+                "SELECT group_id FROM auth_user_groups WHERE user_id = ?", (user_id,)
+            ).fetchall()
+            conn.execute("DELETE FROM auth_user_groups WHERE user_id = ?", (user_id,))
+        try:
+            yield
+        finally:
+            with sqlite3.connect(self.db) as conn:
+                conn.executemany(
+                    "INSERT INTO auth_user_groups (user_id, group_id) VALUES (?, ?)",
+                    [(user_id, group_id) for (group_id,) in kept],
                 )
 
 

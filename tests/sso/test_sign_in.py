@@ -48,6 +48,20 @@ def test_a_member_of_the_admins_group_becomes_an_account_administrator(client, s
     assert Membership.objects.get(user=frank, account=sso_company).role == "admin"
 
 
+def test_the_role_follows_the_idp_group_at_every_sign_in(client, sso_company, oidc_provider):
+    _continue_with_sso(client, "frank@mycompany.example")
+    membership = Membership.objects.get(user__email="frank@mycompany.example", account=sso_company)
+    assert membership.role == "admin"
+    with oidc_provider.without_groups("frank@mycompany.example"):
+        _continue_with_sso(Client(), "frank@mycompany.example")
+    membership.refresh_from_db()
+    assert membership.role == "member"
+    entry = AuditLog.objects.get(
+        action="membership.role_changed", target_label=membership.user.email
+    )
+    assert entry.data == {"role": ["admin", "member"], "via": "sso"}
+
+
 def test_an_existing_user_is_linked_once_the_idp_asserts_the_address(client, sso_company):
     gina = factories.user_create("gina@mycompany.example", "Gina", "Existing")
     _continue_with_sso(client, "gina@mycompany.example")
