@@ -18,6 +18,9 @@ import dns.rdatatype
 import dns.rrset
 import pytest
 
+# The browser fixtures, for the SSO journey in Chromium (test_sso_journey.py).
+from tests.e2e.conftest import browser, csp_watch, page  # noqa: F401
+
 
 @dataclass
 class DnsResponder:
@@ -189,18 +192,18 @@ def idp_sign_in(authorize_url: str, *, email: str, password: str = IDP_PASSWORD)
     import requests
 
     idp_host = urlsplit(authorize_url).netloc
-    browser = requests.Session()
+    session = requests.Session()
     url = authorize_url
     for _ in range(10):
         if urlsplit(url).netloc != idp_host:
             return url
-        response = browser.get(url, allow_redirects=False, timeout=10)
+        response = session.get(url, allow_redirects=False, timeout=10)
         if response.is_redirect:
             url = urljoin(url, response.headers["Location"])
             continue
         if 'name="password"' in response.text:  # the IdP's sign-in page
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text)
-            response = browser.post(
+            response = session.post(
                 url,
                 data={
                     "csrfmiddlewaretoken": token.group(1),
