@@ -109,6 +109,45 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("Proxy server moved to another license key"),
         _("%(actor)s moved the proxy server %(target)s to another license key"),
     ),
+    # Single sign-on (sso/).
+    "sso_domain.added": (_("SSO domain added"), _("%(actor)s added the domain %(target)s")),
+    "sso_domain.verified": (
+        _("SSO domain verified"),
+        _("%(actor)s verified the domain %(target)s"),
+    ),
+    "sso_domain.removed": (_("SSO domain removed"), _("%(actor)s removed the domain %(target)s")),
+    "sso_domain.lost": (
+        _("SSO domain no longer verified"),
+        _("%(actor)s found the TXT record of %(target)s gone"),
+    ),
+    "sso.idp_saved": (
+        _("Identity provider connected"),
+        _("%(actor)s connected the identity provider %(target)s"),
+    ),
+    "sso.roles_saved": (
+        _("SSO roles changed"),
+        _("%(actor)s made the group %(target)s the Account Administrators"),
+    ),
+    "sso.enforcement_on": (
+        _("SSO required"),
+        _("%(actor)s required single sign-on for %(target)s"),
+    ),
+    "sso.enforcement_off": (
+        _("SSO no longer required"),
+        _("%(actor)s stopped requiring single sign-on for %(target)s"),
+    ),
+    "sso.break_glass_sign_in": (
+        _("Break-glass sign-in"),
+        _("%(target)s signed in with a password although single sign-on is required"),
+    ),
+    "sso.scim_token_created": (
+        _("SCIM token created"),
+        _("%(actor)s created the SCIM token of %(target)s"),
+    ),
+    "sso.scim_token_rotated": (
+        _("SCIM token replaced"),
+        _("%(actor)s replaced the SCIM token of %(target)s"),
+    ),
     "subscription.issued": (
         _("Subscription issued"),
         _("%(actor)s issued the subscription %(target)s"),

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.facebook",
+    # Single sign-on: one app per business account (sso/), provider_id "sso-<account id>".
+    "allauth.socialaccount.providers.openid_connect",
     "allauth.mfa",
     "allauth.usersessions",
     "myaccount",
@@ -103,6 +105,7 @@ INSTALLED_APPS = [
     "support",
     "api",
     "webhooks",
+    "sso",
 ]
 
 # One stack for every request, the licensing API's included: its middleware is lazy where
@@ -211,7 +214,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 
 # django-allauth: email is the login; sign-up asks for name, terms and "Keep me signed in".
-ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# "Require SSO" (sso/) refuses password sign-in and reset to people of enforced domains.
+ACCOUNT_ADAPTER = "sso.adapters.SsoAccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -240,7 +244,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 USERSESSIONS_TRACK_ACTIVITY = True
-SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+# Social sign-in, plus single sign-on through business accounts' own IdPs (sso/).
+SOCIALACCOUNT_ADAPTER = "sso.adapters.SsoSocialAccountAdapter"
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 
@@ -256,6 +261,14 @@ SOCIALACCOUNT_PROVIDERS = {
     "google": {"SCOPE": ["profile", "email"], **_social_app("google")},
     "facebook": {"SCOPE": ["email", "public_profile"], **_social_app("facebook")},
 }
+
+# Single sign-on (sso/): the DNS server that Verify and the daily check ask for a
+# domain's TXT record, as host or host:port (blank: the system's resolver), and how many
+# seconds one lookup may take.
+SSO_DNS_NAMESERVER = env("SSO_DNS_NAMESERVER")
+SSO_DNS_TIMEOUT = float(envint("SSO_DNS_TIMEOUT", 5))
+# Seconds the portal waits for an identity provider's discovery document.
+SSO_HTTP_TIMEOUT = float(envint("SSO_HTTP_TIMEOUT", 10))
 
 # Email
 EMAIL_BACKEND = env(
@@ -360,6 +373,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "webhooks-purge": {
         "task": "webhooks.tasks.webhooks_purge_task",
         "schedule": crontab(minute=45, hour=3),
+    },
+    # Re-read every verified SSO domain's TXT record (sso/tasks.py): a domain whose
+    # record is gone stops routing sign-ins and its administrators are e-mailed.
+    "sso-domains-recheck": {
+        "task": "sso.tasks.sso_domains_recheck_task",
+        "schedule": crontab(minute=15, hour=4),
     },
     # Forget the nonces of expired licensing messages (licensing/tasks.py).
     "licensing-nonce-purge": {

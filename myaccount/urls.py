@@ -14,6 +14,7 @@ from licensing import urls as licensing_urls
 from myaccount.health import healthz
 from proxies import selectors as proxy_selectors
 from proxies import services as proxy_services
+from sso import views as sso_views
 from subscriptions import urls as subscription_urls
 from subscriptions.views import Usage
 
@@ -41,8 +42,12 @@ urlpatterns = [
     # Sign-up in one transaction: the new user and their confirmation e-mail (written
     # to the outbox) commit together or not at all.
     path("accounts/signup/", transaction.atomic(allauth_views.signup), name="account_signup"),
+    path("accounts/sso/", sso_views.sso_start, name="sso_start"),
     path("accounts/", include("allauth.urls")),
     path("account/business/webhooks/", include("webhooks.urls")),
+    path("account/business/sso/", include("sso.urls")),
+    # SCIM 2.0 for the identity providers of business accounts (bearer token per account).
+    path("scim/v2/", include("sso.scim_urls")),
     path("account/", include("accounts.urls")),
     path("terms/", account_views.terms, name="terms"),
     # The strings of static/js/app.js in the reader's language (locale/*/djangojs.po).

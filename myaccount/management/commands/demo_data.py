@@ -23,6 +23,7 @@ DEMO_APPS = [
     "reports",
     "support",
     "webhooks",
+    "sso",
 ]
 
 
