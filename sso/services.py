@@ -66,7 +66,7 @@ def _lock_admin(*, account: Account, actor: User) -> Account:
 
 def _lock_domain(*, account: Account, domain_id: int) -> SsoDomain:
     try:
-        return SsoDomain.objects.select_for_update().get(pk=domain_id, account=account)
+        return SsoDomain.objects.select_for_update(no_key=True).get(pk=domain_id, account=account)
     except SsoDomain.DoesNotExist:
         raise SsoError("domain_not_found") from None
 
@@ -183,8 +183,8 @@ def sso_domain_recheck(*, domain_id: int, now: datetime | None = None) -> bool |
         return None
     now = now or timezone.now()
     with transaction.atomic():
-        Account.objects.select_for_update().filter(pk=domain.account_id).first()
-        locked = SsoDomain.objects.select_for_update().filter(pk=domain_id).first()
+        Account.objects.select_for_update(no_key=True).filter(pk=domain.account_id).first()
+        locked = SsoDomain.objects.select_for_update(no_key=True).filter(pk=domain_id).first()
         if locked is None or not locked.is_verified or locked.token != domain.token:
             return None
         locked.last_checked = now
@@ -206,7 +206,7 @@ def sso_domain_recheck(*, domain_id: int, now: datetime | None = None) -> bool |
 def sso_config_for_update(account: Account) -> SsoConfig:
     """The account's SSO configuration, row-locked, made on first use (caller holds the
     account lock, so two first uses cannot both create it)."""
-    config, _ = SsoConfig.objects.select_for_update().get_or_create(account=account)
+    config, _ = SsoConfig.objects.select_for_update(no_key=True).get_or_create(account=account)
     return config
 
 
@@ -399,9 +399,11 @@ def sso_membership_sync(
     admin = sso_claims_is_admin(config=config, claims=claims)
     role = Membership.Role.ADMIN if admin else Membership.Role.MEMBER
     with transaction.atomic():
-        account = Account.objects.select_for_update().get(pk=config.account_id)
+        account = Account.objects.select_for_update(no_key=True).get(pk=config.account_id)
         membership = (
-            Membership.objects.select_for_update().filter(account=account, user=user).first()
+            Membership.objects.select_for_update(no_key=True)
+            .filter(account=account, user=user)
+            .first()
         )
         if membership is None:
             return _member_join(
