@@ -51,16 +51,18 @@ class Received:
 @dataclass
 class Receiver:
     """An HTTP server on 127.0.0.1 that answers with the next of `answers` (a status,
-    "hang" to sit for `hang_seconds` before answering 200, or ("redirect", url)),
-    then 200 once they run out. It records every request and every connection."""
+    "hang" to sit on the request until the test sets `release` — at most `hang_seconds`
+    — and then answer 200, or ("redirect", url)), then 200 once they run out. It records
+    every request and every connection."""
 
     answers: list = field(default_factory=list)
-    hang_seconds: float = 3.0
+    hang_seconds: float = 60.0
     # (certificate, key) PEM files: the receiver speaks https.
     tls: tuple[str, str] | None = None
     received: list[Received] = field(default_factory=list)
     connections: int = 0
     server: ThreadingHTTPServer | None = None
+    release: threading.Event = field(default_factory=threading.Event)
 
     @property
     def url(self) -> str:
@@ -88,7 +90,7 @@ class Receiver:
                 )
                 answer = receiver.answers.pop(0) if receiver.answers else 200
                 if answer == "hang":
-                    time.sleep(receiver.hang_seconds)
+                    receiver.release.wait(receiver.hang_seconds)
                     answer = 200
                 if isinstance(answer, tuple):
                     self.send_response(302)
@@ -123,6 +125,7 @@ class Receiver:
         return self
 
     def stop(self) -> None:
+        self.release.set()  # a request still held is answered, and its thread ends
         self.server.shutdown()
         self.server.server_close()
 
