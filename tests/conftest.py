@@ -25,14 +25,15 @@ from tests import factories
 
 TESTS = Path(__file__).resolve().parent
 
-# pytest-xdist (`make test`: `-n auto --dist loadgroup`) hands tests to its workers in
-# the order of the collection, which pytest-django sorts as Django does: the tests in a
-# rolled-back transaction first, then those that commit (each of which empties the tables,
-# the data migrations' rows too), then those without a database. Within each part the
-# slow tiers go first, so that the last tests handed out are short ones and the workers
-# finish at about the same time. A group runs on one worker: the production tier shares
-# its collected static files and TLS certificate (session fixtures), the catalog check
-# its regenerated catalogs (a module fixture), so each is made once.
+# pytest-xdist (`make test`: `-n auto --dist loadgroup --no-loadscope-reorder`) hands
+# tests to its workers in the order of the collection, which pytest-django sorts as Django
+# does: the tests in a rolled-back transaction first, then those that commit (each of
+# which empties the tables, the data migrations' rows too, so none may come before a test
+# that needs those rows on the same worker), then those without a database. Within each
+# part the slow tiers go first, so that the last tests handed out are short ones and the
+# workers finish at about the same time. A group runs on one worker: the production tier
+# shares its collected static files and TLS certificate (session fixtures), the catalog
+# check its regenerated catalogs (a module fixture), so each is made once.
 GROUPS = {TESTS / "production": "production", TESTS / "test_i18n_catalogs.py": "catalogs"}
 SLOW_FIRST = [TESTS / "production", TESTS / "api" / "test_schemathesis.py", TESTS / "e2e"]
 
