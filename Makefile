@@ -57,7 +57,7 @@ SCREENSHOT_DIR ?= test-artifacts/screenshots
 # The tests run in PYTEST_WORKERS processes (pytest-xdist; auto: one per core), each with
 # a test database and cache keys of its own; tests/conftest.py says how they are dealt.
 PYTEST_WORKERS ?= auto
-PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+PYTEST_XDIST = -n $(PYTEST_WORKERS)
 
 test: install messages services browser lint
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SCREENSHOT_DIR=$(abspath $(SCREENSHOT_DIR)) $(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)

@@ -25,16 +25,15 @@ from tests import factories
 
 TESTS = Path(__file__).resolve().parent
 
-# pytest-xdist (`make test`: `-n auto --dist loadgroup --no-loadscope-reorder`) hands
-# tests to its workers in the order of the collection, which pytest-django sorts as Django
-# does: the tests in a rolled-back transaction first, then those that commit (each of
-# which empties the tables, the data migrations' rows too, so none may come before a test
-# that needs those rows on the same worker), then those without a database. Within each
-# part the slow tiers go first, so that the last tests handed out are short ones and the
-# workers finish at about the same time. A group runs on one worker: the production tier
-# shares its collected static files and TLS certificate (session fixtures), the catalog
-# check its regenerated catalogs (a module fixture), so each is made once.
-GROUPS = {TESTS / "production": "production", TESTS / "test_i18n_catalogs.py": "catalogs"}
+# pytest-xdist (`make test`: `-n auto`, its "load" distribution) hands tests to its
+# workers in the order of the collection, and each worker runs them in that order. The
+# order is pytest-django's, as Django sorts: the tests in a rolled-back transaction first,
+# then those that commit (each of which empties the tables, the data migrations' rows
+# too, so none may come before a test that needs those rows on the same worker), then
+# those without a database. Within each part the slow tiers go first, so that the last
+# tests handed out are short ones and the workers finish at about the same time.
+# (A distribution by scope, xdist's loadfile/loadscope/loadgroup, would break that order;
+# loadgroup's groups are also lost on pytest 9, which ignores the nodeid xdist rewrites.)
 SLOW_FIRST = [TESTS / "production", TESTS / "api" / "test_schemathesis.py", TESTS / "e2e"]
 
 
@@ -47,10 +46,6 @@ def _rank(item: pytest.Item) -> int:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-django's sort, which keeps this order
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        for path, group in GROUPS.items():
-            if item.path.is_relative_to(path):
-                item.add_marker(pytest.mark.xdist_group(group))
     items.sort(key=_rank)
 
 
