@@ -57,9 +57,13 @@ format: install
 
 # The browser tests photograph the main pages at 1280 and 390 px: listed at the end.
 SCREENSHOT_DIR ?= test-artifacts/screenshots
+# The tests run in PYTEST_WORKERS processes (pytest-xdist; auto: one per core), each with
+# a test database and cache keys of its own; tests/conftest.py says how they are dealt.
+PYTEST_WORKERS ?= auto
+PYTEST_XDIST = -n $(PYTEST_WORKERS)
 
 test: install messages services browser lint
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SCREENSHOT_DIR=$(abspath $(SCREENSHOT_DIR)) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SCREENSHOT_DIR=$(abspath $(SCREENSHOT_DIR)) $(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 	@if [ -d $(SCREENSHOT_DIR) ]; then echo "Screenshots of the main pages (1280 and 390 px) in $(SCREENSHOT_DIR)/:"; ls $(SCREENSHOT_DIR); fi
 
 # The licensing API beside the minimal-activation anchor, then the pages at size

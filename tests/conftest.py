@@ -9,8 +9,11 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
@@ -20,11 +23,59 @@ from accounts.models import Membership
 from outbox import tasks as outbox_tasks
 from tests import factories
 
+TESTS = Path(__file__).resolve().parent
+
+# pytest-xdist (`make test`: `-n auto`, its "load" distribution) hands tests to its
+# workers in the order of the collection, and each worker runs them in that order. The
+# order is pytest-django's, as Django sorts: the tests in a rolled-back transaction first,
+# then those that commit (each of which empties the tables, the data migrations' rows
+# too, so none may come before a test that needs those rows on the same worker), then
+# those without a database. Within each part the slow tiers go first, so that the last
+# tests handed out are short ones and the workers finish at about the same time.
+# (A distribution by scope, xdist's loadfile/loadscope/loadgroup, would break that order;
+# loadgroup's groups are also lost on pytest 9, which ignores the nodeid xdist rewrites.)
+SLOW_FIRST = [TESTS / "production", TESTS / "api" / "test_schemathesis.py", TESTS / "e2e"]
+
+
+def _rank(item: pytest.Item) -> int:
+    for rank, path in enumerate(SLOW_FIRST):
+        if item.path.is_relative_to(path):
+            return rank
+    return len(SLOW_FIRST)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-django's sort, which keeps this order
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_rank)
+
+
+# Deletes the keys under a prefix in one round trip (a test Redis holds a few dozen).
+_DELETE_PREFIXED = """
+local keys = redis.call('KEYS', ARGV[1])
+for i = 1, #keys, 500 do
+  redis.call('DEL', unpack(keys, i, math.min(i + 499, #keys)))
+end
+return #keys
+"""
+
+
+@pytest.fixture(scope="session")
+def _redis() -> Iterator[redis.Redis | None]:
+    client = redis.Redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else None
+    yield client
+    if client is not None:
+        client.close()
+
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    # Rate-limit counters live in the (Redis) cache: every test starts with none.
-    cache.clear()
+def _clear_cache(_redis):
+    """Rate-limit counters live in the (Redis) cache: every test starts with none. Only
+    this test process's keys go (CACHE_KEY_PREFIX: one per pytest-xdist worker), never
+    those of a test running beside it on the same Redis."""
+    if _redis is None:
+        cache.clear()
+    else:
+        _redis.eval(_DELETE_PREFIXED, 0, f"{settings.CACHE_KEY_PREFIX}:*")
     yield
 
 

@@ -7,13 +7,13 @@ check-then-act, so the second demotion counts again and is refused.
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.db import connection
 
 from accounts import services
 from accounts.models import Membership
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,12 +26,31 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(alice, bob, comp
     bob_m = Membership.objects.get(user=bob, account=company)
 
     count = services._other_active_admins
+    backend_pids: dict[str, int] = {}
+    counted: set[str] = set()
+
+    def blocked_by(waiting: str, holder: str) -> bool:
+        """The demotion `waiting` waits for a lock that `holder`'s transaction holds."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT %s = ANY(pg_blocking_pids(%s))",
+                [backend_pids[holder], backend_pids[waiting]],
+            )
+            return cursor.fetchone()[0]
 
     def slow_count(**kwargs):
-        # Widen the window between counting and writing: without the lock both
+        # Hold the window between counting and writing open until the other demotion
+        # has counted too, or waits for this one's lock: without the lock both
         # transactions would count one other admin here and both would demote.
         result = count(**kwargs)
-        time.sleep(0.3)
+        me = threading.current_thread().name
+        other = next(name for name in backend_pids if name != me)
+        counted.add(me)
+        wait_until(
+            lambda: other in counted or blocked_by(other, me),
+            what=f"count or lock wait of {other!r}",
+            timeout=30,
+        )
         return result
 
     monkeypatch.setattr(services, "_other_active_admins", slow_count)
@@ -40,6 +59,9 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(alice, bob, comp
 
     def demote(name, membership, actor):
         try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend_pids[name] = cursor.fetchone()[0]
             barrier.wait()
             services.membership_update(
                 membership=membership, actor=actor, role=Membership.Role.MEMBER, notes=""
@@ -51,8 +73,11 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(alice, bob, comp
             connection.close()
 
     threads = [
-        threading.Thread(target=demote, args=("alice demotes bob", bob_m, alice)),
-        threading.Thread(target=demote, args=("bob demotes alice", alice_m, bob)),
+        threading.Thread(target=demote, name=name, args=(name, membership, actor))
+        for name, membership, actor in (
+            ("alice demotes bob", bob_m, alice),
+            ("bob demotes alice", alice_m, bob),
+        )
     ]
     for thread in threads:
         thread.start()

@@ -12,7 +12,6 @@ import contextlib
 import os
 import subprocess
 import sys
-import time
 import uuid
 from datetime import timedelta
 from email import message_from_bytes
@@ -35,6 +34,7 @@ from reports.services import week_start_for
 from tests import factories as people
 from tests.conftest import BrokerDown
 from tests.reports import factories
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -134,15 +134,18 @@ def worker(broker_url, queue, tmp_path):
 
 
 def _wait_for(condition, *, process, log_path: Path, what: str):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
+    def awaited():
         result = condition()
-        if result:
-            return result
-        if process.poll() is not None:
+        if not result and process.poll() is not None:
             pytest.fail(f"The worker exited ({process.returncode}):\n{log_path.read_text()}")
-        time.sleep(0.25)
-    pytest.fail(f"No {what} after {WAIT_SECONDS} s. Worker log:\n{log_path.read_text()}")
+        return result
+
+    return wait_until(
+        awaited,
+        what=what,
+        timeout=WAIT_SECONDS,
+        details=lambda: f"Worker log:\n{log_path.read_text()}",
+    )
 
 
 def test_a_real_worker_stores_the_weekly_report_and_emails_it(worker, queue, through_the_broker):

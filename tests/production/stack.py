@@ -30,7 +30,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,6 +51,7 @@ from cryptography.x509.oid import NameOID
 from django.conf import settings
 
 from licensing.client import envelope
+from tests.waiting import wait_until
 
 BASE_DIR = Path(settings.BASE_DIR)
 # A cold start on a busy 2-core machine shared by several test runs takes a while.
@@ -102,14 +102,7 @@ def wait_for(
     timeout: float = WAIT_SECONDS,
 ) -> T:
     """Poll ``condition`` until it returns something truthy; fail saying what was awaited."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"No {what} after {timeout:.0f} s.\n{logs()}", pytrace=False)
-        time.sleep(0.25)
+    return wait_until(condition, what=what, timeout=timeout, details=logs)
 
 
 # --- processes ----------------------------------------------------------------------------
@@ -501,6 +494,16 @@ class Worker:
     def stop(self) -> None:
         if self.process is not None:
             self.process.stop()
+
+    def results(self, task: str) -> list[str]:
+        """What each run of ``task`` that succeeded returned, oldest first, as the
+        worker logs it (``Task <name>[<id>] succeeded in <t>s: <result>``)."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return []
+        pattern = rf"Task {re.escape(task)}\[[^\]]+\] succeeded in [0-9.e-]+s: (.*)"
+        return [result.strip() for result in re.findall(pattern, text)]
 
     def log(self) -> str:
         return self.process.log() if self.process else "(the worker never started)"

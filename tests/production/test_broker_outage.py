@@ -4,11 +4,11 @@ delivers it over SMTP exactly once."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from django.utils import timezone
 
 from accounts.models import Invitation
+from outbox.models import OutboxEmail
 from tests.production.stack import (
     Browser,
     Config,
@@ -17,11 +17,14 @@ from tests.production.stack import (
     Smtp,
     Worker,
     manage,
+    wait_for,
 )
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.production, pytest.mark.django_db(transaction=True)]
 
 SWEEP = "from outbox.tasks import email_sweep_task; email_sweep_task.delay()"
+SWEEP_TASK = "outbox.tasks.email_sweep_task"
 
 
 def test_an_invitation_made_with_the_broker_stopped_arrives_once_when_it_is_back(
@@ -48,13 +51,24 @@ def test_an_invitation_made_with_the_broker_stopped_arrives_once_when_it_is_back
     assert "Waiting to be sent" in alice_browser.page.text
 
     own_broker.start()
-    time.sleep(2)
+    # Beat's sweep takes up the e-mail once it is due (a second after it was written).
+    wait_until(
+        lambda: OutboxEmail.objects.filter(
+            status="queued", next_attempt_at__lte=timezone.now()
+        ).exists(),
+        what="e-mail due for the sweep",
+    )
     manage(config, "shell", "-c", SWEEP)
 
     [message] = smtp.wait_for("erin@example.com", logs=lambda: worker.log() + portal.log())
     assert f"Join {company.name}" in message["Subject"]
     # A second sweep finds nothing left to send: the e-mail went out once.
     manage(config, "shell", "-c", SWEEP)
-    time.sleep(3)
+    sweeps = wait_for(
+        lambda: (found := worker.results(SWEEP_TASK))[1:] and found,
+        what="second sweep done by the worker",
+        logs=worker.log,
+    )
+    assert sweeps == ["1", "0"]  # the first handed the e-mail out, the second nothing
     assert len(smtp.to("erin@example.com")) == 1
     assert Invitation.objects.get(account=company, email="erin@example.com").sent_at is not None

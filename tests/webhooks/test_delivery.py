@@ -7,7 +7,6 @@ as Celery does with no broker), and each "worker" is a thread of its own.
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -19,20 +18,13 @@ from accounts.models import Account
 from licensing import services as licensing
 from proxies import services as proxy_services
 from subscriptions import services as subscription_services
+from tests.waiting import wait_until  # noqa: E402
 from tests.webhooks.conftest import endpoint_make, tls_files
 from webhooks import delivery, services, tasks
 from webhooks.models import Attempt, Delivery
 from webhooks.tasks import webhooks_sweep_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_until(condition, *, what: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"No {what} within {seconds:g} s")
-        time.sleep(0.01)
 
 
 def activate(proxy, license_key) -> None:
