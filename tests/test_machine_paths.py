@@ -47,10 +47,13 @@ def test_an_unknown_licensing_path_is_a_plain_not_found(client):
     assert response["X-Frame-Options"] == "DENY"
 
 
-def test_a_licensing_path_without_its_slash_is_redirected(client):
+def test_a_licensing_path_without_its_slash_is_redirected_in_json(client):
+    # 308 keeps the method and the body (a proxy's POST stays a POST), and under /api/
+    # every answer is JSON.
     response = client.get(PUBLIC_KEYS.rstrip("/"))
-    assert response.status_code == 301
+    assert response.status_code == 308
     assert response["Location"] == PUBLIC_KEYS
+    assert response.json()["error"]["code"] == "trailing_slash"
 
 
 def test_pages_still_know_the_signed_in_user_and_their_account(alice_client, alice):
