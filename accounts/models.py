@@ -108,7 +108,14 @@ class MembershipQuerySet(models.QuerySet):
     def with_member_count(self) -> MembershipQuerySet:
         """Annotate `member_count`: the members of each membership's account, blocked
         ones included, as the account selector ("Acme (2)") and the Users tab show it."""
-        return self.annotate(member_count=models.Count("account__memberships"))
+        return self.annotate(member_count=models.Count("account__memberships", distinct=True))
+
+    def with_license_key_count(self) -> MembershipQuerySet:
+        """Annotate `license_keys_held`: how many keys each member administers as a
+        License Administrator (subscriptions.models.LicenseKeyAdministrator, which names
+        this reverse relation), read with the membership at no extra query so that
+        `membership_is_license_admin` knows the role on every request."""
+        return self.annotate(license_keys_held=models.Count("license_key_roles", distinct=True))
 
 
 class Membership(models.Model):

@@ -29,6 +29,7 @@ def membership_for(*, user, account_id: int) -> Membership | None:
     """The user's active membership of a business account, fresh from the database."""
     return (
         Membership.objects.select_related("account")
+        .with_license_key_count()
         .filter(
             user=user,
             account_id=account_id,
