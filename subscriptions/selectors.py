@@ -18,6 +18,7 @@ from accounts.models import Account, Membership
 from subscriptions import quota
 from subscriptions.models import (
     LicenseKey,
+    LicenseKeyAdministrator,
     Product,
     Subscription,
     license_key_search_q,
@@ -237,4 +238,34 @@ def support_status(*, account: Account | None, today: date) -> SupportStatus:
         products=sorted(products.values(), key=lambda p: p.name),
         until=max((s.ends_on for s in active), default=None),
         last_ended=max((s.ends_on for s in subscriptions), default=None),
+    )
+
+
+# License Administrators (a key's gear → License Administrators → Manage Users)
+
+
+def license_key_administrator_list(*, license_key: LicenseKey) -> list[Membership]:
+    """The key's License Administrators, by name: one query."""
+    return list(
+        Membership.objects.filter(license_key_roles__license_key=license_key)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__email", "pk")
+    )
+
+
+def license_key_administrator_candidates(*, license_key: LicenseKey) -> QuerySet[Membership]:
+    """Who may be made License Administrator of the key: the account's active Regular
+    Members who do not hold it yet (an Account Administrator manages every key)."""
+    held = LicenseKeyAdministrator.objects.filter(
+        license_key=license_key, membership=OuterRef("pk")
+    )
+    return (
+        Membership.objects.filter(
+            account_id=license_key.subscription.account_id,
+            role=Membership.Role.MEMBER,
+            status=Membership.Status.ACTIVE,
+        )
+        .exclude(Exists(held))
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__email", "pk")
     )

@@ -37,6 +37,7 @@ from subscriptions.errors import SubscriptionError
 from subscriptions.forms import (
     NEW_BUSINESS_ACCOUNT,
     BusinessDetailsForm,
+    LicenseKeyAdministratorsForm,
     LicenseKeyFilterForm,
     LicenseKeyRenameForm,
     RegisterKeyForm,
@@ -539,5 +540,104 @@ def license_key_delete(
             action=reverse("license_key_delete", args=[subscription.pk, key.pk]),
             button=gettext("Delete"),
             cancel=reverse("license_key_update", args=[subscription.pk, key.pk]),
+        ),
+    )
+
+
+def license_key_get_or_404(subscription: Subscription, key_id: int) -> LicenseKey:
+    """Any live key of the subscription, the primary one included."""
+    key = get_object_or_404(
+        LicenseKey.objects.all(), pk=key_id, subscription=subscription, deleted_at__isnull=True
+    )
+    key.subscription = subscription
+    return key
+
+
+@account_admin_required
+def license_key_administrators(
+    request: HttpRequest, subscription_id: int, key_id: int
+) -> HttpResponse:
+    """A key's gear → License Administrators → Manage Users: who administers the key,
+    Add (choose members) and Remove."""
+    # Queries: session, user, memberships (middleware), the subscription, the key, the
+    # administrators with their users, the candidates with theirs.
+    subscription = subscription_get_or_404(request, subscription_id)
+    key = license_key_get_or_404(subscription, key_id)
+    candidates = selectors.license_key_administrator_candidates(license_key=key)
+    data = request.POST if request.method == "POST" else None
+    form = LicenseKeyAdministratorsForm(data, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.license_key_administrators_add(
+                license_key=key,
+                memberships=list(form.cleaned_data["memberships"]),
+                actor=request.user,
+            )
+        except SubscriptionError as error:
+            form_error_add(form, error)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s member is now License Administrator of “%(name)s”.",
+                    "%(count)s members are now License Administrators of “%(name)s”.",
+                    len(added),
+                )
+                % {"count": len(added), "name": key.display_name},
+            )
+            return redirect("license_key_administrators", subscription.pk, key.pk)
+    return render(
+        request,
+        "subscriptions/license_key_administrators.html",
+        {
+            "subscription": subscription,
+            "license_key": key,
+            "administrators": selectors.license_key_administrator_list(license_key=key),
+            "form": form,
+        },
+    )
+
+
+@account_admin_required
+def license_key_administrator_remove(
+    request: HttpRequest, subscription_id: int, key_id: int, membership_id: int
+) -> HttpResponse:
+    subscription = subscription_get_or_404(request, subscription_id)
+    key = license_key_get_or_404(subscription, key_id)
+    membership = next(
+        (
+            m
+            for m in selectors.license_key_administrator_list(license_key=key)
+            if m.pk == membership_id
+        ),
+        None,
+    )
+    if membership is None:
+        raise Http404
+    name = str(membership.user)
+    if request.method == "POST":
+        services.license_key_administrator_remove(
+            license_key=key, membership=membership, actor=request.user
+        )
+        messages.success(
+            request,
+            gettext("%(person)s no longer administers “%(name)s”.")
+            % {"person": name, "name": key.display_name},
+        )
+        return redirect("license_key_administrators", subscription.pk, key.pk)
+    return confirmation_page(
+        request,
+        Confirmation(
+            title=gettext("Remove %(person)s as License Administrator?") % {"person": name},
+            message=gettext(
+                "%(person)s will no longer see or manage the license key “%(name)s”, its "
+                "proxy servers and its usage, from their next request on."
+            )
+            % {"person": name, "name": key.display_name},
+            action=reverse(
+                "license_key_administrator_remove", args=[subscription.pk, key.pk, membership.pk]
+            ),
+            button=gettext("Remove"),
+            cancel=reverse("license_key_administrators", args=[subscription.pk, key.pk]),
         ),
     )
