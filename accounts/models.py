@@ -162,6 +162,21 @@ class Membership(models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    @property
+    def is_license_admin(self) -> bool:
+        """An active License Administrator: a member, not an Account Administrator, who
+        administers one or more license keys (subscriptions.models.LicenseKeyAdministrator)
+        and sees only those, nothing else of the account. Reads the `license_keys_held`
+        annotation (MembershipQuerySet.with_license_key_count, loaded with every
+        request's membership), else counts once."""
+        if not self.is_active or self.is_admin:
+            return False
+        held = getattr(self, "license_keys_held", None)
+        if held is None:
+            held = self.license_key_roles.count()
+            self.license_keys_held = held
+        return held > 0
+
 
 def membership_active_admin_q(*, prefix: str = "") -> models.Q:
     """`Membership.is_admin` in SQL; `prefix` reaches a membership through a relation

@@ -458,17 +458,10 @@ class LicenseKeyAdministrator(models.Model):
 
 
 def membership_is_license_admin(membership: Membership | None) -> bool:
-    """Is this an active License Administrator: a member, not an Account Administrator,
-    who administers at least one key? Such a member sees only those keys. Reads the
-    `license_keys_held` annotation (MembershipQuerySet.with_license_key_count, what the
-    middleware and the API load), else asks the database."""
-    if membership is None or not membership.is_active or membership.is_admin:
-        return False
-    held = getattr(membership, "license_keys_held", None)
-    if held is None:
-        held = LicenseKeyAdministrator.objects.filter(membership=membership).count()
-        membership.license_keys_held = held
-    return held > 0
+    """Is this an active License Administrator (`Membership.is_license_admin`): a member,
+    not an Account Administrator, who administers at least one key and so sees only
+    those keys."""
+    return membership is not None and membership.is_license_admin
 
 
 def _administered_key_ids(membership: Membership) -> models.QuerySet:

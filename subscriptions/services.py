@@ -578,7 +578,8 @@ def license_key_rename(
     if not name:
         raise SubscriptionError("license_key_name_required")
     with transaction.atomic():
-        account_admin_check(actor=actor, account=license_key.subscription.account, lock=True)
+        # An Account Administrator, or a License Administrator of this key.
+        license_key_manage_check(actor=actor, license_key=license_key, lock=True)
         locked, key = _lock_live_key(license_key)
         before = key.name
         key.name = name

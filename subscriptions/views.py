@@ -45,7 +45,16 @@ from subscriptions.forms import (
     SubscriptionFilterForm,
     SubscriptionRenameForm,
 )
-from subscriptions.models import Download, LicenseKey, Product, Subscription
+from subscriptions.models import (
+    Download,
+    LicenseKey,
+    Product,
+    Subscription,
+    license_key_manageable,
+    license_key_visible_q,
+    membership_is_license_admin,
+)
+from subscriptions.permissions import key_manager_required
 
 SUBSCRIPTIONS_PER_PAGE = 20
 LICENSE_KEYS_PER_PAGE = 50
@@ -86,7 +95,7 @@ def _page_status(error: SubscriptionError) -> int:
 
 
 def subscription_get_or_404(request: HttpRequest, subscription_id: int) -> Subscription:
-    qs = selectors.subscription_queryset(account=request.account)
+    qs = selectors.subscription_queryset(account=request.account, viewer=request.membership)
     return get_object_or_404(qs, pk=subscription_id)
 
 
@@ -205,7 +214,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
     filters = SubscriptionFilterForm(request.GET or None)
     values = filters.values()
     qs, counts = selectors.subscription_list(
-        account=request.account, today=today, product=product, **values
+        account=request.account, today=today, product=product, viewer=request.membership, **values
     )
     filters = SubscriptionFilterForm(
         {"q": values["search"], "display": values["display"], "arrange": values["arrange"]},
@@ -246,11 +255,14 @@ def subscription_rename(request: HttpRequest, subscription_id: int) -> HttpRespo
     )
 
 
-@account_admin_required
+@key_manager_required
 def license_key_rename(request: HttpRequest, subscription_id: int, key_id: int) -> HttpResponse:
-    """The pencil on a License Keys row: the key's name only."""
+    """The pencil on a License Keys row: the key's name only (an Account Administrator,
+    or a License Administrator of the key: their sublicense's name)."""
     subscription = subscription_get_or_404(request, subscription_id)
     key = sublicense_get_or_404(subscription, key_id)
+    if not license_key_manageable(request.membership, key):
+        raise Http404
     form = LicenseKeyRenameForm(request.POST or None, initial={"name": key.name})
     if request.method == "POST" and form.is_valid():
         try:
@@ -439,6 +451,13 @@ def download_file(request: HttpRequest, product_code: str, download_id: int) -> 
 
 @login_required
 def dashboard(request: HttpRequest, *, usage: Usage) -> HttpResponse:
+    if membership_is_license_admin(request.membership):
+        # A License Administrator sees their keys, not the account's products.
+        return render(
+            request,
+            "subscriptions/dashboard_license_admin.html",
+            {"license_keys": selectors.license_keys_administered(membership=request.membership)},
+        )
     boxes = usage.dashboard_products(account=request.account, today=timezone.localdate())
     return render(
         request,
@@ -470,6 +489,10 @@ def subscription_detail(
     subscription = subscription_get_or_404(request, subscription_id)
     filters = LicenseKeyFilterForm(request.GET or None)
     table = usage.license_key_table(subscription=subscription, today=today, **filters.values())
+    # A License Administrator sees the rows of their keys only, and nothing of the
+    # subscription as a whole (the pool, orders, contract): in the rows' one query.
+    key_scoped = membership_is_license_admin(request.membership)
+    table.keys = table.keys.filter(license_key_visible_q(request.membership))
     # The listed rows are in memory already (the pool needs every live key): a page of
     # them is rendered, not a thousand, and the paginator asks no query of its own.
     page = Paginator(table.rows, LICENSE_KEYS_PER_PAGE).get_page(request.GET.get("page"))
@@ -483,10 +506,12 @@ def subscription_detail(
             "table": table,
             "page": page,
             "filters": filters,
-            "orders": list(subscription.orders.all()),
+            "orders": [] if key_scoped else list(subscription.orders.all()),
             "nav": selectors.product_nav(account=request.account, product=subscription.product),
             "is_admin": _is_admin(request),
             "can_manage": can_manage,
+            "can_rename": (can_manage or key_scoped) and not expired,
+            "key_scoped": key_scoped,
             "expired": expired,
             # Its value picks the badge's colour; `status.label` is the translated text.
             "status": subscription.status(today=today),
