@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models.functions import Coalesce, Concat, Least, Lower, NullIf, Right
 from django.utils.translation import gettext, gettext_lazy
 
-from accounts.models import Account, Membership
+from accounts.models import Account, Invitation, Membership
 from subscriptions import quota
 
 # 32 symbols without the look-alikes 0/O and 1/I: 25 of them carry 125 bits.
@@ -455,6 +455,28 @@ class LicenseKeyAdministrator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership.user} administers {self.license_key}"
+
+
+class LicenseKeyInvitation(models.Model):
+    """A key an invitation's invitee will administer once they join (the Manage Users
+    page's Invite): on acceptance, they become its License Administrator."""
+
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="license_key_grants"
+    )
+    license_key = models.ForeignKey(
+        LicenseKey, on_delete=models.CASCADE, related_name="invitation_grants"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation", "license_key"], name="license_key_invitation_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitation.email} will administer {self.license_key}"
 
 
 def membership_is_license_admin(membership: Membership | None) -> bool:

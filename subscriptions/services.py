@@ -16,12 +16,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import formats, timezone
 
-from accounts.models import Account, AuditLog, Membership, User
+from accounts.models import Account, AuditLog, Invitation, Membership, User
 from accounts.services import (
     AccountAdminRequired,
+    InvitationOutcome,
     account_admin_check,
     audit_log_record,
     business_account_create,
+    invitation_create,
 )
 from subscriptions import quota
 from subscriptions.errors import SubscriptionError
@@ -30,6 +32,7 @@ from subscriptions.models import (
     Download,
     LicenseKey,
     LicenseKeyAdministrator,
+    LicenseKeyInvitation,
     Order,
     Product,
     Subscription,
@@ -809,3 +812,66 @@ def license_key_administrator_remove(
                 data={"membership_id": membership.pk, "user": membership.user.email},
             )
     return bool(deleted)
+
+
+def license_key_administrators_invite(
+    *,
+    license_key: LicenseKey,
+    emails: list[str],
+    actor: User,
+    channel: str = AuditLog.Channel.WEB,
+) -> InvitationOutcome:
+    """Invite people to the account as License Administrators of a key: the existing
+    invitation (accounts.services.invitation_create, its e-mail and rules), naming the
+    key; on acceptance they administer it. Someone already invited gets the key added
+    to their pending invitation; a Regular Member already in the account gets the role
+    at once."""
+    with transaction.atomic():
+        account = license_key.subscription.account
+        outcome = invitation_create(account=account, actor=actor, emails=emails, channel=channel)
+        pending = Invitation.objects.filter(
+            account=account, status=Invitation.Status.PENDING, email__in=outcome.already_invited
+        )
+        for invitation in [*outcome.invited, *pending]:
+            LicenseKeyInvitation.objects.get_or_create(
+                invitation=invitation, license_key=license_key
+            )
+        members = list(
+            Membership.objects.filter(
+                account=account,
+                user__email__in=outcome.already_members,
+                role=Membership.Role.MEMBER,
+                status=Membership.Status.ACTIVE,
+            )
+        )
+        if members:
+            license_key_administrators_add(
+                license_key=license_key, memberships=members, actor=actor, channel=channel
+            )
+    return outcome
+
+
+def license_key_invitation_accepted(
+    *, invitation: Invitation, membership: Membership, channel: str
+) -> None:
+    """The invitation naming keys was accepted (accounts.services.INVITATION_ACCEPTED,
+    in its transaction): the new member administers the keys still live. An Account
+    Administrator who accepts manages every key already."""
+    if membership.role != Membership.Role.MEMBER:
+        return
+    grants = LicenseKeyInvitation.objects.filter(
+        invitation=invitation, license_key__deleted_at__isnull=True
+    ).select_related("license_key")
+    for grant in grants:
+        _, created = LicenseKeyAdministrator.objects.get_or_create(
+            membership=membership, license_key=grant.license_key
+        )
+        if created:
+            audit_log_record(
+                account=invitation.account,
+                actor=invitation.invited_by,
+                channel=channel,
+                action="license_key.administrator_added",
+                target=grant.license_key,
+                data={"membership_id": membership.pk, "user": invitation.email},
+            )

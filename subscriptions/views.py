@@ -27,8 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.current import SESSION_KEY, account_switch
+from accounts.forms import InviteForm
 from accounts.models import AuditLog
 from accounts.permissions import account_admin_required
+from accounts.services import AccountsError
 from core.confirm import Confirmation, confirmation_page
 from core.errors import form_error_add
 from subscriptions import downloads as download_selectors
@@ -578,6 +580,26 @@ def license_key_get_or_404(subscription: Subscription, key_id: int) -> LicenseKe
     return key
 
 
+def _invite_messages(request: HttpRequest, outcome) -> None:
+    if outcome.invited:
+        sent = ", ".join(i.email for i in outcome.invited)
+        messages.success(request, gettext("Invitations sent to: %(emails)s.") % {"emails": sent})
+    if outcome.already_invited:
+        messages.info(
+            request,
+            gettext("Already invited; the key is added to their invitation: %(emails)s.")
+            % {"emails": ", ".join(outcome.already_invited)},
+        )
+    if outcome.already_members:
+        messages.info(
+            request,
+            gettext(
+                "Already members: Regular Members among them administer the key now: %(emails)s."
+            )
+            % {"emails": ", ".join(outcome.already_members)},
+        )
+
+
 @account_admin_required
 def license_key_administrators(
     request: HttpRequest, subscription_id: int, key_id: int
@@ -589,9 +611,28 @@ def license_key_administrators(
     subscription = subscription_get_or_404(request, subscription_id)
     key = license_key_get_or_404(subscription, key_id)
     candidates = selectors.license_key_administrator_candidates(license_key=key)
-    data = request.POST if request.method == "POST" else None
+    inviting = request.method == "POST" and request.POST.get("action") == "invite"
+    data = request.POST if request.method == "POST" and not inviting else None
     form = LicenseKeyAdministratorsForm(data, candidates=candidates)
-    if request.method == "POST" and form.is_valid():
+    invite_form = InviteForm(request.POST if inviting else None, prefix="invite")
+    if inviting and invite_form.is_valid():
+        valid, invalid = invite_form.addresses()
+        if invalid:
+            invite_form.add_error(
+                "emails",
+                gettext("Not e-mail addresses: %(emails)s.") % {"emails": ", ".join(invalid)},
+            )
+        else:
+            try:
+                outcome = services.license_key_administrators_invite(
+                    license_key=key, emails=valid, actor=request.user
+                )
+            except AccountsError as error:
+                form_error_add(invite_form, error)
+            else:
+                _invite_messages(request, outcome)
+                return redirect("license_key_administrators", subscription.pk, key.pk)
+    if request.method == "POST" and not inviting and form.is_valid():
         try:
             added = services.license_key_administrators_add(
                 license_key=key,
@@ -619,6 +660,7 @@ def license_key_administrators(
             "license_key": key,
             "administrators": selectors.license_key_administrator_list(license_key=key),
             "form": form,
+            "invite_form": invite_form,
         },
     )
 
