@@ -306,3 +306,12 @@ def test_a_license_administrators_token_follows_the_role_at_once(
     assert client.get(url).status_code == 200
     assert client.post(url + "deactivate/").status_code == 403
     assert client.get(f"/api/v1/accounts/{scene['account']}/members/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/tickets/", "/webhooks/"])
+def test_a_license_administrators_token_finds_no_tickets_or_webhooks(path, scene, license_admins):
+    client = api_client(token_for(license_admins["lena"]))
+    response = client.get(f"/api/v1/accounts/{scene['account']}{path}")
+    assert response.status_code == 404
+    response = client.post(f"/api/v1/accounts/{scene['account']}{path}", {}, format="json")
+    assert response.status_code == 404

@@ -157,3 +157,8 @@ def test_her_list_runs_the_same_queries_with_one_or_many(
     with django_assert_num_queries(REQUEST + 5):
         page = lena_client.get(reverse("proxy_list"))
     assert page.text.count("Branch ") >= servers and "Elsewhere" not in page.text
+
+
+@pytest.mark.parametrize("name", ["ticket_list", "ticket_create", "offline_operations"])
+def test_support_tickets_and_offline_operations_are_not_hers(lena_client, name):
+    assert lena_client.get(reverse(name)).status_code == 404
