@@ -77,8 +77,12 @@ def license_key_whole_visible(viewer: Membership | None) -> bool:
     reports page, the offline page). A Regular Member sees them masked, and so does
     everything that leaves the portal or lists installations rather than keys: e-mails,
     the CSV export, the audit log and the Proxy Servers list (the guide shows the key
-    "obscured by stars" there); those surfaces pass ``viewer=None``."""
-    return viewer is not None and viewer.is_admin
+    "obscured by stars" there); those surfaces pass ``viewer=None``.
+
+    A License Administrator sees whole the keys they administer, to activate their proxy
+    servers with: every surface that passes a viewer lists only those keys to them
+    (license_key_visible_q)."""
+    return viewer is not None and (viewer.is_admin or viewer.is_license_admin)
 
 
 def license_key_shown(key: str, *, viewer: Membership | None) -> str:

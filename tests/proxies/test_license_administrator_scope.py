@@ -91,6 +91,7 @@ def test_subscription_details_show_her_key_and_nothing_of_the_whole(lena_client,
     page = lena_client.get(reverse("subscription_detail", args=[subscription.pk]))
     assert page.status_code == 200
     assert "Branch" in page.text and "Sibling" not in page.text
+    assert lena_key.key in page.text  # whole: she activates her servers with it
     assert "Orders History" not in page.text and "Contract Details" not in page.text
     assert "pool-line" not in page.text
     other = factories.subscription_create(company, licenses=10, name="Headquarters")
