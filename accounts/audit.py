@@ -69,6 +69,14 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("License key renamed"),
         _("%(actor)s renamed a license key to %(target)s"),
     ),
+    "license_key.administrator_added": (
+        _("License Administrator added"),
+        _("%(actor)s added a License Administrator to the license key %(target)s"),
+    ),
+    "license_key.administrator_removed": (
+        _("License Administrator removed"),
+        _("%(actor)s removed a License Administrator from the license key %(target)s"),
+    ),
     "proxy_server.activated": (
         _("Proxy server activated"),
         _("%(actor)s activated the proxy server %(target)s"),

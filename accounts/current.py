@@ -23,6 +23,7 @@ def resolve_current_membership(request: HttpRequest) -> None:
         # The account selector shows each account's members, "(2)", as the guide does;
         # the Users tab of the current one reads the same count.
         .with_member_count()
+        .with_license_key_count()
         .order_by("account__kind", "account__name")
     )
     if not any(m.account.kind == Account.Kind.PERSONAL for m in memberships):

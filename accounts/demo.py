@@ -36,6 +36,12 @@ def seed(context: dict) -> None:
         _user("david.lewis@example.com", "David", "Lewis", password),
         _user("jonas.keller@example.com", "Jonas", "Keller", password, "de", "Europe/Berlin"),
     ]
+    # Made License Administrator of the "Branch Office" key (subscriptions/demo.py); she
+    # signs in with the demo password to show what that role sees.
+    context["license_admin"] = _user(
+        "branch.admin@example.com", "Bianca", "Ruiz", context["password"]
+    )
+    context["colleagues"].append(context["license_admin"])
     # A colleague's "Leave Feedback" message, for staff to find in Django admin.
     andrew = context["colleagues"][0]
     if not Feedback.objects.filter(user=andrew).exists():

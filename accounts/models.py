@@ -108,7 +108,14 @@ class MembershipQuerySet(models.QuerySet):
     def with_member_count(self) -> MembershipQuerySet:
         """Annotate `member_count`: the members of each membership's account, blocked
         ones included, as the account selector ("Acme (2)") and the Users tab show it."""
-        return self.annotate(member_count=models.Count("account__memberships"))
+        return self.annotate(member_count=models.Count("account__memberships", distinct=True))
+
+    def with_license_key_count(self) -> MembershipQuerySet:
+        """Annotate `license_keys_held`: how many keys each member administers as a
+        License Administrator (subscriptions.models.LicenseKeyAdministrator, which names
+        this reverse relation), read with the membership at no extra query so that
+        `membership_is_license_admin` knows the role on every request."""
+        return self.annotate(license_keys_held=models.Count("license_key_roles", distinct=True))
 
 
 class Membership(models.Model):
@@ -154,6 +161,21 @@ class Membership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def is_license_admin(self) -> bool:
+        """An active License Administrator: a member, not an Account Administrator, who
+        administers one or more license keys (subscriptions.models.LicenseKeyAdministrator)
+        and sees only those, nothing else of the account. Reads the `license_keys_held`
+        annotation (MembershipQuerySet.with_license_key_count, loaded with every
+        request's membership), else counts once."""
+        if not self.is_active or self.is_admin:
+            return False
+        held = getattr(self, "license_keys_held", None)
+        if held is None:
+            held = self.license_key_roles.count()
+            self.license_keys_held = held
+        return held > 0
 
 
 def membership_active_admin_q(*, prefix: str = "") -> models.Q:

@@ -72,3 +72,18 @@ def business_account_required(view: Callable[..., HttpResponse]) -> Callable[...
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def account_wide(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page about the whole account (its profile, users, invitations, audit log,
+    webhooks, API tokens): a License Administrator, who sees only the license keys they
+    administer, gets a 404, as for a page that is not theirs."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        membership = getattr(request, "membership", None)
+        if membership is not None and membership.is_license_admin:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper

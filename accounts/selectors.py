@@ -64,7 +64,8 @@ def membership_list(
 ) -> QuerySet[Membership]:
     """The account's members matching the search and the Role and Status filters, sorted."""
     qs = Membership.objects.select_related("user").filter(account=account)
-    qs = qs.filter(membership_search_q(search))
+    # The Role column names a License Administrator and how many keys they hold.
+    qs = qs.with_license_key_count().filter(membership_search_q(search))
     if role:
         qs = qs.filter(role=role)
     if status:

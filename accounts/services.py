@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -651,6 +652,13 @@ def _split_name(name: str) -> tuple[str, str]:
     return " ".join(parts[:-1]), parts[-1]
 
 
+# What apps above accounts attach to an invitation and do when it is accepted, in the
+# acceptance's transaction: subscriptions makes the new member License Administrator of
+# the keys the invitation names (registered in its AppConfig.ready; accounts cannot
+# import it). Each is called as hook(invitation=..., membership=..., channel=...).
+INVITATION_ACCEPTED: list[Callable[..., None]] = []
+
+
 def invitation_accept(
     *,
     token: str,
@@ -720,6 +728,8 @@ def invitation_accept(
         invitation.accepted_by = user
         invitation.token_hash = None  # single use
         invitation.save(update_fields=["status", "accepted_at", "accepted_by", "token_hash"])
+        for hook in INVITATION_ACCEPTED:
+            hook(invitation=invitation, membership=membership, channel=channel)
         audit_log_record(
             account=locked_account,
             actor=user,

@@ -36,7 +36,7 @@ from accounts.forms import (
 )
 from accounts.language import language_supported
 from accounts.models import Account, Invitation, Membership, User
-from accounts.permissions import account_admin_required, business_account_required
+from accounts.permissions import account_admin_required, account_wide, business_account_required
 from accounts.services import (
     AccountsError,
     business_profile_update,
@@ -172,6 +172,7 @@ def _service_error_message(request: HttpRequest, error: AccountsError) -> None:
 
 
 @business_account_required
+@account_wide
 def business_profile(request: HttpRequest) -> HttpResponse:
     account = request.account
     admins = (
@@ -245,6 +246,7 @@ def business_leave(request: HttpRequest) -> HttpResponse:
 
 
 @business_account_required
+@account_wide
 def business_users(request: HttpRequest) -> HttpResponse:
     account = request.account
     form = UserFilterForm(request.GET or None)

@@ -29,6 +29,7 @@ def membership_for(*, user, account_id: int) -> Membership | None:
     """The user's active membership of a business account, fresh from the database."""
     return (
         Membership.objects.select_related("account")
+        .with_license_key_count()
         .filter(
             user=user,
             account_id=account_id,
@@ -51,6 +52,14 @@ class AccountRolePermission(permissions.BasePermission):
             raise NotFound(_("No such account."))
         view.membership = membership
         view.account = membership.account
+        if membership.is_license_admin:
+            # A License Administrator reaches only the endpoints about license keys and
+            # their proxy servers (`key_scoped`), and there only their keys: the rest of
+            # the account does not exist for them. Writes go on to the services, which
+            # check the key (subscriptions.services.license_key_manage_check).
+            if not getattr(view, "key_scoped", False):
+                raise NotFound(_("No such account."))
+            return True
         # What the pages show to administrators only (audit log, invitations, a member's
         # notes) is theirs alone here too; the refusal is the services' own (403, not_admin).
         reading = request.method in permissions.SAFE_METHODS and not getattr(
@@ -78,6 +87,9 @@ class ApiView(APIView):
     admin_only = False
     # True: any active member may write too (support tickets are everyone's).
     members_write = False
+    # True: about license keys and their proxy servers, which a License Administrator
+    # reaches for the keys they administer (license_key_visible_q).
+    key_scoped = False
     throttle_classes: list = []
     account: Account
     membership: Membership

@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, AuditLog, Membership, User
+from accounts.models import Account, AuditLog, Membership, User, membership_active_admin_q
 from accounts.services import audit_log_record
 from api.models import ApiToken
 from core.errors import DomainError
@@ -49,10 +50,14 @@ def token_hash(secret: str) -> str:
 
 
 def api_token_allowed(*, user: User) -> bool:
-    """Only an Account Administrator of at least one business account may create tokens."""
+    """Only an Account Administrator of at least one business account, or a License
+    Administrator (whose token reaches only their keys), may create tokens."""
     return (
-        Membership.objects.active_admins()
-        .filter(user=user, account__kind=Account.Kind.BUSINESS)
+        Membership.objects.filter(user=user, account__kind=Account.Kind.BUSINESS)
+        .filter(
+            membership_active_admin_q()
+            | Q(status=Membership.Status.ACTIVE, license_key_roles__isnull=False)
+        )
         .exists()
     )
 

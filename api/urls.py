@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from api import pages, tickets, views
+from api import key_administrators, pages, tickets, views
 
 v1 = [
     path("accounts/", views.AccountListView.as_view(), name="api_accounts"),
@@ -102,6 +102,18 @@ v1 = [
         "accounts/<int:account_id>/tickets/<int:ticket_id>/replies/",
         tickets.TicketReplyView.as_view(),
         name="api_ticket_replies",
+    ),
+    path(
+        "accounts/<int:account_id>/subscriptions/<int:subscription_id>/license-keys/"
+        "<int:key_id>/administrators/",
+        key_administrators.KeyAdministratorListView.as_view(),
+        name="api_license_key_administrators",
+    ),
+    path(
+        "accounts/<int:account_id>/subscriptions/<int:subscription_id>/license-keys/"
+        "<int:key_id>/administrators/<int:administrator_id>/",
+        key_administrators.KeyAdministratorDetailView.as_view(),
+        name="api_license_key_administrator",
     ),
 ]
 

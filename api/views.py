@@ -31,7 +31,7 @@ from proxies.models import ProxyServer, UsageReport
 from proxies.selectors import COLUMNS_BY_KEY
 from subscriptions import selectors as subscription_selectors
 from subscriptions import services as subscription_services
-from subscriptions.models import LicenseKey, Product, Subscription
+from subscriptions.models import LicenseKey, Product, Subscription, license_key_visible_q
 
 READ = error_responses(400, 401, 404)
 READ_ONE = error_responses(401, 404)
@@ -80,6 +80,8 @@ def _with_status(subscription: Subscription, today: date) -> Subscription:
 
 
 class SubscriptionListView(ApiView):
+    key_scoped = True
+
     @extend_schema(
         operation_id="subscriptions_list",
         tags=SUBSCRIPTIONS,
@@ -109,6 +111,7 @@ class SubscriptionListView(ApiView):
             search=query.get("search", ""),
             display=query["display"],
             product=product,
+            viewer=self.membership,
         )
         column, descending = subscription_selectors.subscription_sort(query["sort"])
         page = Keyset(column, descending=descending).paginate(qs, request, query)
@@ -119,7 +122,7 @@ class SubscriptionListView(ApiView):
 
 
 def _subscription(view: ApiView, subscription_id: int) -> Subscription:
-    qs = subscription_selectors.subscription_queryset(account=view.account)
+    qs = subscription_selectors.subscription_queryset(account=view.account, viewer=view.membership)
     return get_object_or_404(qs, pk=subscription_id)
 
 
@@ -157,6 +160,8 @@ def _key_row(subscription: Subscription, key_id: int) -> object:
 
 
 class LicenseKeyListView(ApiView):
+    key_scoped = True
+
     @extend_schema(
         operation_id="license_keys_list",
         tags=KEYS,
@@ -178,7 +183,8 @@ class LicenseKeyListView(ApiView):
             sort=query["sort"],
         )
         column, descending = proxy_selectors.license_key_sort(table.sort)
-        page = Keyset(column, descending=descending).paginate(table.keys, request, query)
+        keys = table.keys.filter(license_key_visible_q(self.membership))
+        page = Keyset(column, descending=descending).paginate(keys, request, query)
         data = s.LicenseKeyOutSerializer(
             # A key created between the table's two reads waits for the next call.
             [table.by_id[k.pk] for k in page.items if k.pk in table.by_id],
@@ -211,10 +217,14 @@ class LicenseKeyListView(ApiView):
 
 
 class LicenseKeyDetailView(ApiView):
+    key_scoped = True
+
     def _key(self, subscription_id: int, key_id: int) -> tuple[Subscription, LicenseKey]:
         subscription = _subscription(self, subscription_id)
         key = get_object_or_404(
-            LicenseKey.objects.filter(subscription=subscription, deleted_at__isnull=True),
+            LicenseKey.objects.filter(subscription=subscription, deleted_at__isnull=True).filter(
+                license_key_visible_q(self.membership)
+            ),
             pk=key_id,
         )
         key.subscription = subscription
@@ -275,13 +285,17 @@ class LicenseKeyDetailView(ApiView):
 
 
 def _proxy(view: ApiView, proxy_id: int) -> ProxyServer:
-    server = proxy_selectors.proxy_server_get(account=view.account, pk=proxy_id)
+    server = proxy_selectors.proxy_server_get(
+        account=view.account, pk=proxy_id, viewer=view.membership
+    )
     if server is None:
         raise NotFound(_("No such proxy server."))
     return server
 
 
 class ProxyServerListView(ApiView):
+    key_scoped = True
+
     @extend_schema(
         operation_id="proxy_servers_list",
         tags=PROXIES,
@@ -299,6 +313,7 @@ class ProxyServerListView(ApiView):
             display=query["display"],
             q=query.get("q", ""),
             sort=query["sort"],
+            viewer=self.membership,
         )
         column = COLUMNS_BY_KEY[query["sort"].lstrip("-")]
         keyset = Keyset(column.sort, descending=query["sort"].startswith("-"))
@@ -311,6 +326,8 @@ class ProxyServerListView(ApiView):
 
 
 class ProxyServerDetailView(ApiView):
+    key_scoped = True
+
     @extend_schema(
         operation_id="proxy_servers_retrieve",
         tags=PROXIES,
@@ -324,6 +341,8 @@ class ProxyServerDetailView(ApiView):
 
 
 class ProxyServerUsageView(ApiView):
+    key_scoped = True
+
     @extend_schema(
         operation_id="proxy_servers_usage",
         tags=PROXIES,
@@ -346,6 +365,8 @@ class ProxyServerUsageView(ApiView):
 
 
 class ProxyServerDeactivateView(ApiView):
+    key_scoped = True
+
     @extend_schema(
         operation_id="proxy_servers_deactivate",
         tags=PROXIES,

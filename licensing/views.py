@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.permissions import business_account_required
+from accounts.permissions import account_wide, business_account_required
 from licensing import services
 from licensing.errors import LicensingError
 from licensing.forms import OfflineConfirmForm, OfflineUploadForm
@@ -50,6 +50,7 @@ def _remember_answer(request: HttpRequest, described: services.OfflineRequest, t
 
 
 @business_account_required
+@account_wide
 @require_http_methods(["GET", "POST"])
 def offline_operations(request: HttpRequest) -> HttpResponse:
     is_admin = request.membership is not None and request.membership.is_admin
@@ -97,6 +98,7 @@ def offline_operations(request: HttpRequest) -> HttpResponse:
 
 
 @business_account_required
+@account_wide
 @require_http_methods(["GET"])
 def offline_answer_download(request: HttpRequest, token: str) -> HttpResponse:
     if request.membership is None or not request.membership.is_admin:

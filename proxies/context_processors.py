@@ -11,4 +11,9 @@ from proxies.selectors import proxy_server_total
 
 def proxy_servers(request: HttpRequest) -> dict:
     account = getattr(request, "account", None)
-    return {"proxy_server_total": SimpleLazyObject(lambda: proxy_server_total(account=account))}
+    viewer = getattr(request, "membership", None)
+    return {
+        "proxy_server_total": SimpleLazyObject(
+            lambda: proxy_server_total(account=account, viewer=viewer)
+        )
+    }

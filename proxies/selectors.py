@@ -40,7 +40,7 @@ from django.db.models.functions import (
 )
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, User
+from accounts.models import Account, Membership, User
 from proxies.models import ProxyListPreference, ProxyServer, UsageReport, proxy_server_expired_q
 from subscriptions import quota
 from subscriptions import selectors as subscription_selectors
@@ -56,6 +56,7 @@ from subscriptions.models import (
     license_key_last_group_expression,
     license_key_licenses_expression,
     license_key_search_q,
+    license_key_visible_q,
     subscription_active_q,
     subscription_ending_q,
 )
@@ -124,10 +125,15 @@ class Display:
     )
 
 
-def proxy_server_queryset(*, account: Account) -> QuerySet[ProxyServer]:
-    """The account's servers with what the list shows, computed by the database."""
+def proxy_server_queryset(
+    *, account: Account, viewer: Membership | None = None
+) -> QuerySet[ProxyServer]:
+    """The account's servers with what the list shows, computed by the database. With
+    `viewer`, only the servers of the keys they see (a License Administrator: the keys
+    they administer; `license_key_visible_q`), in the same query."""
     return (
         ProxyServer.objects.filter(account=account)
+        .filter(license_key_visible_q(viewer, field="license_key_id"))
         .select_related("license_key__subscription")
         .annotate(
             key_end=license_key_end_date_expression(prefix="license_key__"),
@@ -176,6 +182,7 @@ def proxy_server_list(
     q: str = "",
     sort: str = DEFAULT_SORT,
     ids: list[int] | None = None,
+    viewer: Membership | None = None,
 ) -> QuerySet[ProxyServer]:
     """The servers the list (or the export) shows: filtered, searched and sorted.
 
@@ -183,7 +190,7 @@ def proxy_server_list(
     """
     conditions = _display_conditions(today=today)
     # The badges of the "All" list say what the Display filter would: one condition each.
-    qs = proxy_server_queryset(account=account).annotate(
+    qs = proxy_server_queryset(account=account, viewer=viewer).annotate(
         expiring_soon=ExpressionWrapper(conditions[Display.EXPIRING], BooleanField()),
         expired=ExpressionWrapper(conditions[Display.EXPIRED], BooleanField()),
     )
@@ -223,13 +230,15 @@ def proxy_server_ordering(sort: str) -> list:
     return [order(**nulls) if column.nullable else order(), "-id" if descending else "id"]
 
 
-def proxy_servers_silent_by_product(*, account: Account | None, today: date) -> dict[int, int]:
+def proxy_servers_silent_by_product(
+    *, account: Account | None, today: date, viewer: Membership | None = None
+) -> dict[int, int]:
     """Silent servers (Display "Silent for more than 7 days") per product id, for the
     Dashboard. One query."""
     if account is None:
         return {}
     rows = (
-        proxy_server_queryset(account=account)
+        proxy_server_queryset(account=account, viewer=viewer)
         .filter(_display_conditions(today=today)[Display.SILENT])
         .values("license_key__subscription__product_id")
         .annotate(n=Count("id"))
@@ -239,14 +248,19 @@ def proxy_servers_silent_by_product(*, account: Account | None, today: date) -> 
 
 
 def proxy_server_counts(
-    *, account: Account, today: date, q: str = "", total: bool = False
+    *,
+    account: Account,
+    today: date,
+    q: str = "",
+    total: bool = False,
+    viewer: Membership | None = None,
 ) -> dict[str, int]:
     """How many servers each Display choice shows (within the search); with `total`,
     also all the account's servers whatever the search (the navigation's "Proxy Servers
     (N)"). One aggregate query."""
     conditions = _display_conditions(today=today)
     search = _search_q(q)
-    qs = proxy_server_queryset(account=account)
+    qs = proxy_server_queryset(account=account, viewer=viewer)
     if not search:
         counts = {key: Count("id", filter=condition) for key, condition in conditions.items()}
         if total:
@@ -311,8 +325,10 @@ def proxy_servers_over_limit(servers: list[ProxyServer], *, today: date) -> list
     return servers
 
 
-def proxy_server_get(*, account: Account, pk: int) -> ProxyServer | None:
-    return proxy_server_queryset(account=account).filter(pk=pk).first()
+def proxy_server_get(
+    *, account: Account, pk: int, viewer: Membership | None = None
+) -> ProxyServer | None:
+    return proxy_server_queryset(account=account, viewer=viewer).filter(pk=pk).first()
 
 
 def proxy_server_move_targets(*, proxy_server: ProxyServer, today: date) -> QuerySet[LicenseKey]:
@@ -550,11 +566,16 @@ def proxy_server_counts_by_product(*, account: Account) -> dict[int, int]:
     return {row["license_key__subscription__product_id"]: row["n"] for row in rows}
 
 
-def proxy_server_total(*, account: Account | None) -> int:
-    """The navigation's "Proxy Servers (N)": every server its link lists under "All"."""
+def proxy_server_total(*, account: Account | None, viewer: Membership | None = None) -> int:
+    """The navigation's "Proxy Servers (N)": every server its link lists under "All"
+    (for a License Administrator, those of their keys)."""
     if account is None:
         return 0
-    return ProxyServer.objects.filter(account=account).count()
+    return (
+        ProxyServer.objects.filter(account=account)
+        .filter(license_key_visible_q(viewer, field="license_key_id"))
+        .count()
+    )
 
 
 # Dashboard

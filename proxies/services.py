@@ -23,7 +23,12 @@ from proxies.models import ProxyListPreference, ProxyServer
 from proxies.selectors import COLUMNS_BY_KEY, REQUIRED_COLUMNS, license_key_states
 from subscriptions import quota
 from subscriptions import services as subscription_services
-from subscriptions.models import LicenseKey, Subscription, license_key_shown
+from subscriptions.models import (
+    LicenseKey,
+    Subscription,
+    license_key_manageable_q,
+    license_key_shown,
+)
 
 NOTES_MAX_LENGTH = 2000
 
@@ -32,7 +37,8 @@ NOTES_MAX_LENGTH = 2000
 def proxy_servers_deactivate(
     *, account: Account, ids: Iterable[int], actor: User, channel: str = AuditLog.Channel.WEB
 ) -> list[ProxyServer]:
-    """Deactivate the account's servers among `ids`; ids of other accounts are ignored.
+    """Deactivate the account's servers among `ids`; ids of other accounts are ignored,
+    and so are, for a License Administrator, the servers of keys they do not administer.
 
     Returns the servers whose status changed (deactivated, or deactivation pending for
     one activated offline). Servers already there are skipped, so a second click (or a
@@ -40,12 +46,15 @@ def proxy_servers_deactivate(
     """
     done: list[ProxyServer] = []
     with transaction.atomic():
-        account_admin_check(actor=actor, account=account, lock=True)
+        membership = subscription_services.license_key_manager_check(
+            actor=actor, account=account, lock=True
+        )
         # Lock the rows (in id order, so two admins never deadlock) before checking
         # their status: a concurrent refresh or deactivation waits for us.
         servers = list(
             ProxyServer.objects.select_for_update(no_key=True)
             .filter(account=account, id__in=list(ids))
+            .filter(license_key_manageable_q(membership, field="license_key_id"))
             .exclude(status=ProxyServer.Status.DEACTIVATED)
             .order_by("id")
         )

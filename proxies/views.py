@@ -34,6 +34,7 @@ from proxies.forms import (
 from proxies.models import ProxyServer
 from proxies.selectors import COLUMNS, Display
 from subscriptions import selectors as subscription_selectors
+from subscriptions.permissions import key_manager_required, may_manage_keys
 
 PAGE_SIZE = 50
 
@@ -62,10 +63,12 @@ def proxy_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     columns = selectors.proxy_list_columns(user=request.user)
     counts = selectors.proxy_server_counts(
-        account=request.account, today=today, q=values["q"], total=True
+        account=request.account, today=today, q=values["q"], total=True, viewer=request.membership
     )
     total = counts.pop("total")
-    servers = selectors.proxy_server_list(account=request.account, today=today, **values)
+    servers = selectors.proxy_server_list(
+        account=request.account, today=today, viewer=request.membership, **values
+    )
     paginator = KnownCountPaginator(
         selectors.ProxyServerPages(servers), PAGE_SIZE, count=counts[values["display"]]
     )
@@ -88,7 +91,7 @@ def proxy_list(request: HttpRequest) -> HttpResponse:
             "all_columns": COLUMNS,
             "shown_columns": columns,
             "required_columns": selectors.REQUIRED_COLUMNS,
-            "can_manage": _is_admin(request),
+            "can_manage": may_manage_keys(request),
             "nav": subscription_selectors.product_nav(
                 account=request.account, code=request.GET.get("product")
             ),
@@ -119,7 +122,11 @@ def proxy_export(request: HttpRequest) -> StreamingHttpResponse:
     selection = SelectionForm(request.GET)
     ids = selection.cleaned_data["id"] if selection.is_valid() else []
     servers = selectors.proxy_server_list(
-        account=request.account, today=timezone.localdate(), ids=ids or None, **values
+        account=request.account,
+        today=timezone.localdate(),
+        ids=ids or None,
+        viewer=request.membership,
+        **values,
     )
     over_limit_keys = selectors.account_keys_over_limit(
         account=request.account, today=timezone.localdate()
@@ -135,7 +142,7 @@ def proxy_export(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @business_account_required
-@account_admin_required
+@key_manager_required
 @require_http_methods(["GET", "POST"])
 def proxy_deactivate(request: HttpRequest) -> HttpResponse:
     """GET: the confirmation naming the servers (pages without JavaScript); POST: do it."""
@@ -147,14 +154,14 @@ def proxy_deactivate(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     servers = list(
         selectors.proxy_server_list(
-            account=request.account, today=timezone.localdate(), ids=ids
+            account=request.account, today=timezone.localdate(), ids=ids, viewer=request.membership
         ).exclude(status=ProxyServer.Status.DEACTIVATED)
     )
     if not servers:
         # None of them is an active server of this account (another account's, or
         # already deactivated): nothing to confirm.
         if not selectors.proxy_server_list(
-            account=request.account, today=timezone.localdate(), ids=ids
+            account=request.account, today=timezone.localdate(), ids=ids, viewer=request.membership
         ).exists():
             raise Http404(gettext("No such proxy server."))
         messages.info(request, gettext("The selected proxy servers are already deactivated."))
@@ -214,7 +221,7 @@ def proxy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Queries, whatever the number of reports: session, user, memberships, the server
     # (with its key and subscription), its subscription's live keys with their usage
     # (over the limit), then the Usage tab's span, chart points and page of reports.
-    server = selectors.proxy_server_get(account=request.account, pk=pk)
+    server = selectors.proxy_server_get(account=request.account, pk=pk, viewer=request.membership)
     if server is None:
         raise Http404(gettext("No such proxy server."))
     # Over the limit as the list and the License Keys table say (the pool rule).
@@ -239,6 +246,8 @@ def _detail_context(
         "tab": tab,
         "notes_form": notes_form or NotesForm(initial={"notes": server.notes}),
         "can_manage": _is_admin(request),
+        # A License Administrator deactivates their keys' servers (the only ones found).
+        "can_deactivate": may_manage_keys(request),
         **_detail_links(request, server),
     }
 
@@ -263,7 +272,7 @@ def _detail_links(request: HttpRequest, server: ProxyServer) -> dict[str, str | 
 @account_admin_required
 @require_POST
 def proxy_notes(request: HttpRequest, pk: int) -> HttpResponse:
-    server = selectors.proxy_server_get(account=request.account, pk=pk)
+    server = selectors.proxy_server_get(account=request.account, pk=pk, viewer=request.membership)
     if server is None:
         raise Http404(gettext("No such proxy server."))
     form = NotesForm(request.POST)

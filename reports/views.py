@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 
 from accounts.current import account_switch
-from accounts.permissions import business_account_required
+from accounts.permissions import account_wide, business_account_required
 from proxies.charts import weekly_usage_chart
 from reports.models import WeeklyReport
 
@@ -22,6 +22,7 @@ SUMMARY_FIELDS = ("id", "week_start", "licenses", "peak", "over_limit", "created
 
 
 @business_account_required
+@account_wide
 def usage_reports(request: HttpRequest) -> HttpResponse:
     reports = WeeklyReport.objects.filter(account=request.account).only(*SUMMARY_FIELDS)
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -41,6 +42,7 @@ def usage_reports(request: HttpRequest) -> HttpResponse:
 
 
 @business_account_required
+@account_wide
 def usage_report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     member_of = [m.account_id for m in request.memberships if m.account.is_business]
     report = WeeklyReport.objects.filter(pk=report_id, account_id__in=member_of).first()

@@ -107,6 +107,16 @@ def seed(context: dict) -> None:
             channel=CHANNEL,
         )
 
+    # A License Administrator of the Branch Office key (Manage Users on its gear).
+    license_admin = context.get("license_admin")
+    if license_admin is not None:
+        services.license_key_administrators_add(
+            license_key=sublicenses["Branch Office"],
+            memberships=list(Membership.objects.filter(user=license_admin, account=company)),
+            actor=demo,
+            channel=CHANNEL,
+        )
+
     expired = _subscription(
         company,
         "2024 Pilot",

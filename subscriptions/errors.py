@@ -48,6 +48,12 @@ ERROR_MESSAGES: dict[str, str] = {
         "The expiration date cannot be later than the subscription's end ({ends_on})."
     ),
     "expiration_in_past": _("The expiration date cannot be in the past."),
+    # License Administrators
+    "license_admin_not_member": _("Choose members of this business account."),
+    "license_admin_is_account_admin": _(
+        "An Account Administrator manages every license key already."
+    ),
+    "license_admin_blocked": _("A blocked member cannot administer a license key."),
     # Sales: the Django admin and manage.py issue_subscription only, which stay English.
     "licenses_too_small": "The number of licenses must be at least 1.",
     "period_invalid": "Give either a number of months (1 or more) or an end date.",

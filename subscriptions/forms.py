@@ -145,6 +145,28 @@ class LicenseKeyRenameForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
 
 
+class MemberChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, membership) -> str:
+        user = membership.user
+        name = user.get_full_name()
+        return f"{name} ({user.email})" if name else user.email
+
+
+class LicenseKeyAdministratorsForm(forms.Form):
+    """Manage Users → Add: the members who become License Administrators of the key."""
+
+    memberships = MemberChoiceField(
+        label=gettext_lazy("Members"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("Choose one or more members.")},
+    )
+
+    def __init__(self, *args, candidates, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["memberships"].queryset = candidates
+
+
 class SublicenseForm(forms.Form):
     """Create License Key / modify a sublicense: the guide's dialog."""
 

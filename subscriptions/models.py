@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce, Concat, Least, Lower, NullIf, R
 from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy
 
-from accounts.models import Account, Membership
+from accounts.models import Account, Invitation, Membership
 from subscriptions import quota
 
 # 32 symbols without the look-alikes 0/O and 1/I: 25 of them carry 125 bits.
@@ -78,8 +78,12 @@ def license_key_whole_visible(viewer: Membership | None) -> bool:
     reports page, the offline page). A Regular Member sees them masked, and so does
     everything that leaves the portal or lists installations rather than keys: e-mails,
     the CSV export, the audit log and the Proxy Servers list (the guide shows the key
-    "obscured by stars" there); those surfaces pass ``viewer=None``."""
-    return viewer is not None and viewer.is_admin
+    "obscured by stars" there); those surfaces pass ``viewer=None``.
+
+    A License Administrator sees whole the keys they administer, to activate their proxy
+    servers with: every surface that passes a viewer lists only those keys to them
+    (license_key_visible_q)."""
+    return viewer is not None and (viewer.is_admin or viewer.is_license_admin)
 
 
 def license_key_shown(key: str, *, viewer: Membership | None) -> str:
@@ -447,6 +451,102 @@ class LicenseKey(models.Model):
         if self.name:
             return self.name
         return gettext("Primary") if self.is_primary else license_key_mask(self.key)
+
+
+class LicenseKeyAdministrator(models.Model):
+    """A License Administrator of one key (Parallels: a key's gear → License
+    Administrators): a member of the account who sees and manages that key, its proxy
+    servers and its usage, and nothing else of the account. The role is per
+    (membership, key); a member holds it for one key or several."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="license_key_roles"
+    )
+    license_key = models.ForeignKey(
+        LicenseKey, on_delete=models.CASCADE, related_name="administrators"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "license_key"], name="license_key_administrator_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership.user} administers {self.license_key}"
+
+
+class LicenseKeyInvitation(models.Model):
+    """A key an invitation's invitee will administer once they join (the Manage Users
+    page's Invite): on acceptance, they become its License Administrator."""
+
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="license_key_grants"
+    )
+    license_key = models.ForeignKey(
+        LicenseKey, on_delete=models.CASCADE, related_name="invitation_grants"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation", "license_key"], name="license_key_invitation_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitation.email} will administer {self.license_key}"
+
+
+def membership_is_license_admin(membership: Membership | None) -> bool:
+    """Is this an active License Administrator (`Membership.is_license_admin`): a member,
+    not an Account Administrator, who administers at least one key and so sees only
+    those keys."""
+    return membership is not None and membership.is_license_admin
+
+
+def _administered_key_ids(membership: Membership) -> models.QuerySet:
+    return LicenseKeyAdministrator.objects.filter(membership_id=membership.pk).values(
+        "license_key_id"
+    )
+
+
+def license_key_manageable_q(membership: Membership | None, *, field: str = "id") -> models.Q:
+    """The one rule "may this member manage this key", in SQL, on `field` (a key's id:
+    "id" on keys, "license_key_id" on proxy servers). An active Account Administrator
+    manages every key of the account; a License Administrator the keys they administer;
+    anyone else none. `license_key_manageable` is the same in Python."""
+    if membership is None or not membership.is_active:
+        return models.Q(pk__in=[])
+    if membership.is_admin:
+        return models.Q()
+    return models.Q(**{f"{field}__in": _administered_key_ids(membership)})
+
+
+def license_key_manageable(membership: Membership | None, license_key: LicenseKey) -> bool:
+    """`license_key_manageable_q` in Python, for one key: what views, API permissions
+    and services (deactivate, blacklist, move a proxy server; rename a sublicense) ask."""
+    if membership is None or not membership.is_active:
+        return False
+    if license_key.subscription.account_id != membership.account_id:
+        return False
+    if membership.is_admin:
+        return True
+    return LicenseKeyAdministrator.objects.filter(
+        membership_id=membership.pk, license_key_id=license_key.pk
+    ).exists()
+
+
+def license_key_visible_q(membership: Membership | None, *, field: str = "id") -> models.Q:
+    """Which of the account's keys this member sees: all of them (an Account
+    Administrator, a Regular Member reads everything), or, for a License Administrator,
+    only the keys they administer. Every list of keys, proxy servers and usage filters
+    by it."""
+    if membership_is_license_admin(membership):
+        return license_key_manageable_q(membership, field=field)
+    return models.Q()
 
 
 class Order(models.Model):

@@ -18,9 +18,12 @@ from accounts.models import Account, Membership
 from subscriptions import quota
 from subscriptions.models import (
     LicenseKey,
+    LicenseKeyAdministrator,
     Product,
     Subscription,
     license_key_search_q,
+    license_key_visible_q,
+    membership_is_license_admin,
     subscription_active_q,
     subscription_ending_q,
     subscription_expired_q,
@@ -68,10 +71,23 @@ def subscription_sort(arrange: str) -> tuple[str, bool]:
     return SUBSCRIPTION_SORTS.get(arrange, SUBSCRIPTION_SORTS["ends_on"])
 
 
-def subscription_queryset(*, account: Account | None) -> QuerySet[Subscription]:
+def subscription_queryset(
+    *, account: Account | None, viewer: Membership | None = None
+) -> QuerySet[Subscription]:
+    """The account's subscriptions; for a License Administrator (`viewer`), only those
+    holding a key they administer (in the same query)."""
     if account is None:
         return Subscription.objects.none()
-    return Subscription.objects.filter(account=account).select_related("product")
+    qs = Subscription.objects.filter(account=account).select_related("product")
+    if membership_is_license_admin(viewer):
+        qs = qs.filter(
+            Exists(
+                LicenseKey.objects.filter(
+                    license_key_visible_q(viewer), subscription=OuterRef("pk")
+                )
+            )
+        )
+    return qs
 
 
 def _display_q(display: str, today: date) -> Q:
@@ -127,9 +143,10 @@ def subscription_list(
     display: str = "active",
     arrange: str = "ends_on",
     product: Product | None = None,
+    viewer: Membership | None = None,
 ) -> tuple[QuerySet[Subscription], dict[str, int]]:
     """The subscriptions to show and the Display filter's counts (within the search)."""
-    qs = subscription_queryset(account=account)
+    qs = subscription_queryset(account=account, viewer=viewer)
     if product is not None:
         qs = qs.filter(product=product)
     qs = subscription_search(qs, search)
@@ -237,4 +254,46 @@ def support_status(*, account: Account | None, today: date) -> SupportStatus:
         products=sorted(products.values(), key=lambda p: p.name),
         until=max((s.ends_on for s in active), default=None),
         last_ended=max((s.ends_on for s in subscriptions), default=None),
+    )
+
+
+# License Administrators (a key's gear → License Administrators → Manage Users)
+
+
+def license_key_administrator_list(*, license_key: LicenseKey) -> list[Membership]:
+    """The key's License Administrators, by name: one query."""
+    return list(
+        Membership.objects.filter(license_key_roles__license_key=license_key)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__email", "pk")
+    )
+
+
+def license_key_administrator_candidates(*, license_key: LicenseKey) -> QuerySet[Membership]:
+    """Who may be made License Administrator of the key: the account's active Regular
+    Members who do not hold it yet (an Account Administrator manages every key)."""
+    held = LicenseKeyAdministrator.objects.filter(
+        license_key=license_key, membership=OuterRef("pk")
+    )
+    return (
+        Membership.objects.filter(
+            account_id=license_key.subscription.account_id,
+            role=Membership.Role.MEMBER,
+            status=Membership.Status.ACTIVE,
+        )
+        .exclude(Exists(held))
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__email", "pk")
+    )
+
+
+def license_keys_administered(*, membership: Membership | None) -> list[LicenseKey]:
+    """The live keys a License Administrator holds, with their subscriptions and
+    products, by name: their Dashboard. One query."""
+    if not membership_is_license_admin(membership):
+        return []
+    return list(
+        LicenseKey.objects.filter(license_key_visible_q(membership), deleted_at__isnull=True)
+        .select_related("subscription__product")
+        .order_by("subscription__product__name", "name", "id")
     )

@@ -16,12 +16,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import formats, timezone
 
-from accounts.models import Account, AuditLog, User
+from accounts.models import Account, AuditLog, Invitation, Membership, User
 from accounts.services import (
     AccountAdminRequired,
+    InvitationOutcome,
     account_admin_check,
     audit_log_record,
     business_account_create,
+    invitation_create,
 )
 from core.locks import deadlock_retry
 from subscriptions import quota
@@ -30,10 +32,14 @@ from subscriptions.models import (
     PRIMARY_KEY_NAME,
     Download,
     LicenseKey,
+    LicenseKeyAdministrator,
+    LicenseKeyInvitation,
     Order,
     Product,
     Subscription,
+    license_key_manageable,
     license_key_normalize,
+    membership_is_license_admin,
 )
 from subscriptions.throttle import register_attempt_allowed
 
@@ -54,6 +60,10 @@ __all__ = [
     "sublicense_create",
     "sublicense_update",
     "sublicense_mark_deleted",
+    "license_key_manager_check",
+    "license_key_manage_check",
+    "license_key_administrators_add",
+    "license_key_administrator_remove",
     "download_save",
     "download_publish",
 ]
@@ -580,7 +590,8 @@ def license_key_rename(
     if not name:
         raise SubscriptionError("license_key_name_required")
     with transaction.atomic():
-        account_admin_check(actor=actor, account=license_key.subscription.account, lock=True)
+        # An Account Administrator, or a License Administrator of this key.
+        license_key_manage_check(actor=actor, license_key=license_key, lock=True)
         locked, key = _lock_live_key(license_key)
         before = key.name
         key.name = name
@@ -691,3 +702,186 @@ def download_publish(
             download.save(update_fields=["published", "published_at"])
             changed += 1
     return changed
+
+
+# License Administrators (Parallels: a key's gear → License Administrators → Manage Users)
+
+
+def _actor_membership(*, actor: User, account: Account | None, lock: bool) -> Membership | None:
+    if account is None:
+        return None
+    if lock:
+        # The lock the membership services take: a demotion, a block or a removed
+        # License Administrator role that commits first is seen, not missed.
+        Account.objects.select_for_update().filter(pk=account.pk).first()
+    return (
+        Membership.objects.filter(user=actor, account=account, status=Membership.Status.ACTIVE)
+        .with_license_key_count()
+        .first()
+    )
+
+
+def license_key_manager_check(
+    *, actor: User, account: Account | None, lock: bool = False
+) -> Membership:
+    """May `actor` manage keys of `account` at all: an Account Administrator, or a
+    License Administrator of at least one key? Returns their membership, for
+    `license_key_manageable_q`; raises AccountAdminRequired otherwise. Services that
+    act on many servers (deactivate) call it, then keep to the keys the member may
+    manage."""
+    membership = _actor_membership(actor=actor, account=account, lock=lock)
+    if membership is None or not (membership.is_admin or membership_is_license_admin(membership)):
+        raise AccountAdminRequired("not_admin")
+    return membership
+
+
+def license_key_manage_check(*, actor: User, license_key: LicenseKey, lock: bool = False) -> None:
+    """The role check of every service that changes one key or its proxy servers
+    (rename, deactivate, blacklist, move): an Account Administrator of the key's account
+    or a License Administrator of this key. Call it inside the transaction; raises
+    AccountAdminRequired."""
+    membership = _actor_membership(actor=actor, account=license_key.subscription.account, lock=lock)
+    if not license_key_manageable(membership, license_key):
+        raise AccountAdminRequired("not_admin")
+
+
+def license_key_administrators_add(
+    *,
+    license_key: LicenseKey,
+    memberships: list[Membership],
+    actor: User,
+    channel: str = AuditLog.Channel.WEB,
+) -> list[LicenseKeyAdministrator]:
+    """Make members License Administrators of a key (Account Administrators only).
+    Members who already are are skipped; an Account Administrator manages every key
+    already and a blocked member nothing, so both are refused and nothing changes."""
+    with transaction.atomic():
+        account = license_key.subscription.account
+        account_admin_check(actor=actor, account=account, lock=True)
+        key = LicenseKey.objects.select_for_update().get(pk=license_key.pk)
+        if key.deleted_at is not None:
+            raise SubscriptionError("license_key_deleted")
+        fresh = list(
+            Membership.objects.select_related("user").filter(
+                pk__in=[m.pk for m in memberships], account=account
+            )
+        )
+        if len(fresh) != len({m.pk for m in memberships}) or not fresh:
+            raise SubscriptionError("license_admin_not_member")
+        for membership in fresh:
+            if membership.role == Membership.Role.ADMIN:
+                raise SubscriptionError("license_admin_is_account_admin")
+            if not membership.is_active:
+                raise SubscriptionError("license_admin_blocked")
+        held = set(
+            LicenseKeyAdministrator.objects.filter(
+                license_key=key, membership__in=fresh
+            ).values_list("membership_id", flat=True)
+        )
+        added = []
+        for membership in sorted(fresh, key=lambda m: m.pk):
+            if membership.pk in held:
+                continue
+            added.append(
+                LicenseKeyAdministrator.objects.create(membership=membership, license_key=key)
+            )
+            audit_log_record(
+                account=account,
+                actor=actor,
+                channel=channel,
+                action="license_key.administrator_added",
+                target=key,
+                data={"membership_id": membership.pk, "user": membership.user.email},
+            )
+    return added
+
+
+def license_key_administrator_remove(
+    *,
+    license_key: LicenseKey,
+    membership: Membership,
+    actor: User,
+    channel: str = AuditLog.Channel.WEB,
+) -> bool:
+    """Take the License Administrator role of one key from a member (Account
+    Administrators only); effective at the member's next request. False when the member
+    did not hold it (a second click changes nothing)."""
+    with transaction.atomic():
+        account = license_key.subscription.account
+        account_admin_check(actor=actor, account=account, lock=True)
+        deleted, _ = LicenseKeyAdministrator.objects.filter(
+            license_key=license_key, membership=membership, membership__account=account
+        ).delete()
+        if deleted:
+            audit_log_record(
+                account=account,
+                actor=actor,
+                channel=channel,
+                action="license_key.administrator_removed",
+                target=license_key,
+                data={"membership_id": membership.pk, "user": membership.user.email},
+            )
+    return bool(deleted)
+
+
+def license_key_administrators_invite(
+    *,
+    license_key: LicenseKey,
+    emails: list[str],
+    actor: User,
+    channel: str = AuditLog.Channel.WEB,
+) -> InvitationOutcome:
+    """Invite people to the account as License Administrators of a key: the existing
+    invitation (accounts.services.invitation_create, its e-mail and rules), naming the
+    key; on acceptance they administer it. Someone already invited gets the key added
+    to their pending invitation; a Regular Member already in the account gets the role
+    at once."""
+    with transaction.atomic():
+        account = license_key.subscription.account
+        outcome = invitation_create(account=account, actor=actor, emails=emails, channel=channel)
+        pending = Invitation.objects.filter(
+            account=account, status=Invitation.Status.PENDING, email__in=outcome.already_invited
+        )
+        for invitation in [*outcome.invited, *pending]:
+            LicenseKeyInvitation.objects.get_or_create(
+                invitation=invitation, license_key=license_key
+            )
+        members = list(
+            Membership.objects.filter(
+                account=account,
+                user__email__in=outcome.already_members,
+                role=Membership.Role.MEMBER,
+                status=Membership.Status.ACTIVE,
+            )
+        )
+        if members:
+            license_key_administrators_add(
+                license_key=license_key, memberships=members, actor=actor, channel=channel
+            )
+    return outcome
+
+
+def license_key_invitation_accepted(
+    *, invitation: Invitation, membership: Membership, channel: str
+) -> None:
+    """The invitation naming keys was accepted (accounts.services.INVITATION_ACCEPTED,
+    in its transaction): the new member administers the keys still live. An Account
+    Administrator who accepts manages every key already."""
+    if membership.role != Membership.Role.MEMBER:
+        return
+    grants = LicenseKeyInvitation.objects.filter(
+        invitation=invitation, license_key__deleted_at__isnull=True
+    ).select_related("license_key")
+    for grant in grants:
+        _, created = LicenseKeyAdministrator.objects.get_or_create(
+            membership=membership, license_key=grant.license_key
+        )
+        if created:
+            audit_log_record(
+                account=invitation.account,
+                actor=invitation.invited_by,
+                channel=channel,
+                action="license_key.administrator_added",
+                target=grant.license_key,
+                data={"membership_id": membership.pk, "user": invitation.email},
+            )

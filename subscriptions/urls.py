@@ -51,4 +51,15 @@ def urlpatterns_for(usage: views.Usage) -> list[URLPattern]:
             pass_usage,
             name="license_key_delete",
         ),
+        path(
+            "subscriptions/<int:subscription_id>/keys/<int:key_id>/administrators/",
+            views.license_key_administrators,
+            name="license_key_administrators",
+        ),
+        path(
+            "subscriptions/<int:subscription_id>/keys/<int:key_id>/administrators/"
+            "<int:membership_id>/remove/",
+            views.license_key_administrator_remove,
+            name="license_key_administrator_remove",
+        ),
     ]

@@ -27,8 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.current import SESSION_KEY, account_switch
+from accounts.forms import InviteForm
 from accounts.models import AuditLog
 from accounts.permissions import account_admin_required
+from accounts.services import AccountsError
 from core.confirm import Confirmation, confirmation_page
 from core.errors import form_error_add
 from subscriptions import downloads as download_selectors
@@ -37,6 +39,7 @@ from subscriptions.errors import SubscriptionError
 from subscriptions.forms import (
     NEW_BUSINESS_ACCOUNT,
     BusinessDetailsForm,
+    LicenseKeyAdministratorsForm,
     LicenseKeyFilterForm,
     LicenseKeyRenameForm,
     RegisterKeyForm,
@@ -44,7 +47,16 @@ from subscriptions.forms import (
     SubscriptionFilterForm,
     SubscriptionRenameForm,
 )
-from subscriptions.models import Download, LicenseKey, Product, Subscription
+from subscriptions.models import (
+    Download,
+    LicenseKey,
+    Product,
+    Subscription,
+    license_key_manageable,
+    license_key_visible_q,
+    membership_is_license_admin,
+)
+from subscriptions.permissions import key_manager_required
 
 SUBSCRIPTIONS_PER_PAGE = 20
 LICENSE_KEYS_PER_PAGE = 50
@@ -85,7 +97,7 @@ def _page_status(error: SubscriptionError) -> int:
 
 
 def subscription_get_or_404(request: HttpRequest, subscription_id: int) -> Subscription:
-    qs = selectors.subscription_queryset(account=request.account)
+    qs = selectors.subscription_queryset(account=request.account, viewer=request.membership)
     return get_object_or_404(qs, pk=subscription_id)
 
 
@@ -204,7 +216,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
     filters = SubscriptionFilterForm(request.GET or None)
     values = filters.values()
     qs, counts = selectors.subscription_list(
-        account=request.account, today=today, product=product, **values
+        account=request.account, today=today, product=product, viewer=request.membership, **values
     )
     filters = SubscriptionFilterForm(
         {"q": values["search"], "display": values["display"], "arrange": values["arrange"]},
@@ -245,11 +257,14 @@ def subscription_rename(request: HttpRequest, subscription_id: int) -> HttpRespo
     )
 
 
-@account_admin_required
+@key_manager_required
 def license_key_rename(request: HttpRequest, subscription_id: int, key_id: int) -> HttpResponse:
-    """The pencil on a License Keys row: the key's name only."""
+    """The pencil on a License Keys row: the key's name only (an Account Administrator,
+    or a License Administrator of the key: their sublicense's name)."""
     subscription = subscription_get_or_404(request, subscription_id)
     key = sublicense_get_or_404(subscription, key_id)
+    if not license_key_manageable(request.membership, key):
+        raise Http404
     form = LicenseKeyRenameForm(request.POST or None, initial={"name": key.name})
     if request.method == "POST" and form.is_valid():
         try:
@@ -441,6 +456,13 @@ def download_file(request: HttpRequest, product_code: str, download_id: int) -> 
 
 @login_required
 def dashboard(request: HttpRequest, *, usage: Usage) -> HttpResponse:
+    if membership_is_license_admin(request.membership):
+        # A License Administrator sees their keys, not the account's products.
+        return render(
+            request,
+            "subscriptions/dashboard_license_admin.html",
+            {"license_keys": selectors.license_keys_administered(membership=request.membership)},
+        )
     boxes = usage.dashboard_products(account=request.account, today=timezone.localdate())
     return render(
         request,
@@ -472,6 +494,10 @@ def subscription_detail(
     subscription = subscription_get_or_404(request, subscription_id)
     filters = LicenseKeyFilterForm(request.GET or None)
     table = usage.license_key_table(subscription=subscription, today=today, **filters.values())
+    # A License Administrator sees the rows of their keys only, and nothing of the
+    # subscription as a whole (the pool, orders, contract): in the rows' one query.
+    key_scoped = membership_is_license_admin(request.membership)
+    table.keys = table.keys.filter(license_key_visible_q(request.membership))
     # The listed rows are in memory already (the pool needs every live key): a page of
     # them is rendered, not a thousand, and the paginator asks no query of its own.
     page = Paginator(table.rows, LICENSE_KEYS_PER_PAGE).get_page(request.GET.get("page"))
@@ -485,10 +511,12 @@ def subscription_detail(
             "table": table,
             "page": page,
             "filters": filters,
-            "orders": list(subscription.orders.all()),
+            "orders": [] if key_scoped else list(subscription.orders.all()),
             "nav": selectors.product_nav(account=request.account, product=subscription.product),
             "is_admin": _is_admin(request),
             "can_manage": can_manage,
+            "can_rename": (can_manage or key_scoped) and not expired,
+            "key_scoped": key_scoped,
             "expired": expired,
             # Its value picks the badge's colour; `status.label` is the translated text.
             "status": subscription.status(today=today),
@@ -542,5 +570,144 @@ def license_key_delete(
             action=reverse("license_key_delete", args=[subscription.pk, key.pk]),
             button=gettext("Delete"),
             cancel=reverse("license_key_update", args=[subscription.pk, key.pk]),
+        ),
+    )
+
+
+def license_key_get_or_404(subscription: Subscription, key_id: int) -> LicenseKey:
+    """Any live key of the subscription, the primary one included."""
+    key = get_object_or_404(
+        LicenseKey.objects.all(), pk=key_id, subscription=subscription, deleted_at__isnull=True
+    )
+    key.subscription = subscription
+    return key
+
+
+def _invite_messages(request: HttpRequest, outcome) -> None:
+    if outcome.invited:
+        sent = ", ".join(i.email for i in outcome.invited)
+        messages.success(request, gettext("Invitations sent to: %(emails)s.") % {"emails": sent})
+    if outcome.already_invited:
+        messages.info(
+            request,
+            gettext("Already invited; the key is added to their invitation: %(emails)s.")
+            % {"emails": ", ".join(outcome.already_invited)},
+        )
+    if outcome.already_members:
+        messages.info(
+            request,
+            gettext(
+                "Already members: Regular Members among them administer the key now: %(emails)s."
+            )
+            % {"emails": ", ".join(outcome.already_members)},
+        )
+
+
+@account_admin_required
+def license_key_administrators(
+    request: HttpRequest, subscription_id: int, key_id: int
+) -> HttpResponse:
+    """A key's gear → License Administrators → Manage Users: who administers the key,
+    Add (choose members) and Remove."""
+    # Queries: session, user, memberships (middleware), the subscription, the key, the
+    # administrators with their users, the candidates with theirs.
+    subscription = subscription_get_or_404(request, subscription_id)
+    key = license_key_get_or_404(subscription, key_id)
+    candidates = selectors.license_key_administrator_candidates(license_key=key)
+    inviting = request.method == "POST" and request.POST.get("action") == "invite"
+    data = request.POST if request.method == "POST" and not inviting else None
+    form = LicenseKeyAdministratorsForm(data, candidates=candidates)
+    invite_form = InviteForm(request.POST if inviting else None, prefix="invite")
+    if inviting and invite_form.is_valid():
+        valid, invalid = invite_form.addresses()
+        if invalid:
+            invite_form.add_error(
+                "emails",
+                gettext("Not e-mail addresses: %(emails)s.") % {"emails": ", ".join(invalid)},
+            )
+        else:
+            try:
+                outcome = services.license_key_administrators_invite(
+                    license_key=key, emails=valid, actor=request.user
+                )
+            except AccountsError as error:
+                form_error_add(invite_form, error)
+            else:
+                _invite_messages(request, outcome)
+                return redirect("license_key_administrators", subscription.pk, key.pk)
+    if request.method == "POST" and not inviting and form.is_valid():
+        try:
+            added = services.license_key_administrators_add(
+                license_key=key,
+                memberships=list(form.cleaned_data["memberships"]),
+                actor=request.user,
+            )
+        except SubscriptionError as error:
+            form_error_add(form, error)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s member is now License Administrator of “%(name)s”.",
+                    "%(count)s members are now License Administrators of “%(name)s”.",
+                    len(added),
+                )
+                % {"count": len(added), "name": key.display_name},
+            )
+            return redirect("license_key_administrators", subscription.pk, key.pk)
+    return render(
+        request,
+        "subscriptions/license_key_administrators.html",
+        {
+            "subscription": subscription,
+            "license_key": key,
+            "administrators": selectors.license_key_administrator_list(license_key=key),
+            "form": form,
+            "invite_form": invite_form,
+        },
+    )
+
+
+@account_admin_required
+def license_key_administrator_remove(
+    request: HttpRequest, subscription_id: int, key_id: int, membership_id: int
+) -> HttpResponse:
+    subscription = subscription_get_or_404(request, subscription_id)
+    key = license_key_get_or_404(subscription, key_id)
+    membership = next(
+        (
+            m
+            for m in selectors.license_key_administrator_list(license_key=key)
+            if m.pk == membership_id
+        ),
+        None,
+    )
+    if membership is None:
+        raise Http404
+    name = str(membership.user)
+    if request.method == "POST":
+        services.license_key_administrator_remove(
+            license_key=key, membership=membership, actor=request.user
+        )
+        messages.success(
+            request,
+            gettext("%(person)s no longer administers “%(name)s”.")
+            % {"person": name, "name": key.display_name},
+        )
+        return redirect("license_key_administrators", subscription.pk, key.pk)
+    return confirmation_page(
+        request,
+        Confirmation(
+            title=gettext("Remove %(person)s as License Administrator?") % {"person": name},
+            message=gettext(
+                "%(person)s will no longer see or manage the license key “%(name)s”, its "
+                "proxy servers and its usage, from their next request on."
+            )
+            % {"person": name, "name": key.display_name},
+            action=reverse(
+                "license_key_administrator_remove", args=[subscription.pk, key.pk, membership.pk]
+            ),
+            button=gettext("Remove"),
+            cancel=reverse("license_key_administrators", args=[subscription.pk, key.pk]),
         ),
     )

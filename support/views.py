@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from accounts.permissions import account_wide
 from core.confirm import Confirmation, confirmation_page
 from core.errors import form_error_add
 from support import selectors, services
@@ -45,6 +46,9 @@ class KnownCountPaginator(Paginator):
 
 
 def _ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
+    if request.membership is not None and request.membership.is_license_admin:
+        # The account's tickets are not a License Administrator's (only their keys are).
+        raise Http404(gettext("No such ticket."))
     ticket = selectors.ticket_get(account=request.account, pk=pk)
     if ticket is None:
         raise Http404(gettext("No such ticket."))
@@ -56,6 +60,7 @@ def _is_admin(request: HttpRequest) -> bool:
 
 
 @login_required
+@account_wide
 @require_GET
 def ticket_list(request: HttpRequest) -> HttpResponse:
     # Queries, whatever the number of tickets: session, user, memberships (middleware),
@@ -89,6 +94,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@account_wide
 @require_http_methods(["GET", "POST"])
 def ticket_create(request: HttpRequest) -> HttpResponse:
     if request.account is None:

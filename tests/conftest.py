@@ -138,6 +138,26 @@ def dave(company):
 
 
 @pytest.fixture
+def lena_key(company):
+    """The one key lena administers: a sublicense of the company's "Branch Office"."""
+    subscription = factories.subscription_create(company, licenses=5, name="Branch Office")
+    return factories.license_key_create(subscription, quota=2, name="Branch")
+
+
+@pytest.fixture
+def lena(company, lena_key):
+    """A License Administrator of lena_key, and nothing else of the company."""
+    user = factories.user_create("lena@example.com", "Lena", "Keys")
+    factories.license_key_administrator_create(user, lena_key)
+    return user
+
+
+@pytest.fixture
+def lena_client(lena) -> Client:
+    return _client_for(lena)
+
+
+@pytest.fixture
 def charlie(other_company):
     user = factories.user_create("charlie@example.com", "Charlie", "Other")
     factories.membership_create(user, other_company, role=Membership.Role.ADMIN)

@@ -95,3 +95,16 @@ def invitation_create(account: Account, email: str, invited_by: User | None = No
         **fields,
     )
     return invitation, token
+
+
+def license_key_administrator_create(user: User, license_key) -> Membership:
+    """Make `user` a License Administrator of `license_key` (a Regular Member of its
+    account first, when not a member yet), straight to the database."""
+    from subscriptions.models import LicenseKeyAdministrator
+
+    account = license_key.subscription.account
+    membership = Membership.objects.filter(user=user, account=account).first()
+    if membership is None:
+        membership = membership_create(user, account)
+    LicenseKeyAdministrator.objects.create(membership=membership, license_key=license_key)
+    return membership

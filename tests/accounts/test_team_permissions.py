@@ -1,6 +1,7 @@
 """The permission matrix of the Business Profile pages and actions.
 
-alice administers My Company, bob is a Regular Member, dave is blocked, charlie
+alice administers My Company, bob is a Regular Member, lena a License Administrator of
+one key, dave is blocked, charlie
 administers Other Corp, and anonymous is nobody. Each refused request must answer
 as expected *and* change nothing.
 """
@@ -85,6 +86,9 @@ ACTIONS = {
 # from My Company are a 404 for him.
 EXPECTED = {
     "bob": {"profile": 200, "users": 200, "*": 403},
+    # A License Administrator sees nothing of the account but their keys: the pages
+    # about the whole account do not exist for her, its actions are refused.
+    "lena": {"profile": 404, "users": 404, "*": 403},
     "dave": {"*": 404},
     "charlie": {
         "profile": 200,

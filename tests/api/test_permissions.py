@@ -16,6 +16,7 @@ from accounts.models import AuditLog, Invitation, Membership
 from api.models import ApiToken
 from proxies.models import ProxyServer
 from subscriptions.models import LicenseKey
+from subscriptions.services import license_key_administrator_remove
 from tests import factories
 from tests.api.conftest import api_client, token_for
 
@@ -207,3 +208,110 @@ def test_a_lone_surrogate_in_a_choice_is_a_clear_400(scene, company, alice, path
     assert response.status_code == 400
     assert response.json()["error"]["code"]
     assert _snapshot(company) == before
+
+
+# License Administrators (a key's gear → License Administrators): lena administers the
+# primary key, whose proxy server the scene has; lars administers a key of another
+# subscription. Their tokens reach the endpoints about keys and proxy servers, for their
+# keys only; everything else of the account answers 404, as if it did not exist.
+LICENSE_ADMIN_READS = {
+    "/subscriptions/": (200, 200),
+    "/subscriptions/{subscription}/": (404, 404),  # the pool, orders, contract
+    "/subscriptions/{subscription}/license-keys/": (200, 404),
+    "/subscriptions/{subscription}/license-keys/{sublicense}/": (404, 404),
+    "/proxy-servers/": (200, 200),
+    "/proxy-servers/{proxy}/": (200, 404),
+    "/proxy-servers/{proxy}/usage/": (200, 404),
+    "/members/": (404, 404),
+    "/members/{bob_member}/": (404, 404),
+    "/invitations/": (404, 404),
+    "/invitations/{invitation}/": (404, 404),
+    "/audit-log/": (404, 404),
+}
+LICENSE_ADMIN_WRITES = {
+    # Creating a sublicense is the Account Administrators' (the service's 403).
+    ("post", "/subscriptions/{subscription}/license-keys/"): (403, 404),
+    ("patch", "/subscriptions/{subscription}/license-keys/{sublicense}/"): (404, 404),
+    ("delete", "/subscriptions/{subscription}/license-keys/{sublicense}/"): (404, 404),
+    ("post", "/proxy-servers/{proxy}/deactivate/"): (200, 404),
+    ("patch", "/members/{bob_member}/"): (404, 404),
+    ("post", "/members/{bob_member}/block/"): (404, 404),
+    ("post", "/members/{dave_member}/unblock/"): (404, 404),
+    ("delete", "/members/{bob_member}/"): (404, 404),
+    ("post", "/invitations/"): (404, 404),
+    ("delete", "/invitations/{invitation}/"): (404, 404),
+}
+
+
+@pytest.fixture
+def license_admins(scene, subscription, lena_key):
+    lena = factories.user_create("lena@example.com", "Lena", "Keys")
+    factories.license_key_administrator_create(lena, subscription.primary_key)
+    lars = factories.user_create("lars@example.com", "Lars", "Keys")
+    factories.license_key_administrator_create(lars, lena_key)
+    return {"lena": lena, "lars": lars}
+
+
+@pytest.mark.parametrize("who", [0, 1], ids=["lena_of_the_proxys_key", "lars_of_another_key"])
+@pytest.mark.parametrize("path", READS)
+def test_license_administrators_read_their_keys_only(
+    who, path, scene, company, license_admins, sublicense
+):
+    user = license_admins[["lena", "lars"][who]]
+    response = api_client(token_for(user)).get(
+        f"/api/v1/accounts/{scene['account']}" + path.format(**scene)
+    )
+    assert response.status_code == LICENSE_ADMIN_READS[path][who], response.content
+    if path == "/proxy-servers/":
+        names = [p["id"] for p in response.json()["results"]]
+        assert names == ([scene["proxy"]] if who == 0 else [])
+    if path == "/subscriptions/{subscription}/license-keys/" and who == 0:
+        assert [k["id"] for k in response.json()["results"]] == [
+            LicenseKey.objects.get(subscription_id=scene["subscription"], type="primary").pk
+        ]
+
+
+@pytest.mark.parametrize("who", [0, 1], ids=["lena_of_the_proxys_key", "lars_of_another_key"])
+@pytest.mark.parametrize(("method", "path", "body", "success"), WRITES)
+def test_license_administrators_write_to_their_keys_only(
+    who, method, path, body, success, scene, company, license_admins
+):
+    user = license_admins[["lena", "lars"][who]]
+    before = _snapshot(company)
+    url = f"/api/v1/accounts/{scene['account']}" + path.format(**scene)
+    response = getattr(api_client(token_for(user)), method)(url, body, format="json")
+    expected = LICENSE_ADMIN_WRITES[(method, path)][who]
+    assert response.status_code == expected, response.content
+    if expected >= 400:
+        assert set(response.json()["error"]) >= {"code", "message"}
+        assert _snapshot(company) == before
+    else:
+        entry = AuditLog.objects.filter(account=company).order_by("-id").first()
+        assert (entry.channel, entry.actor) == (AuditLog.Channel.API, user)
+
+
+def test_a_license_administrators_token_follows_the_role_at_once(
+    scene, company, alice, license_admins, subscription
+):
+    lena = license_admins["lena"]
+    client = api_client(token_for(lena))
+    url = f"/api/v1/accounts/{scene['account']}/proxy-servers/{scene['proxy']}/"
+    assert client.get(url).status_code == 200
+    license_key_administrator_remove(
+        license_key=subscription.primary_key,
+        membership=Membership.objects.get(user=lena, account=company),
+        actor=alice,
+    )
+    # No key left: lena is a Regular Member again, who reads and never writes.
+    assert client.get(url).status_code == 200
+    assert client.post(url + "deactivate/").status_code == 403
+    assert client.get(f"/api/v1/accounts/{scene['account']}/members/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/tickets/", "/webhooks/"])
+def test_a_license_administrators_token_finds_no_tickets_or_webhooks(path, scene, license_admins):
+    client = api_client(token_for(license_admins["lena"]))
+    response = client.get(f"/api/v1/accounts/{scene['account']}{path}")
+    assert response.status_code == 404
+    response = client.post(f"/api/v1/accounts/{scene['account']}{path}", {}, format="json")
+    assert response.status_code == 404

@@ -51,6 +51,11 @@ expected-statuses = ["2xx", "401", "403", "404", "409", "429"]
 include-method-regex = "^(POST|PATCH|DELETE)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
 
+# A key's License Administrators are covered by tests/api/test_license_key_administrators.py.
+[[operations]]
+include-path-regex = "/administrators/"
+enabled = false
+
 {dictionaries}
 """
 
