@@ -392,6 +392,8 @@ class ProxyServerDeactivateView(ApiView):
 
 
 class ProxyServerBlacklistView(ApiView):
+    key_scoped = True
+
     @extend_schema(
         operation_id="proxy_servers_blacklist",
         tags=PROXIES,
@@ -411,6 +413,8 @@ class ProxyServerBlacklistView(ApiView):
 
 
 class ProxyServerUnblacklistView(ApiView):
+    key_scoped = True
+
     @extend_schema(
         operation_id="proxy_servers_unblacklist",
         tags=PROXIES,
@@ -429,6 +433,8 @@ class ProxyServerUnblacklistView(ApiView):
 
 
 class ProxyServerMoveView(ApiView):
+    key_scoped = True
+
     @extend_schema(
         operation_id="proxy_servers_move",
         tags=PROXIES,
@@ -446,7 +452,7 @@ class ProxyServerMoveView(ApiView):
         server = _proxy(self, proxy_id)
         body = self.body(s.ProxyServerMoveInSerializer)
         key = proxy_selectors.account_license_key_get(
-            account=self.account, pk=body["license_key_id"]
+            account=self.account, pk=body["license_key_id"], viewer=self.membership
         )
         if key is None:
             raise NotFound(_("No such license key."))

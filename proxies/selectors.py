@@ -351,12 +351,16 @@ def proxy_server_move_targets(*, proxy_server: ProxyServer, today: date) -> Quer
     )
 
 
-def account_license_key_get(*, account: Account, pk: int) -> LicenseKey | None:
+def account_license_key_get(
+    *, account: Account, pk: int, viewer: Membership | None = None
+) -> LicenseKey | None:
     """A key of the account (not deleted) by id: what a move names as its target. A key
-    of another account is not found."""
+    of another account is not found, nor, for a License Administrator (`viewer`), a key
+    they do not see."""
     return (
         LicenseKey.objects.select_related("subscription")
         .filter(pk=pk, subscription__account=account, deleted_at__isnull=True)
+        .filter(license_key_visible_q(viewer))
         .first()
     )
 

@@ -241,7 +241,10 @@ def proxy_server_blacklist(
     uploaded) and refuse any later activation of it with any key of the account."""
     now = now or timezone.now()
     with transaction.atomic():
-        account_admin_check(actor=actor, account=proxy_server.account, lock=True)
+        # An Account Administrator, or a License Administrator of the server's key.
+        subscription_services.license_key_manage_check(
+            actor=actor, license_key=proxy_server.license_key, lock=True
+        )
         proxy = proxy_server_lock(proxy_server)
         if proxy.is_blacklisted:
             raise ProxyError("already_blacklisted")
@@ -270,11 +273,15 @@ def proxy_servers_blacklist(
     blacklisted now."""
     done: list[ProxyServer] = []
     with transaction.atomic():
-        account_admin_check(actor=actor, account=account, lock=True)
+        membership = subscription_services.license_key_manager_check(
+            actor=actor, account=account, lock=True
+        )
         servers = list(
             ProxyServer.objects.filter(
                 account=account, id__in=list(ids), blacklisted_at__isnull=True
-            ).order_by("id")
+            )
+            .filter(license_key_manageable_q(membership, field="license_key_id"))
+            .order_by("id")
         )
         for server in servers:
             server.account = account
@@ -293,7 +300,9 @@ def proxy_server_unblacklist(
     Every entry of the account that blacklists the same installation (by id or by key)
     is lifted, so that the installation really can activate."""
     with transaction.atomic():
-        account_admin_check(actor=actor, account=proxy_server.account, lock=True)
+        subscription_services.license_key_manage_check(
+            actor=actor, license_key=proxy_server.license_key, lock=True
+        )
         proxy = proxy_server_lock(proxy_server)
         if not proxy.is_blacklisted:
             raise ProxyError("not_blacklisted")
@@ -373,7 +382,13 @@ def proxy_server_move(
     today = timezone.localdate(now)
     with transaction.atomic():
         account = proxy_server.account
-        account_admin_check(actor=actor, account=account, lock=True)
+        # The actor manages both keys: an Account Administrator, or a License
+        # Administrator of the server's key and of the target.
+        subscription_services.license_key_manage_check(
+            actor=actor, license_key=proxy_server.license_key, lock=True
+        )
+        if license_key.subscription.account_id == account.pk:
+            subscription_services.license_key_manage_check(actor=actor, license_key=license_key)
         target_id = license_key.pk
         # The key it holds now (read before the keys are locked: the order is key, then
         # installation); a move of it committed in between is seen below and refused.

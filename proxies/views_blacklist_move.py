@@ -3,7 +3,8 @@ proxy_servers_blacklist, proxy_server_unblacklist and proxy_server_move.
 
 Kept apart from proxies/views.py (the list and the details) so that each action's
 authorisation reads on its own. A server or key of another account is not found (404);
-Regular Members are refused (403), as for every write.
+Regular Members are refused (403), as for every write; a License Administrator acts
+on the servers of the keys they administer, and moves them only to such keys.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
-from accounts.permissions import account_admin_required, business_account_required
+from accounts.permissions import business_account_required
 from core.confirm import Confirmation, confirmation_page
 from core.errors import form_error_add
 from core.http import safe_next
@@ -24,17 +25,20 @@ from proxies import selectors, services
 from proxies.errors import ProxyError
 from proxies.forms import MoveForm, SelectionForm
 from proxies.models import ProxyServer
+from subscriptions.models import license_key_manageable_q
+from subscriptions.permissions import key_manager_required
 
 
 def _server(request: HttpRequest, pk: int) -> ProxyServer:
-    server = selectors.proxy_server_get(account=request.account, pk=pk)
+    # A License Administrator finds only their keys' servers (license_key_visible_q).
+    server = selectors.proxy_server_get(account=request.account, pk=pk, viewer=request.membership)
     if server is None:
         raise Http404(gettext("No such proxy server."))
     return server
 
 
 @business_account_required
-@account_admin_required
+@key_manager_required
 @require_http_methods(["GET", "POST"])
 def proxy_blacklist(request: HttpRequest) -> HttpResponse:
     """GET: the confirmation naming the servers; POST: blacklist them."""
@@ -45,7 +49,12 @@ def proxy_blacklist(request: HttpRequest) -> HttpResponse:
         messages.error(request, gettext("Select one or more proxy servers first."))
         return redirect(back)
     found = list(
-        selectors.proxy_server_list(account=request.account, today=timezone.localdate(), ids=ids)
+        selectors.proxy_server_list(
+            account=request.account,
+            today=timezone.localdate(),
+            ids=ids,
+            viewer=request.membership,
+        )
     )
     if not found:
         raise Http404(gettext("No such proxy server."))
@@ -90,7 +99,7 @@ def proxy_blacklist(request: HttpRequest) -> HttpResponse:
 
 
 @business_account_required
-@account_admin_required
+@key_manager_required
 @require_http_methods(["GET", "POST"])
 def proxy_unblacklist(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the confirmation; POST: lift the blacklisting."""
@@ -125,14 +134,16 @@ def proxy_unblacklist(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @business_account_required
-@account_admin_required
+@key_manager_required
 @require_http_methods(["GET", "POST"])
 def proxy_move(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: choose the key; POST: move the server to it (or say why not)."""
     server = _server(request, pk)
     back = safe_next(request, reverse("proxy_detail", args=[server.pk]))
     targets = list(
-        selectors.proxy_server_move_targets(proxy_server=server, today=timezone.localdate())
+        selectors.proxy_server_move_targets(proxy_server=server, today=timezone.localdate()).filter(
+            license_key_manageable_q(request.membership)
+        )
     )
     form = MoveForm(request.POST or None, targets=targets)
     status = 200
