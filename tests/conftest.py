@@ -248,3 +248,16 @@ def broker_down():
     broker.down()
     yield broker
     broker.back()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The session's one Chromium (tests/browser.py): every browser tier shares it."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import chromium_launch
+
+    with sync_playwright() as playwright:
+        browser = chromium_launch(playwright)
+        yield browser
+        browser.close()

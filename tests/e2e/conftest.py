@@ -6,8 +6,6 @@ chromium and we point Playwright at it with `executable_path`.
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import date, timedelta
 
 import pytest
@@ -17,37 +15,9 @@ from accounts.models import Membership
 from proxies.models import ProxyServer
 from reports.models import WeeklyReport
 from tests import factories
+from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (used by the journeys)
 from tests.proxies import factories as proxy_factories
 from webhooks import services as webhook_services
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls that tests
-# make between browser steps are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser` (make test does).")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 class CSPWatch:

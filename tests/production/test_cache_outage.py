@@ -43,7 +43,8 @@ def test_proxies_and_people_are_served_while_the_cache_is_down(
     assert (status, body["down"]) == (503, ["cache"])
     log = portal.log()
     assert "Redis cache unreachable" in log
-    assert "Redis unreachable for the licensing rate limits" in log
+    # The licensing rate limits count in the cache, which answers from the process's
+    # memory meanwhile (myaccount/cache.py): the proxies' calls above were served.
 
     portal.restart()
 

@@ -19,7 +19,7 @@ import dns.rrset
 import pytest
 
 # The browser fixtures, for the SSO journey in Chromium (test_sso_journey.py).
-from tests.e2e.conftest import browser, csp_watch, page  # noqa: F401
+from tests.e2e.conftest import csp_watch, page  # noqa: F401
 
 
 @dataclass

@@ -21,8 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import browser  # noqa: F401  (the one browser of the session)
-
 BASE_DIR = Path(__file__).resolve().parents[2]
 START_SECONDS = 180  # migrate, demo data and a cold worker on a busy 2-core machine
 PASSWORD = "zero-setup-demo-pass"  # noqa: S105

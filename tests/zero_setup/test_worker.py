@@ -6,9 +6,10 @@ data leaves that week to it)."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
+
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -16,11 +17,12 @@ WAIT_SECONDS = 90  # a cold worker on a busy 2-core machine
 
 
 def _await(condition, what: str, portal) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not happen:\n" + portal.log_text()[-3000:])
-        time.sleep(0.2)
+    wait_until(
+        condition,
+        what=what,
+        timeout=WAIT_SECONDS,
+        details=lambda: portal.log_text()[-3000:],
+    )
 
 
 def test_the_worker_delivers_a_signed_webhook_to_the_loopback_receiver(portal):
@@ -38,7 +40,8 @@ def test_the_worker_delivers_a_signed_webhook_to_the_loopback_receiver(portal):
 
 
 def test_the_worker_emails_last_weeks_usage_report(portal):
-    subject = "Subject: [MyAccount] Weekly usage report for My Company, Inc."
+    # The subject names the portal (SITE_NAME, "My Account" by default) and the account.
+    subject = "Subject: [My Account] Weekly usage report for My Company, Inc."
     _await(lambda: subject in portal.log_text(), "The weekly report e-mail", portal)
     mail = portal.log_text().split(subject, 1)[1]
     assert "To: demo@example.com" in mail[:400]
