@@ -588,6 +588,8 @@ class _Forms(HTMLParser):
         self.forms: list[dict[str, Any]] = []
         self.links: list[str] = []
         self._textarea: str | None = None
+        self._select: str | None = None
+        self._select_chosen = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {name: value or "" for name, value in attrs}
@@ -602,6 +604,16 @@ class _Forms(HTMLParser):
         elif tag == "textarea" and self.forms and a.get("name"):
             self._textarea = a["name"]
             self.forms[-1]["fields"][a["name"]] = ""
+        elif tag == "select" and self.forms and a.get("name"):
+            # As a browser sends it: the selected option, else the first.
+            self._select = a["name"]
+            self._select_chosen = False
+            self.forms[-1]["fields"][a["name"]] = None
+        elif tag == "option" and self.forms and self._select:
+            fields = self.forms[-1]["fields"]
+            if "selected" in a or (fields[self._select] is None and not self._select_chosen):
+                fields[self._select] = a.get("value", "")
+                self._select_chosen = "selected" in a
 
     def handle_data(self, data: str) -> None:
         if self._textarea and self.forms:
@@ -610,6 +622,10 @@ class _Forms(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "textarea":
             self._textarea = None
+        elif tag == "select":
+            if self._select and self.forms and self.forms[-1]["fields"][self._select] is None:
+                self.forms[-1]["fields"][self._select] = ""
+            self._select = None
 
 
 class Browser:

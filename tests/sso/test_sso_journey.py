@@ -39,7 +39,7 @@ def test_an_administrator_sets_sso_up_and_a_new_colleague_signs_in(
     expect(_step(page, "domains").get_by_text("To do")).to_be_visible()
 
     # 1. The domain, its TXT record published at "DNS", verified.
-    page.get_by_label("Domain").fill("mycompany.example")
+    page.get_by_role("textbox", name="Domain").fill("mycompany.example")
     page.get_by_role("button", name="Add domain").click()
     record = page.locator("code.txt-record").inner_text()
     assert record == SsoDomain.objects.get().txt_record
