@@ -141,6 +141,32 @@ def proxy_export(request: HttpRequest) -> StreamingHttpResponse:
     return response
 
 
+def servers_confirmation(
+    request: HttpRequest,
+    servers: list[ProxyServer],
+    *,
+    back: str,
+    action: str,
+    title: str,
+    message: str,
+    button: str,
+) -> HttpResponse:
+    """The confirmation of an action on the servers ticked in the list: each named, and
+    their ids (and where to go back) posted with the button."""
+    return confirmation_page(
+        request,
+        Confirmation(
+            title=title,
+            message=message,
+            items=[f"{s.server_name} ({s.site_code})" for s in servers],
+            action=action,
+            button=button,
+            cancel=back,
+            fields=[("id", str(s.pk)) for s in servers] + [("next", back)],
+        ),
+    )
+
+
 @business_account_required
 @key_manager_required
 @require_http_methods(["GET", "POST"])
@@ -167,26 +193,23 @@ def proxy_deactivate(request: HttpRequest) -> HttpResponse:
         messages.info(request, gettext("The selected proxy servers are already deactivated."))
         return redirect(back)
     if request.method == "GET":
-        return confirmation_page(
+        return servers_confirmation(
             request,
-            Confirmation(
-                title=ngettext(
-                    "Deactivate %(count)d proxy server?",
-                    "Deactivate %(count)d proxy servers?",
-                    len(servers),
-                )
-                % {"count": len(servers)},
-                message=gettext(
-                    "Each installation learns it at its next refresh and then stops "
-                    "managing computers under its license key, which becomes free for another "
-                    "installation:"
-                ),
-                items=[f"{s.server_name} ({s.site_code})" for s in servers],
-                action=reverse("proxy_deactivate"),
-                button=gettext("Deactivate"),
-                cancel=back,
-                fields=[("id", str(s.pk)) for s in servers] + [("next", back)],
+            servers,
+            back=back,
+            action=reverse("proxy_deactivate"),
+            title=ngettext(
+                "Deactivate %(count)d proxy server?",
+                "Deactivate %(count)d proxy servers?",
+                len(servers),
+            )
+            % {"count": len(servers)},
+            message=gettext(
+                "Each installation learns it at its next refresh and then stops "
+                "managing computers under its license key, which becomes free for another "
+                "installation:"
             ),
+            button=gettext("Deactivate"),
         )
     done = services.proxy_servers_deactivate(
         account=request.account, ids=[s.id for s in servers], actor=request.user

@@ -25,6 +25,7 @@ from proxies import selectors, services
 from proxies.errors import ProxyError
 from proxies.forms import MoveForm, SelectionForm
 from proxies.models import ProxyServer
+from proxies.views import servers_confirmation
 from subscriptions.models import license_key_manageable_q
 from subscriptions.permissions import key_manager_required
 
@@ -63,26 +64,23 @@ def proxy_blacklist(request: HttpRequest) -> HttpResponse:
         messages.info(request, gettext("The selected proxy servers are already blacklisted."))
         return redirect(back)
     if request.method == "GET":
-        return confirmation_page(
+        return servers_confirmation(
             request,
-            Confirmation(
-                title=ngettext(
-                    "Blacklist %(count)d proxy server?",
-                    "Blacklist %(count)d proxy servers?",
-                    len(servers),
-                )
-                % {"count": len(servers)},
-                message=gettext(
-                    "Each installation is deactivated (its license key is released as on "
-                    "deactivation) and may not activate any license key of this account "
-                    "again, online or offline, until you lift the blacklisting:"
-                ),
-                items=[f"{s.server_name} ({s.site_code})" for s in servers],
-                action=reverse("proxy_blacklist"),
-                button=gettext("Blacklist"),
-                cancel=back,
-                fields=[("id", str(s.pk)) for s in servers] + [("next", back)],
+            servers,
+            back=back,
+            action=reverse("proxy_blacklist"),
+            title=ngettext(
+                "Blacklist %(count)d proxy server?",
+                "Blacklist %(count)d proxy servers?",
+                len(servers),
+            )
+            % {"count": len(servers)},
+            message=gettext(
+                "Each installation is deactivated (its license key is released as on "
+                "deactivation) and may not activate any license key of this account "
+                "again, online or offline, until you lift the blacklisting:"
             ),
+            button=gettext("Blacklist"),
         )
     done = services.proxy_servers_blacklist(
         account=request.account, ids=[s.pk for s in servers], actor=request.user

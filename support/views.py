@@ -247,52 +247,50 @@ def _watcher_target(request: HttpRequest) -> User | None:
     return form.cleaned_data["user"] if form.is_valid() else None
 
 
-@login_required
-@require_POST
-def ticket_watch(request: HttpRequest, pk: int) -> HttpResponse:
+def _watching_change(
+    request: HttpRequest, pk: int, *, change, own: str, other: str
+) -> HttpResponse:
+    """Add or remove a watcher (oneself, or the person an administrator chose) through
+    `change`, the service, and say what happened."""
     ticket = _ticket_or_404(request, pk)
     user = _watcher_target(request)
     if user is None:
         messages.error(request, gettext("Choose a person of this account."))
         return redirect("ticket_detail", pk=ticket.pk)
     try:
-        services.watcher_add(ticket=ticket, user=user, actor=request.user)
+        change(ticket=ticket, user=user, actor=request.user)
     except SupportError as error:
         messages.error(request, error.message)
     else:
         if user == request.user:
-            messages.success(request, gettext("You now watch this ticket."))
+            messages.success(request, own)
         else:
-            messages.success(
-                request,
-                gettext("%(name)s now watches this ticket.")
-                % {"name": user.get_full_name() or user.email},
-            )
+            messages.success(request, other % {"name": user.get_full_name() or user.email})
     return redirect("ticket_detail", pk=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_watch(request: HttpRequest, pk: int) -> HttpResponse:
+    return _watching_change(
+        request,
+        pk,
+        change=services.watcher_add,
+        own=gettext("You now watch this ticket."),
+        other=gettext("%(name)s now watches this ticket."),
+    )
 
 
 @login_required
 @require_POST
 def ticket_unwatch(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _ticket_or_404(request, pk)
-    user = _watcher_target(request)
-    if user is None:
-        messages.error(request, gettext("Choose a person of this account."))
-        return redirect("ticket_detail", pk=ticket.pk)
-    try:
-        services.watcher_remove(ticket=ticket, user=user, actor=request.user)
-    except SupportError as error:
-        messages.error(request, error.message)
-    else:
-        if user == request.user:
-            messages.success(request, gettext("You no longer watch this ticket."))
-        else:
-            messages.success(
-                request,
-                gettext("%(name)s no longer watches this ticket.")
-                % {"name": user.get_full_name() or user.email},
-            )
-    return redirect("ticket_detail", pk=ticket.pk)
+    return _watching_change(
+        request,
+        pk,
+        change=services.watcher_remove,
+        own=gettext("You no longer watch this ticket."),
+        other=gettext("%(name)s no longer watches this ticket."),
+    )
 
 
 @login_required
