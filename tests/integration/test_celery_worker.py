@@ -133,6 +133,15 @@ def worker(broker_url, queue, tmp_path):
             client.close()
 
 
+# Django's file backend writes a message, then a line of 79 dashes.
+EMAIL_END = b"\n" + b"-" * 79
+
+
+def whole_emails(mail_dir: Path) -> list[Path]:
+    """The e-mail files the worker has finished writing (not merely opened)."""
+    return [f for f in sorted(mail_dir.glob("*.log")) if EMAIL_END in f.read_bytes()]
+
+
 def _wait_for(condition, *, process, log_path: Path, what: str):
     def awaited():
         result = condition()
@@ -170,7 +179,7 @@ def test_a_real_worker_stores_the_weekly_report_and_emails_it(worker, queue, thr
         what="report with its e-mail in the outbox",
     )
     files = _wait_for(
-        lambda: sorted(mail_dir.glob("*.log")), process=process, log_path=log_path, what="e-mail"
+        lambda: whole_emails(mail_dir), process=process, log_path=log_path, what="e-mail"
     )
 
     assert report.week_start == week_start
@@ -217,7 +226,7 @@ def test_an_invitation_made_while_the_broker_is_down_arrives_once_when_it_is_bac
     outbox_tasks.email_sweep_task.apply_async(queue=queue)
 
     files = _wait_for(
-        lambda: sorted(mail_dir.glob("*.log")), process=process, log_path=log_path, what="e-mail"
+        lambda: whole_emails(mail_dir), process=process, log_path=log_path, what="e-mail"
     )
     _wait_for(
         lambda: OutboxEmail.objects.filter(pk=invitation.outbox_email_id, status="sent").exists(),

@@ -27,11 +27,13 @@ from tests import factories
 from tests.conftest import BrokerDown
 from tests.integration.test_celery_worker import (  # noqa: F401 - fixtures used by name
     BASE_DIR,
+    EMAIL_END,
     _database_url,
     _wait_for,
     broker_url,
     queue,
     through_the_broker,
+    whole_emails,
 )
 from tests.webhooks.conftest import Drip, Receiver, endpoint_make
 from webhooks.models import Attempt, Delivery
@@ -192,13 +194,14 @@ def test_a_dripping_receiver_is_cut_at_the_deadline_and_another_accounts_email_g
     [invitation] = outcome.invited
     outbox_tasks.email_sweep_task.apply_async(queue=run_queue)
 
+    # A whole message, not merely the file the worker has opened.
     [message_file] = workers.wait_for(
-        lambda: sorted(workers.mail_dir.glob("*.log")), what="the invitation e-mail"
+        lambda: whole_emails(workers.mail_dir), what="the invitation e-mail, whole"
     )
     # Sent while the receiver was still dripping its answer: the delivery held no
     # worker that sends e-mail.
     assert not drip.hung_up.is_set() and not drip.finished.is_set()
-    message = message_from_bytes(message_file.read_bytes().rsplit(b"\n" + b"-" * 79, 1)[0])
+    message = message_from_bytes(message_file.read_bytes().rsplit(EMAIL_END, 1)[0])
     assert message["To"] == "nina@example.com"
     assert OutboxEmail.objects.get(pk=invitation.outbox_email_id).status == "sent"
 
