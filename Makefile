@@ -15,7 +15,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# xmlsec1 (Debian) signs the responses of the tests' SAML identity provider.
 install: $(VENV)/.installed
+	scripts/ensure-xmlsec1.sh
 
 # The translation catalogs (locale/*/LC_MESSAGES/*.po) compiled to the .mo files Django
 # reads: build output, not committed. gettext comes from Debian.

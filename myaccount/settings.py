@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.facebook",
     # Single sign-on: one app per business account (sso/), provider_id "sso-<account id>".
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "allauth.mfa",
     "allauth.usersessions",
     "myaccount",

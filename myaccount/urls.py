@@ -43,6 +43,12 @@ urlpatterns = [
     # to the outbox) commit together or not at all.
     path("accounts/signup/", transaction.atomic(allauth_views.signup), name="account_signup"),
     path("accounts/sso/", sso_views.sso_start, name="sso_start"),
+    # allauth's SAML ACS finish, with the SSO page for a replayed or unasked response.
+    path(
+        "accounts/saml/<str:organization_slug>/acs/finish/",
+        sso_views.sso_saml_finish,
+        name="sso_saml_finish",
+    ),
     path("accounts/", include("allauth.urls")),
     path("account/business/webhooks/", include("webhooks.urls")),
     path("account/business/sso/", include("sso.urls")),

@@ -1,5 +1,5 @@
 """allauth's social account adapter, taught single sign-on: a sign-in through a
-business account's own OpenID Connect app (provider_id "sso-<account>") is accepted
+business account's own OpenID Connect or SAML app (provider_id "sso-<account>") is accepted
 only for an address of a domain that account verified; the person is created just in
 time, or an existing user with that address is linked, and joins the account with the
 role the IdP's group gives."""
@@ -17,6 +17,7 @@ from accounts.models import User
 from sso.emails import sso_required_email
 from sso.errors import SsoError
 from sso.models import SsoConfig
+from sso.saml import SAML_PROVIDER, saml_claims
 from sso.selectors import sso_password_reset_allowed
 from sso.services import (
     sso_claims_email,
@@ -27,6 +28,8 @@ from sso.services import (
 
 
 def _claims(sociallogin: SocialLogin) -> dict:
+    if sociallogin.provider.id == SAML_PROVIDER:
+        return saml_claims(sociallogin)
     data = sociallogin.account.extra_data or {}
     # allauth keeps the ID token's and the userinfo's claims; userinfo wins where both say.
     return {**(data.get("id_token") or {}), **(data.get("userinfo") or {})}
@@ -83,6 +86,20 @@ class SsoSocialAccountAdapter(SocialAccountAdapter):
             raise _refuse(request, error) from None
         # Land in the business account they signed in for.
         request.session[CURRENT_ACCOUNT] = membership.account_id
+
+    def on_authentication_error(
+        self, request, provider, error=None, exception=None, extra_context=None
+    ) -> None:
+        """A SAML response of an SSO app that python3-saml refused (altered, unsigned,
+        expired, for another audience, unsolicited): the SSO refusal page, not allauth's."""
+        app = getattr(provider, "app", None)
+        if provider.id == SAML_PROVIDER and (getattr(app, "provider_id", "") or "").startswith(
+            "sso-"
+        ):
+            raise _refuse(request, SsoError("saml_response_refused"))
+        return super().on_authentication_error(
+            request, provider, error=error, exception=exception, extra_context=extra_context
+        )
 
     def is_auto_signup_allowed(self, request, sociallogin) -> bool:
         if _sso_config(sociallogin) is not None:

@@ -55,6 +55,27 @@ class SsoError(DomainError):
         "sso_unknown_domain": _(
             "No business account signs in with single sign-on for this e-mail domain."
         ),
+        "saml_metadata_required": _(
+            "Enter the metadata URL of your identity provider or paste its metadata XML "
+            "(one of the two)."
+        ),
+        "saml_metadata_url_invalid": _(
+            "Enter the metadata URL of your identity provider (https://...)."
+        ),
+        "saml_metadata_unreachable": _(
+            "The identity provider's metadata could not be read at {url}: {reason}. Nothing "
+            "was saved."
+        ),
+        "saml_metadata_invalid": _(
+            "This is not the SAML 2.0 metadata of an identity provider: it needs an entity "
+            "ID, a single sign-on URL (HTTP-Redirect) and a signing certificate. Nothing was "
+            "saved."
+        ),
+        "saml_response_refused": _(
+            "Your identity provider's answer was refused: it was altered, not signed, "
+            "expired, meant for another site or already used. Nothing was changed. Start "
+            "again with Continue with SSO."
+        ),
     }
     fields: ClassVar[dict[str, str]] = {
         "domain_invalid": "domain",
@@ -78,6 +99,8 @@ class SsoError(DomainError):
         ),
         "scim_user_exists": _("{email} is already a member of this business account."),
         "sso_unknown_domain": "email",
+        "saml_metadata_url_invalid": "metadata_url",
+        "saml_metadata_unreachable": "metadata_url",
     }
     statuses: ClassVar[dict[str, int]] = {
         "not_admin": 403,
@@ -85,4 +108,5 @@ class SsoError(DomainError):
         "domain_exists": 409,
         "domain_taken": 409,
         "scim_user_exists": 409,
+        "saml_response_refused": 403,
     }

@@ -37,12 +37,35 @@ class IdpForm(forms.Form):
     )
 
 
+class SamlIdpForm(forms.Form):
+    metadata_url = forms.CharField(
+        label=gettext_lazy("Metadata URL"),
+        max_length=500,
+        required=False,
+        help_text=gettext_lazy("The address of your identity provider's SAML 2.0 metadata."),
+        widget=forms.URLInput(
+            attrs={"placeholder": "https://login.example.com/realms/acme/protocol/saml/descriptor"}
+        ),
+    )
+    metadata_xml = forms.CharField(
+        label=gettext_lazy("Metadata XML"),
+        max_length=200_000,
+        required=False,
+        strip=True,
+        help_text=gettext_lazy("Or paste the metadata document itself."),
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+    )
+
+
 class RolesForm(forms.Form):
     admin_claim = forms.CharField(
-        label=gettext_lazy("Claim"),
+        label=gettext_lazy("Group claim or attribute"),
         max_length=100,
         initial="groups",
-        help_text=gettext_lazy("The claim of the ID token or user info that lists the groups."),
+        help_text=gettext_lazy(
+            "The claim of the ID token (OpenID Connect) or the attribute of the assertion "
+            "(SAML 2.0) that lists the groups."
+        ),
     )
     admin_group = forms.CharField(
         label=gettext_lazy("Administrators' group"),

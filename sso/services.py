@@ -222,19 +222,27 @@ def sso_provider_id(account: Account) -> str:
     return f"sso-{account.pk}"
 
 
-def issuer_normalize(value: str) -> str:
-    """An issuer URL: https, or http on loopback only (a development IdP)."""
-    value = (value or "").strip().rstrip("/")
+def https_url_normalize(value: str, *, error: str, query: bool = True) -> str:
+    """A URL of an identity provider: https, or http on loopback only (a development
+    IdP). SsoError(error) for anything else."""
+    value = (value or "").strip()
     try:
         URLValidator(schemes=["http", "https"])(value)
     except ValidationError:
-        raise SsoError("issuer_invalid") from None
+        raise SsoError(error) from None
     parts = urlsplit(value)
     if parts.scheme == "http" and parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
-        raise SsoError("issuer_invalid")
-    if parts.query or parts.fragment:
-        raise SsoError("issuer_invalid")
+        raise SsoError(error)
+    if parts.fragment or (parts.query and not query):
+        raise SsoError(error)
     return value
+
+
+def issuer_normalize(value: str) -> str:
+    """An issuer URL, without a query or a trailing slash."""
+    return https_url_normalize(
+        (value or "").strip().rstrip("/"), error="issuer_invalid", query=False
+    )
 
 
 def oidc_discover(issuer: str) -> dict:
@@ -277,10 +285,12 @@ def sso_idp_save(
         _lock_admin(account=account, actor=actor)
         config = sso_config_for_update(account)
         app = config.social_app
+        # A first connection, or one replacing a SAML provider, has no secret to keep.
+        if (app is None or app.provider != OIDC_PROVIDER) and not client_secret:
+            raise SsoError("client_secret_required")
         if app is None:
-            if not client_secret:
-                raise SsoError("client_secret_required")
-            app = SocialApp(provider=OIDC_PROVIDER, provider_id=sso_provider_id(account))
+            app = SocialApp(provider_id=sso_provider_id(account))
+        app.provider = OIDC_PROVIDER
         app.name = account.name[:40]
         app.client_id = client_id
         if client_secret:
@@ -297,7 +307,12 @@ def sso_idp_save(
             action="sso.idp_saved",
             target=config,
             target_label=issuer,
-            data={"issuer": issuer, "client_id": client_id, "secret_changed": bool(client_secret)},
+            data={
+                "protocol": "oidc",
+                "issuer": issuer,
+                "client_id": client_id,
+                "secret_changed": bool(client_secret),
+            },
         )
     return config
 

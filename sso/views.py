@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from allauth.socialaccount.providers.saml import views as allauth_saml
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,9 +16,16 @@ from accounts.models import Membership
 from accounts.permissions import account_admin_required, business_account_required
 from core.errors import form_error_add
 from core.http import safe_next
-from sso import selectors, services
+from sso import saml, selectors, services
 from sso.errors import SsoError
-from sso.forms import DomainForm, EnforcementForm, IdpForm, RolesForm, SsoStartForm
+from sso.forms import (
+    DomainForm,
+    EnforcementForm,
+    IdpForm,
+    RolesForm,
+    SamlIdpForm,
+    SsoStartForm,
+)
 
 
 def _member_count(request: HttpRequest) -> int:
@@ -28,6 +37,7 @@ def _page(
     *,
     domain_form: DomainForm | None = None,
     idp_form: IdpForm | None = None,
+    saml_form: SamlIdpForm | None = None,
     roles_form: RolesForm | None = None,
     enforcement_form: EnforcementForm | None = None,
     scim_token: str = "",
@@ -37,6 +47,8 @@ def _page(
     domains = selectors.sso_domain_list(account=account)
     app = config.social_app
     provider_id = services.sso_provider_id(account)
+    is_saml = app is not None and app.provider == saml.SAML_PROVIDER
+    oidc = app if app is not None and not is_saml else None
     return render(
         request,
         "sso/settings.html",
@@ -48,10 +60,25 @@ def _page(
             "domain_form": domain_form or DomainForm(),
             "idp_form": idp_form
             or IdpForm(
-                initial={"issuer": app.settings.get("server_url"), "client_id": app.client_id}
-                if app
+                initial={"issuer": oidc.settings.get("server_url"), "client_id": oidc.client_id}
+                if oidc
                 else None
             ),
+            "saml_form": saml_form
+            or SamlIdpForm(
+                initial={"metadata_url": app.settings.get("metadata_url")} if is_saml else None
+            ),
+            # The protocol whose form opens: the one connected, or the one just refused.
+            "protocol": "saml"
+            if saml_form is not None or (is_saml and idp_form is None)
+            else "oidc",
+            "saml_connected": is_saml,
+            "saml_idp_entity_id": app.settings.get("idp", {}).get("entity_id") if is_saml else "",
+            # What the administrator gives a SAML IdP: the portal's entity id and ACS URL,
+            # or its metadata (allauth serves it once the app exists).
+            "saml_entity_id": saml.saml_entity_id(account),
+            "saml_acs_url": saml.saml_acs_url(account),
+            "saml_metadata_url": saml.saml_metadata_url(account),
             "roles_form": roles_form
             or RolesForm(
                 initial={"admin_claim": config.admin_claim, "admin_group": config.admin_group}
@@ -154,6 +181,22 @@ def sso_idp_save(request: HttpRequest) -> HttpResponse:
 @business_account_required
 @account_admin_required
 @require_POST
+def sso_saml_idp_save(request: HttpRequest) -> HttpResponse:
+    form = SamlIdpForm(request.POST)
+    if form.is_valid():
+        try:
+            saml.sso_saml_idp_save(account=request.account, actor=request.user, **form.cleaned_data)
+        except SsoError as error:
+            form_error_add(form, error)
+        else:
+            messages.success(request, gettext("The identity provider is connected."))
+            return redirect("sso_settings")
+    return _page(request, saml_form=form)
+
+
+@business_account_required
+@account_admin_required
+@require_POST
 def sso_roles_save(request: HttpRequest) -> HttpResponse:
     form = RolesForm(request.POST)
     if form.is_valid():
@@ -227,3 +270,18 @@ def sso_start(request: HttpRequest) -> HttpResponse:
                 auth_params={"login_hint": form.cleaned_data["email"]},
             )
     return render(request, "sso/start.html", {"form": form})
+
+
+def sso_saml_finish(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """allauth's end of a SAML sign-in (its finish_acs view), with the SSO refusal page
+    for a response that answers no sign-in started in this browser: replayed, or sent
+    unasked (allauth refuses both with PermissionDenied)."""
+    try:
+        return allauth_saml.finish_acs(request, organization_slug=organization_slug)
+    except PermissionDenied:
+        return render(
+            request,
+            "sso/refused.html",
+            {"message": SsoError("saml_response_refused").message},
+            status=403,
+        )

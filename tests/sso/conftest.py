@@ -260,3 +260,185 @@ def continue_with_sso(client, email: str, *, as_email: str | None = None):
     parts = urlsplit(back)
     assert parts.netloc == "testserver"
     return client.get(f"{parts.path}?{parts.query}")
+
+
+# --- A real SAML 2.0 identity provider in a second process (tests/sso/saml_idp.py) ----
+
+
+@dataclass
+class SamlProvider:
+    base: str
+    directory: str
+
+    @property
+    def metadata_url(self) -> str:
+        return f"{self.base}/metadata"
+
+    def trust(self, sp_metadata: str, name: str = "portal") -> None:
+        """Give the IdP a service provider's metadata, as an administrator pastes the
+        portal's into their IdP (it reads them at each request)."""
+        from pathlib import Path
+
+        (Path(self.directory) / "sp" / f"{name}.xml").write_text(sp_metadata)
+
+    @contextmanager
+    def without_groups(self, email: str) -> Iterator[None]:
+        """The IdP's administrator takes `email` out of every group for a while."""
+        import json
+        from pathlib import Path
+
+        path = Path(self.directory) / "people.json"
+        kept = path.read_text()
+        people = json.loads(kept)
+        for person in people:
+            if person["email"] == email:
+                person["groups"] = []
+        path.write_text(json.dumps(people))
+        try:
+            yield
+        finally:
+            path.write_text(kept)
+
+
+def _key_pair(directory) -> None:
+    """The IdP's signing key and its self-signed certificate, as PEM files."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test IdP")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    (directory / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    (directory / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+
+
+@pytest.fixture(scope="session")
+def saml_provider(tmp_path_factory) -> Iterator[SamlProvider]:
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    directory = tmp_path_factory.mktemp("saml-idp")
+    (directory / "sp").mkdir()
+    _key_pair(directory)
+    people = [{**u, "password": IDP_PASSWORD} for u in IDP_USERS]
+    (directory / "people.json").write_text(json.dumps(people))
+    env = {**os.environ, "SSO_TEST_SAML_IDP_DIR": str(directory)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.sso.saml_idp"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    line = ""
+    while time.monotonic() < deadline and not line.startswith("READY"):
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            raise RuntimeError("The test SAML identity provider did not start")
+    port = int(line.split()[1])
+    yield SamlProvider(base=f"http://127.0.0.1:{port}", directory=str(directory))
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def saml_idp_sign_in(sso_url: str, *, email: str, password: str = IDP_PASSWORD, **misbehave):
+    """Play the person at the SAML IdP: open the sign-on URL the portal sent them to,
+    sign in there, and return what their browser would post to the portal: the ACS
+    URL and the form ({"SAMLResponse", "RelayState"}). `misbehave` (audience, lifetime)
+    goes to the test IdP's form."""
+    import re
+    from html import unescape
+    from urllib.parse import urljoin
+
+    import requests
+
+    session = requests.Session()
+    sign_in_page = session.get(sso_url, timeout=10)
+    assert sign_in_page.status_code == 200, sign_in_page.text[:2000]
+    fields = dict(re.findall(r'name="(SAMLRequest|RelayState)" value="([^"]*)"', sign_in_page.text))
+    response = session.post(
+        urljoin(sso_url, "/sso"),
+        data={
+            **{k: unescape(v) for k, v in fields.items()},
+            "login": email,
+            "password": password,
+            **misbehave,
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text[:2000]
+    action = re.search(r'<form[^>]+action="([^"]+)"', response.text)
+    posted = dict(re.findall(r'name="(SAMLResponse|RelayState)" value="([^"]*)"', response.text))
+    assert action and "SAMLResponse" in posted, response.text[:2000]
+    return unescape(action.group(1)), {k: unescape(v) for k, v in posted.items()}
+
+
+@pytest.fixture
+def saml_company(alice, company, dns_responder, saml_provider, client):
+    """My Company verified mycompany.example, connected the SAML IdP from its metadata
+    URL and named its administrators' group, through the services as alice; the IdP
+    trusts the portal's metadata (the test client's host is testserver)."""
+    from django.urls import reverse
+
+    from sso import saml, services
+
+    # Browsers always send Host; python3-saml reads it (Django's test client does not).
+    client.defaults["HTTP_HOST"] = "testserver"
+    domain = services.sso_domain_add(account=company, actor=alice, domain="mycompany.example")
+    dns_responder.publish("mycompany.example", domain.txt_record)
+    services.sso_domain_verify(account=company, actor=alice, domain_id=domain.pk)
+    saml.sso_saml_idp_save(account=company, actor=alice, metadata_url=saml_provider.metadata_url)
+    services.sso_roles_save(
+        account=company, actor=alice, admin_claim="groups", admin_group=IDP_ADMINS
+    )
+    slug = services.sso_provider_id(company)
+    metadata = client.get(reverse("saml_metadata", kwargs={"organization_slug": slug}))
+    assert metadata.status_code == 200, metadata.content[:500]
+    saml_provider.trust(metadata.content.decode())
+    return company
+
+
+def saml_start(client, email: str) -> str:
+    """Continue with SSO on the portal: the IdP's sign-on URL the portal redirects to."""
+    from django.urls import reverse
+
+    response = client.post(reverse("sso_start"), {"email": email})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return response["Location"]
+
+
+def saml_post(client, acs: str, form: dict):
+    """The browser posts the IdP's response to the portal's ACS; allauth moves it to its
+    finish view (a redirect): the finish view's response."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(acs)
+    assert parts.netloc == "testserver", acs
+    response = client.post(parts.path, form)
+    assert response.status_code == 302, response.content.decode()[:500]
+    return client.get(response["Location"])
