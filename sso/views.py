@@ -57,6 +57,18 @@ def _page(
             "config": config,
             "domains": domains,
             "steps": selectors.sso_steps(config=config, domains=domains),
+            # The step whose form was just refused stays open, done or not.
+            "refused_step": (
+                "domains"
+                if domain_form
+                else "idp"
+                if idp_form or saml_form
+                else "roles"
+                if roles_form
+                else "enforce"
+                if enforcement_form
+                else ""
+            ),
             "domain_form": domain_form or DomainForm(),
             "idp_form": idp_form
             or IdpForm(
