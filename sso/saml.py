@@ -13,16 +13,20 @@ from __future__ import annotations
 import requests
 from allauth.socialaccount.models import SocialApp, SocialLogin
 from django.conf import settings
-from django.contrib.sites.models import Site
 from django.db import transaction
 from django.urls import reverse
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 
 from accounts.models import Account, AuditLog, User
-from accounts.services import audit_log_record
 from sso.errors import SsoError
 from sso.models import SsoConfig
-from sso.services import _lock_admin, https_url_normalize, sso_config_for_update, sso_provider_id
+from sso.services import (
+    _lock_admin,
+    https_url_normalize,
+    sso_app_attach,
+    sso_config_for_update,
+    sso_provider_id,
+)
 
 SAML_PROVIDER = "saml"
 
@@ -148,17 +152,12 @@ def sso_saml_idp_save(
             "attribute_mapping": ATTRIBUTE_MAPPING,
             "advanced": SECURITY,
         }
-        app.save()
-        app.sites.add(Site.objects.get_current())
-        config.social_app = app
-        config.save(update_fields=["social_app", "updated_at"])
-        audit_log_record(
-            account=account,
+        sso_app_attach(
+            config=config,
+            app=app,
             actor=actor,
             channel=channel,
-            action="sso.idp_saved",
-            target=config,
-            target_label=idp["entity_id"],
+            label=idp["entity_id"],
             data={"protocol": "saml", "entity_id": idp["entity_id"], "metadata_url": metadata_url},
         )
     return config

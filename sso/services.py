@@ -264,6 +264,26 @@ def oidc_discover(issuer: str) -> dict:
     return document
 
 
+def sso_app_attach(
+    *, config: SsoConfig, app: SocialApp, actor: User, channel: str, label: str, data: dict
+) -> None:
+    """Save the account's allauth app (OpenID Connect or SAML) on this site, make it the
+    configuration's identity provider and audit it; the caller holds the account lock."""
+    app.save()
+    app.sites.add(Site.objects.get_current())
+    config.social_app = app
+    config.save(update_fields=["social_app", "updated_at"])
+    audit_log_record(
+        account=config.account,
+        actor=actor,
+        channel=channel,
+        action="sso.idp_saved",
+        target=config,
+        target_label=label,
+        data=data,
+    )
+
+
 def sso_idp_save(
     *,
     account: Account,
@@ -296,17 +316,12 @@ def sso_idp_save(
         if client_secret:
             app.secret = client_secret
         app.settings = {"server_url": issuer, "hidden": True}
-        app.save()
-        app.sites.add(Site.objects.get_current())
-        config.social_app = app
-        config.save(update_fields=["social_app", "updated_at"])
-        audit_log_record(
-            account=account,
+        sso_app_attach(
+            config=config,
+            app=app,
             actor=actor,
             channel=channel,
-            action="sso.idp_saved",
-            target=config,
-            target_label=issuer,
+            label=issuer,
             data={
                 "protocol": "oidc",
                 "issuer": issuer,

@@ -174,36 +174,32 @@ def sso_domain_remove(request: HttpRequest, domain_id: int) -> HttpResponse:
     return redirect("sso_settings")
 
 
-@business_account_required
-@account_admin_required
-@require_POST
-def sso_idp_save(request: HttpRequest) -> HttpResponse:
-    form = IdpForm(request.POST)
+def _idp_save(request: HttpRequest, form: IdpForm | SamlIdpForm, save) -> HttpResponse:
+    """Step 2 with either protocol: the form, its service, the page again when refused."""
     if form.is_valid():
         try:
-            services.sso_idp_save(account=request.account, actor=request.user, **form.cleaned_data)
+            save(account=request.account, actor=request.user, **form.cleaned_data)
         except SsoError as error:
             form_error_add(form, error)
         else:
             messages.success(request, gettext("The identity provider is connected."))
             return redirect("sso_settings")
-    return _page(request, idp_form=form)
+    key = "saml_form" if isinstance(form, SamlIdpForm) else "idp_form"
+    return _page(request, **{key: form})
+
+
+@business_account_required
+@account_admin_required
+@require_POST
+def sso_idp_save(request: HttpRequest) -> HttpResponse:
+    return _idp_save(request, IdpForm(request.POST), services.sso_idp_save)
 
 
 @business_account_required
 @account_admin_required
 @require_POST
 def sso_saml_idp_save(request: HttpRequest) -> HttpResponse:
-    form = SamlIdpForm(request.POST)
-    if form.is_valid():
-        try:
-            saml.sso_saml_idp_save(account=request.account, actor=request.user, **form.cleaned_data)
-        except SsoError as error:
-            form_error_add(form, error)
-        else:
-            messages.success(request, gettext("The identity provider is connected."))
-            return redirect("sso_settings")
-    return _page(request, saml_form=form)
+    return _idp_save(request, SamlIdpForm(request.POST), saml.sso_saml_idp_save)
 
 
 @business_account_required

@@ -147,26 +147,21 @@ class OidcProvider:
                 )
 
 
-@pytest.fixture(scope="session")
-def oidc_provider(tmp_path_factory) -> Iterator[OidcProvider]:
-    import json
+def _idp_process_start(module: str, env: dict[str, str]):
+    """Run a test IdP (`python -m module`) in a process of its own and wait for its
+    `READY <port>` line: the process and the port."""
     import os
     import subprocess
     import sys
     import time
     from pathlib import Path
 
-    db = str(tmp_path_factory.mktemp("idp") / "idp.sqlite3")
-    seed = {
-        "users": [{**u, "password": IDP_PASSWORD} for u in IDP_USERS],
-        "clients": [{"id": IDP_CLIENT_ID, "secret": IDP_CLIENT_SECRET, "redirect_uris": []}],
-    }
-    env = {**os.environ, "SSO_TEST_IDP_DB": db, "SSO_TEST_IDP_SEED": json.dumps(seed)}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    environ = {**os.environ, **env}
+    environ.pop("DJANGO_SETTINGS_MODULE", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.sso.idp.serve"],
+        [sys.executable, "-m", module],
         cwd=Path(__file__).resolve().parents[2],
-        env=env,
+        env=environ,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -175,8 +170,21 @@ def oidc_provider(tmp_path_factory) -> Iterator[OidcProvider]:
     while time.monotonic() < deadline and not line.startswith("READY"):
         line = process.stdout.readline()
         if not line and process.poll() is not None:
-            raise RuntimeError("The test identity provider did not start")
-    port = int(line.split()[1])
+            raise RuntimeError(f"The test identity provider {module} did not start")
+    return process, int(line.split()[1])
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory) -> Iterator[OidcProvider]:
+    import json
+
+    db = str(tmp_path_factory.mktemp("idp") / "idp.sqlite3")
+    seed = {
+        "users": [{**u, "password": IDP_PASSWORD} for u in IDP_USERS],
+        "clients": [{"id": IDP_CLIENT_ID, "secret": IDP_CLIENT_SECRET, "redirect_uris": []}],
+    }
+    env = {"SSO_TEST_IDP_DB": db, "SSO_TEST_IDP_SEED": json.dumps(seed)}
+    process, port = _idp_process_start("tests.sso.idp.serve", env)
     yield OidcProvider(issuer=f"http://127.0.0.1:{port}", db=db)
     process.terminate()
     process.wait(timeout=10)
@@ -335,32 +343,15 @@ def _key_pair(directory) -> None:
 @pytest.fixture(scope="session")
 def saml_provider(tmp_path_factory) -> Iterator[SamlProvider]:
     import json
-    import os
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
 
     directory = tmp_path_factory.mktemp("saml-idp")
     (directory / "sp").mkdir()
     _key_pair(directory)
     people = [{**u, "password": IDP_PASSWORD} for u in IDP_USERS]
     (directory / "people.json").write_text(json.dumps(people))
-    env = {**os.environ, "SSO_TEST_SAML_IDP_DIR": str(directory)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.sso.saml_idp"],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
+    process, port = _idp_process_start(
+        "tests.sso.saml_idp", {"SSO_TEST_SAML_IDP_DIR": str(directory)}
     )
-    deadline = time.monotonic() + 60
-    line = ""
-    while time.monotonic() < deadline and not line.startswith("READY"):
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            raise RuntimeError("The test SAML identity provider did not start")
-    port = int(line.split()[1])
     yield SamlProvider(base=f"http://127.0.0.1:{port}", directory=str(directory))
     process.terminate()
     process.wait(timeout=10)

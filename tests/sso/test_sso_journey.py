@@ -21,6 +21,20 @@ def _step(page, key: str):
     return page.locator(f'li.sso-step[data-step="{key}"]')
 
 
+def _continue_with_sso(browser, live_server, email: str):
+    """A colleague, in a browser of their own, chooses Continue with SSO on the sign-in
+    page and gives their work e-mail: the browser context and its page, now on the way
+    to the company's IdP."""
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    person = context.new_page()
+    person.goto("/accounts/login/")
+    person.get_by_role("link", name="Continue with SSO").click()
+    person.get_by_label("Work e-mail").fill(email)
+    person.get_by_role("button", name="Continue").click()
+    return context, person
+
+
 def test_an_administrator_sets_sso_up_and_a_new_colleague_signs_in(
     page,
     browser,
@@ -67,13 +81,7 @@ def test_an_administrator_sets_sso_up_and_a_new_colleague_signs_in(
     expect(_step(page, "enforce")).to_have_attribute("aria-current", "step")
 
     # erin, in a browser of her own, continues with SSO.
-    context = browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    erin = context.new_page()
-    erin.goto("/accounts/login/")
-    erin.get_by_role("link", name="Continue with SSO").click()
-    erin.get_by_label("Work e-mail").fill("erin@mycompany.example")
-    erin.get_by_role("button", name="Continue").click()
+    context, erin = _continue_with_sso(browser, live_server, "erin@mycompany.example")
     erin.wait_for_url(f"{oidc_provider.issuer}/**")  # the company's sign-in page
     erin.locator('input[name="login"]').fill("erin@mycompany.example")
     erin.locator('input[name="password"]').fill(IDP_PASSWORD)
@@ -133,13 +141,7 @@ def test_an_administrator_connects_a_saml_idp_and_a_colleague_signs_in_as_admini
     expect(_step(page, "roles").get_by_text("Done")).to_be_visible()
 
     # frank, in a browser of his own, continues with SSO at the company's SAML IdP.
-    context = browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    frank = context.new_page()
-    frank.goto("/accounts/login/")
-    frank.get_by_role("link", name="Continue with SSO").click()
-    frank.get_by_label("Work e-mail").fill("frank@mycompany.example")
-    frank.get_by_role("button", name="Continue").click()
+    context, frank = _continue_with_sso(browser, live_server, "frank@mycompany.example")
     frank.wait_for_url(f"{saml_provider.base}/sso**")  # the company's sign-in page
     frank.get_by_label("E-mail").fill("frank@mycompany.example")
     frank.get_by_label("Password").fill(IDP_PASSWORD)
