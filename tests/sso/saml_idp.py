@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -73,7 +74,7 @@ class IdP:
                 "key_file": str(self.directory / "key.pem"),
                 "cert_file": str(self.directory / "cert.pem"),
                 "metadata": {"local": sps} if sps else {},
-                "xmlsec_binary": "/usr/bin/xmlsec1",
+                "xmlsec_binary": shutil.which("xmlsec1"),
                 "allow_unknown_attributes": True,
             }
         )

@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditLog, Membership, User
+from sso import services
 from tests import factories
 from tests.sso.conftest import saml_idp_sign_in, saml_post, saml_start
 
@@ -104,6 +105,20 @@ def test_an_address_outside_the_verified_domains_is_refused_and_changes_nothing(
     assert "has not verified" in response.content.decode()
     assert _snapshot() == before
     assert not _signed_in(client)
+
+
+def test_with_sso_required_the_saml_sign_in_is_the_way_in(client, saml_company, alice):
+    services.sso_enforcement_save(
+        account=saml_company, actor=alice, require_sso=True, break_glass=None
+    )
+    gina = factories.user_create("gina@mycompany.example", "Gina", "Existing")
+    password = Client()
+    response = password.post(
+        reverse("account_login"), {"login": gina.email, "password": factories.PASSWORD}
+    )
+    assert "requires you to sign in with single sign-on" in response.content.decode()
+    assert _sign_in(client, "gina@mycompany.example").status_code == 302
+    assert client.get(reverse("dashboard")).wsgi_request.user == gina
 
 
 # --- Refused responses ----------------------------------------------------------------
