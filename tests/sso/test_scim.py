@@ -18,6 +18,10 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 SCIM = "application/scim+json"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 
 @pytest.fixture
@@ -66,12 +70,17 @@ def test_discovery_describes_the_server(client, token):
     assert config["patch"]["supported"] is True
     assert config["authenticationSchemes"][0]["type"] == "oauthbearertoken"
     types = _get(client, "ResourceTypes", token).json()
-    assert [r["id"] for r in types["Resources"]] == ["User"]
-    assert _get(client, "ResourceTypes/User", token).json()["endpoint"] == "/Users"
+    assert [r["id"] for r in types["Resources"]] == ["User", "Group"]
+    user_type = _get(client, "ResourceTypes/User", token).json()
+    assert user_type["endpoint"] == "/Users"
+    assert user_type["schemaExtensions"] == [{"schema": ENTERPRISE, "required": False}]
+    assert _get(client, "ResourceTypes/Group", token).json()["endpoint"] == "/Groups"
     schemas = _get(client, "Schemas", token).json()
-    assert [s["id"] for s in schemas["Resources"]] == ["urn:ietf:params:scim:schemas:core:2.0:User"]
-    user_schema = _get(client, "Schemas/urn:ietf:params:scim:schemas:core:2.0:User", token)
-    assert "userName" in {a["name"] for a in user_schema.json()["attributes"]}
+    assert [s["id"] for s in schemas["Resources"]] == [USER, ENTERPRISE, GROUP]
+    user_schema = _get(client, f"Schemas/{USER}", token).json()
+    by_name = {a["name"]: a for a in user_schema["attributes"]}
+    # The person's sign-in address, shared with their other accounts: set once.
+    assert by_name["userName"]["mutability"] == "immutable"
     assert _get(client, "Schemas/urn:nope", token).status_code == 404
 
 
