@@ -476,3 +476,12 @@ def test_another_accounts_token_never_reaches_these_users(
     found = _get(client, "Users", other, filter='userName eq "bob@example.com"').json()
     assert found["totalResults"] == 0
     assert _state() == before
+
+
+def test_attributes_of_a_schema_the_server_does_not_define_are_kept(client, token, verified_domain):
+    custom = "urn:okta:myaccount:1.0:user:custom"
+    body = {**NEW_USER, "schemas": [USER, custom], custom: {"costCenter": "4711"}}
+    response = _send(client, "post", "Users", token, body)
+    assert response.status_code == 201, response.content
+    again = _get(client, f"Users/{response.json()['id']}", token).json()
+    assert again[custom] == {"costCenter": "4711"}
