@@ -546,12 +546,13 @@ def user(request: HttpRequest, member_id: str) -> HttpResponse:
         # scim2-models applies the operations (Entra's "Replace" with "False", Okta's
         # value objects) to the User as it is; the services then do what changed.
         current = scim_user(membership)
+        stated = current.active is not None
         _patch(AccountUser, current, _body(request), drop=_drop_same_user_name(email))
+        active = current.active
+        if active is None and stated:
+            active = True  # `remove` of active: unassigned, the default (active) again
         scim_services.scim_user_update(
-            account=account,
-            membership=membership,
-            active=bool(current.active) if current.active is not None else None,
-            document=_document(current),
+            account=account, membership=membership, active=active, document=_document(current)
         )
     return _user_response(membership, request)
 

@@ -106,15 +106,19 @@ def _admins_set(
     which audits each change as on the page). Promotions go first, so replacing one
     administrator with another never finds the account without one; the last active
     administrator is still refused by membership_update (last_admin_demote)."""
+
+    def role_set(membership: Membership, role: str) -> None:
+        membership_update(
+            membership=membership,
+            actor=actor,
+            role=role,
+            notes=membership.notes,
+            channel=AuditLog.Channel.API,
+        )
+
     for membership in add:
         if membership.role != Membership.Role.ADMIN:
-            membership_update(
-                membership=membership,
-                actor=actor,
-                role=Membership.Role.ADMIN,
-                notes=membership.notes,
-                channel=AuditLog.Channel.API,
-            )
+            role_set(membership, Membership.Role.ADMIN)
     added = {m.pk for m in add}
     demoted = [m for m in remove if m.role == Membership.Role.ADMIN and m.pk not in added]
     # The token's creator last: the token acts with their rights, so they stay an
@@ -129,13 +133,7 @@ def _admins_set(
         )
         if membership.user_id == actor.pk and others:
             raise SsoError("scim_token_creator_demote", email=membership.user.email)
-        membership_update(
-            membership=membership,
-            actor=actor,
-            role=Membership.Role.MEMBER,
-            notes=membership.notes,
-            channel=AuditLog.Channel.API,
-        )
+        role_set(membership, Membership.Role.MEMBER)
 
 
 def scim_admin_group_save(

@@ -485,3 +485,14 @@ def test_attributes_of_a_schema_the_server_does_not_define_are_kept(client, toke
     assert response.status_code == 201, response.content
     again = _get(client, f"Users/{response.json()['id']}", token).json()
     assert again[custom] == {"costCenter": "4711"}
+
+
+def test_removing_active_makes_a_blocked_member_active_again(client, token, company, dave):
+    membership = Membership.objects.get(user=dave, account=company)
+    body = {"schemas": [PATCH_OP], "Operations": [{"op": "remove", "path": "active"}]}
+    response = _send(client, "patch", f"Users/{membership.pk}", token, body)
+    assert response.status_code == 200, response.content
+    assert "active" not in response.json()
+    membership.refresh_from_db()
+    assert membership.status == "active"
+    assert AuditLog.objects.get(action="membership.unblocked").channel == "api"

@@ -13,12 +13,9 @@ from accounts.models import AuditLog, AuditOutbox, Membership
 from sso import services
 from sso.models import ScimGroup, scim_admin_group_id
 from tests import factories
+from tests.sso.test_scim import ERROR, GROUP, PATCH_OP, SCIM
 
 pytestmark = pytest.mark.django_db
-SCIM = "application/scim+json"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
-GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ADMINS = "Parallels Admins"
 
 
