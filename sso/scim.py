@@ -241,16 +241,17 @@ def resource_types(request: HttpRequest, name: str | None = None) -> HttpRespons
 
 
 # The filters identity providers send to find what they provisioned: one attribute `eq`
-# a string. Per resource type, the attribute → the lookup and whether case matters.
+# a string. Per resource type, the attribute → its lookup (iexact where SCIM's caseExact
+# is false: userName, displayName).
 USER_FILTERS = {
-    "username": ("user__email__iexact", False),
-    "externalid": ("scim_user__external_id", True),
-    "id": ("pk", True),
+    "username": "user__email__iexact",
+    "externalid": "scim_user__external_id",
+    "id": "pk",
 }
 GROUP_FILTERS = {
-    "displayname": ("display_name__iexact", False),
-    "externalid": ("external_id", True),
-    "id": ("id", True),
+    "displayname": "display_name__iexact",
+    "externalid": "external_id",
+    "id": "id",
 }
 
 
@@ -355,15 +356,17 @@ def _document(resource) -> dict:
     return {k: v for k, v in dumped.items() if k not in SERVER_ATTRIBUTES}
 
 
-def _patch(model: type, resource, body: dict, *, drop: Callable[[dict], dict]) -> None:
+def _patch(model: type, resource, body: dict, *, drop: Callable[[dict], dict | None]) -> None:
     """Apply a PatchOp body to `resource` in place (scim2-models). `drop` takes out of
-    each operation what the server ignores (Okta's value objects repeat the id)."""
+    each operation what the server ignores (Okta's value objects repeat the id), or the
+    whole operation (None)."""
     operations = body.get("Operations")
-    if isinstance(operations, list):
-        body = {
-            **body,
-            "Operations": [drop(op) if isinstance(op, dict) else op for op in operations],
-        }
+    if isinstance(operations, list) and operations:
+        kept = [drop(op) if isinstance(op, dict) else op for op in operations]
+        kept = [op for op in kept if op is not None]
+        if not kept:
+            return
+        body = {**body, "Operations": kept}
     patch = PatchOp[model].model_validate(body, scim_ctx=Context.RESOURCE_PATCH_REQUEST)
     patch.patch(resource)
 
@@ -454,7 +457,7 @@ def _users_list(request: HttpRequest, query: Query) -> tuple[int, Callable[[int,
         if name == "id" and not value.isdigit():
             members = members.none()
         else:
-            members = members.filter(**{USER_FILTERS[name][0]: value})
+            members = members.filter(**{USER_FILTERS[name]: value})
     admin_group = _admin_group(request)
 
     def page(offset: int, limit: int) -> list[dict]:
@@ -497,20 +500,21 @@ def _same_user_name(value: Any, email: str) -> bool:
     return isinstance(value, str) and value.strip().casefold() == email.casefold()
 
 
-def _drop_same_user_name(email: str) -> Callable[[dict], dict]:
+def _drop_same_user_name(email: str) -> Callable[[dict], dict | None]:
     """An operation that sets userName to what it is changes nothing: take it out, so the
     immutable attribute is not refused for it (Entra ID repeats it)."""
 
-    def drop(op: dict) -> dict:
-        path, value = str(op.get("path") or ""), op.get("value")
-        if path.lower() in {"username", USER_SCHEMA.lower() + ":username"}:
-            if _same_user_name(value, email):
-                return {"op": "add", "path": "userName", "value": email}
-        elif not path and isinstance(value, dict):
-            value = {k: v for k, v in value.items() if k.lower() != "id"}
-            if _same_user_name(value.get("userName"), email):
-                value.pop("userName")
-            return {**op, "value": value}
+    def drop(op: dict) -> dict | None:
+        path = str(op.get("path") or "").lower()
+        if path in {"username", USER_SCHEMA.lower() + ":username"}:
+            return None if _same_user_name(op.get("value"), email) else op
+        op = _drop_id(op)
+        value = op.get("value")
+        if not path and isinstance(value, dict):
+            same = [
+                k for k, v in value.items() if k.lower() == "username" and _same_user_name(v, email)
+            ]
+            return {**op, "value": {k: v for k, v in value.items() if k not in same}}
         return op
 
     return drop
@@ -645,7 +649,7 @@ def _groups_list(request: HttpRequest, query: Query) -> list[tuple[int, Callable
                 ).exists()
             )
         )
-        lookup = GROUP_FILTERS[name][0]
+        lookup = GROUP_FILTERS[name]
         rows = rows.filter(**{lookup: value}) if name != "id" or _is_uuid(value) else rows.none()
 
     def admin_page(offset: int, limit: int) -> list[dict]:
@@ -716,6 +720,8 @@ def groups(request: HttpRequest) -> HttpResponse:
 
 
 def _drop_id(op: dict) -> dict:
+    """Okta's (and Entra ID's) value objects without a path repeat the resource's id,
+    which is the server's: leave it out."""
     value = op.get("value")
     if not op.get("path") and isinstance(value, dict):
         return {**op, "value": {k: v for k, v in value.items() if k.lower() != "id"}}

@@ -239,6 +239,8 @@ def test_bad_posts_change_nothing(client, token, verified_domain, body):
         [{"op": "Replace", "value": {"active": False}}],  # Entra ID, a value object
         [{"op": "replace", "value": {"active": False}}],  # as Okta sends it
         [{"op": "replace", "path": "active", "value": False}],  # Okta, with a path
+        # Okta's value object repeating the userName (another case): only active changes.
+        [{"op": "replace", "value": {"userName": "Bob@Example.com", "active": False}}],
     ],
 )
 def test_patch_active_false_blocks_the_membership_at_once(client, token, company, bob, operations):
