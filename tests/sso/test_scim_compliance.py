@@ -34,6 +34,9 @@ pytestmark = pytest.mark.django_db(transaction=False)
 
 @pytest.fixture
 def scim_client(alice, company, bob):
+    # With the administrators' group named, as in production: it is listed beside the
+    # tester's groups, and alice's User names it.
+    services.sso_roles_save(account=company, actor=alice, admin_claim="groups", admin_group="A")
     token = services.sso_scim_token_rotate(account=company, actor=alice)
     # As Django's test client does: the test's transaction keeps its connection open
     # across the requests.
