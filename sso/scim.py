@@ -685,11 +685,13 @@ def _group_response(request: HttpRequest, group_id: str, status: int = 200) -> H
 
 
 def _find_group(request: HttpRequest, group_id: str) -> Group | None:
+    if not _is_uuid(group_id):
+        return None
     account = request.scim_account
     admin_group = _admin_group(request)
-    if admin_group is not None and group_id == admin_group.id:
+    if admin_group is not None and uuid.UUID(group_id) == uuid.UUID(admin_group.id):
         return _admin_group_resource(account, admin_group)
-    row = _plain_groups(account).filter(pk=group_id).first() if _is_uuid(group_id) else None
+    row = _plain_groups(account).filter(pk=group_id).first()
     return _group_resource(row, _known_members(account, [row])) if row is not None else None
 
 
