@@ -18,6 +18,9 @@ import dns.rdatatype
 import dns.rrset
 import pytest
 
+from accounts.models import Membership
+from tests import factories
+
 # The browser fixtures, for the SSO journey in Chromium (test_sso_journey.py).
 from tests.e2e.conftest import csp_watch, page  # noqa: F401
 
@@ -260,3 +263,32 @@ def continue_with_sso(client, email: str, *, as_email: str | None = None):
     parts = urlsplit(back)
     assert parts.netloc == "testserver"
     return client.get(f"{parts.path}?{parts.query}")
+
+
+# --- My Company's people of the verified domain, and "Require SSO" turned on ------------
+
+
+@pytest.fixture
+def erin(company):
+    user = factories.user_create("erin@mycompany.example", "Erin", "Engineer")
+    factories.membership_create(user, company)
+    return user
+
+
+@pytest.fixture
+def frank(company):
+    user = factories.user_create("frank@mycompany.example", "Frank", "Boss")
+    factories.membership_create(user, company, role=Membership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def enforced(sso_company, alice, frank, mailoutbox, django_capture_on_commit_callbacks):
+    """My Company requires SSO; frank is its break-glass Account Administrator."""
+    from sso import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sso_enforcement_save(
+            account=sso_company, actor=alice, require_sso=True, break_glass=frank
+        )
+    return sso_company

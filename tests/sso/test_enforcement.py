@@ -8,38 +8,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import AuditLog, Membership
+from accounts.models import AuditLog
 from sso import services
 from sso.errors import SsoError
 from sso.models import SsoConfig
-from tests import factories
 from tests.factories import PASSWORD
 from tests.sso.conftest import continue_with_sso
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def erin(company):
-    user = factories.user_create("erin@mycompany.example", "Erin", "Engineer")
-    factories.membership_create(user, company)
-    return user
-
-
-@pytest.fixture
-def frank(company):
-    user = factories.user_create("frank@mycompany.example", "Frank", "Boss")
-    factories.membership_create(user, company, role=Membership.Role.ADMIN)
-    return user
-
-
-@pytest.fixture
-def enforced(sso_company, alice, frank, mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        services.sso_enforcement_save(
-            account=sso_company, actor=alice, require_sso=True, break_glass=frank
-        )
-    return sso_company
 
 
 def _login(client, email):
