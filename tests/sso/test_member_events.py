@@ -1,0 +1,87 @@
+"""The member events' `via`, as a receiver gets them: gina joins just in time through the
+IdP (sso), the IdP's provisioning creates, blocks and deletes people (scim), alice blocks
+erin on the Users page (portal) and nina accepts an invitation (invitation)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Membership
+from accounts.services import invitation_accept
+from sso import services
+from tests import factories
+from tests.sso.conftest import continue_with_sso
+from tests.webhooks.conftest import (  # noqa: F401 - fixtures
+    _webhook_settings,
+    endpoint_make,
+    receiver,
+    receiver_factory,
+)
+from webhooks.tasks import webhooks_sweep_task
+
+pytestmark = pytest.mark.django_db(transaction=True)
+MEMBER_EVENTS = ["member.invited", "member.joined", "member.blocked", "member.removed"]
+
+
+def _scim(method: str, path: str, token: str, body: dict | None = None):
+    return Client().generic(
+        method,
+        f"/scim/v2/{path}",
+        json.dumps(body) if body is not None else "",
+        content_type="application/scim+json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+def _delivered(at, secret) -> list[tuple[str, str, str]]:
+    webhooks_sweep_task()
+    return [(e["type"], e["data"]["member"]["email"], e["data"]["via"]) for e in at.events(secret)]
+
+
+def test_every_member_event_says_how_it_came_about(
+    alice,
+    alice_client,
+    sso_company,
+    erin,
+    receiver,  # noqa: F811 - the fixture imported above
+):
+    endpoint, secret = endpoint_make(sso_company, alice, receiver.url, MEMBER_EVENTS)
+    scim = services.sso_scim_token_rotate(account=sso_company, actor=alice)
+
+    assert continue_with_sso(Client(), "gina@mycompany.example").status_code == 302
+    created = _scim(
+        "POST",
+        "Users",
+        scim,
+        {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "ivan@mycompany.example",
+        },
+    )
+    assert created.status_code == 201
+    ivan = created.json()["id"]
+    patch = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "value": {"active": False}}],
+    }
+    assert _scim("PATCH", f"Users/{ivan}", scim, patch).status_code == 200
+    assert _scim("DELETE", f"Users/{ivan}", scim).status_code == 204
+    erin_membership = Membership.objects.get(user=erin, account=sso_company)
+    assert (
+        alice_client.post(reverse("membership_block", args=[erin_membership.pk])).status_code == 302
+    )
+    _, token = factories.invitation_create(sso_company, "nina@example.com", alice)
+    invitation_accept(token=token, name="Nina New", password="a-long-unusual-passphrase")
+
+    assert _delivered(receiver, secret) == [
+        ("member.joined", "gina@mycompany.example", "sso"),
+        ("member.joined", "ivan@mycompany.example", "scim"),
+        ("member.blocked", "ivan@mycompany.example", "scim"),
+        ("member.removed", "ivan@mycompany.example", "scim"),
+        ("member.blocked", "erin@mycompany.example", "portal"),
+        ("member.joined", "nina@example.com", "invitation"),
+    ]
