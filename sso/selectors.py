@@ -18,9 +18,9 @@ from sso.models import SsoConfig, SsoDomain
 
 def sso_config_get(account: Account) -> SsoConfig:
     """The saved configuration, or an unsaved blank one (nothing configured yet)."""
-    return SsoConfig.objects.filter(account=account).select_related("social_app").first() or (
-        SsoConfig(account=account)
-    )
+    return SsoConfig.objects.filter(account=account).select_related(
+        "social_app", "break_glass"
+    ).first() or SsoConfig(account=account)
 
 
 def sso_domain_list(*, account: Account) -> list[SsoDomain]:
