@@ -118,3 +118,22 @@ def test_turning_it_off_lets_passwords_back(client, enforced, alice, erin):
     )
     assert _login(Client(), "erin@mycompany.example").status_code == 302
     assert AuditLog.objects.filter(action="sso.enforcement_off").count() == 1
+
+
+def test_turning_it_off_tells_the_administrators(
+    enforced, alice, frank, mailoutbox, django_capture_on_commit_callbacks
+):
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sso_enforcement_save(
+            account=enforced, actor=alice, require_sso=False, break_glass=None
+        )
+    [email] = mailoutbox
+    assert sorted(email.to) == ["alice@example.com", "frank@mycompany.example"]
+    assert "Single sign-on is no longer required for My Company, Inc." in email.subject
+    # Saving it unchanged e-mails no one.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sso_enforcement_save(
+            account=enforced, actor=alice, require_sso=False, break_glass=None
+        )
+    assert len(mailoutbox) == 1
