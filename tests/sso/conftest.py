@@ -86,7 +86,7 @@ def dns_responder(settings) -> Iterator[DnsResponder]:
     sock.close()
 
 
-# --- A real OpenID provider in a second process (tests/sso/idp/) ----------------------
+# --- A real OpenID provider in a second process (demo_idp/, also `make run`'s) ----------
 
 IDP_CLIENT_ID = "myaccount-portal"
 IDP_CLIENT_SECRET = "idp-client-secret-for-tests"
@@ -164,10 +164,10 @@ def oidc_provider(tmp_path_factory) -> Iterator[OidcProvider]:
         "users": [{**u, "password": IDP_PASSWORD} for u in IDP_USERS],
         "clients": [{"id": IDP_CLIENT_ID, "secret": IDP_CLIENT_SECRET, "redirect_uris": []}],
     }
-    env = {**os.environ, "SSO_TEST_IDP_DB": db, "SSO_TEST_IDP_SEED": json.dumps(seed)}
+    env = dict(os.environ)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.sso.idp.serve"],
+        [sys.executable, "-m", "demo_idp.serve", "--db", db, "--seed", json.dumps(seed)],
         cwd=Path(__file__).resolve().parents[2],
         env=env,
         stdout=subprocess.PIPE,
