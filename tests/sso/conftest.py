@@ -4,6 +4,7 @@ Built with dnspython's message API, answering over UDP as any authoritative serv
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 import pytest
+from django.test import Client
 
 from accounts.models import Membership
 from tests import factories
@@ -152,7 +154,6 @@ class OidcProvider:
 
 @pytest.fixture(scope="session")
 def oidc_provider(tmp_path_factory) -> Iterator[OidcProvider]:
-    import json
     import os
     import subprocess
     import sys
@@ -292,3 +293,14 @@ def enforced(sso_company, alice, frank, mailoutbox, django_capture_on_commit_cal
             account=sso_company, actor=alice, require_sso=True, break_glass=frank
         )
     return sso_company
+
+
+def scim_call(method: str, path: str, token: str, body: dict | None = None):
+    """The company's IdP calling /scim/v2/<path> with its bearer token."""
+    return Client().generic(
+        method,
+        f"/scim/v2/{path}",
+        json.dumps(body) if body is not None else "",
+        content_type="application/scim+json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )

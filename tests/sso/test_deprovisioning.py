@@ -6,8 +6,6 @@ Account Administrator, still signs in with his password."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -15,9 +13,10 @@ from django.urls import reverse
 from accounts.models import Account, Membership, User
 from sso import services
 from tests import factories
+from tests.accounts.test_signup import signup
 from tests.api.conftest import api_client, token_for
 from tests.factories import PASSWORD
-from tests.sso.conftest import continue_with_sso
+from tests.sso.conftest import continue_with_sso, scim_call
 
 pytestmark = pytest.mark.django_db
 ACCOUNTS = "/api/v1/accounts/"
@@ -48,19 +47,9 @@ def _membership(user, account) -> Membership:
     return Membership.objects.get(user=user, account=account)
 
 
-def _scim(client: Client, method: str, path: str, token: str, body: dict | None = None):
-    return client.generic(
-        method,
-        f"/scim/v2/{path}",
-        json.dumps(body) if body is not None else "",
-        content_type="application/scim+json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
-
-
 def _scim_active(token: str, membership: Membership, active: bool):
     body = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": active}}]}
-    return _scim(Client(), "PATCH", f"Users/{membership.pk}", token, body)
+    return scim_call("PATCH", f"Users/{membership.pk}", token, body)
 
 
 def _password_sign_in(email: str):
@@ -110,7 +99,7 @@ def test_password_sign_in_reset_and_token_are_refused_and_the_break_glass_still_
 
 
 def test_an_scim_delete_ends_them_too(enforced, erin, erin_browser, erin_api, scim_token):
-    response = _scim(Client(), "DELETE", f"Users/{_membership(erin, enforced).pk}", scim_token)
+    response = scim_call("DELETE", f"Users/{_membership(erin, enforced).pk}", scim_token)
     assert response.status_code == 204
     _assert_deprovisioned(erin_browser, erin_api)
 
@@ -168,17 +157,7 @@ def test_someone_of_the_domain_who_never_came_through_the_idp_is_signed_out(enfo
 
 def test_a_password_sign_up_with_an_address_of_the_domain_is_sent_to_sso(client, enforced):
     before = (User.objects.count(), Account.objects.count())
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "first_name": "Hugo",
-            "last_name": "New",
-            "email": "hugo@MyCompany.example",
-            "password1": "a-long-unusual-passphrase",
-            "password2": "a-long-unusual-passphrase",
-            "terms": "on",
-        },
-    )
+    response = signup(client, email="hugo@MyCompany.example")
     assert response.status_code == 200
     page = response.content.decode()
     assert "requires you to sign in with single sign-on. Use Continue with SSO." in page
@@ -187,16 +166,5 @@ def test_a_password_sign_up_with_an_address_of_the_domain_is_sent_to_sso(client,
 
 
 def test_a_sign_up_elsewhere_is_not_concerned(client, enforced):
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "first_name": "Ivy",
-            "last_name": "Else",
-            "email": "ivy@example.org",
-            "password1": "a-long-unusual-passphrase",
-            "password2": "a-long-unusual-passphrase",
-            "terms": "on",
-        },
-    )
-    assert response.status_code == 302
+    assert signup(client, email="ivy@example.org").status_code == 302
     assert User.objects.filter(email="ivy@example.org").exists()

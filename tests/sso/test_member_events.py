@@ -4,8 +4,6 @@ erin on the Users page (portal) and nina accepts an invitation (invitation)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -14,7 +12,7 @@ from accounts.models import Membership
 from accounts.services import invitation_accept
 from sso import services
 from tests import factories
-from tests.sso.conftest import continue_with_sso
+from tests.sso.conftest import continue_with_sso, scim_call
 from tests.webhooks.conftest import (  # noqa: F401 - fixtures
     _webhook_settings,
     endpoint_make,
@@ -25,16 +23,6 @@ from webhooks.tasks import webhooks_sweep_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MEMBER_EVENTS = ["member.invited", "member.joined", "member.blocked", "member.removed"]
-
-
-def _scim(method: str, path: str, token: str, body: dict | None = None):
-    return Client().generic(
-        method,
-        f"/scim/v2/{path}",
-        json.dumps(body) if body is not None else "",
-        content_type="application/scim+json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
 
 
 def _delivered(at, secret) -> list[tuple[str, str, str]]:
@@ -53,7 +41,7 @@ def test_every_member_event_says_how_it_came_about(
     scim = services.sso_scim_token_rotate(account=sso_company, actor=alice)
 
     assert continue_with_sso(Client(), "gina@mycompany.example").status_code == 302
-    created = _scim(
+    created = scim_call(
         "POST",
         "Users",
         scim,
@@ -68,8 +56,8 @@ def test_every_member_event_says_how_it_came_about(
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "replace", "value": {"active": False}}],
     }
-    assert _scim("PATCH", f"Users/{ivan}", scim, patch).status_code == 200
-    assert _scim("DELETE", f"Users/{ivan}", scim).status_code == 204
+    assert scim_call("PATCH", f"Users/{ivan}", scim, patch).status_code == 200
+    assert scim_call("DELETE", f"Users/{ivan}", scim).status_code == 204
     erin_membership = Membership.objects.get(user=erin, account=sso_company)
     assert (
         alice_client.post(reverse("membership_block", args=[erin_membership.pk])).status_code == 302
