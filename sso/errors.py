@@ -52,6 +52,16 @@ class SsoError(DomainError):
             "userName must be an address of a domain this business account has verified."
         ),
         "scim_user_exists": _("{email} is already a member of this business account."),
+        "scim_group_exists": _("A group named {name} already exists in this business account."),
+        "scim_admin_group_fixed": _(
+            "{name} is the administrators' group chosen on the Single Sign-On page: it cannot "
+            "be renamed or deleted through SCIM."
+        ),
+        "scim_member_unknown": _("{value} is not a user of this business account."),
+        "scim_token_creator_demote": _(
+            "{email} created the SCIM token, which acts with their rights, and stays an "
+            "Account Administrator. Create a new token as another Account Administrator first."
+        ),
         "sso_unknown_domain": _(
             "No business account signs in with single sign-on for this e-mail domain."
         ),
@@ -85,4 +95,5 @@ class SsoError(DomainError):
         "domain_exists": 409,
         "domain_taken": 409,
         "scim_user_exists": 409,
+        "scim_group_exists": 409,
     }

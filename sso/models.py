@@ -3,12 +3,14 @@ identity provider their people sign in with (issue 22)."""
 
 from __future__ import annotations
 
+import uuid
+
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from accounts.models import Account
+from accounts.models import Account, Membership
 
 VERIFICATION_PREFIX = "myaccount-verification="
 
@@ -95,3 +97,71 @@ class SsoConfig(models.Model):
 
     def __str__(self) -> str:
         return f"SSO of {self.account.name}"
+
+
+class ScimUser(models.Model):
+    """The SCIM User document an identity provider last sent for a member (RFC 7643 §4.1),
+    kept so that what it sent comes back: userType, externalId, x509Certificates, the
+    enterprise extension... The portal itself reads only userName (the person's address)
+    and active (the membership's status); those live on the person and the membership,
+    never here, and are put back over the document whenever it is shown."""
+
+    membership = models.OneToOneField(
+        Membership, on_delete=models.CASCADE, primary_key=True, related_name="scim_user"
+    )
+    # The IdP's own id of the person (caseExact), for `filter=externalId eq "..."`.
+    external_id = models.CharField(max_length=255, blank=True, db_index=True)
+    document = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"SCIM document of membership {self.membership_id}"
+
+
+class ScimGroup(models.Model):
+    """A group an identity provider pushed through SCIM.
+
+    The account's administrators' group (the one named on the SSO page's Roles step) has
+    one fixed id per account, `scim_admin_group_id()`; its members are the account's
+    Account Administrators, never stored here: its row, when there is one, keeps only what
+    the IdP sent besides (externalId...). Any other group is stored as sent, members
+    included, and gives its members nothing in the portal."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="scim_groups")
+    is_admin_group = models.BooleanField(default=False)
+    display_name = models.CharField(max_length=255)
+    external_id = models.CharField(max_length=255, blank=True)
+    document = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # displayName identifies a group at the IdPs (Entra and Okta look groups up
+            # by it), so two groups of one account never share it.
+            models.UniqueConstraint(
+                "account",
+                Lower("display_name"),
+                condition=models.Q(is_admin_group=False),
+                name="scim_group_name_unique_per_account",
+            ),
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(is_admin_group=True),
+                name="scim_admin_group_once_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+# The administrators' group of every account has an id of its own, stable and unique
+# across the service provider (RFC 7643 §3.1), whether or not the IdP ever wrote to it.
+_ADMIN_GROUP_NAMESPACE = uuid.UUID("5c1d7a0e-3f0b-4f7e-9a57-6a4c2bde8d11")
+
+
+def scim_admin_group_id(account_id: int) -> uuid.UUID:
+    return uuid.uuid5(_ADMIN_GROUP_NAMESPACE, f"account:{account_id}:admins")

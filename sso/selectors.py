@@ -135,13 +135,13 @@ def scim_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def sso_scim_account(token: str) -> Account | None:
-    """The business account a SCIM bearer token belongs to (None: no such token)."""
+def sso_scim_config(token: str) -> SsoConfig | None:
+    """The SSO configuration (with its account) a SCIM bearer token belongs to (None: no
+    such token): the account SCIM serves, and the administrators' group it names."""
     if not token:
         return None
-    config = (
+    return (
         SsoConfig.objects.filter(scim_token_hash=scim_token_hash(token))
         .select_related("account")
         .first()
     )
-    return config.account if config is not None else None

@@ -12,12 +12,16 @@ from django.utils import timezone
 
 from accounts.models import AuditLog, Membership, User
 from sso import services
-from sso.models import SsoConfig, SsoDomain
+from sso.models import ScimUser, SsoConfig, SsoDomain
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 SCIM = "application/scim+json"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 
 @pytest.fixture
@@ -66,12 +70,17 @@ def test_discovery_describes_the_server(client, token):
     assert config["patch"]["supported"] is True
     assert config["authenticationSchemes"][0]["type"] == "oauthbearertoken"
     types = _get(client, "ResourceTypes", token).json()
-    assert [r["id"] for r in types["Resources"]] == ["User"]
-    assert _get(client, "ResourceTypes/User", token).json()["endpoint"] == "/Users"
+    assert [r["id"] for r in types["Resources"]] == ["User", "Group"]
+    user_type = _get(client, "ResourceTypes/User", token).json()
+    assert user_type["endpoint"] == "/Users"
+    assert user_type["schemaExtensions"] == [{"schema": ENTERPRISE, "required": False}]
+    assert _get(client, "ResourceTypes/Group", token).json()["endpoint"] == "/Groups"
     schemas = _get(client, "Schemas", token).json()
-    assert [s["id"] for s in schemas["Resources"]] == ["urn:ietf:params:scim:schemas:core:2.0:User"]
-    user_schema = _get(client, "Schemas/urn:ietf:params:scim:schemas:core:2.0:User", token)
-    assert "userName" in {a["name"] for a in user_schema.json()["attributes"]}
+    assert [s["id"] for s in schemas["Resources"]] == [USER, ENTERPRISE, GROUP]
+    user_schema = _get(client, f"Schemas/{USER}", token).json()
+    by_name = {a["name"]: a for a in user_schema["attributes"]}
+    # The person's sign-in address, shared with their other accounts: set once.
+    assert by_name["userName"]["mutability"] == "immutable"
     assert _get(client, "Schemas/urn:nope", token).status_code == 404
 
 
@@ -130,15 +139,21 @@ def test_get_one_user_and_never_another_accounts(
 
 
 def test_the_list_reads_the_same_queries_at_one_and_many_members(
-    client, token, company, django_assert_num_queries
+    client, token, company, alice, django_assert_num_queries
 ):
-    # The token's account, the count, the page (with the users): 3.
+    services.sso_roles_save(account=company, actor=alice, admin_claim="groups", admin_group="A")
+    # The token's configuration (with the account and the administrators' group's name),
+    # the count, the page (with the people and the IdP's documents): 3.
     with django_assert_num_queries(3):
-        _get(client, "Users", token)
+        assert _get(client, "Users", token).json()["totalResults"] == 1
     for n in range(20):
-        factories.membership_create(factories.user_create(f"m{n}@example.com"), company)
+        member = factories.membership_create(factories.user_create(f"m{n}@example.com"), company)
+        ScimUser.objects.create(membership=member, document={"userType": "Employee"})
     with django_assert_num_queries(3):
-        assert _get(client, "Users", token).json()["totalResults"] == 21
+        body = _get(client, "Users", token, count=50).json()
+    assert body["totalResults"] == 21 and len(body["Resources"]) == 21
+    assert body["Resources"][-1]["userType"] == "Employee"
+    assert body["Resources"][0]["groups"][0]["display"] == "A"  # alice administers
 
 
 # --- Provisioning: create, replace, PATCH, delete -------------------------------------
@@ -221,7 +236,11 @@ def test_bad_posts_change_nothing(client, token, verified_domain, body):
     "operations",
     [
         [{"op": "Replace", "path": "active", "value": "False"}],  # as Entra ID sends it
+        [{"op": "Replace", "value": {"active": False}}],  # Entra ID, a value object
         [{"op": "replace", "value": {"active": False}}],  # as Okta sends it
+        [{"op": "replace", "path": "active", "value": False}],  # Okta, with a path
+        # Okta's value object repeating the userName (another case): only active changes.
+        [{"op": "replace", "value": {"userName": "Bob@Example.com", "active": False}}],
     ],
 )
 def test_patch_active_false_blocks_the_membership_at_once(client, token, company, bob, operations):
@@ -298,3 +317,184 @@ def test_a_demoted_creators_token_changes_nothing(client, token, company, alice,
 def frank_admin(company):
     user = factories.user_create("frank@example.com", "Frank", "Admin")
     return factories.membership_create(user, company, role=Membership.Role.ADMIN)
+
+
+# --- What the IdP sent comes back; Entra ID's and Okta's requests ----------------------
+
+FULL_USER = {
+    "schemas": [USER, ENTERPRISE],
+    "userName": "gina@mycompany.example",
+    "externalId": "00u1AbC",
+    "name": {"givenName": "Gina", "familyName": "Existing", "formatted": "Gina Existing"},
+    "displayName": "Gina E.",
+    "userType": "Employee",
+    "title": "Engineer",
+    "preferredLanguage": "de-CH",
+    "active": True,
+    "password": "never-kept-1",
+    "emails": [{"value": "gina@mycompany.example", "type": "work", "primary": True}],
+    "x509Certificates": [{"value": "TUlJQ2Z6Q0NBZWln"}],
+    ENTERPRISE: {"employeeNumber": "701", "department": "R&D"},
+}
+
+
+def _post_full(client, token):
+    response = _send(client, "post", "Users", token, FULL_USER)
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_what_the_idp_sent_comes_back_and_never_a_password(client, token, verified_domain):
+    created = _post_full(client, token)
+    again = _get(client, f"Users/{created['id']}", token).json()
+    for body in (created, again):
+        for key in ("externalId", "userType", "title", "preferredLanguage", "x509Certificates"):
+            assert body[key] == FULL_USER[key], key
+        assert body[ENTERPRISE] == {"employeeNumber": "701", "department": "R&D"}
+        assert body["schemas"] == [USER, ENTERPRISE]
+        assert "password" not in body
+    stored = ScimUser.objects.get(membership_id=created["id"])
+    assert "never-kept-1" not in json.dumps(stored.document)
+    person = User.objects.get(email="gina@mycompany.example")
+    assert (person.first_name, person.last_name) == ("Gina", "Existing")
+
+
+def test_filter_external_id_is_case_exact_and_user_name_is_not(client, token, verified_domain):
+    created = _post_full(client, token)
+    found = _get(client, "Users", token, filter='externalId eq "00u1AbC"').json()
+    assert [r["id"] for r in found["Resources"]] == [created["id"]]
+    assert _get(client, "Users", token, filter='externalId eq "00u1abc"').json()["Resources"] == []
+    by_name = _get(client, "Users", token, filter='userName eq "GINA@MyCompany.example"').json()
+    assert [r["id"] for r in by_name["Resources"]] == [created["id"]]
+
+
+def test_entra_patches_attributes_the_way_it_sends_them(client, token, verified_domain):
+    created = _post_full(client, token)
+    body = {
+        "schemas": [PATCH_OP],
+        "Operations": [
+            {"op": "Add", "path": 'emails[type eq "home"].value', "value": "gina@home.example"},
+            {"op": "Replace", "path": f"{ENTERPRISE}:department", "value": "Sales"},
+            {"op": "Replace", "path": "userName", "value": "Gina@MyCompany.example"},  # the same
+            {"op": "Remove", "path": "title"},
+        ],
+    }
+    response = _send(client, "patch", f"Users/{created['id']}", token, body)
+    assert response.status_code == 200, response.content
+    patched = _get(client, f"Users/{created['id']}", token).json()
+    assert {"value": "gina@home.example", "type": "home"} in patched["emails"]
+    assert patched[ENTERPRISE]["department"] == "Sales"
+    assert "title" not in patched and patched["userName"] == "gina@mycompany.example"
+
+
+@pytest.mark.parametrize(
+    "method, body",
+    [
+        ("put", {**FULL_USER, "userName": "other@mycompany.example"}),
+        (
+            "patch",
+            {
+                "schemas": [PATCH_OP],
+                "Operations": [
+                    {"op": "replace", "path": "userName", "value": "x@mycompany.example"}
+                ],
+            },
+        ),
+    ],
+)
+def test_user_name_is_immutable(client, token, verified_domain, method, body):
+    created = _post_full(client, token)
+    before = (_state(), list(ScimUser.objects.values()))
+    response = _send(client, method, f"Users/{created['id']}", token, body)
+    assert response.status_code == 400
+    assert response.json()["scimType"] == "mutability"
+    assert (_state(), list(ScimUser.objects.values())) == before
+
+
+def test_put_replaces_the_document_whole(client, token, verified_domain):
+    created = _post_full(client, token)
+    body = {"schemas": [USER], "userName": FULL_USER["userName"], "nickName": "G"}
+    response = _send(client, "put", f"Users/{created['id']}", token, body)
+    assert response.status_code == 200, response.content
+    replaced = response.json()
+    assert replaced["nickName"] == "G"
+    assert "userType" not in replaced and ENTERPRISE not in replaced
+    # active left unassigned: the member stays active, and the IdP reads back what it sent.
+    assert "active" not in replaced
+    assert Membership.objects.get(pk=created["id"]).status == "active"
+
+
+def test_a_refused_block_keeps_the_old_document(client, token, company, alice):
+    membership = Membership.objects.get(user=alice, account=company)
+    body = {
+        "schemas": [PATCH_OP],
+        "Operations": [
+            {"op": "add", "path": "nickName", "value": "Al"},
+            {"op": "replace", "path": "active", "value": False},  # the last administrator
+        ],
+    }
+    assert _send(client, "patch", f"Users/{membership.pk}", token, body).status_code == 400
+    assert not ScimUser.objects.filter(membership=membership).exists()
+    assert "nickName" not in _get(client, f"Users/{membership.pk}", token).json()
+
+
+def test_attributes_and_excluded_attributes_select_what_comes_back(
+    client, token, company, alice, bob
+):
+    listed = _get(client, "Users", token, attributes="userName").json()
+    assert {frozenset(r) for r in listed["Resources"]} == {frozenset({"schemas", "id", "userName"})}
+    bob_id = Membership.objects.get(user=bob, account=company).pk
+    one = _get(client, f"Users/{bob_id}", token, excludedAttributes="emails,name").json()
+    assert "emails" not in one and "name" not in one and one["userName"] == "bob@example.com"
+
+
+def test_post_search_reads_the_query_from_the_body(client, token, alice, bob, company):
+    search = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+    body = {"schemas": [search], "filter": 'userName eq "bob@example.com"', "attributes": ["id"]}
+    found = _send(client, "post", "Users/.search", token, body).json()
+    bob_id = str(Membership.objects.get(user=bob, account=company).pk)
+    assert found["totalResults"] == 1 and found["Resources"][0]["id"] == bob_id
+    everything = _send(client, "post", ".search", token, {"schemas": [search], "count": 1}).json()
+    assert everything["totalResults"] == 2 and len(everything["Resources"]) == 1
+    refused = _send(client, "post", ".search", token, {**body, "attributes": None})
+    assert refused.status_code == 400 and refused.json()["scimType"] == "invalidFilter"
+
+
+def test_another_accounts_token_never_reaches_these_users(
+    client, token, company, alice, bob, charlie, other_company
+):
+    other = services.sso_scim_token_rotate(account=other_company, actor=charlie)
+    bob_id = Membership.objects.get(user=bob, account=company).pk
+    before = _state()
+    put = {"schemas": [USER], "userName": "bob@example.com", "active": False}
+    for response in (
+        _get(client, f"Users/{bob_id}", other),
+        _send(client, "put", f"Users/{bob_id}", other, put),
+        client.delete(f"/scim/v2/Users/{bob_id}", HTTP_AUTHORIZATION=f"Bearer {other}"),
+    ):
+        assert response.status_code == 404 and response.json()["schemas"] == [ERROR]
+    listed = _get(client, "Users", other).json()
+    assert [r["userName"] for r in listed["Resources"]] == ["charlie@example.com"]
+    found = _get(client, "Users", other, filter='userName eq "bob@example.com"').json()
+    assert found["totalResults"] == 0
+    assert _state() == before
+
+
+def test_attributes_of_a_schema_the_server_does_not_define_are_kept(client, token, verified_domain):
+    custom = "urn:okta:myaccount:1.0:user:custom"
+    body = {**NEW_USER, "schemas": [USER, custom], custom: {"costCenter": "4711"}}
+    response = _send(client, "post", "Users", token, body)
+    assert response.status_code == 201, response.content
+    again = _get(client, f"Users/{response.json()['id']}", token).json()
+    assert again[custom] == {"costCenter": "4711"}
+
+
+def test_removing_active_makes_a_blocked_member_active_again(client, token, company, dave):
+    membership = Membership.objects.get(user=dave, account=company)
+    body = {"schemas": [PATCH_OP], "Operations": [{"op": "remove", "path": "active"}]}
+    response = _send(client, "patch", f"Users/{membership.pk}", token, body)
+    assert response.status_code == 200, response.content
+    assert "active" not in response.json()
+    membership.refresh_from_db()
+    assert membership.status == "active"
+    assert AuditLog.objects.get(action="membership.unblocked").channel == "api"
