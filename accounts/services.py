@@ -746,7 +746,7 @@ def invitation_accept(
                 action="membership.created",
                 target=membership,
                 target_label=email,
-                data={"role": membership.role},
+                data={"role": membership.role, "via": "invitation"},
             )
     return membership
 
@@ -758,6 +758,7 @@ def membership_update(
     role: str,
     notes: str,
     channel: str = AuditLog.Channel.WEB,
+    via: str | None = None,
 ) -> Membership:
     """Promote or demote a member and keep notes; the last active admin stays an admin."""
     if role not in Membership.Role.values:
@@ -788,13 +789,27 @@ def membership_update(
                 action="membership.role_changed" if "role" in changes else "membership.updated",
                 target=locked,
                 target_label=locked.user.email,
-                data={"role": changes.get("role"), "notes_changed": "notes" in changes},
+                data={
+                    "role": changes.get("role"),
+                    "notes_changed": "notes" in changes,
+                    **_via(via),
+                },
             )
     return locked
 
 
+def _via(via: str | None) -> dict[str, str]:
+    """What an entry records of the way a change came, when a caller above names one
+    (`scim`: the company's identity provider); the webhook events' `via` reads it."""
+    return {"via": via} if via else {}
+
+
 def membership_block(
-    *, membership: Membership, actor: User, channel: str = AuditLog.Channel.WEB
+    *,
+    membership: Membership,
+    actor: User,
+    channel: str = AuditLog.Channel.WEB,
+    via: str | None = None,
 ) -> Membership:
     """Revoke a member's access and keep the membership; they get an email."""
     with transaction.atomic():
@@ -817,13 +832,18 @@ def membership_block(
             action="membership.blocked",
             target=locked,
             target_label=locked.user.email,
+            data=_via(via),
         )
         _membership_email("blocked", locked)
     return locked
 
 
 def membership_unblock(
-    *, membership: Membership, actor: User, channel: str = AuditLog.Channel.WEB
+    *,
+    membership: Membership,
+    actor: User,
+    channel: str = AuditLog.Channel.WEB,
+    via: str | None = None,
 ) -> Membership:
     """Give a blocked member their access back, in the role they had."""
     with transaction.atomic():
@@ -841,13 +861,18 @@ def membership_unblock(
             action="membership.unblocked",
             target=locked,
             target_label=locked.user.email,
+            data=_via(via),
         )
         _membership_email("unblocked", locked)
     return locked
 
 
 def membership_delete(
-    *, membership: Membership, actor: User, channel: str = AuditLog.Channel.WEB
+    *,
+    membership: Membership,
+    actor: User,
+    channel: str = AuditLog.Channel.WEB,
+    via: str | None = None,
 ) -> None:
     """Remove a person from the business account; they can be invited again later."""
     with transaction.atomic():
@@ -865,7 +890,7 @@ def membership_delete(
             action="membership.deleted",
             target=locked,
             target_label=locked.user.email,
-            data={"role": locked.role, "status": locked.status},
+            data={"role": locked.role, "status": locked.status, **_via(via)},
         )
         _membership_email("removed", locked)
         locked.delete()

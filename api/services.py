@@ -18,6 +18,7 @@ from accounts.models import Account, AuditLog, Membership, User, membership_acti
 from accounts.services import audit_log_record
 from api.models import ApiToken
 from core.errors import DomainError
+from sso.selectors import sso_deprovisioned
 
 PREFIX_LENGTH = 8
 # last_used_at is written at most this often: not one UPDATE per API request.
@@ -114,12 +115,23 @@ def api_token_revoke(
 
 
 def api_token_authenticate(*, secret: str, now: datetime | None = None) -> ApiToken | None:
-    """The live token this secret belongs to (with its active owner), or None."""
+    """The live token this secret belongs to (with its active owner), or None.
+
+    A token is its owner's, not one account's: what it reaches is decided per account at
+    each request (api.access). Whoever SSO deprovisioned (sso.selectors.sso_deprovisioned)
+    is no longer the person the token was given to, so every token of theirs answers 401
+    until the IdP lets them in again — decided in this same one query."""
     if not secret or len(secret) > 200:
         return None
     token = (
         ApiToken.objects.select_related("user")
-        .filter(token_hash=token_hash(secret), revoked_at__isnull=True, user__is_active=True)
+        .alias(deprovisioned=sso_deprovisioned(user="user_id", email="user__email"))
+        .filter(
+            token_hash=token_hash(secret),
+            revoked_at__isnull=True,
+            user__is_active=True,
+            deprovisioned=False,
+        )
         .first()
     )
     if token is None:

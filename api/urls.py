@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from api import key_administrators, pages, tickets, views
+from api import key_administrators, pages, sso, tickets, views
 
 v1 = [
     path("accounts/", views.AccountListView.as_view(), name="api_accounts"),
@@ -102,6 +102,12 @@ v1 = [
         "accounts/<int:account_id>/tickets/<int:ticket_id>/replies/",
         tickets.TicketReplyView.as_view(),
         name="api_ticket_replies",
+    ),
+    path("accounts/<int:account_id>/sso/", sso.SsoConfigView.as_view(), name="api_sso"),
+    path(
+        "accounts/<int:account_id>/sso/domains/",
+        sso.SsoDomainListView.as_view(),
+        name="api_sso_domains",
     ),
     path(
         "accounts/<int:account_id>/subscriptions/<int:subscription_id>/license-keys/"

@@ -1,20 +1,37 @@
-"""The demo company's Single Sign-On page, begun: its e-mail domain is verified (step 1
-green), the identity provider is still to connect.
+"""The demo company's Single Sign-On: its e-mail domain is verified (step 1 green) and,
+when `make run` starts its demo identity provider (demo_idp/, `--idp-url`), that IdP is
+connected (step 2), Account Administrators are its group "MyAccount Admins" (step 3)
+and Require SSO is on with the demo user as break-glass administrator (step 4). The
+IdP's person, sam.sso@mycompany.example (the demo password), signs in with Continue
+with SSO and joins the company just in time.
 
 Idempotent: `make run` calls it on each start. The domain is a reserved .example name
-with no real TXT record, so the daily re-check un-verifies it and the next start
-verifies it again; no DNS is asked here.
+with no real TXT record, so it is seeded as verified (no DNS is asked here; the daily
+re-check un-verifies it and the next start verifies it again). The IdP is seeded here
+too, not through the services: it starts after the demo data, which write the file it
+reads (`--idp-seed-file`): its users and the portal as its client, with a new secret
+at each start.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
+from pathlib import Path
 
+from allauth.socialaccount.models import SocialApp
+from django.conf import settings
+from django.contrib.sites.models import Site
+from django.urls import reverse
 from django.utils import timezone
 
-from sso.models import SsoDomain
+from sso.models import SsoConfig, SsoDomain
+from sso.services import OIDC_PROVIDER, sso_provider_id
 
 DOMAIN = "mycompany.example"
+IDP_CLIENT_ID = "myaccount-demo"
+IDP_ADMINS = "MyAccount Admins"
+IDP_PERSON = {"email": f"sam.sso@{DOMAIN}", "first_name": "Sam", "last_name": "Sato"}
 
 
 def seed(context: dict) -> None:
@@ -34,3 +51,39 @@ def seed(context: dict) -> None:
             "last_checked": now,
         },
     )
+    if context.get("idp_url"):
+        _idp_connect(context, company=company, now=now)
+
+
+def _idp_connect(context: dict, *, company, now) -> None:
+    issuer = context["idp_url"].rstrip("/")
+    secret = secrets.token_urlsafe(24)
+    provider_id = sso_provider_id(company)
+    app = SocialApp.objects.filter(provider=OIDC_PROVIDER, provider_id=provider_id).first()
+    app = app or SocialApp(provider=OIDC_PROVIDER, provider_id=provider_id)
+    app.name = company.name[:40]
+    app.client_id = IDP_CLIENT_ID
+    app.secret = secret
+    app.settings = {"server_url": issuer, "hidden": True}
+    app.save()
+    app.sites.add(Site.objects.get_current())
+    SsoConfig.objects.update_or_create(
+        account=company,
+        defaults={
+            "social_app": app,
+            "admin_claim": "groups",
+            "admin_group": IDP_ADMINS,
+            "roles_saved_at": now,
+            "require_sso": True,
+            "break_glass": context.get("demo_user"),
+        },
+    )
+    redirect_uri = settings.SITE_URL + reverse(
+        "openid_connect_callback", kwargs={"provider_id": provider_id}
+    )
+    idp_seed = {
+        "users": [{**IDP_PERSON, "password": context["password"]}],
+        "clients": [{"id": IDP_CLIENT_ID, "secret": secret, "redirect_uris": [redirect_uri]}],
+    }
+    if context.get("idp_seed_file"):
+        Path(context["idp_seed_file"]).write_text(json.dumps(idp_seed))

@@ -5,7 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from accounts.forms import SignupForm
 from accounts.models import Account, Membership, User
+from sso.errors import SsoError
+from sso.selectors import sso_enforcement_for
 
 
 class DomainForm(forms.Form):
@@ -111,3 +114,15 @@ class EnforcementForm(forms.Form):
             memberships__role=Membership.Role.ADMIN,
             memberships__status=Membership.Status.ACTIVE,
         ).order_by("email")
+
+
+class SsoSignupForm(SignupForm):
+    """Register Your Account, refused for an address of a domain whose business account
+    requires single sign-on: those people come in through their IdP (Continue with SSO,
+    on the same page), which creates them just in time."""
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        if email and sso_enforcement_for(email) is not None:
+            raise forms.ValidationError(SsoError("sso_required").message)
+        return email

@@ -114,6 +114,7 @@ def _admins_set(
             role=role,
             notes=membership.notes,
             channel=AuditLog.Channel.API,
+            via="scim",
         )
 
     for membership in add:

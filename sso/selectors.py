@@ -7,19 +7,20 @@ import hashlib
 from dataclasses import dataclass
 
 from allauth.socialaccount.models import SocialApp
-from django.db.models.functions import Lower
+from django.db.models import Exists, OuterRef, Value
+from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account
+from accounts.models import Account, Membership
 from sso.errors import SsoError
 from sso.models import SsoConfig, SsoDomain
 
 
 def sso_config_get(account: Account) -> SsoConfig:
     """The saved configuration, or an unsaved blank one (nothing configured yet)."""
-    return SsoConfig.objects.filter(account=account).select_related("social_app").first() or (
-        SsoConfig(account=account)
-    )
+    return SsoConfig.objects.filter(account=account).select_related(
+        "social_app", "break_glass"
+    ).first() or SsoConfig(account=account)
 
 
 def sso_domain_list(*, account: Account) -> list[SsoDomain]:
@@ -102,6 +103,32 @@ def sso_password_reset_allowed(user) -> bool:
     unless they are the account's break-glass administrator."""
     config = sso_enforcement_for(user.email)
     return config is None or config.break_glass_id == user.pk
+
+
+def sso_deprovisioned(*, user: str = "pk", email: str = "email") -> Exists:
+    """Whether a person is deprovisioned, as an expression over the outer query's user
+    (`user` and `email` name its id and address): the business account that verified
+    their e-mail domain requires SSO, and they are not an active member of it — the IdP
+    blocked them through SCIM, an administrator blocked or removed them, or they never
+    came in through the IdP. Their identity is that account's: their sessions and API
+    tokens stop (sso.backends, api.services), on every account, until the IdP or an
+    administrator lets them in again. The break-glass administrator is an active
+    Account Administrator, so it never applies to them.
+
+    An expression, not a query, so the one query that already loads the user of a
+    session or a token decides it: no request pays a query more."""
+    address = OuterRef(email)
+    domain = Lower(Substr(address, StrIndex(address, Value("@")) + 1))
+    active_member = Membership.objects.filter(
+        account_id=OuterRef("account_id"),
+        user_id=OuterRef(OuterRef(user)),
+        status=Membership.Status.ACTIVE,
+    )
+    return Exists(
+        SsoDomain.objects.annotate(name=Lower("domain"))
+        .filter(name=domain, verified_at__isnull=False, account__sso_config__require_sso=True)
+        .exclude(Exists(active_member))
+    )
 
 
 def scim_token_hash(token: str) -> str:

@@ -617,11 +617,14 @@ def sso_scim_user_set_active(*, account: Account, membership: Membership, active
     if active == membership.is_active:
         return
     change = membership_unblock if active else membership_block
-    change(membership=membership, actor=actor, channel=AuditLog.Channel.API)
+    change(membership=membership, actor=actor, channel=AuditLog.Channel.API, via="scim")
 
 
 def sso_scim_user_delete(*, account: Account, membership: Membership) -> None:
     """SCIM DELETE: the person leaves the account (accounts' membership_delete)."""
     membership_delete(
-        membership=membership, actor=_scim_actor(account), channel=AuditLog.Channel.API
+        membership=membership,
+        actor=_scim_actor(account),
+        channel=AuditLog.Channel.API,
+        via="scim",
     )

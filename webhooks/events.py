@@ -383,6 +383,25 @@ MEMBER_STATUS_AFTER = {
 }
 
 
+# How a member event came about (`data.via`), when the change recorded none: by the
+# channel it went through. Recorded: `sso` (a sign-in through the account's identity
+# provider: just-in-time creation, a role from its group), `scim` (its provisioning),
+# `invitation` (an invitation accepted).
+MEMBER_VIA_BY_CHANNEL = {
+    AuditLog.Channel.WEB: "portal",
+    AuditLog.Channel.API: "api",
+    AuditLog.Channel.ADMIN: "admin",
+    AuditLog.Channel.CLI: "cli",
+    AuditLog.Channel.SYSTEM: "system",
+}
+MEMBER_VIA = ("portal", "invitation", "sso", "scim", "api", "admin", "cli", "system")
+
+
+def member_via(entry: AuditLog) -> str:
+    via = (entry.data or {}).get("via")
+    return via if via in MEMBER_VIA else MEMBER_VIA_BY_CHANNEL.get(entry.channel, "system")
+
+
 def _member_from(entry: AuditLog, type: str) -> Built:
     email = (entry.target_label or "").lower()
     if type == "member.invited":
@@ -406,7 +425,7 @@ def _member_from(entry: AuditLog, type: str) -> Built:
                 status="removed",
                 membership_id=int(entry.target_id) if entry.target_id.isdigit() else None,
             )
-    return Built({"member": data}, member_ordering_key(data["email"]))
+    return Built({"member": data, "via": member_via(entry)}, member_ordering_key(data["email"]))
 
 
 def member_ordering_key(email: str) -> str:

@@ -13,7 +13,7 @@ from api.pagination import PageQuerySerializer, paginated
 from api.serializers import SUBLICENSE_TYPES
 from api.tickets import TICKET_CATEGORIES, TICKET_STATUSES
 from proxies.models import ProxyServer
-from webhooks.events import CATALOG, TEST
+from webhooks.events import CATALOG, MEMBER_VIA, TEST
 from webhooks.models import Delivery
 
 EVENT_TYPES = [(event.type, event.type) for event in CATALOG]
@@ -115,6 +115,12 @@ class SublicenseEventDataSerializer(serializers.Serializer):
 
 class MemberEventDataSerializer(serializers.Serializer):
     member = MemberDataSerializer()
+    via = serializers.ChoiceField(
+        choices=MEMBER_VIA,
+        help_text="How it came about: portal (a page), invitation (accepted), sso (a "
+        "sign-in through the account's identity provider), scim (its provisioning), api, "
+        "admin (sales staff), cli, system.",
+    )
 
 
 class TicketDataSerializer(serializers.Serializer):

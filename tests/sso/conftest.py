@@ -4,6 +4,7 @@ Built with dnspython's message API, answering over UDP as any authoritative serv
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -17,6 +18,10 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 import pytest
+from django.test import Client
+
+from accounts.models import Membership
+from tests import factories
 
 # The browser fixtures, for the SSO journey in Chromium (test_sso_journey.py).
 from tests.e2e.conftest import csp_watch, page  # noqa: F401
@@ -83,7 +88,7 @@ def dns_responder(settings) -> Iterator[DnsResponder]:
     sock.close()
 
 
-# --- A real OpenID provider in a second process (tests/sso/idp/) ----------------------
+# --- A real OpenID provider in a second process (demo_idp/, also `make run`'s) ----------
 
 IDP_CLIENT_ID = "myaccount-portal"
 IDP_CLIENT_SECRET = "idp-client-secret-for-tests"
@@ -147,9 +152,9 @@ class OidcProvider:
                 )
 
 
-def _idp_process_start(module: str, env: dict[str, str]):
-    """Run a test IdP (`python -m module`) in a process of its own and wait for its
-    `READY <port>` line: the process and the port."""
+def _idp_process_start(module: str, env: dict[str, str], args: tuple[str, ...] = ()):
+    """Run a test IdP (`python -m module *args`) in a process of its own and wait for
+    its `READY <port>` line: the process and the port."""
     import os
     import subprocess
     import sys
@@ -159,7 +164,7 @@ def _idp_process_start(module: str, env: dict[str, str]):
     environ = {**os.environ, **env}
     environ.pop("DJANGO_SETTINGS_MODULE", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", module],
+        [sys.executable, "-m", module, *args],
         cwd=Path(__file__).resolve().parents[2],
         env=environ,
         stdout=subprocess.PIPE,
@@ -176,15 +181,14 @@ def _idp_process_start(module: str, env: dict[str, str]):
 
 @pytest.fixture(scope="session")
 def oidc_provider(tmp_path_factory) -> Iterator[OidcProvider]:
-    import json
-
     db = str(tmp_path_factory.mktemp("idp") / "idp.sqlite3")
     seed = {
         "users": [{**u, "password": IDP_PASSWORD} for u in IDP_USERS],
         "clients": [{"id": IDP_CLIENT_ID, "secret": IDP_CLIENT_SECRET, "redirect_uris": []}],
     }
-    env = {"SSO_TEST_IDP_DB": db, "SSO_TEST_IDP_SEED": json.dumps(seed)}
-    process, port = _idp_process_start("tests.sso.idp.serve", env)
+    process, port = _idp_process_start(
+        "demo_idp.serve", {}, ("--db", db, "--seed", json.dumps(seed))
+    )
     yield OidcProvider(issuer=f"http://127.0.0.1:{port}", db=db)
     process.terminate()
     process.wait(timeout=10)
@@ -433,3 +437,43 @@ def saml_post(client, acs: str, form: dict):
     response = client.post(parts.path, form)
     assert response.status_code == 302, response.content.decode()[:500]
     return client.get(response["Location"])
+
+
+# --- My Company's people of the verified domain, and "Require SSO" turned on ------------
+
+
+@pytest.fixture
+def erin(company):
+    user = factories.user_create("erin@mycompany.example", "Erin", "Engineer")
+    factories.membership_create(user, company)
+    return user
+
+
+@pytest.fixture
+def frank(company):
+    user = factories.user_create("frank@mycompany.example", "Frank", "Boss")
+    factories.membership_create(user, company, role=Membership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def enforced(sso_company, alice, frank, mailoutbox, django_capture_on_commit_callbacks):
+    """My Company requires SSO; frank is its break-glass Account Administrator."""
+    from sso import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sso_enforcement_save(
+            account=sso_company, actor=alice, require_sso=True, break_glass=frank
+        )
+    return sso_company
+
+
+def scim_call(method: str, path: str, token: str, body: dict | None = None):
+    """The company's IdP calling /scim/v2/<path> with its bearer token."""
+    return Client().generic(
+        method,
+        f"/scim/v2/{path}",
+        json.dumps(body) if body is not None else "",
+        content_type="application/scim+json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )

@@ -8,38 +8,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import AuditLog, Membership
+from accounts.models import AuditLog
 from sso import services
 from sso.errors import SsoError
 from sso.models import SsoConfig
-from tests import factories
 from tests.factories import PASSWORD
 from tests.sso.conftest import continue_with_sso
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def erin(company):
-    user = factories.user_create("erin@mycompany.example", "Erin", "Engineer")
-    factories.membership_create(user, company)
-    return user
-
-
-@pytest.fixture
-def frank(company):
-    user = factories.user_create("frank@mycompany.example", "Frank", "Boss")
-    factories.membership_create(user, company, role=Membership.Role.ADMIN)
-    return user
-
-
-@pytest.fixture
-def enforced(sso_company, alice, frank, mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        services.sso_enforcement_save(
-            account=sso_company, actor=alice, require_sso=True, break_glass=frank
-        )
-    return sso_company
 
 
 def _login(client, email):
@@ -142,3 +118,22 @@ def test_turning_it_off_lets_passwords_back(client, enforced, alice, erin):
     )
     assert _login(Client(), "erin@mycompany.example").status_code == 302
     assert AuditLog.objects.filter(action="sso.enforcement_off").count() == 1
+
+
+def test_turning_it_off_tells_the_administrators(
+    enforced, alice, frank, mailoutbox, django_capture_on_commit_callbacks
+):
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sso_enforcement_save(
+            account=enforced, actor=alice, require_sso=False, break_glass=None
+        )
+    [email] = mailoutbox
+    assert sorted(email.to) == ["alice@example.com", "frank@mycompany.example"]
+    assert "Single sign-on is no longer required for My Company, Inc." in email.subject
+    # Saving it unchanged e-mails no one.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sso_enforcement_save(
+            account=enforced, actor=alice, require_sso=False, break_glass=None
+        )
+    assert len(mailoutbox) == 1

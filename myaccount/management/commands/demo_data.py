@@ -37,10 +37,24 @@ class Command(BaseCommand):
             help="Where the demo company's webhook endpoint delivers (scripts/run.sh gives its "
             "loopback receiver); a test event is sent there at once",
         )
+        parser.add_argument(
+            "--idp-url",
+            help="The demo identity provider's address (scripts/run.sh starts demo_idp): the "
+            "demo company signs in with SSO through it",
+        )
+        parser.add_argument(
+            "--idp-seed-file",
+            help="Where to write the users and the client the demo identity provider starts with",
+        )
 
     def handle(self, *args, **options) -> None:
         password = options["password"] or secrets.token_urlsafe(9)
-        context: dict = {"password": password, "webhook_url": options["webhook_url"]}
+        context: dict = {
+            "password": password,
+            "webhook_url": options["webhook_url"],
+            "idp_url": options["idp_url"],
+            "idp_seed_file": options["idp_seed_file"],
+        }
         with transaction.atomic():
             for app in DEMO_APPS:
                 try:
@@ -57,3 +71,10 @@ class Command(BaseCommand):
                 "  jonas.keller@example.com (reads German, on Berlin time)\n"
             )
         )
+        if options["idp_url"]:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Single sign-on: Continue with SSO as sam.sso@mycompany.example, the same\n"
+                    f"  password, at the demo identity provider {options['idp_url']}\n"
+                )
+            )

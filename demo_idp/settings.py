@@ -1,6 +1,7 @@
-"""A real OpenID provider for the SSO tests: allauth's own `allauth.idp.oidc` in a
-project of its own, run as a second process (serve.py) with its own SQLite database.
-Nothing here is the portal's: it plays a company's Keycloak or Entra ID."""
+"""A real OpenID provider for `make run`'s demo and the SSO tests: allauth's own
+`allauth.idp.oidc` in a project of its own, run as a second process (serve.py) with its
+own SQLite database. Nothing here is the portal's: it plays a company's Keycloak or
+Entra ID."""
 
 import os
 
@@ -19,6 +20,11 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.idp.oidc",
 ]
+# Its own cookie names: a browser shares cookies between the ports of one host, and the
+# portal's session must survive a visit to the IdP on 127.0.0.1 too.
+SESSION_COOKIE_NAME = "demo_idp_sessionid"
+CSRF_COOKIE_NAME = "demo_idp_csrftoken"
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -27,7 +33,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
-ROOT_URLCONF = "tests.sso.idp.urls"
+ROOT_URLCONF = "demo_idp.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -41,9 +47,7 @@ TEMPLATES = [
         },
     }
 ]
-DATABASES = {
-    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["SSO_TEST_IDP_DB"]}
-}
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["DEMO_IDP_DB"]}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
@@ -51,7 +55,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_RATE_LIMITS = False
-IDP_OIDC_ADAPTER = "tests.sso.idp.adapter.GroupsAdapter"
+IDP_OIDC_ADAPTER = "demo_idp.adapter.GroupsAdapter"
 IDP_OIDC_PRIVATE_KEY = (
     rsa.generate_private_key(public_exponent=65537, key_size=2048)
     .private_bytes(
