@@ -3,7 +3,8 @@ when `make run` starts its demo identity provider (demo_idp/, `--idp-url`), that
 connected (step 2), Account Administrators are its group "MyAccount Admins" (step 3)
 and Require SSO is on with the demo user as break-glass administrator (step 4). The
 IdP's person, sam.sso@mycompany.example (the demo password), signs in with Continue
-with SSO and joins the company just in time.
+with SSO and joins the company just in time. A SCIM token exists (step 5) and the IdP
+provisioned Riley through it, with a group it pushed ("Field Engineers").
 
 Idempotent: `make run` calls it on each start. The domain is a reserved .example name
 with no real TXT record, so it is seeded as verified (no DNS is asked here; the daily
@@ -25,13 +26,24 @@ from django.contrib.sites.models import Site
 from django.urls import reverse
 from django.utils import timezone
 
-from sso.models import SsoConfig, SsoDomain
-from sso.services import OIDC_PROVIDER, sso_provider_id
+from accounts.models import Membership
+from sso.models import ScimGroup, SsoConfig, SsoDomain
+from sso.scim_services import scim_group_save, scim_user_provision
+from sso.services import OIDC_PROVIDER, sso_provider_id, sso_scim_token_rotate
 
 DOMAIN = "mycompany.example"
 IDP_CLIENT_ID = "myaccount-demo"
 IDP_ADMINS = "MyAccount Admins"
 IDP_PERSON = {"email": f"sam.sso@{DOMAIN}", "first_name": "Sam", "last_name": "Sato"}
+SCIM_PERSON = {
+    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+    "userName": f"riley.scim@{DOMAIN}",
+    "externalId": "okta-00u-riley",
+    "name": {"givenName": "Riley", "familyName": "Reyes"},
+    "emails": [{"value": f"riley.scim@{DOMAIN}", "primary": True, "type": "work"}],
+    "active": True,
+}
+SCIM_GROUP = "Field Engineers"
 
 
 def seed(context: dict) -> None:
@@ -53,6 +65,39 @@ def seed(context: dict) -> None:
     )
     if context.get("idp_url"):
         _idp_connect(context, company=company, now=now)
+    if context.get("demo_user") is not None:
+        _scim_provision(company=company, admin=context["demo_user"])
+
+
+def _scim_provision(*, company, admin) -> None:
+    """Step 5 done: a SCIM token exists (created once; its value is shown only when
+    created, so an administrator rotates it to connect an IdP), the IdP provisioned
+    Riley through it and pushed a group "Field Engineers" with Riley in it, as Okta
+    does."""
+    if not SsoConfig.objects.filter(account=company, scim_token_hash__isnull=False).exists():
+        sso_scim_token_rotate(account=company, actor=admin)
+    if not Membership.objects.filter(account=company, user__email=SCIM_PERSON["userName"]).exists():
+        scim_user_provision(
+            account=company,
+            user_name=SCIM_PERSON["userName"],
+            first_name=SCIM_PERSON["name"]["givenName"],
+            last_name=SCIM_PERSON["name"]["familyName"],
+            active=True,
+            document=SCIM_PERSON,
+        )
+    if not ScimGroup.objects.filter(account=company, display_name=SCIM_GROUP).exists():
+        riley = Membership.objects.get(account=company, user__email=SCIM_PERSON["userName"])
+        scim_group_save(
+            account=company,
+            group=None,
+            display_name=SCIM_GROUP,
+            document={
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": SCIM_GROUP,
+                "externalId": "okta-00g-field",
+                "members": [{"value": str(riley.pk)}],
+            },
+        )
 
 
 def _idp_connect(context: dict, *, company, now) -> None:
