@@ -14,9 +14,33 @@ errors under /api/) are never wrapped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+
+# The hooks Django's handler calls beside a middleware's __call__, and what each answers
+# for a request the middleware steps aside for: nothing (the view, the exception go on
+# to the next), or the response as it is.
+_HOOKS: dict[str, Callable[..., Any]] = {
+    "process_view": lambda *view: None,
+    "process_exception": lambda exception: None,
+    "process_template_response": lambda response: response,
+}
+
+
+def _hook(
+    original: Callable[..., Any],
+    skipped_answer: Callable[..., Any],
+    skipped: Callable[[Any, Any], bool],
+) -> Callable[..., Any]:
+    def hook(self: Any, request: Any, *args: Any) -> Any:
+        if skipped(self, request):
+            return skipped_answer(*args)
+        return original(self, request, *args)
+
+    hook.__name__ = original.__name__
+    return hook
 
 
 def skipped_under(middleware: type) -> type:
@@ -43,28 +67,7 @@ def skipped_under(middleware: type) -> type:
         "__module__": middleware.__module__,
         "__doc__": middleware.__doc__,
     }
-    if hasattr(middleware, "process_view"):
-
-        def process_view(self: Any, request: Any, *args: Any) -> Any:
-            return (
-                None if _skipped(self, request) else middleware.process_view(self, request, *args)
-            )
-
-        namespace["process_view"] = process_view
-    if hasattr(middleware, "process_exception"):
-
-        def process_exception(self: Any, request: Any, exception: Exception) -> Any:
-            if _skipped(self, request):
-                return None
-            return middleware.process_exception(self, request, exception)
-
-        namespace["process_exception"] = process_exception
-    if hasattr(middleware, "process_template_response"):
-
-        def process_template_response(self: Any, request: Any, response: Any) -> Any:
-            if _skipped(self, request):
-                return response
-            return middleware.process_template_response(self, request, response)
-
-        namespace["process_template_response"] = process_template_response
+    for name, skipped_answer in _HOOKS.items():
+        if hasattr(middleware, name):
+            namespace[name] = _hook(getattr(middleware, name), skipped_answer, _skipped)
     return type(middleware.__name__, (middleware,), namespace)
