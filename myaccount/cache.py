@@ -86,18 +86,20 @@ class ResilientRedisCache(RedisCache):
             raise RuntimeError("cache did not return what was stored")
 
     def windows_count(self, windows: Mapping[str, int]) -> dict[str, int]:
-        """core.throttle.windows_count in one round trip: for each window, open it at 0
-        for its seconds unless it is open (SET NX EX), then count the hit (INCR), all in
-        one MULTI pipeline (as Django's own set_many() pipelines its SETs)."""
+        """core.throttle.windows_count in one round trip: for each window, count the hit
+        (INCR, which opens a window at 1), then give the window its seconds unless it has
+        them (EXPIRE NX, Redis 7), pipelined as Django's own set_many() pipelines its
+        SETs. Whatever happens between the two, a window never outlives its seconds: one
+        that closed in between is gone, EXPIRE NX leaves an open one's end alone."""
 
         def redis_call() -> dict[str, int]:
             keys = {name: self.make_and_validate_key(name) for name in windows}
-            pipeline = self._cache.get_client(None, write=True).pipeline()
+            pipeline = self._cache.get_client(None, write=True).pipeline(transaction=False)
             for name, key in keys.items():
-                pipeline.set(key, 0, ex=windows[name], nx=True)  # an int is stored as is
                 pipeline.incr(key)
+                pipeline.expire(key, windows[name], nx=True)
             results = pipeline.execute()
-            return {name: int(results[2 * i + 1]) for i, name in enumerate(keys)}
+            return {name: int(results[2 * i]) for i, name in enumerate(keys)}
 
         return self._call(redis_call, lambda: self._fallback.windows_count(windows))
 
