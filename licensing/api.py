@@ -8,9 +8,10 @@ publishes the portal's keys.
 One DRF view per operation, and nothing beside it: DRF parses, validates and renders,
 drf-spectacular documents it from the same classes. There is no session, cookie or
 CSRF here: the signature is the authentication. Each request counts against its client
-address before its body is read, and a message naming a license key or installation
-against that key or installation too, before the service opens it
-(licensing/throttling.py).
+address, and a message naming a license key or installation against that key or
+installation too, in one call of the cache once its body is parsed, before anything is
+looked up or verified: a body that cannot be parsed still counts against its address,
+and is throttled before it is refused (licensing/throttling.py).
 """
 
 from __future__ import annotations
@@ -138,6 +139,17 @@ class _LicensingView(APIView):
     def get_exception_handler(self):
         return licensing_exception_handler
 
+    def check_throttles(self, request: Request) -> None:
+        # A POST carries a message: post() counts it against its address and its key
+        # together, in one call of the cache.
+        if request.method != "POST" or not hasattr(self, "post"):
+            super().check_throttles(request)
+
+    def _throttle(self, request: Request, decoded: Any) -> None:
+        wait = throttling.request_wait(request, decoded)
+        if wait is not None:
+            self.throttled(request, wait)
+
 
 ERROR_RESPONSES = {
     400: OpenApiResponse(
@@ -199,14 +211,16 @@ def _endpoint(
             auth=[],
         )
         def post(self, request: Request) -> Response:
-            incoming = MessageSerializer(data=request.data)
-            incoming.is_valid(raise_exception=True)
-            # Parsed once: the key throttle reads the (unverified) parse, the service
-            # verifies that very parse.
-            decoded = services.request_decode(incoming.validated_data["message"])
-            wait = throttling.key_wait(decoded)
-            if wait is not None:
-                self.throttled(request, wait)
+            try:
+                incoming = MessageSerializer(data=request.data)
+                incoming.is_valid(raise_exception=True)
+                # Parsed once: the throttle reads the (unverified) parse, the service
+                # verifies that very parse.
+                decoded = services.request_decode(incoming.validated_data["message"])
+            except Exception:
+                self._throttle(request, None)  # a 429 over the limit, else the refusal
+                raise
+            self._throttle(request, decoded)
             answer = service(decoded, channel=services.ONLINE)
             return Response({"message": answer})
 

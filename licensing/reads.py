@@ -11,7 +11,10 @@ applied to them stays in Python (licensing.services, the models).
 A key comes with its subscription and account from one statement: their columns ride
 along the key's row and are made into instances with ``Model.from_db`` (Django's own
 hook for loading an instance), without the datetime columns (which only the ORM's
-converters make timezone-aware on SQLite): those stay deferred, loaded if ever read.
+converters make timezone-aware on SQLite): those stay deferred, loaded if ever read. An
+installation comes with its key, subscription and account the same way, its key whole
+(its datetimes through the ORM's converters): one statement for a refresh, usage report
+or deactivation to find and lock what it works on.
 """
 
 from __future__ import annotations
@@ -52,8 +55,10 @@ _SUBSCRIPTION = _riders(Subscription)
 _ACCOUNT = _riders(Account)
 
 
-def _key_sql() -> str:
-    key, subscription, account = (_table(m) for m in (LicenseKey, Subscription, Account))
+def _riders_sql() -> tuple[str, str]:
+    """The columns of a key's subscription and account that ride along a row that has
+    the key joined (s_<attname>, a_<attname>), and the joins that reach them."""
+    subscription, account = (_table(m) for m in (Subscription, Account))
     riders = [
         *(
             f"{subscription}.{Subscription._meta.get_field(a).column} AS s_{a}"
@@ -61,11 +66,16 @@ def _key_sql() -> str:
         ),
         *(f"{account}.{Account._meta.get_field(a).column} AS a_{a}" for a in _ACCOUNT),
     ]
-    return (
-        f"SELECT {key}.*, {', '.join(riders)} FROM {key} "  # noqa: S608
+    joins = (
         f"JOIN {subscription} ON {_pk(Subscription)} = {_column(LicenseKey, 'subscription')} "
         f"LEFT JOIN {account} ON {_pk(Account)} = {_column(Subscription, 'account')} "
     )
+    return ", ".join(riders), joins
+
+
+def _key_sql() -> str:
+    riders, joins = _riders_sql()
+    return f"SELECT {_table(LicenseKey)}.*, {riders} FROM {_table(LicenseKey)} {joins}"  # noqa: S608
 
 
 _KEY_SQL = _key_sql()
@@ -82,14 +92,17 @@ def _for_update(alias: str, table: str) -> str:
     return f"{lock} OF {table}" if features.has_select_for_update_of else lock
 
 
-def _key_with_subscription(key: LicenseKey) -> LicenseKey:
+def _key_with_subscription(key: LicenseKey, row: Model | None = None) -> LicenseKey:
+    """`key` with its subscription and account, made of the columns that rode along
+    `row` (the key's own row unless given)."""
+    row = row if row is not None else key
     db = key._state.db
     subscription = Subscription.from_db(
-        db, _SUBSCRIPTION, [getattr(key, f"s_{a}") for a in _SUBSCRIPTION]
+        db, _SUBSCRIPTION, [getattr(row, f"s_{a}") for a in _SUBSCRIPTION]
     )
     if subscription.account_id is not None:
         subscription.account = Account.from_db(
-            db, _ACCOUNT, [getattr(key, f"a_{a}") for a in _ACCOUNT]
+            db, _ACCOUNT, [getattr(row, f"a_{a}") for a in _ACCOUNT]
         )
     key.subscription = subscription
     return key
@@ -115,23 +128,59 @@ def _uuid(value: uuid.UUID, alias: str) -> object:
     )
 
 
-def installation_latest(installation_id: uuid.UUID, *, lock: bool) -> ProxyServer | None:
-    """The latest activation of an installation, with its key, subscription and account;
-    with `lock` its row stays locked (serialises the requests of one installation, a
-    refresh racing a deactivation)."""
-    alias = router.db_for_write(ProxyServer) if lock else router.db_for_read(ProxyServer)
-    table = _table(ProxyServer)
-    sql = (
-        f"SELECT * FROM {table} WHERE {_column(ProxyServer, 'installation_id')} = %s "  # noqa: S608
+# Every column of the key rides along an installation's row (k_<attname>): its
+# datetimes too, converted as the ORM converts them (on SQLite they are text).
+_KEY_FIELDS = list(LicenseKey._meta.concrete_fields)
+
+
+def _installation_sql() -> str:
+    proxy, key = _table(ProxyServer), _table(LicenseKey)
+    riders, joins = _riders_sql()
+    key_columns = ", ".join(f"{key}.{f.column} AS k_{f.attname}" for f in _KEY_FIELDS)
+    return (
+        f"SELECT {proxy}.*, {key_columns}, {riders} FROM {proxy} "  # noqa: S608
+        f"JOIN {key} ON {_pk(LicenseKey)} = {_column(ProxyServer, 'license_key')} {joins}"
+        f"WHERE {_column(ProxyServer, 'installation_id')} = %s "
         f"ORDER BY {_column(ProxyServer, 'activated_at')} DESC, {_pk(ProxyServer)} DESC LIMIT 1"
     )
+
+
+_INSTALLATION_SQL = _installation_sql()
+
+
+def _key_of(proxy: ProxyServer) -> LicenseKey:
+    """The key whose columns rode along the installation's row, with its subscription
+    and account."""
+    db = proxy._state.db
+    connection = connections[db]
+    values = []
+    for field in _KEY_FIELDS:
+        value = getattr(proxy, f"k_{field.attname}")
+        if isinstance(field, DateTimeField):
+            # The converters the ORM's compiler applies to the column: the backend's,
+            # then the field's.
+            column = field.get_col(_table(LicenseKey))
+            converters = connection.ops.get_db_converters(column)
+            for convert in [*converters, *column.get_db_converters(connection)]:
+                value = convert(value, column, connection)
+        values.append(value)
+    key = LicenseKey.from_db(db, [f.attname for f in _KEY_FIELDS], values)
+    return _key_with_subscription(key, proxy)
+
+
+def installation_latest(installation_id: uuid.UUID, *, lock: bool) -> ProxyServer | None:
+    """The latest activation of an installation, with its key, subscription and account,
+    in one read; with `lock` its row stays locked (serialises the requests of one
+    installation, a refresh racing a deactivation; the key is not locked)."""
+    alias = router.db_for_write(ProxyServer) if lock else router.db_for_read(ProxyServer)
+    sql = _INSTALLATION_SQL
     if lock:
-        sql += _for_update(alias, table)
+        sql += _for_update(alias, _table(ProxyServer))
     found = list(ProxyServer.objects.using(alias).raw(sql, [_uuid(installation_id, alias)]))
     if not found:
         return None
     proxy = found[0]
-    key = license_key_read(pk=proxy.license_key_id, lock=False)
+    key = _key_of(proxy)
     proxy.license_key = key
     if key.subscription.account_id == proxy.account_id:
         proxy.account = key.subscription.account

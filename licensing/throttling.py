@@ -2,7 +2,10 @@
 
 Every request counts against its client address (``licensing_ip``); a request whose
 message names a license key (activation) or an installation (every later request)
-counts against that key or installation too (``licensing_key``). The rates are
+counts against that key or installation too (``licensing_key``), both in one call of
+the cache (one Redis round trip, ``core.throttle.windows_count``): a message is counted
+once it is parsed, before it is verified, and a body that cannot be parsed against its
+address alone, before its refusal (licensing/api.py). The rates are
 ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (``LICENSING_THROTTLE_IP``,
 ``LICENSING_THROTTLE_KEY``). The counters are fixed windows in the Django cache (Redis
 in production), one key per window (``throttle:<scope>:<ident>:<window number>``), so a
@@ -24,12 +27,12 @@ import time
 from dataclasses import dataclass
 from functools import cache as memoize
 
-from django.core.cache import cache
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from core.throttle import windows_count
 from licensing.client import envelope
 from subscriptions.models import license_key_normalize
 
@@ -53,25 +56,34 @@ class Window:
     def retry_after(self, now: float) -> int:
         return max(1, math.ceil(self.seconds - now % self.seconds))
 
-    def wait(self, now: float) -> int | None:
-        """Count one request in this window: None if it may go on, else the seconds to
-        wait. A cache that fails lets it go on (see the module)."""
-        key = self.key(now)
-        try:
-            # Most windows see one request (a proxy calls every few hours, from its
-            # own address): opening one is a single round trip. The window's key names
-            # its window and outlives it (twice its length), so a count never loses
-            # its expiry between the increment's steps.
-            count = 1 if cache.add(key, 1, timeout=2 * self.seconds) else cache.incr(key)
-        except Exception as exc:  # noqa: BLE001  (a rate limit never takes the API down)
-            logger.warning(
-                "The licensing rate limit %s is not counted (%s: %s); the request goes on",
-                self.scope,
-                exc.__class__.__name__,
-                exc,
-            )
-            return None
-        return self.retry_after(now) if count > self.limit else None
+
+def windows_wait(windows: list[Window], now: float) -> int | None:
+    """Count one request in each window, all in one call of the cache: None if it may
+    go on, else the seconds to wait. A cache that fails lets it go on (see the module).
+
+    The window's key names its window and outlives it (twice its length), so a count
+    never loses its expiry between the increment's steps."""
+    if not windows:
+        return None
+    keys = [window.key(now) for window in windows]
+    try:
+        counts = windows_count(
+            {key: 2 * window.seconds for key, window in zip(keys, windows, strict=True)}
+        )
+    except Exception as exc:  # noqa: BLE001  (a rate limit never takes the API down)
+        logger.warning(
+            "The licensing rate limit %s is not counted (%s: %s); the request goes on",
+            " and ".join(window.scope for window in windows),
+            exc.__class__.__name__,
+            exc,
+        )
+        return None
+    waits = [
+        window.retry_after(now)
+        for key, window in zip(keys, windows, strict=True)
+        if counts[key] > window.limit
+    ]
+    return max(waits) if waits else None
 
 
 def window(scope: str, ident: str) -> Window | None:
@@ -99,11 +111,12 @@ def client_address(request: Request) -> str:
 
 
 class ClientAddressThrottle(BaseThrottle):
-    """Per client address: every request, before its body is read."""
+    """Per client address, for a request without a message (the public keys, a method
+    an endpoint does not answer): before anything else. A message is counted against
+    its address and its key together (:func:`request_wait`)."""
 
     def allow_request(self, request: Request, view: APIView) -> bool:
-        limit = window("licensing_ip", client_address(request))
-        self._wait = limit.wait(time.time()) if limit is not None else None
+        self._wait = request_wait(request, None)
         return self._wait is None
 
     def wait(self) -> float | None:
@@ -129,9 +142,13 @@ def key_ident(decoded: envelope.Decoded) -> str | None:
     return ident + ":" + "".join(c for c in message.kid[:40] if c.isalnum() or c == "-")
 
 
-def key_wait(decoded: envelope.Decoded) -> int | None:
-    """Count the request against the key or installation its message names: None if it
-    may go on, else the seconds to wait."""
-    ident = key_ident(decoded)
-    limit = window("licensing_key", ident) if ident is not None else None
-    return limit.wait(time.time()) if limit is not None else None
+def request_wait(request: Request, decoded: envelope.Decoded | None) -> int | None:
+    """Count the request against its client address and, when its message (`decoded`,
+    None when there is none or it could not be parsed) names a license key or an
+    installation, against that key or installation too, in one call of the cache: None
+    if it may go on, else the seconds to wait."""
+    windows = [window("licensing_ip", client_address(request))]
+    ident = key_ident(decoded) if decoded is not None else None
+    if ident is not None:
+        windows.append(window("licensing_key", ident))
+    return windows_wait([w for w in windows if w is not None], time.time())

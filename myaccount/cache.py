@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from core.throttle import windows_count_each
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +44,20 @@ def _resilient(name: str) -> Callable[..., Any]:
     return operation
 
 
+class LocalCache(LocMemCache):
+    """Django's in-memory cache, counting rate-limit windows with core.throttle's call:
+    the cache of ``make run`` without Redis, and Redis' fallback below."""
+
+    def windows_count(self, windows: Mapping[str, int]) -> dict[str, int]:
+        return windows_count_each(self, windows)
+
+
 class ResilientRedisCache(RedisCache):
     """Django's Redis cache that falls back to process memory while Redis is unreachable."""
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
-        self._fallback = LocMemCache(
+        self._fallback = LocalCache(
             f"redis-fallback:{server}",
             {"TIMEOUT": params.get("TIMEOUT", 300), "OPTIONS": {"MAX_ENTRIES": 10_000}},
         )
@@ -74,6 +84,24 @@ class ResilientRedisCache(RedisCache):
         RedisCache.set(self, key, value, 10)
         if RedisCache.get(self, key) != value:
             raise RuntimeError("cache did not return what was stored")
+
+    def windows_count(self, windows: Mapping[str, int]) -> dict[str, int]:
+        """core.throttle.windows_count in one round trip: for each window, count the hit
+        (INCR, which opens a window at 1), then give the window its seconds unless it has
+        them (EXPIRE NX, Redis 7), pipelined as Django's own set_many() pipelines its
+        SETs. Whatever happens between the two, a window never outlives its seconds: one
+        that closed in between is gone, EXPIRE NX leaves an open one's end alone."""
+
+        def redis_call() -> dict[str, int]:
+            keys = {name: self.make_and_validate_key(name) for name in windows}
+            pipeline = self._cache.get_client(None, write=True).pipeline(transaction=False)
+            for name, key in keys.items():
+                pipeline.incr(key)
+                pipeline.expire(key, windows[name], nx=True)
+            results = pipeline.execute()
+            return {name: int(results[2 * i]) for i, name in enumerate(keys)}
+
+        return self._call(redis_call, lambda: self._fallback.windows_count(windows))
 
     # Every operation of the cache API (the others are built on these), each with its
     # local twin; both read a default timeout the same way (the same TIMEOUT setting).

@@ -111,25 +111,29 @@ INSTALLED_APPS = [
 
 # One stack for every request, the licensing API's included: its middleware is lazy where
 # a request carries no cookie (no session, user or account is read for a proxy's call).
+# The middleware of myaccount.people_middleware serve people (a session, who is signed
+# in, their language and account, messages, the 404 page): each steps aside under the
+# licensing API, whose proxies send signed messages and no cookie (core/middleware.py).
+MIDDLEWARE_SKIPPED_UNDER = ("/api/licensing/",)
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "myaccount.people_middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # /api/ answers JSON, a missing trailing slash included (core/api_errors.py).
     "core.api_errors.ApiAnswersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "myaccount.middleware.UserLocaleMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "myaccount.people_middleware.AuthenticationMiddleware",
+    "myaccount.people_middleware.UserLocaleMiddleware",
+    "myaccount.people_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
-    "accounts.middleware.CurrentAccountMiddleware",
-    # The portal's 404 page with DEBUG on too (`make run`), not Django's debug page.
-    "core.not_found.NotFoundPageMiddleware",
+    "myaccount.people_middleware.UserSessionsMiddleware",
+    "myaccount.people_middleware.CurrentAccountMiddleware",
+    # The portal's 404 page with DEBUG on too (`make run`), not Django's debug 404 page.
+    "myaccount.people_middleware.NotFoundPageMiddleware",
 ]
 
 ROOT_URLCONF = "myaccount.urls"
@@ -198,7 +202,7 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "myaccount.cache.LocalCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
 # Django's and allauth's backends, whose sessions end when SSO deprovisions the person.

@@ -854,7 +854,10 @@ def _pool_totals(*, license_key: LicenseKey, today: date) -> tuple[int, int, int
         rows = cursor.fetchall()
     reserved = used_from_pool = used = 0
     for type_, renew, expires_on, mine, quota_sum, used_sum in rows:
+        # A stand-in for the group, for the model's rule only: given a key, so that
+        # none is drawn for it (25 random symbols per group, on every licensing request).
         group = LicenseKey(
+            key="",
             type=type_,
             renew_with_subscription=bool(renew),
             expires_on=DateField().to_python(expires_on),

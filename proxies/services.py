@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -212,20 +212,39 @@ def sublicense_delete(
 # --- blacklist ------------------------------------------------------------------------
 
 
+def _blacklisted_sql() -> str:
+    table = ProxyServer._meta.db_table
+
+    def column(name: str) -> str:
+        return f"{table}.{ProxyServer._meta.get_field(name).column}"
+
+    return (
+        f"SELECT 1 FROM {table} WHERE {column('account')} = %s "  # noqa: S608
+        f"AND {column('blacklisted_at')} IS NOT NULL AND ({column('installation_id')} = %s "
+        f"OR ({column('installation_key_id')} = %s AND {column('installation_public_key')} = %s)) "
+        "LIMIT 1"
+    )
+
+
+# Written once, as licensing/reads.py writes the activation's other reads: the ORM built
+# this one query anew on every activation, a sixth of the activation's time.
+_BLACKLISTED_SQL = _blacklisted_sql()
+
+
 def installation_blacklisted(
     *, account_id: int, installation_id, public_key: str, key_id: str
 ) -> bool:
     """Whether the account has blacklisted this installation: by its installation id, or
     by its public key under any id (a reinstall that keeps its key pair). The one check
     the activation (online and offline) asks; one indexed query."""
-    return (
-        ProxyServer.objects.filter(account_id=account_id, blacklisted_at__isnull=False)
-        .filter(
-            Q(installation_id=installation_id)
-            | Q(installation_key_id=key_id, installation_public_key=public_key)
-        )
-        .exists()
+    alias = router.db_for_read(ProxyServer)
+    connection = connections[alias]
+    installation = ProxyServer._meta.get_field("installation_id").get_db_prep_value(
+        installation_id, connection
     )
+    with connection.cursor() as cursor:
+        cursor.execute(_BLACKLISTED_SQL, [account_id, installation, key_id, public_key])
+        return cursor.fetchone() is not None
 
 
 @deadlock_retry
