@@ -25,8 +25,10 @@ MEMBER = "david.lewis@example.com"  # a Regular Member of it
 def portal(request, tmp_path_factory) -> Portal:
     workerinput = getattr(request.config, "workerinput", None)
     if workerinput is not None and workerinput.get("zero_setup_state"):
-        yield zero_setup.shared(Path(workerinput["zero_setup_state"]))
-        return
+        shared = zero_setup.shared(Path(workerinput["zero_setup_state"]))
+        if shared is not None:
+            yield shared
+            return
     process, started = zero_setup.start(tmp_path_factory.mktemp("zero-setup"))
     try:
         zero_setup.wait_until_ready(started)

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,13 +150,21 @@ class Shared:
             self.process = None
 
 
-def shared(state: Path) -> Portal:
-    """In a worker: the controller's portal, once it answers."""
+def shared(state: Path) -> Portal | None:
+    """In a worker: the controller's portal, once it answers; None if it has stopped (the
+    worker then starts one of its own, and says why in the run's warnings)."""
     deadline = time.monotonic() + 30
     while not state.exists():  # written right after the start, before any test is dealt
         if time.monotonic() > deadline:
             pytest.fail(f"the test run's zero-setup portal was not started ({state} missing)")
         time.sleep(0.1)
     portal = Portal.load(state)
+    if not portal.running():
+        warnings.warn(
+            "The run's zero-setup portal had stopped before this worker used it; the worker "
+            f"starts its own. The end of its log ({portal.log}):\n{portal.log_text()[-2000:]}",
+            stacklevel=2,
+        )
+        return None
     wait_until_ready(portal)
     return portal
