@@ -60,9 +60,10 @@ format: install
 # The browser tests photograph the main pages at 1280 and 390 px: listed at the end.
 SCREENSHOT_DIR ?= test-artifacts/screenshots
 # The tests run in PYTEST_WORKERS processes (pytest-xdist; auto: one per core), each with
-# a test database and cache keys of its own; tests/conftest.py says how they are dealt.
+# a test database and cache keys of its own; tests/conftest.py says how they are dealt
+# (one at a time, slow ones first, so the workers finish together).
 PYTEST_WORKERS ?= auto
-PYTEST_XDIST = -n $(PYTEST_WORKERS)
+PYTEST_XDIST = -n $(PYTEST_WORKERS) --maxschedchunk 1
 
 test: install messages services browser lint
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SCREENSHOT_DIR=$(abspath $(SCREENSHOT_DIR)) $(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)

@@ -18,23 +18,41 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone, translation
+from pytest_django.plugin import validate_django_db
 
 from accounts.models import Membership
 from outbox import tasks as outbox_tasks
 from tests import factories
+from tests.zero_setup import portal as zero_setup_portal
 
 TESTS = Path(__file__).resolve().parent
 
-# pytest-xdist (`make test`: `-n auto`, its "load" distribution) hands tests to its
-# workers in the order of the collection, and each worker runs them in that order. The
-# order is pytest-django's, as Django sorts: the tests in a rolled-back transaction first,
-# then those that commit (each of which empties the tables, the data migrations' rows
-# too, so none may come before a test that needs those rows on the same worker), then
-# those without a database. Within each part the slow tiers go first, so that the last
-# tests handed out are short ones and the workers finish at about the same time.
-# (A distribution by scope, xdist's loadfile/loadscope/loadgroup, would break that order;
-# loadgroup's groups are also lost on pytest 9, which ignores the nodeid xdist rewrites.)
-SLOW_FIRST = [TESTS / "production", TESTS / "api" / "test_schemathesis.py", TESTS / "e2e"]
+# pytest-xdist (`make test`: `-n auto`, its "load" distribution, `--maxschedchunk 2`)
+# deals the tests to its workers in the order of the collection, two at a time, and each
+# worker runs them in that order. The order is pytest-django's, as Django sorts: the tests
+# in a rolled-back transaction first, then those that commit (each of which empties the
+# tables, the data migrations' rows too, so none may come before a test that needs those
+# rows on the same worker), then those without a database. Those last may run anywhere,
+# so the slow ones among them are moved up to just before the committing ones (by then
+# the zero-setup portal, started with the run, is up). Within each part the slow tiers go
+# first, so that the last tests dealt are short ones and the workers finish at about the
+# same time. (A distribution by scope, xdist's loadfile/loadscope/loadgroup, or worksteal
+# would break that order; loadgroup's groups are also lost on pytest 9, which ignores the
+# nodeid xdist rewrites.)
+SLOW_FIRST = [
+    TESTS / "production",
+    TESTS / "api" / "test_schemathesis.py",
+    TESTS / "zero_setup" / "test_pages.py",
+    TESTS / "e2e" / "test_accessibility.py",
+    TESTS / "e2e",
+    TESTS / "integration",
+    TESTS / "zero_setup",
+    TESTS / "test_deploy_check.py",
+    TESTS / "test_gunicorn.py",
+    TESTS / "test_lock_order.py",
+    TESTS / "licensing" / "test_envelope.py",
+    TESTS / "test_i18n_catalogs.py",
+]
 
 
 def _rank(item: pytest.Item) -> int:
@@ -44,9 +62,52 @@ def _rank(item: pytest.Item) -> int:
     return len(SLOW_FIRST)
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-django's sort, which keeps this order
+def _part(item: pytest.Item) -> int:
+    """pytest-django's part of a test: 0 rolled back, 1 committing, 2 no database."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    if marker and any(validate_django_db(marker)[:2]):  # transaction, reset_sequences
+        return 1
+    if "transactional_db" in fixtures or "live_server" in fixtures:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+def _place(item: pytest.Item) -> tuple[int, int]:
+    part, rank = _part(item), _rank(item)
+    if part == 2 and rank < len(SLOW_FIRST):
+        return (1, rank)  # a slow test without a database: before the committing ones
+    return ({0: 0, 1: 2, 2: 3}[part], rank)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's sort, whose parts this keeps
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    items.sort(key=_rank)
+    items.sort(key=_place)
+
+
+# --- the zero-setup portal: one per run (tests/zero_setup/portal.py) ----------------------
+# Under pytest-xdist the controller starts it as soon as the workers have collected a test
+# of tests/zero_setup/ (it comes up while they run the others) and stops it at the end;
+# each worker learns where it is from its workerinput.
+_SHARED_PORTAL = pytest.StashKey[zero_setup_portal.Shared]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    basetemp = node.config._tmp_path_factory.getbasetemp()
+    shared = node.config.stash.setdefault(_SHARED_PORTAL, zero_setup_portal.Shared(basetemp))
+    node.workerinput["zero_setup_state"] = str(shared.state)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
+    node.config.stash[_SHARED_PORTAL].start_for(ids)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    shared = session.config.stash.get(_SHARED_PORTAL, None)
+    if shared is not None:
+        shared.stop()
 
 
 # Deletes the keys under a prefix in one round trip (a test Redis holds a few dozen).

@@ -203,7 +203,11 @@ def test_a_dripping_receiver_is_cut_at_the_deadline_and_another_accounts_email_g
     assert not drip.hung_up.is_set() and not drip.finished.is_set()
     message = message_from_bytes(message_file.read_bytes().rsplit(EMAIL_END, 1)[0])
     assert message["To"] == "nina@example.com"
-    assert OutboxEmail.objects.get(pk=invitation.outbox_email_id).status == "sent"
+    # The worker records the send once the message is out: a moment after the file.
+    workers.wait_for(
+        lambda: OutboxEmail.objects.get(pk=invitation.outbox_email_id).status == "sent",
+        what="the invitation recorded as sent",
+    )
 
     # Then the deadline: the portal hangs up on the receiver mid-answer, and the
     # attempt is a failure (retried later), recorded once.

@@ -26,6 +26,7 @@ stopping a process the test started itself, never the machine's Redis or Postgre
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import subprocess
@@ -58,11 +59,24 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
 
 
 @pytest.fixture(scope="session")
-def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``collectstatic`` as the image build runs it (whitenoise's compressed manifest)."""
-    root = tmp_path_factory.mktemp("static")
+def static_root(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """``collectstatic`` as the image build runs it (whitenoise's compressed manifest), once
+    per test run: the first pytest-xdist worker to need it collects, under a lock, into the
+    run's temporary directory, and the others use what it collected."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # the controller's, above every worker's own
+    root = shared / "production-static"
+    with (shared / "production-static.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "staticfiles.json").exists():
+            _collectstatic(root)
+    return root
+
+
+def _collectstatic(root: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--clear"],
         cwd=stack.BASE_DIR,
         env={
             "PATH": os.environ.get("PATH", ""),
@@ -77,7 +91,6 @@ def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert result.returncode == 0, f"collectstatic failed:\n{result.stdout}\n{result.stderr}"
     assert (root / "staticfiles.json").exists()
-    return root
 
 
 @pytest.fixture

@@ -410,8 +410,10 @@ class Portal:
     def start(self, **overrides: str) -> None:
         """Start with the configuration plus ``overrides``; wait until /healthz answers."""
         self.overrides = overrides
+        # --preload as gunicorn.conf.py has it (preload_app): the app is imported once,
+        # in the arbiter, and its workers are forked from it.
         command = [
-            sys.executable, "-m", "gunicorn", "myaccount.wsgi",
+            sys.executable, "-m", "gunicorn", "myaccount.wsgi", "--preload",
             "--bind", f"{HOST}:{self.config.port}", "--workers", "2",
             "--certfile", str(self.config.tls.cert), "--keyfile", str(self.config.tls.key),
             "--timeout", "120", "--graceful-timeout", "5", "--access-logfile", "-",
