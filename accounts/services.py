@@ -13,11 +13,11 @@ from typing import Any, ClassVar
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core import serializers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
+from django.utils.encoding import is_protected_type
 from django.utils.translation import gettext_lazy as _
 
 from accounts import emails
@@ -89,23 +89,66 @@ def audit_log_record(
     return entry
 
 
+def _state_fields(model: type[models.Model]) -> list[models.Field]:
+    """The fields of `model` its audit state records, in the order Django's serializers
+    write them: the concrete model's own serialized fields that are editable, neither
+    the primary key nor a password."""
+    fields = _STATE_FIELDS.get(model)
+    if fields is None:
+        fields = _STATE_FIELDS[model] = [
+            field
+            for field in model._meta.concrete_model._meta.local_fields
+            if field.serialize
+            and field.editable
+            and not field.primary_key
+            and field.name != "password"
+        ]
+    return fields
+
+
+_STATE_FIELDS: dict[type[models.Model], list[models.Field]] = {}
+
+
+_ENCODER = DjangoJSONEncoder()
+
+
+def _state_value(field: models.Field, target: models.Model) -> Any:
+    """One field as Django's "python" serializer writes it (a protected type as it is,
+    anything else as its field's text), then as JSON reads it back; an F() expression
+    not reloaded is no value yet (ValueError)."""
+    value = field.value_from_object(target)
+    if value is None or type(value) in (str, int, bool, float):
+        return value  # protected or text already, and JSON gives it back as it is
+    if hasattr(value, "resolve_expression"):
+        raise ValueError(f"{field.name} is not a value yet")
+    if not is_protected_type(value):
+        value = field.value_to_string(target)
+        if type(value) is str:
+            return value
+    if isinstance(value, str | int | float | dict | list | tuple):
+        return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    # A date, time, duration, decimal, UUID or lazy text: the text DjangoJSONEncoder
+    # writes for it, which JSON reads back as it is; anything else a TypeError.
+    return _ENCODER.default(value)
+
+
 def audit_state(target: models.Model | None) -> dict[str, Any] | None:
     """The target as the change leaves it, for AuditLog.state: Django's "python"
     serialization of its editable fields (a secret or a hash is never editable; nor is
-    a password stored here). None when there is no target or a field holds something
-    that is not a value yet (an F() expression not reloaded)."""
+    a password stored here), as JSON gives it back. None when there is no target or a
+    field holds something that is not a value yet (an F() expression not reloaded).
+
+    The serialization of ``serializers.serialize("python", [target], fields=...)`` and
+    its JSON round trip, made field by field: the same dictionary, without building a
+    serializer and encoding and parsing the whole of it for each entry."""
     if target is None:
         return None
-    fields = [
-        field
-        for field in target._meta.concrete_fields
-        if field.editable and not field.primary_key and field.name != "password"
-    ]
-    if any(hasattr(f.value_from_object(target), "resolve_expression") for f in fields):
-        return None
-    [state] = serializers.serialize("python", [target], fields=[f.name for f in fields])
     try:
-        return json.loads(json.dumps(state, cls=DjangoJSONEncoder))
+        return {
+            "model": target._meta.label_lower,
+            "pk": _state_value(target._meta.pk, target),
+            "fields": {f.name: _state_value(f, target) for f in _state_fields(type(target))},
+        }
     except (TypeError, ValueError):
         return None
 

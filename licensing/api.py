@@ -23,6 +23,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -31,6 +32,7 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.api_errors import JSONParser
 from core.errors import DomainError, error_body
 from licensing import services, signing, throttling
 from licensing.client import envelope
@@ -130,10 +132,28 @@ def licensing_exception_handler(exc: Exception, context: dict[str, Any]) -> Resp
 # --- views --------------------------------------------------------------------------------
 
 
+class OneRendererNegotiation(DefaultContentNegotiation):
+    """DRF's content negotiation (a `content_negotiation_class`, as DRF documents), with
+    the answer of a view that has one renderer given at once when the request leaves no
+    choice to make: no `format` (no query string at all) and an Accept header that is
+    absent, ``*/*`` or the renderer's media type, where DRF would parse the header and
+    come to the same renderer and media type. Every other request (another type, a
+    list, parameters, ``?format=``) is DRF's to negotiate: a 406 or 404 as before."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        if len(renderers) == 1 and not format_suffix and not request.META.get("QUERY_STRING"):
+            renderer = renderers[0]
+            if request.META.get("HTTP_ACCEPT", "*/*") in ("*/*", renderer.media_type):
+                return renderer, renderer.media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 class _LicensingView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    content_negotiation_class = OneRendererNegotiation
     throttle_classes = [throttling.ClientAddressThrottle]
 
     def get_exception_handler(self):

@@ -1,30 +1,34 @@
-"""The rows every licensing request reads, in plain SQL through ``Manager.raw()``.
+"""The rows every licensing request reads, in plain SQL written once, through a cursor.
 
 Django builds the SQL of a queryset anew each time it runs: for the joins these reads
 need (an installation with its key, subscription and account, locked) that took it
 five to ten times longer than Postgres takes to answer (bench/licensing_profile.py),
-on every proxy request. ``raw()`` is the ORM's documented door for SQL written by
-hand: it runs the text as it is and makes model instances of the rows with each
-field's conversions, on Postgres as on SQLite. The SQL only selects rows; every rule
+on every proxy request; ``Manager.raw()`` still maps the columns a statement answers to
+the model's fields anew on each call. Each statement here is written once from the
+models' public ``_meta`` (as proxies/services.py's blacklist check is), names its
+columns in the order of the models' fields, and runs on a cursor; each row's values
+become instances through ``Model.from_db`` (Django's own hook for loading an instance)
+after the converters the ORM's compiler applies to each column on that connection (the
+backend's, then the field's: on SQLite a datetime is text, a boolean 0 or 1), found
+once per connection. On Postgres as on SQLite. The SQL only selects rows; every rule
 applied to them stays in Python (licensing.services, the models).
 
-A key comes with its subscription and account from one statement: their columns ride
-along the key's row and are made into instances with ``Model.from_db`` (Django's own
-hook for loading an instance), without the datetime columns (which only the ORM's
-converters make timezone-aware on SQLite): those stay deferred, loaded if ever read. An
-installation comes with its key, subscription and account the same way, its key whole
-(its datetimes through the ORM's converters): one statement for a refresh, usage report
-or deactivation to find and lock what it works on.
+A key comes with its subscription and account from one statement, without their
+datetime columns (which stay deferred, loaded if ever read). An installation comes
+with its key, subscription and account the same way, its key whole: one statement for
+a refresh, usage report or deactivation to find and lock what it works on.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
 
 from django.db import connections, router
-from django.db.models import DateTimeField, Model
+from django.db.models import DateTimeField, Field, Model
 
 from accounts.models import Account
 from proxies.models import ProxyServer, UsageReport
@@ -45,40 +49,74 @@ def _pk(model: type[Model]) -> str:
     return f"{_table(model)}.{model._meta.pk.column}"
 
 
-def _riders(model: type[Model]) -> list[str]:
-    """The attributes of `model` that ride along another model's row: every concrete
-    field but the datetimes (see the module)."""
-    return [f.attname for f in model._meta.concrete_fields if not isinstance(f, DateTimeField)]
+class _Part:
+    """The columns of one model that a statement answers side by side, and how they
+    become an instance of it."""
+
+    def __init__(self, model: type[Model], fields: Sequence[Field]) -> None:
+        self.model = model
+        self.fields = list(fields)
+        self.attnames = [f.attname for f in self.fields]
+        self.width = len(self.fields)
+        # Per connection: (position, column, its converters) of each column that has any.
+        self._converters: weakref.WeakKeyDictionary[Any, list] = weakref.WeakKeyDictionary()
+
+    def columns(self) -> str:
+        table = _table(self.model)
+        return ", ".join(f"{table}.{f.column}" for f in self.fields)
+
+    def _converters_on(self, connection: Any) -> list[tuple[int, Any, list[Callable]]]:
+        found = self._converters.get(connection)
+        if found is None:
+            found = []
+            for position, field in enumerate(self.fields):
+                # What the ORM's compiler applies to the column: the backend's, the field's.
+                column = field.get_col(_table(self.model))
+                converters = [
+                    *connection.ops.get_db_converters(column),
+                    *column.get_db_converters(connection),
+                ]
+                if converters:
+                    found.append((position, column, converters))
+            self._converters[connection] = found
+        return found
+
+    def instance(self, row: Sequence[Any], start: int, alias: str) -> Model:
+        values = list(row[start : start + self.width])
+        connection = connections[alias]
+        for position, column, converters in self._converters_on(connection):
+            for convert in converters:
+                values[position] = convert(values[position], column, connection)
+        return self.model.from_db(alias, self.attnames, values)
 
 
-_SUBSCRIPTION = _riders(Subscription)
-_ACCOUNT = _riders(Account)
+def _fields(model: type[Model], *, datetimes: bool = True) -> list[Field]:
+    return [f for f in model._meta.concrete_fields if datetimes or not isinstance(f, DateTimeField)]
 
 
-def _riders_sql() -> tuple[str, str]:
-    """The columns of a key's subscription and account that ride along a row that has
-    the key joined (s_<attname>, a_<attname>), and the joins that reach them."""
-    subscription, account = (_table(m) for m in (Subscription, Account))
-    riders = [
-        *(
-            f"{subscription}.{Subscription._meta.get_field(a).column} AS s_{a}"
-            for a in _SUBSCRIPTION
-        ),
-        *(f"{account}.{Account._meta.get_field(a).column} AS a_{a}" for a in _ACCOUNT),
-    ]
-    joins = (
-        f"JOIN {subscription} ON {_pk(Subscription)} = {_column(LicenseKey, 'subscription')} "
-        f"LEFT JOIN {account} ON {_pk(Account)} = {_column(Subscription, 'account')} "
-    )
-    return ", ".join(riders), joins
+# A key's subscription and account ride along another model's row without their
+# datetimes (see the module).
+_KEY = _Part(LicenseKey, _fields(LicenseKey))
+_PROXY = _Part(ProxyServer, _fields(ProxyServer))
+_REPORT = _Part(UsageReport, _fields(UsageReport))
+_SUBSCRIPTION = _Part(Subscription, _fields(Subscription, datetimes=False))
+_ACCOUNT = _Part(Account, _fields(Account, datetimes=False))
 
 
-def _key_sql() -> str:
-    riders, joins = _riders_sql()
-    return f"SELECT {_table(LicenseKey)}.*, {riders} FROM {_table(LicenseKey)} {joins}"  # noqa: S608
+def _rows(alias: str, sql: str, params: Sequence[object]) -> list[tuple]:
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
-_KEY_SQL = _key_sql()
+_JOINS = (
+    f"JOIN {_table(Subscription)} ON {_pk(Subscription)} = {_column(LicenseKey, 'subscription')} "
+    f"LEFT JOIN {_table(Account)} ON {_pk(Account)} = {_column(Subscription, 'account')} "
+)
+_KEY_SQL = (
+    f"SELECT {_KEY.columns()}, {_SUBSCRIPTION.columns()}, {_ACCOUNT.columns()} "  # noqa: S608
+    f"FROM {_table(LicenseKey)} {_JOINS}"
+)
 
 
 def _for_update(alias: str, table: str) -> str:
@@ -92,18 +130,14 @@ def _for_update(alias: str, table: str) -> str:
     return f"{lock} OF {table}" if features.has_select_for_update_of else lock
 
 
-def _key_with_subscription(key: LicenseKey, row: Model | None = None) -> LicenseKey:
-    """`key` with its subscription and account, made of the columns that rode along
-    `row` (the key's own row unless given)."""
-    row = row if row is not None else key
-    db = key._state.db
-    subscription = Subscription.from_db(
-        db, _SUBSCRIPTION, [getattr(row, f"s_{a}") for a in _SUBSCRIPTION]
-    )
+def _key_with_subscription(row: Sequence[Any], start: int, alias: str) -> LicenseKey:
+    """The key whose columns start at `start` of `row`, with its subscription and
+    account, whose columns follow."""
+    key = _KEY.instance(row, start, alias)
+    start += _KEY.width
+    subscription = _SUBSCRIPTION.instance(row, start, alias)
     if subscription.account_id is not None:
-        subscription.account = Account.from_db(
-            db, _ACCOUNT, [getattr(row, f"a_{a}") for a in _ACCOUNT]
-        )
+        subscription.account = _ACCOUNT.instance(row, start + _SUBSCRIPTION.width, alias)
     key.subscription = subscription
     return key
 
@@ -118,8 +152,8 @@ def license_key_read(
     sql = f"{_KEY_SQL}WHERE {where} = %s"
     if lock:
         sql += _for_update(alias, _table(LicenseKey))
-    found = list(LicenseKey.objects.using(alias).raw(sql, [key if key is not None else pk]))
-    return _key_with_subscription(found[0]) if found else None
+    found = _rows(alias, sql, [key if key is not None else pk])
+    return _key_with_subscription(found[0], 0, alias) if found else None
 
 
 def _uuid(value: uuid.UUID, alias: str) -> object:
@@ -128,44 +162,13 @@ def _uuid(value: uuid.UUID, alias: str) -> object:
     )
 
 
-# Every column of the key rides along an installation's row (k_<attname>): its
-# datetimes too, converted as the ORM converts them (on SQLite they are text).
-_KEY_FIELDS = list(LicenseKey._meta.concrete_fields)
-
-
-def _installation_sql() -> str:
-    proxy, key = _table(ProxyServer), _table(LicenseKey)
-    riders, joins = _riders_sql()
-    key_columns = ", ".join(f"{key}.{f.column} AS k_{f.attname}" for f in _KEY_FIELDS)
-    return (
-        f"SELECT {proxy}.*, {key_columns}, {riders} FROM {proxy} "  # noqa: S608
-        f"JOIN {key} ON {_pk(LicenseKey)} = {_column(ProxyServer, 'license_key')} {joins}"
-        f"WHERE {_column(ProxyServer, 'installation_id')} = %s "
-        f"ORDER BY {_column(ProxyServer, 'activated_at')} DESC, {_pk(ProxyServer)} DESC LIMIT 1"
-    )
-
-
-_INSTALLATION_SQL = _installation_sql()
-
-
-def _key_of(proxy: ProxyServer) -> LicenseKey:
-    """The key whose columns rode along the installation's row, with its subscription
-    and account."""
-    db = proxy._state.db
-    connection = connections[db]
-    values = []
-    for field in _KEY_FIELDS:
-        value = getattr(proxy, f"k_{field.attname}")
-        if isinstance(field, DateTimeField):
-            # The converters the ORM's compiler applies to the column: the backend's,
-            # then the field's.
-            column = field.get_col(_table(LicenseKey))
-            converters = connection.ops.get_db_converters(column)
-            for convert in [*converters, *column.get_db_converters(connection)]:
-                value = convert(value, column, connection)
-        values.append(value)
-    key = LicenseKey.from_db(db, [f.attname for f in _KEY_FIELDS], values)
-    return _key_with_subscription(key, proxy)
+_INSTALLATION_SQL = (
+    f"SELECT {_PROXY.columns()}, {_KEY.columns()}, {_SUBSCRIPTION.columns()}, "  # noqa: S608
+    f"{_ACCOUNT.columns()} FROM {_table(ProxyServer)} "
+    f"JOIN {_table(LicenseKey)} ON {_pk(LicenseKey)} = {_column(ProxyServer, 'license_key')} "
+    f"{_JOINS}WHERE {_column(ProxyServer, 'installation_id')} = %s "
+    f"ORDER BY {_column(ProxyServer, 'activated_at')} DESC, {_pk(ProxyServer)} DESC LIMIT 1"
+)
 
 
 def installation_latest(installation_id: uuid.UUID, *, lock: bool) -> ProxyServer | None:
@@ -176,40 +179,46 @@ def installation_latest(installation_id: uuid.UUID, *, lock: bool) -> ProxyServe
     sql = _INSTALLATION_SQL
     if lock:
         sql += _for_update(alias, _table(ProxyServer))
-    found = list(ProxyServer.objects.using(alias).raw(sql, [_uuid(installation_id, alias)]))
+    found = _rows(alias, sql, [_uuid(installation_id, alias)])
     if not found:
         return None
-    proxy = found[0]
-    key = _key_of(proxy)
+    proxy = _PROXY.instance(found[0], 0, alias)
+    key = _key_with_subscription(found[0], _PROXY.width, alias)
     proxy.license_key = key
     if key.subscription.account_id == proxy.account_id:
         proxy.account = key.subscription.account
     return proxy
 
 
+_HOLDING_SQL = (
+    f"SELECT {_PROXY.columns()} FROM {_table(ProxyServer)} "  # noqa: S608
+    f"WHERE {_column(ProxyServer, 'installation_id')} = %s "
+    f"OR ({_column(ProxyServer, 'license_key')} = %s "
+    f"AND {_column(ProxyServer, 'status')} IN ({', '.join(['%s'] * len(HOLDING))})) "
+    f"ORDER BY {_pk(ProxyServer)}"
+)
+
+
 def installation_and_holder(installation_id: uuid.UUID, license_key_id: int) -> list[ProxyServer]:
     """Every activation of the installation, and the one holding the key, in one read."""
     alias = router.db_for_write(ProxyServer)
-    table = _table(ProxyServer)
-    holding = ", ".join(["%s"] * len(HOLDING))
-    sql = (
-        f"SELECT * FROM {table} WHERE {_column(ProxyServer, 'installation_id')} = %s "  # noqa: S608
-        f"OR ({_column(ProxyServer, 'license_key')} = %s "
-        f"AND {_column(ProxyServer, 'status')} IN ({holding})) ORDER BY {_pk(ProxyServer)}"
-    )
     params: Sequence[object] = [_uuid(installation_id, alias), license_key_id, *HOLDING]
-    return list(ProxyServer.objects.using(alias).raw(sql, params))
+    return [_PROXY.instance(row, 0, alias) for row in _rows(alias, _HOLDING_SQL, params)]
+
+
+_REPORTS_SQL = (
+    f"SELECT {_REPORT.columns()} FROM {_table(UsageReport)} "  # noqa: S608
+    f"WHERE {_column(UsageReport, 'proxy_server')} = %s "
+    f"AND {_column(UsageReport, 'date')} >= %s "
+    f"ORDER BY {_column(UsageReport, 'date')} LIMIT 2"
+)
 
 
 def usage_reports_from(proxy: ProxyServer, day: date) -> list[UsageReport]:
     """The installation's report of `day` and of the next day that has one, if any (at
     most one row per day: the first two from that day tell both)."""
-    table = _table(UsageReport)
-    sql = (
-        f"SELECT * FROM {table} WHERE {_column(UsageReport, 'proxy_server')} = %s "  # noqa: S608
-        f"AND {_column(UsageReport, 'date')} >= %s "
-        f"ORDER BY {_column(UsageReport, 'date')} LIMIT 2"
-    )
     alias = router.db_for_write(UsageReport)
     day_value = UsageReport._meta.get_field("date").get_db_prep_value(day, connections[alias])
-    return list(UsageReport.objects.using(alias).raw(sql, [proxy.pk, day_value]))
+    return [
+        _REPORT.instance(row, 0, alias) for row in _rows(alias, _REPORTS_SQL, [proxy.pk, day_value])
+    ]

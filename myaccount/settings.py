@@ -128,7 +128,8 @@ MIDDLEWARE = [
     "myaccount.people_middleware.UserLocaleMiddleware",
     "myaccount.people_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, its policy built once per configuration (core/csp.py).
+    "core.csp.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "myaccount.people_middleware.UserSessionsMiddleware",
     "myaccount.people_middleware.CurrentAccountMiddleware",

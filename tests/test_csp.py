@@ -10,7 +10,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from csp.constants import NONCE, SELF
+from csp.decorators import csp, csp_exempt, csp_replace, csp_update
+from csp.exceptions import CSPNonceError
+from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.urls import reverse
+
+from core.csp import CSPMiddleware
 
 INLINE = re.compile(
     r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>"
@@ -80,3 +88,97 @@ def test_the_api_documentation_loads_its_script_from_a_file(client):
 
     assert response.status_code == 200
     assert INLINE.findall(response.content.decode()) == []
+
+
+# The portal's middleware (core/csp.py) builds the policy once per configuration; each
+# case below must get the very headers django-csp's own middleware gives it.
+
+HEADERS = ("Content-Security-Policy", "Content-Security-Policy-Report-Only")
+
+
+def _headers(middleware_class, view, path="/terms/"):
+    request = RequestFactory().get(path)
+    response = middleware_class(view)(request)
+    return {name: response.headers.get(name) for name in HEADERS}, request
+
+
+def _ours_and_django_csps(view, path="/terms/"):
+    ours, request = _headers(CSPMiddleware, view, path)
+    theirs, _ = _headers(DjangoCSPMiddleware, view, path)
+    return ours, theirs, request
+
+
+def _directives(headers):
+    return {name: value and sorted(value.split("; ")) for name, value in headers.items()}
+
+
+def _page(request):
+    return HttpResponse("page")
+
+
+def test_a_response_without_nonce_or_decorator_gets_the_configured_policy():
+    ours, theirs, request = _ours_and_django_csps(_page)
+
+    assert _directives(ours) == _directives(theirs)
+    assert "script-src 'self'" in ours["Content-Security-Policy"]
+    with pytest.raises(CSPNonceError):
+        str(request.csp_nonce)
+
+
+def test_a_page_that_uses_its_nonce_gets_it_in_its_policy(settings):
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"script-src": [SELF, NONCE]}}
+    seen = []
+
+    def page(request):
+        seen.append(str(request.csp_nonce))
+        return HttpResponse("page")
+
+    first, _ = _headers(CSPMiddleware, page)
+    second, _ = _headers(CSPMiddleware, page)
+
+    assert "script-src 'self' 'nonce-" + seen[0] + "'" in first["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" + seen[1] + "'" in second["Content-Security-Policy"]
+    assert seen[0] != seen[1]
+
+
+@pytest.mark.parametrize(
+    "decorator",
+    [
+        csp_update({"img-src": ["https://example.com"]}),
+        csp_replace({"script-src": ["https://example.com"]}),
+        csp({"default-src": ["https://example.com"]}),
+        csp_exempt(),
+    ],
+)
+def test_a_decorated_view_keeps_its_own_policy(decorator):
+    ours, theirs, _ = _ours_and_django_csps(decorator(_page))
+
+    assert _directives(ours) == _directives(theirs)
+    assert (
+        ours["Content-Security-Policy"] is None
+        or "https://example.com" in (ours["Content-Security-Policy"])
+    )
+
+
+def test_a_changed_setting_changes_the_policy_report_only_and_excluded_paths_too(settings):
+    settings.CONTENT_SECURITY_POLICY = {
+        "EXCLUDE_URL_PREFIXES": ["/excluded/"],
+        "DIRECTIVES": {"default-src": ["'none'"]},
+    }
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {
+        "DIRECTIVES": {"default-src": ["'self'"], "report-uri": "/csp-report/"}
+    }
+
+    ours, theirs, _ = _ours_and_django_csps(_page)
+    excluded, theirs_excluded, _ = _ours_and_django_csps(_page, "/excluded/page/")
+
+    assert (
+        ours
+        == theirs
+        == {
+            "Content-Security-Policy": "default-src 'none'",
+            "Content-Security-Policy-Report-Only": "default-src 'self'; report-uri /csp-report/",
+        }
+    )
+    assert excluded == theirs_excluded
+    assert excluded["Content-Security-Policy"] is None

@@ -141,6 +141,26 @@ def test_a_format_this_api_lacks_is_not_found(api, documented):
     assert error_of(response)["code"] == "not_found"
 
 
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json", "application/*"])
+def test_a_client_that_takes_json_gets_json(api, accept):
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    response = api.get(PUBLIC_KEYS, **headers)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert [key["algorithm"] for key in json.loads(response.content)["keys"]] == ["Ed25519"]
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/xml, text/plain"])
+def test_a_client_that_takes_no_json_is_answered_not_acceptable(api, accept):
+    before = snapshot()
+    response = post(api, ACTIVATE, {"message": "x"}, HTTP_ACCEPT=accept)
+
+    assert response.status_code == 406
+    assert error_of(response)["code"] == "not_acceptable"
+    assert snapshot() == before
+
+
 # --- refresh, usage report and deactivation open alike -----------------------------------
 
 
