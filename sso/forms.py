@@ -46,9 +46,7 @@ class SamlIdpForm(forms.Form):
         max_length=500,
         required=False,
         help_text=gettext_lazy("The address of your identity provider's SAML 2.0 metadata."),
-        widget=forms.URLInput(
-            attrs={"placeholder": "https://login.example.com/realms/acme/protocol/saml/descriptor"}
-        ),
+        widget=forms.URLInput(attrs={"placeholder": "https://login.example.com/saml/metadata"}),
     )
     metadata_xml = forms.CharField(
         label=gettext_lazy("Metadata XML"),
