@@ -445,6 +445,17 @@ def _other_active_admins(*, account: Account, membership: Membership) -> int:
     )
 
 
+def membership_demotes_last_admin(*, account: Account, membership: Membership, role: str) -> bool:
+    """Whether giving `membership` `role` would leave the account without an active
+    Account Administrator: the rule every role change obeys (the page, the API, SCIM's
+    group and an SSO sign-in whose groups changed). The caller holds the account's lock."""
+    return (
+        membership.is_admin
+        and role != Membership.Role.ADMIN
+        and not _other_active_admins(account=account, membership=membership)
+    )
+
+
 def _lock_membership(*, account: Account, membership_id: int) -> Membership:
     try:
         return (
@@ -810,11 +821,7 @@ def membership_update(
         account = _lock_business_account(membership.account)
         account_admin_check(account=account, actor=actor)
         locked = _lock_membership(account=account, membership_id=membership.pk)
-        if (
-            locked.is_admin
-            and role != Membership.Role.ADMIN
-            and not _other_active_admins(account=account, membership=locked)
-        ):
+        if membership_demotes_last_admin(account=account, membership=locked, role=role):
             raise AccountsError("last_admin_demote", email=locked.user.email)
         changes = {}
         if locked.role != role:

@@ -26,6 +26,7 @@ from accounts.services import (
     is_account_admin,
     membership_block,
     membership_delete,
+    membership_demotes_last_admin,
     membership_unblock,
     user_create,
 )
@@ -441,27 +442,20 @@ def sso_membership_sync(
             )
         if not membership.is_active:
             raise SsoError("sso_member_blocked", account=account.name)
-        if membership.role != role:
-            last_admin = (
-                membership.role == Membership.Role.ADMIN
-                and not Membership.objects.filter(
-                    account=account, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
-                )
-                .exclude(pk=membership.pk)
-                .exists()
+        if membership.role != role and not membership_demotes_last_admin(
+            account=account, membership=membership, role=role
+        ):
+            audit_log_record(
+                account=account,
+                actor=user,
+                channel=channel,
+                action="membership.role_changed",
+                target=membership,
+                target_label=user.email,
+                data={"role": [membership.role, role], "via": "sso"},
             )
-            if not last_admin:
-                audit_log_record(
-                    account=account,
-                    actor=user,
-                    channel=channel,
-                    action="membership.role_changed",
-                    target=membership,
-                    target_label=user.email,
-                    data={"role": [membership.role, role], "via": "sso"},
-                )
-                membership.role = role
-                membership.save(update_fields=["role"])
+            membership.role = role
+            membership.save(update_fields=["role"])
     return membership
 
 

@@ -62,6 +62,23 @@ def test_the_role_follows_the_idp_group_at_every_sign_in(client, sso_company, oi
     assert entry.data == {"role": ["admin", "member"], "via": "sso"}
 
 
+def test_the_last_active_administrator_is_not_demoted_by_a_missing_group(
+    client, sso_company, oidc_provider
+):
+    _continue_with_sso(client, "frank@mycompany.example")
+    frank = Membership.objects.get(user__email="frank@mycompany.example", account=sso_company)
+    # The company's other administrators step down: frank is the last active one.
+    Membership.objects.filter(account=sso_company, role="admin").exclude(pk=frank.pk).update(
+        role="member"
+    )
+    with oidc_provider.without_groups("frank@mycompany.example"):
+        response = _continue_with_sso(Client(), "frank@mycompany.example")
+    assert response.status_code == 302
+    frank.refresh_from_db()
+    assert (frank.role, frank.status) == ("admin", "active")
+    assert not AuditLog.objects.filter(action="membership.role_changed").exists()
+
+
 def test_an_existing_user_is_linked_once_the_idp_asserts_the_address(client, sso_company):
     gina = factories.user_create("gina@mycompany.example", "Gina", "Existing")
     _continue_with_sso(client, "gina@mycompany.example")
