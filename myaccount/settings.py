@@ -128,8 +128,7 @@ MIDDLEWARE = [
     "myaccount.people_middleware.UserLocaleMiddleware",
     "myaccount.people_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # django-csp's, its policy built once per configuration (core/csp.py).
-    "core.csp.CSPMiddleware",
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "myaccount.people_middleware.UserSessionsMiddleware",
     "myaccount.people_middleware.CurrentAccountMiddleware",
