@@ -312,13 +312,30 @@ def broker_down():
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """The session's one Chromium (tests/browser.py): every browser tier shares it."""
+def _playwright():
+    """Playwright's sync API, started once per test process (tests/browser.py)."""
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright):
+    """The session's Debian chromium (tests/browser.py): every journey shares it."""
     from tests.browser import chromium_launch
 
-    with sync_playwright() as playwright:
-        browser = chromium_launch(playwright)
-        yield browser
-        browser.close()
+    browser = chromium_launch(_playwright)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def sweep_browser(_playwright):
+    """The session's Debian chromium-headless-shell (tests/browser.py): the sweeps that
+    open every page and read it share it."""
+    from tests.browser import HEADLESS_SHELL, chromium_launch
+
+    browser = chromium_launch(_playwright, HEADLESS_SHELL)
+    yield browser
+    browser.close()

@@ -35,16 +35,16 @@ def _audit(page, pages: dict[str, str], who: str) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_no_page_has_a_serious_or_critical_accessibility_violation(
-    browser, live_server, csp_watch, settings, scene, width
+    sweep_browser, live_server, csp_watch, settings, scene, width
 ):
     settings.ALLOWED_HOSTS = ["*"]
     found: dict[str, list[str]] = {}
-    context, page = open_page(browser, live_server, csp_watch, width, 900)
+    context, page = open_page(sweep_browser, live_server, csp_watch, width, 900)
     found |= _audit(page, ANONYMOUS_PAGES, "visitor")
     sign_in(page, "alice@example.com", factories.PASSWORD)
     found |= _audit(page, admin_pages(scene), "administrator")
     context.close()
-    context, page = open_page(browser, live_server, csp_watch, width, 900)
+    context, page = open_page(sweep_browser, live_server, csp_watch, width, 900)
     sign_in(page, "bob@example.com", factories.PASSWORD)
     found |= _audit(page, member_pages(scene), "member")
     context.close()

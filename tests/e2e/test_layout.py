@@ -63,10 +63,10 @@ def _check_layout(page, pages: dict[str, str], width: int, problems: dict) -> No
 
 @pytest.mark.parametrize("width", [DESKTOP_WIDTH, PHONE_WIDTH])
 def test_no_page_scrolls_sideways_and_no_table_is_cut_off(
-    browser, live_server, csp_watch, settings, scene, width
+    sweep_browser, live_server, csp_watch, settings, scene, width
 ):
     settings.ALLOWED_HOSTS = ["*"]
-    context, page = open_page(browser, live_server, csp_watch, width, 900)
+    context, page = open_page(sweep_browser, live_server, csp_watch, width, 900)
     problems: dict[str, str] = {}
     _check_layout(page, ANONYMOUS_PAGES, width, problems)
     sign_in(page, "alice@example.com", factories.PASSWORD)

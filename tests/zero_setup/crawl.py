@@ -96,6 +96,12 @@ PAGE_CHECK = r"""
     if (!cell.getClientRects().length) continue;
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      // A text on one line has no word broken across two: most cells are read once.
+      const whole = document.createRange();
+      whole.selectNodeContents(node);
+      const bottoms = new Set([...whole.getClientRects()]
+        .filter((r) => r.width > 0 && r.height > 0).map((r) => Math.round(r.bottom)));
+      if (bottoms.size < 2) continue;
       for (const part of segmenter.segment(node.data)) {
         if (!part.isWordLike || part.segment.length < 2) continue;
         // Names that are not words (addresses, host names, ids, versions) may wrap

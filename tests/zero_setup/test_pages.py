@@ -22,11 +22,11 @@ START = {"admin": "/", "member": "/", "visitor": "/accounts/login/"}
 
 
 @pytest.fixture(scope="session")
-def site_map(browser, portal, sessions) -> dict[str, dict[str, list[int]]]:  # noqa: F811
+def site_map(sweep_browser, portal, sessions) -> dict[str, dict[str, list[int]]]:  # noqa: F811
     """role: {page: chart marks in English}, found by following links from the start."""
     found = {}
     for role, state in sessions.items():
-        context = browser.new_context(base_url=portal.url, storage_state=state)
+        context = sweep_browser.new_context(base_url=portal.url, storage_state=state)
         found[role] = crawl.discover(context.request, START[role])
         context.close()
     return found
@@ -41,10 +41,10 @@ def test_each_role_reaches_the_pages_it_should(site_map):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_page_reads_well(language, browser, portal, sessions, site_map):
+def test_every_page_reads_well(language, sweep_browser, portal, sessions, site_map):
     problems: list[str] = []
     for role, state in sessions.items():
-        context = browser.new_context(
+        context = sweep_browser.new_context(
             base_url=portal.url,
             viewport=dict(zip(("width", "height"), WIDTHS[0], strict=True)),
             storage_state=state,
