@@ -4,12 +4,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
 from django.urls import include, path
-from django.utils import timezone
-from django.views.decorators.http import last_modified
-from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
+from core.catalog import LanguageCatalog
 from licensing import urls as licensing_urls
 from myaccount.health import healthz
 from proxies import selectors as proxy_selectors
@@ -30,9 +28,6 @@ SUBSCRIPTION_USAGE = Usage(
     license_key_table=proxy_selectors.license_key_table,
     sublicense_delete=proxy_services.sublicense_delete,
 )
-
-# When this process started: the JavaScript catalog cannot have changed since.
-STARTED_AT = timezone.now()
 
 urlpatterns = [
     # First: the proxies' licensing API (licensing/urls.py says why).
@@ -56,15 +51,8 @@ urlpatterns = [
     path("scim/v2/", include("sso.scim_urls")),
     path("account/", include("accounts.urls")),
     path("terms/", account_views.terms, name="terms"),
-    # The strings of static/js/app.js in the reader's language (locale/*/djangojs.po).
-    # Answered with 304 Not Modified until the next deploy (Django's documented recipe).
-    path(
-        "jsi18n/",
-        last_modified(lambda request, **kwargs: STARTED_AT)(
-            JavaScriptCatalog.as_view(packages=["myaccount"])
-        ),
-        name="javascript_catalog",
-    ),
+    # The strings of static/js/app.js in the page's language (core/catalog.py).
+    path("jsi18n/<str:language>/", LanguageCatalog.as_view(), name="javascript_catalog"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/v1/", include("webhooks.api_urls")),  # before api's catch-all 404

@@ -330,8 +330,9 @@ def test_the_api_answers_human_messages_in_the_callers_language_and_codes_in_eng
 
 
 @pytest.mark.django_db
-def test_the_javascript_catalog_speaks_the_pages_language(client):
-    response = client.get(reverse("javascript_catalog"), HTTP_ACCEPT_LANGUAGE="de")
+def test_the_javascript_catalog_speaks_the_language_its_address_names(client):
+    # Whatever the browser asks for: the page links the catalog of its own language.
+    response = client.get(reverse("javascript_catalog", args=["de"]), HTTP_ACCEPT_LANGUAGE="ja")
 
     assert response.status_code == 200
     catalog = polib.pofile(str(settings.BASE_DIR / "locale/de/LC_MESSAGES/djangojs.po"))
@@ -341,16 +342,30 @@ def test_the_javascript_catalog_speaks_the_pages_language(client):
 
 
 @pytest.mark.django_db
+def test_a_language_the_portal_does_not_speak_has_no_catalog(client):
+    assert client.get(reverse("javascript_catalog", args=["xx"])).status_code == 404
+
+
+@pytest.mark.django_db
 def test_the_javascript_catalog_is_not_sent_again_to_a_browser_that_has_it(client):
-    first = client.get(reverse("javascript_catalog"), HTTP_ACCEPT_LANGUAGE="ja")
-    again = client.get(
-        reverse("javascript_catalog"),
-        HTTP_ACCEPT_LANGUAGE="ja",
-        HTTP_IF_MODIFIED_SINCE=first["Last-Modified"],
-    )
+    url = reverse("javascript_catalog", args=["ja"])
+    first = client.get(url)
+    again = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
 
     assert again.status_code == 304
-    assert "Accept-Language" in first["Vary"]
+
+
+@pytest.mark.django_db
+def test_a_reader_who_changes_language_is_given_the_new_languages_catalog(alice, alice_client):
+    """A browser keeps the catalog it has until the next deploy: a page in another
+    language must link another address, or its buttons would speak the old language."""
+    assert 'src="/jsi18n/en/"' in alice_client.get("/").content.decode()
+
+    User.objects.filter(pk=alice.pk).update(language="de")
+
+    page = alice_client.get("/").content.decode()
+    assert '<html lang="de">' in page
+    assert 'src="/jsi18n/de/"' in page and "/jsi18n/en/" not in page
 
 
 @pytest.mark.django_db
