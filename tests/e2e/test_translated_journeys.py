@@ -91,22 +91,21 @@ def _english_left(translated: list[str], english: list[str], data: list[str]) ->
     return left
 
 
-def _check(page, language: str, width: int, user_email: str, data: list[str], seen: dict):
-    """This page: its lang, its width, and the English left on it."""
+def _check(page, english_page, language: str, user_email: str, data: list[str], seen: dict):
+    """This page: its lang, its width, and the English left on it. `english_page` (a
+    context of its own, in English) opens the same address as the same person."""
     path = page.url.split("://", 1)[1].split("/", 1)[1]
+    width = page.viewport_size["width"]
     assert page.evaluate("document.documentElement.lang") == language, path
     width_now = page.evaluate("document.documentElement.scrollWidth")
     assert width_now <= width, f"/{path} is {width_now} px wide at {width} px"
     translated = page.evaluate(READ_TEXTS)
     # The same page in English, for the same person (their profile decides the language).
     user = User.objects.filter(email=user_email).first()
-    context = page.context.browser.new_context(
-        base_url=page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2],
-        locale="en-US",
-        viewport={"width": width, "height": 900},
-    )
-    context.add_cookies(page.context.cookies())
-    context.add_cookies(
+    english = english_page.context
+    english.clear_cookies()
+    english.add_cookies(page.context.cookies())
+    english.add_cookies(
         [
             {
                 "name": settings.LANGUAGE_COOKIE_NAME,
@@ -118,14 +117,12 @@ def _check(page, language: str, width: int, user_email: str, data: list[str], se
     if user is not None:
         User.objects.filter(pk=user.pk).update(language="en")
     try:
-        english_page = context.new_page()
         english_page.goto("/" + path)
-        english = english_page.evaluate(READ_TEXTS)
+        texts = english_page.evaluate(READ_TEXTS)
     finally:
         if user is not None:
             User.objects.filter(pk=user.pk).update(language=user.language)
-        context.close()
-    seen["/" + path] = _english_left(translated, english, data)
+    seen["/" + path] = _english_left(translated, texts, data)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -141,10 +138,14 @@ def test_a_customer_uses_the_portal_in_their_language(
     seen: dict[str, list[str]] = {}
     context, page = open_page(browser, live_server, csp_watch, width, 900)
     context.set_extra_http_headers({"Accept-Language": f"{language},en;q=0.3"})
+    english = browser.new_context(
+        base_url=live_server.url, locale="en-US", viewport={"width": width, "height": 900}
+    )
+    english_page = english.new_page()
 
     # Sign Up, in the browser's language.
     page.goto("/accounts/signup/")
-    _check(page, language, width, EMAIL, data, seen)
+    _check(page, english_page, language, EMAIL, data, seen)
     page.fill("#id_first_name", "Kim")
     page.fill("#id_last_name", "Kunde")
     page.fill("#id_email", EMAIL)
@@ -153,7 +154,7 @@ def test_a_customer_uses_the_portal_in_their_language(
     page.check("#id_terms")
     page.locator("form button[type=submit]").last.click()
     page.wait_for_url("**/confirm-email/**")
-    _check(page, language, width, EMAIL, data, seen)
+    _check(page, english_page, language, EMAIL, data, seen)
     assert User.objects.get(email=EMAIL).language == language
 
     # The confirmation e-mail speaks the language too.
@@ -161,46 +162,47 @@ def test_a_customer_uses_the_portal_in_their_language(
     assert message is not None
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0)
     page.goto(link[link.index("/accounts/") :])
-    _check(page, language, width, EMAIL, data, seen)
+    _check(page, english_page, language, EMAIL, data, seen)
     page.locator("main form button[type=submit]").click()
 
     # Register Key, then the business details.
     page.wait_for_selector("#id_key")
-    _check(page, language, width, EMAIL, data, seen)
+    _check(page, english_page, language, EMAIL, data, seen)
     page.fill("#id_key", key)
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_selector("#id_name")
-    _check(page, language, width, EMAIL, data, seen)
+    _check(page, english_page, language, EMAIL, data, seen)
     page.fill("#id_name", "Acme Kabushiki Kaisha")
     page.select_option("#id_country", "JP" if language == "ja" else "DE")
     page.fill("#id_zip_code", "100-0001")
     page.fill("#id_phone", "+81 3 1234 5678")
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_url(f"{live_server.url}/")  # the Dashboard (not the page it left)
-    _check(page, language, width, EMAIL, data, seen)
+    _check(page, english_page, language, EMAIL, data, seen)
 
     # The subscription's page and Create License Key (as a page, as without JavaScript).
     page.goto(f"/subscriptions/{subscription.pk}/")
-    _check(page, language, width, EMAIL, data, seen)
+    _check(page, english_page, language, EMAIL, data, seen)
     page.goto(f"/subscriptions/{subscription.pk}/keys/new/")
-    _check(page, language, width, EMAIL, data, seen)
+    _check(page, english_page, language, EMAIL, data, seen)
     page.fill("main #id_name", "Design Studio")
     page.fill("main #id_quota", "4")
     page.select_option("main #id_type", "reserved")
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_url(f"**/subscriptions/{subscription.pk}/**")
-    _check(page, language, width, EMAIL, data, seen)
+    _check(page, english_page, language, EMAIL, data, seen)
     assert LicenseKey.objects.filter(name="Design Studio", quota=4).exists()
 
     # Invite Users, Send Invitations.
     page.goto("/account/business/users/invite/")
-    _check(page, language, width, EMAIL, data, seen)
+    _check(page, english_page, language, EMAIL, data, seen)
     page.fill("#id_emails", COLLEAGUE)
     page.locator("button[name=action][value=send]").click()
     page.wait_for_url("**/account/business/users/**")
-    _check(page, language, width, EMAIL, data, seen)
+    _check(page, english_page, language, EMAIL, data, seen)
     invitation = Invitation.objects.get(email=COLLEAGUE)
     assert invitation.language == language
     context.close()
+    english.close()
 
     assert {path: left for path, left in seen.items() if left} == {}
