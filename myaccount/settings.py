@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # First of our apps: its `runserver` (core/management/commands/runserver.py) wraps
+    # WhiteNoise's, which wraps Django's.
+    "core",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sites",
@@ -96,7 +99,6 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "myaccount",
-    "core",
     "outbox",
     "accounts",
     "subscriptions",
