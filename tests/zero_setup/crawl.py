@@ -4,6 +4,7 @@ would see wrong on each (tests/zero_setup/test_pages.py)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -18,15 +19,45 @@ SKIP = re.compile(
 MAX_PAGES = 80  # per role: far more than the portal has kinds of pages
 
 
-class _Links(HTMLParser):
+class _Page(HTMLParser):
+    """A page's links, and every text a person reads on it: text nodes outside scripts
+    and styles, and the labels of elements (aria-label, title, placeholder, alt)."""
+
+    LABELS = ("aria-label", "title", "placeholder", "alt")
+
     def __init__(self) -> None:
         super().__init__()
         self.links: list[str] = []
+        self.texts: set[str] = set()
+        self._unread = 0  # inside <script>, <style> or <head>
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        if tag in ("script", "style", "head"):
+            self._unread += 1
         if tag == "a" and values.get("href") and "download" not in values:
             self.links.append(values["href"] or "")
+        self.texts.update(_words(values[name]) for name in self.LABELS if values.get(name))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head") and self._unread:
+            self._unread -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._unread and data.strip():
+            self.texts.add(_words(data))
+
+
+def _words(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+@dataclass(frozen=True)
+class Found:
+    """A page as the crawl found it, in English."""
+
+    marks: list[int]  # the bars and points of each chart
+    texts: frozenset[str]  # what a person reads on it
 
 
 def kind(path: str) -> str:
@@ -45,10 +76,10 @@ def chart_marks(html: str) -> list[int]:
     ]
 
 
-def discover(request, start: str) -> dict[str, list[int]]:
-    """Every kind of page reachable by links from `start`, with its charts' marks:
-    `request` is a Playwright APIRequestContext carrying the role's session."""
-    found: dict[str, list[int]] = {}
+def discover(request, start: str) -> dict[str, Found]:
+    """Every kind of page reachable by links from `start`, with its charts' marks and its
+    texts: `request` is a Playwright APIRequestContext carrying the role's session."""
+    found: dict[str, Found] = {}
     kinds: set[str] = set()
     queue = [start]
     while queue and len(found) < MAX_PAGES:
@@ -62,9 +93,9 @@ def discover(request, start: str) -> dict[str, list[int]]:
         final = urlsplit(response.url)
         path = final.path + (f"?{final.query}" if final.query else "")
         html = response.text()
-        found[path] = chart_marks(html)
-        parser = _Links()
+        parser = _Page()
         parser.feed(html)
+        found[path] = Found(chart_marks(html), frozenset(parser.texts))
         for href in parser.links:
             target = urlsplit(urljoin(response.url, href))
             if target.netloc != final.netloc or target.scheme not in ("http", "https"):
@@ -73,6 +104,25 @@ def discover(request, start: str) -> dict[str, list[int]]:
             if not SKIP.search(target.path) and kind(link) not in kinds:
                 queue.append(link)
     return found
+
+
+def read_elsewhere(site_map: dict[str, dict[str, Found]], first: str) -> dict[str, set[str]]:
+    """role: the pages on which that role reads nothing that `first` does not read on
+    the same page, leaving aside the role's frame (what it reads on every page: its
+    name and address in the header, the navigation), which every page walked checks.
+    Translated, such a page shows a subset of the strings that `first`'s page shows, in
+    the same layout with fewer controls: `first`'s page checks them."""
+    elsewhere = {}
+    for role, pages in site_map.items():
+        if role == first:
+            continue
+        frame = frozenset.intersection(*(page.texts for page in pages.values()))
+        elsewhere[role] = {
+            path
+            for path, page in pages.items()
+            if path in site_map[first] and page.texts - frame <= site_map[first][path].texts
+        }
+    return elsewhere
 
 
 # Run in the page: everything a person would see wrong, as a list of sentences.
