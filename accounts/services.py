@@ -192,7 +192,7 @@ def user_create(
             language=language_supported(language),
         )
         EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
-        personal_account_ensure(user=user)
+        _personal_account_create(user)  # a new person has none to look for
     return user
 
 
@@ -206,12 +206,17 @@ def personal_account_ensure(*, user: User) -> Account:
     if membership is not None:
         return membership.account
     with transaction.atomic():
-        account = Account.objects.create(
-            kind=Account.Kind.PERSONAL, name=user.get_full_name() or user.email
-        )
-        Membership.objects.create(
-            user=user, account=account, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
-        )
+        return _personal_account_create(user)
+
+
+def _personal_account_create(user: User) -> Account:
+    """The person's personal account, administered by them: inside the caller's transaction."""
+    account = Account.objects.create(
+        kind=Account.Kind.PERSONAL, name=user.get_full_name() or user.email
+    )
+    Membership.objects.create(
+        user=user, account=account, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+    )
     return account
 
 
