@@ -65,8 +65,10 @@ SCREENSHOT_DIR ?= test-artifacts/screenshots
 PYTEST_WORKERS ?= auto
 PYTEST_XDIST = -n $(PYTEST_WORKERS) --maxschedchunk 1
 
+# Bytecode is cached whatever the environment says (PYTHONDONTWRITEBYTECODE): the ~100
+# Python processes the suite starts, and each worker's collection, compile the project once.
 test: install messages services browser lint
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SCREENSHOT_DIR=$(abspath $(SCREENSHOT_DIR)) $(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SCREENSHOT_DIR=$(abspath $(SCREENSHOT_DIR)) $(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 	@if [ -d $(SCREENSHOT_DIR) ]; then echo "Screenshots of the main pages (1280 and 390 px) in $(SCREENSHOT_DIR)/:"; ls $(SCREENSHOT_DIR); fi
 
 # The licensing API beside the minimal-activation anchor, then the pages at size
