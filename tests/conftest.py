@@ -34,8 +34,8 @@ TESTS = Path(__file__).resolve().parent
 # 40 ms later (core/servers.py).
 LiveServerThread.server_class = ThreadedWSGIServer
 
-# pytest-xdist (`make test`: `-n auto`, its "load" distribution, `--maxschedchunk 2`)
-# deals the tests to its workers in the order of the collection, two at a time, and each
+# pytest-xdist (`make test`: `-n auto`, its "load" distribution, `--maxschedchunk 1`)
+# deals the tests to its workers in the order of the collection, one at a time, and each
 # worker runs them in that order. The order is pytest-django's, as Django sorts: the tests
 # in a rolled-back transaction first, then those that commit (each of which empties the
 # tables, the data migrations' rows too, so none may come before a test that needs those
@@ -43,16 +43,19 @@ LiveServerThread.server_class = ThreadedWSGIServer
 # so the slow ones among them are moved up to just before the committing ones (by then
 # the zero-setup portal, started with the run, is up). Within each part the slow tiers go
 # first, so that the last tests dealt are short ones and the workers finish at about the
-# same time. (A distribution by scope, xdist's loadfile/loadscope/loadgroup, or worksteal
-# would break that order; loadgroup's groups are also lost on pytest 9, which ignores the
+# same time. The committing tests that mostly wait (real Celery workers sitting out a
+# receiver's deadline) are dealt while the other worker runs schemathesis, rather than
+# together near the end, where both workers waited at once and the machine idled.
+# (A distribution by scope, xdist's loadfile/loadscope/loadgroup, or worksteal would
+# break that order; loadgroup's groups are also lost on pytest 9, which ignores the
 # nodeid xdist rewrites.)
 SLOW_FIRST = [
-    TESTS / "production",
     TESTS / "api" / "test_schemathesis.py",
+    TESTS / "integration",
+    TESTS / "production",
     TESTS / "zero_setup" / "test_pages.py",
     TESTS / "e2e" / "test_accessibility.py",
     TESTS / "e2e",
-    TESTS / "integration",
     TESTS / "zero_setup",
     TESTS / "test_deploy_check.py",
     TESTS / "test_gunicorn.py",
@@ -111,10 +114,19 @@ def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
     node.config.stash[_SHARED_PORTAL].start_for(ids)
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # On the controller, each worker's report of a test: the portal stops after the last
+    # zero-setup test rather than at the end of the run (its processes use the CPU too).
+    if report.when == "teardown" and hasattr(report, "node"):
+        shared = report.node.config.stash.get(_SHARED_PORTAL, None)
+        if shared is not None:
+            shared.finished(report.nodeid)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     shared = session.config.stash.get(_SHARED_PORTAL, None)
     if shared is not None:
-        shared.stop()
+        shared.stopped()
 
 
 # Deletes the keys under a prefix in one round trip (a test Redis holds a few dozen).

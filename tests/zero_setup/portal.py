@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import warnings
@@ -133,21 +134,40 @@ def stop(process: subprocess.Popen) -> None:
 
 class Shared:
     """The controller's portal: started once the workers have collected a zero-setup
-    test, stopped at the end of the run."""
+    test, stopped as soon as every zero-setup test has finished (in a thread, while the
+    workers go on with the rest of the run), or at the end of the run."""
 
     def __init__(self, basetemp: Path) -> None:
         self.state = basetemp / STATE
         self.process: subprocess.Popen | None = None
+        self.pending: set[str] = set()  # the zero-setup tests not yet finished
+        self._stopping: threading.Thread | None = None
 
     def start_for(self, nodeids: list[str]) -> None:
-        if self.process is None and any(nodeid.startswith(TESTS) for nodeid in nodeids):
+        tier = {nodeid for nodeid in nodeids if nodeid.startswith(TESTS)}
+        if self.process is None and tier and self._stopping is None:
+            self.pending = tier
             self.process, portal = start(self.state.parent / "zero-setup")
             portal.save(self.state)
 
+    def finished(self, nodeid: str) -> None:
+        """A test has finished: once the tier's last has, its portal stops."""
+        if nodeid in self.pending:
+            self.pending.discard(nodeid)
+            if not self.pending and self.process is not None and self._stopping is None:
+                self._stopping = threading.Thread(target=self.stop, daemon=True)
+                self._stopping.start()
+
     def stop(self) -> None:
-        if self.process is not None:
-            stop(self.process)
-            self.process = None
+        process, self.process = self.process, None
+        if process is not None:
+            stop(process)
+
+    def stopped(self) -> None:
+        """At the end of the run: stop it if it still runs, and wait for the stop."""
+        if self._stopping is not None:
+            self._stopping.join()
+        self.stop()
 
 
 def shared(state: Path) -> Portal | None:
