@@ -13,7 +13,8 @@ operation. Path ids are steered to real objects of alice's company nine times in
 One allowance, written in the configuration below: a schema-valid write may still be
 refused by a rule of the guide (an expired subscription, the pool, the last
 administrator; for the licensing API, a message that is not correctly signed),
-documented as 400 with the rule's code. Reads get no such allowance: a schema-valid
+documented as 400 with the rule's code. A schema-violating body too large to read is
+refused with 413, as documented. Reads get no such allowance: a schema-valid
 query is answered. The licensing rate limits are raised so that they do not hide the
 rest (they have their own tests).
 """
@@ -46,6 +47,11 @@ unexpected-methods = ["PUT"]
 
 [checks.positive_data_acceptance]
 expected-statuses = ["2xx", "401", "403", "404", "409", "429"]
+
+# A schema-violating body can be larger than the portal reads (a field far over its
+# maxLength): 413, documented for every body, is a refusal too.
+[checks.negative_data_rejection]
+expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
 
 [[operations]]
 include-method-regex = "^(POST|PATCH|DELETE)$"
