@@ -11,22 +11,30 @@ import pytest
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
-from pydantic import Field
-from scim2_client.engines.wsgi import WSGISCIMClient
-from scim2_models import Group, Mutability, Required, ScimProvider, Uniqueness, User
-from scim2_tester import Status, check_server
 
 from sso import services
 
+# scim2-client, scim2-models and scim2-tester are imported by these tests only when they
+# run: building their pydantic models takes about a second and a half, which every
+# pytest-xdist worker would otherwise spend collecting.
 
-class CompanyUser(User):
-    """The tester fills userName from a field's examples: here, people of the verified
-    domain (the server provisions no one else). Immutable, as the server's User schema
-    says (it is the person's sign-in address)."""
 
-    user_name: Annotated[str | None, Uniqueness.server, Required.true, Mutability.immutable] = (
-        Field(None, examples=[f"p{uuid.uuid4().hex[:12]}@mycompany.example" for _ in range(2000)])
-    )
+def _company_user():
+    from pydantic import Field
+    from scim2_models import Mutability, Required, Uniqueness, User
+
+    class CompanyUser(User):
+        """The tester fills userName from a field's examples: here, people of the verified
+        domain (the server provisions no one else). Immutable, as the server's User schema
+        says (it is the person's sign-in address)."""
+
+        user_name: Annotated[str | None, Uniqueness.server, Required.true, Mutability.immutable] = (
+            Field(
+                None, examples=[f"p{uuid.uuid4().hex[:12]}@mycompany.example" for _ in range(2000)]
+            )
+        )
+
+    return CompanyUser
 
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -42,11 +50,14 @@ def scim_client(alice, company, bob):
     # across the requests.
     signals.request_finished.disconnect(close_old_connections)
     signals.request_started.disconnect(close_old_connections)
+    from scim2_client.engines.wsgi import WSGISCIMClient
+    from scim2_models import Group, ScimProvider
+
     yield WSGISCIMClient(
         WSGIHandler(),
         base_url="http://testserver/scim/v2",
         headers={"Authorization": f"Bearer {token}"},
-        provider=ScimProvider(models=[CompanyUser, Group]),
+        provider=ScimProvider(models=[_company_user(), Group]),
     )
     signals.request_finished.connect(close_old_connections)
     signals.request_started.connect(close_old_connections)
@@ -57,6 +68,8 @@ def _report(results) -> list[str]:
 
 
 def test_discovery_passes_scim2_tester(scim_client):
+    from scim2_tester import Status, check_server
+
     results = check_server(scim_client, include_tags={"discovery"})
     print(*_report(results), sep="\n")
     assert results
@@ -64,6 +77,8 @@ def test_discovery_passes_scim2_tester(scim_client):
 
 
 def test_every_check_passes_for_users_and_groups(scim_client, verified_domain):
+    from scim2_tester import Status, check_server
+
     results = check_server(scim_client)
     print(*_report(results), sep="\n")
     assert {r.resource_type for r in results} >= {"User", "Group"}
