@@ -828,29 +828,51 @@ def membership_update(
         locked = _lock_membership(account=account, membership_id=membership.pk)
         if membership_demotes_last_admin(account=account, membership=locked, role=role):
             raise AccountsError("last_admin_demote", email=locked.user.email)
-        changes = {}
-        if locked.role != role:
-            changes["role"] = [locked.role, role]
-        if locked.notes != notes:
-            changes["notes"] = True
-        locked.role = role
-        locked.notes = notes
-        locked.save(update_fields=["role", "notes"])
-        if changes:
-            audit_log_record(
-                account=account,
-                actor=actor,
-                channel=channel,
-                action="membership.role_changed" if "role" in changes else "membership.updated",
-                target=locked,
-                target_label=locked.user.email,
-                data={
-                    "role": changes.get("role"),
-                    "notes_changed": "notes" in changes,
-                    **_via(via),
-                },
-            )
-    return locked
+        return membership_change_save(
+            account=account,
+            membership=locked,
+            actor=actor,
+            role=role,
+            notes=notes,
+            channel=channel,
+            via=via,
+        )
+
+
+def membership_change_save(
+    *,
+    account: Account,
+    membership: Membership,
+    actor: User,
+    role: str,
+    notes: str,
+    channel: str,
+    via: str | None = None,
+) -> Membership:
+    """Write a member's role and notes and record what changed: the one place a role
+    change is saved and audited (`membership.role_changed`, which the webhooks send as
+    `member.role_changed`). The caller holds the account's and the membership's locks and
+    has applied its rules (who may change it, the last active administrator)."""
+    changes = {}
+    if membership.role != role:
+        changes["role"] = [membership.role, role]
+    if membership.notes != notes:
+        changes["notes"] = True
+    if not changes:
+        return membership
+    membership.role = role
+    membership.notes = notes
+    membership.save(update_fields=["role", "notes"])
+    audit_log_record(
+        account=account,
+        actor=actor,
+        channel=channel,
+        action="membership.role_changed" if "role" in changes else "membership.updated",
+        target=membership,
+        target_label=membership.user.email,
+        data={"role": changes.get("role"), "notes_changed": "notes" in changes, **_via(via)},
+    )
+    return membership
 
 
 def _via(via: str | None) -> dict[str, str]:

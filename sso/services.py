@@ -25,6 +25,7 @@ from accounts.services import (
     audit_log_record,
     is_account_admin,
     membership_block,
+    membership_change_save,
     membership_delete,
     membership_demotes_last_admin,
     membership_unblock,
@@ -442,20 +443,16 @@ def sso_membership_sync(
             )
         if not membership.is_active:
             raise SsoError("sso_member_blocked", account=account.name)
-        if membership.role != role and not membership_demotes_last_admin(
-            account=account, membership=membership, role=role
-        ):
-            audit_log_record(
+        if not membership_demotes_last_admin(account=account, membership=membership, role=role):
+            membership_change_save(
                 account=account,
+                membership=membership,
                 actor=user,
+                role=role,
+                notes=membership.notes,
                 channel=channel,
-                action="membership.role_changed",
-                target=membership,
-                target_label=user.email,
-                data={"role": [membership.role, role], "via": "sso"},
+                via="sso",
             )
-            membership.role = role
-            membership.save(update_fields=["role"])
     return membership
 
 

@@ -83,7 +83,8 @@ def test_the_role_follows_the_groups_attribute_at_every_sign_in(
     membership.refresh_from_db()
     assert membership.role == "member"
     entry = AuditLog.objects.get(action="membership.role_changed")
-    assert entry.data == {"role": ["admin", "member"], "via": "sso"}
+    # The same entry as a role changed on the Users page, by the API or by SCIM.
+    assert entry.data == {"role": ["admin", "member"], "notes_changed": False, "via": "sso"}
 
 
 def test_an_existing_user_is_linked_once_the_idp_asserts_the_address(client, saml_company):
