@@ -10,11 +10,14 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 UV_VERSION := 0.13.10
 
 # The environment is the one uv.lock pins (the versions the suite passes with), installed
-# by uv: a few seconds where pip took half a minute. pip (the machine's) installs uv only.
+# by uv: a few seconds where pip took half a minute. pip installs uv only: the machine's
+# into a .venv made without pip, or, where that pip is missing or too old for --python,
+# the .venv's own.
 # After changing the dependencies in pyproject.toml: `$(BIN)/uv lock`, and commit uv.lock.
 $(BIN)/uv:
 	$(PYTHON) -m venv --without-pip $(VENV)
-	$(PYTHON) -m pip --python $(BIN)/python install --quiet uv==$(UV_VERSION)
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet uv==$(UV_VERSION) 2>/dev/null \
+	  || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION); }
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
 	$(BIN)/uv sync --locked --extra dev --inexact --quiet
