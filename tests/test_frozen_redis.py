@@ -40,6 +40,7 @@ from tests.conftest import BrokerDown
 from tests.factories import PASSWORD
 from tests.licensing import factories as licensing
 from tests.production.stack import RedisServer
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -111,13 +112,6 @@ def bounded(seconds: float, what: str, call: Callable[[], T]) -> T:
     result, took = timed(call)
     assert took < seconds, f"{what} took {took:.1f} s with Redis frozen (bound {seconds:.1f} s)"
     return result
-
-
-def wait_until(condition: Callable[[], bool], *, what: str, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"no {what} after {seconds:.0f} s"
-        time.sleep(0.1)
 
 
 @pytest.fixture
