@@ -19,8 +19,10 @@ $(BIN)/uv:
 	$(PYTHON) -m pip --python $(BIN)/python install --quiet uv==$(UV_VERSION) 2>/dev/null \
 	  || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION); }
 
+# --system-certs: uv trusts the certificates the system trusts, as pip and curl do (a
+# network whose proxy has a CA of its own), not only those uv carries.
 $(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
-	$(BIN)/uv sync --locked --extra dev --inexact --quiet
+	$(BIN)/uv sync --locked --extra dev --inexact --system-certs --quiet
 	touch $@
 
 # xmlsec1 (Debian) signs the responses of the tests' SAML identity provider.
