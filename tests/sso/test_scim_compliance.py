@@ -19,13 +19,18 @@ from sso import services
 # pytest-xdist worker would otherwise spend collecting.
 
 
+def _new_address() -> str:
+    return f"p{uuid.uuid4().hex[:12]}@mycompany.example"
+
+
 class _NewPeople(list):
     """userName examples from which each draw is someone new: the tester picks with
-    `random.choice`, and a fixed list of 2,000 addresses gave two people of one test the
-    same address often enough to fail (409, "already a member") now and then."""
+    `random.choice` (an index), and a fixed list of 2,000 addresses gave two people of one
+    test the same address often enough to fail (409, "already a member") now and then.
+    Read in order, it holds distinct addresses too."""
 
     def __getitem__(self, index):
-        return f"p{uuid.uuid4().hex[:12]}@mycompany.example"
+        return _new_address()
 
 
 def _company_user():
@@ -38,7 +43,7 @@ def _company_user():
         says (it is the person's sign-in address)."""
 
         user_name: Annotated[str | None, Uniqueness.server, Required.true, Mutability.immutable] = (
-            Field(None, examples=_NewPeople(["p@mycompany.example"] * 100))
+            Field(None, examples=_NewPeople(_new_address() for _ in range(100)))
         )
 
     return CompanyUser
