@@ -89,5 +89,5 @@ bench: install
 	$(BIN)/python bench/pages.py
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 .run .pytest_cache test-artifacts
+	rm -rf $(VENV) staticfiles db.sqlite3 .run .pytest_cache test-artifacts build *.egg-info
 	find locale -name '*.mo' -delete
