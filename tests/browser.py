@@ -27,7 +27,37 @@ HEADLESS_SHELL = (
     or shutil.which("chromium-headless-shell")
     or "/usr/bin/chromium-headless-shell"
 )
+# The features Playwright turns off in every Chromium it launches (playwright-core's
+# chromiumSwitches.ts, as of the version in uv.lock). Chromium reads only the last
+# --disable-features it is given, so ours below repeats them: otherwise they would be on
+# again. tests/e2e/test_browser.py fails when Playwright turns off one more.
+PLAYWRIGHT_DISABLED_FEATURES = [
+    "AvoidUnnecessaryBeforeUnloadCheckSync",
+    "DestroyProfileOnBrowserClose",
+    "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable",
+    "LensOverlay",
+    "MediaRouter",
+    "PaintHolding",
+    "ThirdPartyStoragePartitioning",
+    "AvoidCorsURLLoaderRestartOnRedirect",
+    "TcpPortRandomizationWin",
+    "OptimizationHints",
+    "NetworkTimeServiceQuerying",
+    "AimEnabled",
+    "PreconnectToSearch",
+    "msForceBrowserSignIn",
+    "msEdgeUpdateLaunchServicesPreferredVersion",
+]
+# Debian's chromium builds, for every window (each browser context of a journey), the
+# address bar's suggestion list as a web page of its own in a renderer of its own
+# (chrome://omnibox-popup.top-chrome/), which nobody types into here. Without it a
+# context opens for about 40 % less of the browser's CPU (docs/testing.md); the pages a
+# journey opens render and behave as before. The headless shell has no address bar.
+BROWSER_UI_NOT_USED = ["WebUIOmniboxPopup", "WebUIOmniboxAimPopup"]
+
 CHROMIUM_ARGS = [
+    "--disable-features=" + ",".join(PLAYWRIGHT_DISABLED_FEATURES + BROWSER_UI_NOT_USED),
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
