@@ -18,6 +18,8 @@ stopping a process the test started itself, never the machine's Redis or Postgre
 - the cache down: ``portal.restart(REDIS_URL=closed_port_url(), CELERY_BROKER_URL=
   config.redis_url)`` keeps the broker and takes the cache away (and ``worker`` likewise,
   ``worker.stop(); worker.start(...)``); ``portal.restart()`` brings the cache back;
+- a setting for the whole stack from its start (rather than a restart):
+  ``@pytest.mark.stack_environment(OUTBOX_SWEEP_AFTER="1")``;
 - the broker down: ask for the ``own_broker`` fixture (a redis-server of the test's own)
   and ``portal`` and ``worker`` use it as CELERY_BROKER_URL; ``own_broker.stop()`` and
   ``own_broker.start()`` (same port) make the outage and its end; ``smtp.to(address)``
@@ -149,6 +151,9 @@ def config(
     )
     if "own_broker" in request.fixturenames:
         config.broker_url = request.getfixturevalue("own_broker").url()
+    marker = request.node.get_closest_marker("stack_environment")
+    if marker is not None:
+        config.environment = dict(marker.kwargs)
     return config
 
 

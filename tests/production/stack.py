@@ -351,6 +351,9 @@ class Config:
     # Everything this run enqueues goes to, and is consumed from, a queue of its own;
     # its cache keys carry a prefix of their own: the shared Redis DB stays shared.
     queue: str = field(default_factory=lambda: f"production-tier-{uuid.uuid4().hex[:12]}")
+    # Settings every process of the stack starts with (a test's ``stack_environment``
+    # marker), as an operator's environment file would give them.
+    environment: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -390,6 +393,7 @@ class Config:
             # certificate as they would a public one.
             "SSL_CERT_FILE": str(self.tls.cert),
         }
+        env.update(self.environment)
         env.update(overrides)
         return env
 
