@@ -28,8 +28,11 @@ from pathlib import Path
 import pytest
 
 from accounts.models import Membership
+from support import services as support_services
+from support.models import Ticket
 from tests import factories
 from tests.api.conftest import token_for
+from webhooks import services as webhook_services
 
 MAX_EXAMPLES = 6
 CONFIG = """
@@ -69,6 +72,22 @@ enabled = false
 @pytest.fixture
 def scene(company, alice, bob, dave, charlie, subscription, sublicense, proxy, other_subscription):
     invitation, _ = factories.invitation_create(company, "newcomer@example.com", invited_by=alice)
+    ticket = support_services.ticket_create(
+        account=company,
+        author=alice,
+        subject="Proxy will not activate",
+        category=Ticket.Category.TECHNICAL,
+        message="It says the key is taken.",
+    )
+    # A receiver under the reserved .invalid name: a test send or a redelivery fails at
+    # its name lookup, and nothing leaves the machine.
+    endpoint = webhook_services.endpoint_create(
+        account=company,
+        actor=alice,
+        url="https://hooks.invalid/myaccount",
+        event_types=["proxy_server.activated"],
+    ).endpoint
+    delivery = webhook_services.endpoint_test_send(endpoint=endpoint, actor=alice)
     members = Membership.objects.filter(account=company).order_by("id")
     return {
         "account_id": [company.pk],
@@ -77,6 +96,9 @@ def scene(company, alice, bob, dave, charlie, subscription, sublicense, proxy, o
         "proxy_id": [proxy.pk],
         "member_id": [m.pk for m in members],
         "invitation_id": [invitation.pk],
+        "ticket_id": [ticket.pk],
+        "endpoint_id": [endpoint.pk],
+        "delivery_id": [delivery.pk],
     }
 
 
