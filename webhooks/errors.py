@@ -21,6 +21,8 @@ class WebhookError(DomainError):
         "too_many_endpoints": _("An account can have at most {limit} webhook endpoints."),
         "endpoint_disabled": _("This endpoint is disabled. Enable it first."),
         "delivery_pending": _("This event is being sent right now."),
+        # Deleted by another administrator while this change was on its way.
+        "not_found": _("No such webhook endpoint in this account."),
     }
     fields: ClassVar[dict[str, str]] = {
         "url_refused": "url",
@@ -30,4 +32,5 @@ class WebhookError(DomainError):
     statuses: ClassVar[dict[str, int]] = {
         "endpoint_disabled": 409,
         "delivery_pending": 409,
+        "not_found": 404,
     }

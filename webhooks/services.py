@@ -118,6 +118,15 @@ def endpoint_create(
     return NewSecret(endpoint, secret)
 
 
+def _endpoint_locked(endpoint: Endpoint) -> Endpoint:
+    """The endpoint's row, locked. Gone (another administrator deleted it after this
+    request read it) is not found, as it would have been a moment earlier."""
+    locked = Endpoint.objects.select_for_update().filter(pk=endpoint.pk).first()
+    if locked is None:
+        raise WebhookError("not_found")
+    return locked
+
+
 def endpoint_update(
     *,
     endpoint: Endpoint,
@@ -136,7 +145,7 @@ def endpoint_update(
     types = _types_clean(event_types)
     with transaction.atomic():
         _admin_check(actor=actor, account=endpoint.account)
-        locked = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+        locked = _endpoint_locked(endpoint)
         before = {
             "url": locked.url,
             "description": locked.description,
@@ -187,7 +196,7 @@ def endpoint_secret_rotate(
     now = _now(now)
     with transaction.atomic():
         _admin_check(actor=actor, account=endpoint.account)
-        locked = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+        locked = _endpoint_locked(endpoint)
         secret = secret_generate()
         locked.previous_secret = locked.secret
         locked.previous_secret_expires_at = now + SECRET_OVERLAP
@@ -214,7 +223,7 @@ def endpoint_test_send(
     now = _now(now)
     with transaction.atomic():
         _admin_check(actor=actor, account=endpoint.account)
-        locked = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+        locked = _endpoint_locked(endpoint)
         if not locked.enabled:
             raise WebhookError("endpoint_disabled")
         public_id = event_public_id()
@@ -249,7 +258,7 @@ def deliveries_redeliver(
     now = _now(now)
     with transaction.atomic():
         _admin_check(actor=actor, account=endpoint.account)
-        locked = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+        locked = _endpoint_locked(endpoint)
         if not locked.enabled:
             raise WebhookError("endpoint_disabled")
         deliveries = Delivery.objects.filter(endpoint=locked)

@@ -9,6 +9,8 @@ from django.urls import reverse
 from accounts.models import AuditLog
 from tests.api.conftest import api_client, token_for
 from tests.webhooks.conftest import endpoint_make
+from webhooks import services
+from webhooks.errors import WebhookError
 from webhooks.models import Delivery, Endpoint
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +182,39 @@ def test_redeliver_failed_since_a_time_counts_what_goes_again(alice_api, company
     assert Delivery.objects.get().status == "pending"
     bad = alice_api.post(f"{base}redeliver/", {"since": "yesterday"}, format="json")
     assert bad.status_code == 400
+
+
+CHANGES = {
+    "update": lambda endpoint, actor: services.endpoint_update(
+        endpoint=endpoint,
+        actor=actor,
+        url=endpoint.url,
+        event_types=endpoint.event_types,
+        description="",
+        enabled=True,
+    ),
+    "rotate": lambda endpoint, actor: services.endpoint_secret_rotate(
+        endpoint=endpoint, actor=actor
+    ),
+    "test": lambda endpoint, actor: services.endpoint_test_send(endpoint=endpoint, actor=actor),
+    "redeliver": lambda endpoint, actor: services.deliveries_redeliver(
+        endpoint=endpoint, actor=actor
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_change_to_an_endpoint_deleted_meanwhile_is_not_found_and_changes_nothing(
+    alice, company, endpoint, change
+):
+    """Another administrator deleted the endpoint after this request read it (as
+    schemathesis's concurrent requests did): not found, as a moment later, not a 500."""
+    services.endpoint_delete(endpoint=Endpoint.objects.get(pk=endpoint.pk), actor=alice)
+    before = snapshot()
+
+    with pytest.raises(WebhookError) as refused:
+        CHANGES[change](endpoint, alice)
+
+    assert (refused.value.code, refused.value.status) == ("not_found", 404)
+    assert str(refused.value) == "No such webhook endpoint in this account."
+    assert snapshot() == before
