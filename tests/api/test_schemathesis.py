@@ -28,10 +28,9 @@ from pathlib import Path
 import pytest
 
 from accounts.models import Membership
-from support import services as support_services
-from support.models import Ticket
 from tests import factories
 from tests.api.conftest import token_for
+from tests.support.conftest import ticket_create
 from webhooks import services as webhook_services
 
 MAX_EXAMPLES = 6
@@ -72,13 +71,7 @@ enabled = false
 @pytest.fixture
 def scene(company, alice, bob, dave, charlie, subscription, sublicense, proxy, other_subscription):
     invitation, _ = factories.invitation_create(company, "newcomer@example.com", invited_by=alice)
-    ticket = support_services.ticket_create(
-        account=company,
-        author=alice,
-        subject="Proxy will not activate",
-        category=Ticket.Category.TECHNICAL,
-        message="It says the key is taken.",
-    )
+    ticket = ticket_create(company, alice)
     # A receiver under the reserved .invalid name: a test send or a redelivery fails at
     # its name lookup, and nothing leaves the machine.
     endpoint = webhook_services.endpoint_create(
