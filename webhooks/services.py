@@ -176,9 +176,10 @@ def endpoint_delete(
     """Remove an endpoint with its deliveries and their log."""
     with transaction.atomic():
         _admin_check(actor=actor, account=endpoint.account)
-        locked = Endpoint.objects.select_for_update().filter(pk=endpoint.pk).first()
-        if locked is None:
-            return
+        try:
+            locked = _endpoint_locked(endpoint)
+        except WebhookError:
+            return  # deleted meanwhile: deleting it again changes nothing
         endpoint_audit(locked, "webhook_endpoint.deleted", actor=actor, channel=channel)
         locked.delete()
 

@@ -218,3 +218,12 @@ def test_a_change_to_an_endpoint_deleted_meanwhile_is_not_found_and_changes_noth
     assert (refused.value.code, refused.value.status) == ("not_found", 404)
     assert str(refused.value) == "No such webhook endpoint in this account."
     assert snapshot() == before
+
+
+def test_deleting_an_endpoint_deleted_meanwhile_changes_nothing(alice, company, endpoint):
+    services.endpoint_delete(endpoint=Endpoint.objects.get(pk=endpoint.pk), actor=alice)
+    before = snapshot()
+
+    services.endpoint_delete(endpoint=endpoint, actor=alice)
+
+    assert snapshot() == before
