@@ -69,15 +69,28 @@ enabled = false
 
 
 @pytest.fixture
-def scene(company, alice, bob, dave, charlie, subscription, sublicense, proxy, other_subscription):
+def scene(
+    company,
+    alice,
+    bob,
+    dave,
+    charlie,
+    subscription,
+    sublicense,
+    proxy,
+    other_subscription,
+    settings,
+):
     invitation, _ = factories.invitation_create(company, "newcomer@example.com", invited_by=alice)
     ticket = ticket_create(company, alice)
-    # A receiver under the reserved .invalid name: a test send or a redelivery fails at
-    # its name lookup, and nothing leaves the machine.
+    # A receiver on this machine's discard port, where nothing listens (its address
+    # allowed, as an on-premises installation allows its own network): a test send or a
+    # redelivery is refused at once, with no name to look up and nothing leaving the machine.
+    settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     endpoint = webhook_services.endpoint_create(
         account=company,
         actor=alice,
-        url="https://hooks.invalid/myaccount",
+        url="https://127.0.0.1:9/myaccount",
         event_types=["proxy_server.activated"],
     ).endpoint
     delivery = webhook_services.endpoint_test_send(endpoint=endpoint, actor=alice)
