@@ -294,3 +294,26 @@ def test_redeliver_without_a_valid_time_is_a_form_error_and_changes_nothing(alic
         assert response.status_code == 200
         assert "field__error" in response.content.decode()
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_on_a_phone_each_cell_of_the_three_tables_is_named_by_its_column(
+    alice_client, endpoint, language
+):
+    """At 390 px a table row becomes a card whose cells carry their column's name
+    (data-label, static/css/app.css): without it the card shows bare numbers."""
+    delivery = failed_delivery(endpoint, 1, timezone.now())
+    alice_client.cookies["myaccount_language"] = language
+    for url in [
+        reverse("webhook_endpoints"),
+        reverse("webhook_endpoint", args=[endpoint.pk]),
+        reverse("webhook_delivery", args=[endpoint.pk, delivery.pk]),
+    ]:
+        page = alice_client.get(url).content.decode()
+        table = page[page.index('<div class="table-wrap">') :]
+        table = table[: table.index("</table>")]
+        columns = re.findall(r'<th scope="col">([^<]+)</th>', table)
+        body = table[table.index("<tbody") :]
+        labels = re.findall(r'<td data-label="([^"]+)"', body)
+        assert labels == columns, url
+        assert not re.search(r"<td>", body), url
