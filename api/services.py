@@ -120,21 +120,15 @@ def api_token_authenticate(*, secret: str, now: datetime | None = None) -> ApiTo
     A token is its owner's, not one account's: what it reaches is decided per account at
     each request (api.access). Whoever SSO deprovisioned (sso.selectors.sso_deprovisioned)
     is no longer the person the token was given to, so every token of theirs answers 401
-    until the IdP lets them in again — decided in this same one query."""
+    until the IdP lets them in again."""
     if not secret or len(secret) > 200:
         return None
     token = (
         ApiToken.objects.select_related("user")
-        .alias(deprovisioned=sso_deprovisioned(user="user_id", email="user__email"))
-        .filter(
-            token_hash=token_hash(secret),
-            revoked_at__isnull=True,
-            user__is_active=True,
-            deprovisioned=False,
-        )
+        .filter(token_hash=token_hash(secret), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
-    if token is None:
+    if token is None or sso_deprovisioned(token.user):
         return None
     now = now or timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:

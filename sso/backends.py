@@ -1,12 +1,11 @@
 """The authentication backends of the portal, taught deprovisioning: a session's user is
-loaded without a deprovisioned person (sso.selectors.sso_deprovisioned), so the next
-page load of every session of theirs is signed out and lands on the sign-in page. The
-same one query as before loads the user."""
+not loaded when they are deprovisioned (sso.selectors.sso_deprovisioned), so the next
+page load of every session of theirs is signed out and lands on the sign-in page."""
 
 from __future__ import annotations
 
 from allauth.account.auth_backends import AuthenticationBackend
-from django.contrib.auth import get_user_model
+from asgiref.sync import sync_to_async
 from django.contrib.auth.backends import ModelBackend
 
 from sso.selectors import sso_deprovisioned
@@ -14,13 +13,11 @@ from sso.selectors import sso_deprovisioned
 
 class _SignedOutWhenDeprovisioned:
     def get_user(self, user_id):
-        user = (
-            get_user_model()
-            ._default_manager.alias(deprovisioned=sso_deprovisioned())
-            .filter(pk=user_id, deprovisioned=False)
-            .first()
-        )
-        return user if user is not None and self.user_can_authenticate(user) else None
+        user = super().get_user(user_id)
+        return None if user is None or sso_deprovisioned(user) else user
+
+    async def aget_user(self, user_id):
+        return await sync_to_async(self.get_user)(user_id)
 
 
 class SsoModelBackend(_SignedOutWhenDeprovisioned, ModelBackend):

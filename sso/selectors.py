@@ -7,8 +7,7 @@ import hashlib
 from dataclasses import dataclass
 
 from allauth.socialaccount.models import SocialApp
-from django.db.models import Exists, OuterRef, Value
-from django.db.models.functions import Lower, StrIndex, Substr
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Membership
@@ -105,30 +104,26 @@ def sso_password_reset_allowed(user) -> bool:
     return config is None or config.break_glass_id == user.pk
 
 
-def sso_deprovisioned(*, user: str = "pk", email: str = "email") -> Exists:
-    """Whether a person is deprovisioned, as an expression over the outer query's user
-    (`user` and `email` name its id and address): the business account that verified
-    their e-mail domain requires SSO, and they are not an active member of it — the IdP
-    blocked them through SCIM, an administrator blocked or removed them, or they never
-    came in through the IdP. Their identity is that account's: their sessions and API
-    tokens stop (sso.backends, api.services), on every account, until the IdP or an
-    administrator lets them in again. The break-glass administrator is an active
-    Account Administrator, so it never applies to them.
+def sso_deprovisioned(user) -> bool:
+    """Whether a person is deprovisioned: the business account that verified their
+    e-mail domain requires SSO (sso_enforcement_for, the rule sign-in follows too), and
+    they are not an active member of it — the IdP blocked them through SCIM, an
+    administrator blocked or removed them, or they never came in through the IdP. Their
+    identity is that account's: their sessions and API tokens stop (sso.backends,
+    api.services), on every account, until the IdP or an administrator lets them in
+    again. The break-glass administrator is an active Account Administrator, so it
+    never applies to them.
 
-    An expression, not a query, so the one query that already loads the user of a
-    session or a token decides it: no request pays a query more."""
-    address = OuterRef(email)
-    domain = Lower(Substr(address, StrIndex(address, Value("@")) + 1))
-    active_member = Membership.objects.filter(
-        account_id=OuterRef("account_id"),
-        user_id=OuterRef(OuterRef(user)),
-        status=Membership.Status.ACTIVE,
-    )
-    return Exists(
-        SsoDomain.objects.annotate(name=Lower("domain"))
-        .filter(name=domain, verified_at__isnull=False, account__sso_config__require_sso=True)
-        .exclude(Exists(active_member))
-    )
+    Asked of each signed-in request and API call, after the one query that loads the
+    user: one short query when no account requires SSO of the address (almost everyone),
+    one more for those it names. Cheaper than a subquery in the loading query, which
+    the ORM takes about 3 ms to build on every request."""
+    config = sso_enforcement_for(user.email)
+    if config is None:
+        return False
+    return not Membership.objects.filter(
+        account_id=config.account_id, user_id=user.pk, status=Membership.Status.ACTIVE
+    ).exists()
 
 
 def scim_token_hash(token: str) -> str:

@@ -93,16 +93,17 @@ def _weekly_reports(company, n):
     )
 
 
-# --- pages: 1 session, 2 user, 3 the user's memberships (the current account), then ------
+# --- pages: 1 session, 2 user, 3 the SSO domain of the user's address, ---------------------
+# --- 4 the user's memberships (the current account), then ----------------------------------
 
 
 @pytest.mark.parametrize("n", ROWS)
 def test_proxy_servers(n, alice_client, company, django_assert_num_queries):
     _proxies(company, n)
-    # 4 the user's columns, 5 the Display counts (one aggregate), 6 the page of servers
-    # with their key and subscription, 7 the live keys of the page's subscriptions with
-    # their usage (over the limit by the pool rule), 8 the product navigation.
-    with django_assert_num_queries(8):
+    # 5 the user's columns, 6 the Display counts (one aggregate), 7 the page of servers
+    # with their key and subscription, 8 the live keys of the page's subscriptions with
+    # their usage (over the limit by the pool rule), 9 the product navigation.
+    with django_assert_num_queries(9):
         response = alice_client.get("/proxy-servers/")
     assert response.context["counts"]["all"] == n
 
@@ -110,10 +111,10 @@ def test_proxy_servers(n, alice_client, company, django_assert_num_queries):
 @pytest.mark.parametrize("n", ROWS)
 def test_the_license_keys_table(n, alice_client, company, django_assert_num_queries):
     subscription = _keys(company, n)
-    # 4 the subscription with its product, 5 its live keys, 6 their usage (one grouped
-    # query over the proxies), 7 the listed keys in the chosen order (sorted by the
-    # database), 8 its orders, 9 Product Subscriptions (N), 10 proxy servers per product.
-    with django_assert_num_queries(10):
+    # 5 the subscription with its product, 6 its live keys, 7 their usage (one grouped
+    # query over the proxies), 8 the listed keys in the chosen order (sorted by the
+    # database), 9 its orders, 10 Product Subscriptions (N), 11 proxy servers per product.
+    with django_assert_num_queries(11):
         response = alice_client.get(reverse("subscription_detail", args=[subscription.pk]))
     assert len(response.context["table"].rows) == n
 
@@ -121,9 +122,9 @@ def test_the_license_keys_table(n, alice_client, company, django_assert_num_quer
 @pytest.mark.parametrize("n", ROWS)
 def test_the_subscriptions_list(n, alice_client, company, django_assert_num_queries):
     _subscriptions(company, n)
-    # 4 the product, 5 the Display counts, 6 the paginator's count, 7 Product
-    # Subscriptions (N), 8 proxy servers per product, 9 the page of subscriptions.
-    with django_assert_num_queries(9):
+    # 5 the product, 6 the Display counts, 7 the paginator's count, 8 Product
+    # Subscriptions (N), 9 proxy servers per product, 10 the page of subscriptions.
+    with django_assert_num_queries(10):
         response = alice_client.get(reverse("subscription_list"), {"display": "all"})
     assert response.context["counts"]["all"] == n
 
@@ -131,9 +132,9 @@ def test_the_subscriptions_list(n, alice_client, company, django_assert_num_quer
 @pytest.mark.parametrize("n", ROWS)
 def test_business_account_users(n, alice_client, company, django_assert_num_queries):
     _members(company, n)
-    # 4 the Role and Status counts with the active admins (one aggregate), 5 the
-    # paginator's count, 6 the pending invitations, 7 the page of members with their users.
-    with django_assert_num_queries(7):
+    # 5 the Role and Status counts with the active admins (one aggregate), 6 the
+    # paginator's count, 7 the pending invitations, 8 the page of members with their users.
+    with django_assert_num_queries(8):
         response = alice_client.get(reverse("business_users"))
     assert response.context["counts"]["all"] == n
 
@@ -143,8 +144,8 @@ def test_business_account_users_with_invitations(
     n, alice_client, company, django_assert_num_queries
 ):
     _invitations(company, n)
-    # The same 7: the pending invitations are one query (6), however many.
-    with django_assert_num_queries(7):
+    # The same 8: the pending invitations are one query (7), however many.
+    with django_assert_num_queries(8):
         response = alice_client.get(reverse("business_users"))
     assert len(response.context["invitations"]) == n
 
@@ -152,10 +153,10 @@ def test_business_account_users_with_invitations(
 @pytest.mark.parametrize("n", ROWS)
 def test_the_audit_log(n, alice_client, company, django_assert_num_queries):
     _audit(company, n)
-    # 4 the actions (the Action filter, a loose index scan), 5 the page of entries (one
+    # 5 the actions (the Action filter, a loose index scan), 6 the page of entries (one
     # more tells whether an older page exists: keyset pages count nothing). The tabs'
-    # member count comes with the memberships (3), as the account selector's does.
-    with django_assert_num_queries(5):
+    # member count comes with the memberships (4), as the account selector's does.
+    with django_assert_num_queries(6):
         response = alice_client.get(reverse("audit_log"))
     assert len(response.context["page"].entries) == min(n, 50)
 
@@ -163,8 +164,8 @@ def test_the_audit_log(n, alice_client, company, django_assert_num_queries):
 @pytest.mark.parametrize("n", ROWS)
 def test_usage_reports(n, alice_client, company, django_assert_num_queries):
     _weekly_reports(company, n)
-    # 4 the paginator's count, 5 the page of reports (their totals draw the chart too).
-    with django_assert_num_queries(5):
+    # 5 the paginator's count, 6 the page of reports (their totals draw the chart too).
+    with django_assert_num_queries(6):
         response = alice_client.get(reverse("usage_reports"))
     assert response.context["page"].paginator.count == n
 
@@ -174,8 +175,8 @@ def test_the_api_tokens_page(n, alice_client, alice, django_assert_num_queries):
     ApiToken.objects.bulk_create(
         ApiToken(user=alice, name=f"t{i}", prefix=f"p{i}", token_hash=f"h{i}") for i in range(n)
     )
-    # 4 may the user make tokens (an active administrator somewhere), 5 the tokens.
-    with django_assert_num_queries(5):
+    # 5 may the user make tokens (an active administrator somewhere), 6 the tokens.
+    with django_assert_num_queries(6):
         response = alice_client.get(reverse("api_tokens"))
     assert len(response.context["tokens"]) == n
 
@@ -193,15 +194,16 @@ def test_the_downloads_page(n, alice_client, company, django_assert_num_queries)
         )
         for i in range(n)
     )
-    # 4 the product, 5 may the account download it (its subscriptions), 6 the versions,
-    # 7 the product's tabs (its subscriptions), 8 the version's files, 9 the navigation's
+    # 5 the product, 6 may the account download it (its subscriptions), 7 the versions,
+    # 8 the product's tabs (its subscriptions), 9 the version's files, 10 the navigation's
     # "Proxy Servers (N)".
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = alice_client.get(reverse("download", args=[product.code]))
     assert len(response.context["downloads"]) == n
 
 
-# --- API lists: 1 the token with its user, 2 the membership of the path's account, then ---
+# --- API lists: 1 the token with its user, 2 the SSO domain of its owner's address, --------
+# --- 3 the membership of the path's account, then ------------------------------------------
 
 
 def _api_get(api, url: str):
@@ -213,8 +215,8 @@ def _api_get(api, url: str):
 @pytest.mark.parametrize("n", ROWS)
 def test_api_subscriptions(n, api, company, django_assert_num_queries):
     _subscriptions(company, n)
-    # 3 the Display counts, 4 the page of subscriptions with their products.
-    with django_assert_num_queries(4):
+    # 4 the Display counts, 5 the page of subscriptions with their products.
+    with django_assert_num_queries(5):
         results = _api_get(api, f"/api/v1/accounts/{company.pk}/subscriptions/?display=all")
     assert len(results) == n
 
@@ -223,9 +225,9 @@ def test_api_subscriptions(n, api, company, django_assert_num_queries):
 def test_api_license_keys(n, api, company, django_assert_num_queries):
     subscription = _keys(company, n)
     url = f"/api/v1/accounts/{company.pk}/subscriptions/{subscription.pk}/license-keys/"
-    # 3 the subscription, 4 the License Keys table's live keys and 5 their usage (quota,
-    # used and vacant as the page shows them), 6 the page of keys in the chosen order.
-    with django_assert_num_queries(6):
+    # 4 the subscription, 5 the License Keys table's live keys and 6 their usage (quota,
+    # used and vacant as the page shows them), 7 the page of keys in the chosen order.
+    with django_assert_num_queries(7):
         results = _api_get(api, url)
     assert len(results) == n
 
@@ -233,9 +235,9 @@ def test_api_license_keys(n, api, company, django_assert_num_queries):
 @pytest.mark.parametrize("n", ROWS)
 def test_api_proxy_servers(n, api, company, django_assert_num_queries):
     _proxies(company, n)
-    # 3 the page of servers with their key and subscription, 4 the live keys of their
+    # 4 the page of servers with their key and subscription, 5 the live keys of their
     # subscriptions with their usage (over the limit by the pool rule).
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         results = _api_get(api, f"/api/v1/accounts/{company.pk}/proxy-servers/")
     assert len(results) == n
 
@@ -243,8 +245,8 @@ def test_api_proxy_servers(n, api, company, django_assert_num_queries):
 @pytest.mark.parametrize("n", ROWS)
 def test_api_members(n, api, company, django_assert_num_queries):
     _members(company, n)
-    # 3 the page of members with their users.
-    with django_assert_num_queries(3):
+    # 4 the page of members with their users.
+    with django_assert_num_queries(4):
         results = _api_get(api, f"/api/v1/accounts/{company.pk}/members/")
     assert len(results) == n
 
@@ -252,8 +254,8 @@ def test_api_members(n, api, company, django_assert_num_queries):
 @pytest.mark.parametrize("n", ROWS)
 def test_api_invitations(n, api, company, django_assert_num_queries):
     _invitations(company, n)
-    # 3 the page of invitations with who sent them.
-    with django_assert_num_queries(3):
+    # 4 the page of invitations with who sent them.
+    with django_assert_num_queries(4):
         results = _api_get(api, f"/api/v1/accounts/{company.pk}/invitations/")
     assert len(results) == n
 
@@ -261,8 +263,8 @@ def test_api_invitations(n, api, company, django_assert_num_queries):
 @pytest.mark.parametrize("n", ROWS)
 def test_api_audit_log(n, api, company, django_assert_num_queries):
     _audit(company, n)
-    # 3 the page of entries.
-    with django_assert_num_queries(3):
+    # 4 the page of entries.
+    with django_assert_num_queries(4):
         results = _api_get(api, f"/api/v1/accounts/{company.pk}/audit-log/")
     assert len(results) == n
 
@@ -282,8 +284,8 @@ def test_api_proxy_server_usage(n, api, company, django_assert_num_queries):
         )
         for i in range(n)
     )
-    # 3 the server, 4 its reports.
-    with django_assert_num_queries(4):
+    # 4 the server, 5 its reports.
+    with django_assert_num_queries(5):
         rows = _api_get(api, f"/api/v1/accounts/{company.pk}/proxy-servers/{server.pk}/usage/")
     assert len(rows) == n
 
@@ -299,7 +301,7 @@ def test_the_license_keys_table_sorts_hundreds_of_keys_in_the_same_queries(
     subscription = _keys(company, n)
     # The same queries as the unsorted table (see test_the_license_keys_table): the
     # sort values go to the database with the listed keys' query, not one query per key.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = alice_client.get(
             reverse("subscription_detail", args=[subscription.pk]), {"sort": sort}
         )
@@ -320,9 +322,9 @@ def test_api_license_keys_sorts_hundreds_of_keys_in_the_same_queries(
 ):
     subscription = _keys(company, n)
     url = f"/api/v1/accounts/{company.pk}/subscriptions/{subscription.pk}/license-keys/"
-    # As test_api_license_keys: 3 the subscription, 4 the live keys, 5 their usage, 6
+    # As test_api_license_keys: 4 the subscription, 5 the live keys, 6 their usage, 7
     # the page of keys in the chosen order.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = api.get(url, {"sort": sort, "page_size": 100})
     results = response.json()["results"]
     assert len(results) == min(n, 100)

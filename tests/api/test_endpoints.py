@@ -331,16 +331,17 @@ def crowd(company, alice, subscription):
         factories.subscription_create(company, name=f"Site {n}")
 
 
-# Every request: the token (with its user) and the caller's membership; then the list.
+# Every request: the token (with its user), the SSO domain of its owner's address and the
+# caller's membership; then the list.
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        ("/subscriptions/", 4),  # + display counts, one page
-        ("/subscriptions/{subscription}/license-keys/", 6),  # + subscription, page, keys, usage
-        ("/proxy-servers/", 4),  # + one page (keys, subscriptions joined), keys over the limit
-        ("/members/", 3),  # + one page (users joined)
-        ("/invitations/", 3),  # + one page (inviters joined)
-        ("/audit-log/", 3),  # + one page
+        ("/subscriptions/", 5),  # + display counts, one page
+        ("/subscriptions/{subscription}/license-keys/", 7),  # + subscription, page, keys, usage
+        ("/proxy-servers/", 5),  # + one page (keys, subscriptions joined), keys over the limit
+        ("/members/", 4),  # + one page (users joined)
+        ("/invitations/", 4),  # + one page (inviters joined)
+        ("/audit-log/", 4),  # + one page
     ],
 )
 def test_list_query_counts(
@@ -355,10 +356,11 @@ def test_list_query_counts(
 def test_usage_and_detail_query_counts(
     alice_api, company, proxy, subscription, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(4):  # token, membership, server, reports
+    # token, its owner's SSO domain, membership, server, reports
+    with django_assert_max_num_queries(5):
         assert alice_api.get(f"{base(company)}/proxy-servers/{proxy.pk}/usage/").status_code == 200
-    # token, membership, subscription, keys, usage, orders
-    with django_assert_max_num_queries(6):
+    # token, its owner's SSO domain, membership, subscription, keys, usage, orders
+    with django_assert_max_num_queries(7):
         assert alice_api.get(f"{base(company)}/subscriptions/{subscription.pk}/").status_code == 200
 
 

@@ -365,10 +365,11 @@ def test_the_blacklisted_filter_runs_a_fixed_number_of_queries(
     ProxyServer.objects.filter(pk__in=[s.pk for s in servers[:blacklisted]]).update(
         status=ProxyServer.Status.DEACTIVATED, blacklisted_at=NOW
     )
-    # 1 session, 2 user, 3 memberships, 4 the user's columns, 5 the Display counts (one
-    # aggregate, Blacklisted among them), 6 one page of servers, 7 the product
-    # navigation. (No query of the keys' usage: a blacklisted server holds no key.)
-    with django_assert_num_queries(7):
+    # 1 session, 2 user, 3 the SSO domain of the user's address, 4 memberships, 5 the
+    # user's columns, 6 the Display counts (one aggregate, Blacklisted among them), 7 one
+    # page of servers, 8 the product navigation. (No query of the keys' usage: a
+    # blacklisted server holds no key.)
+    with django_assert_num_queries(8):
         response = alice_client.get(LIST, {"display": "blacklisted"})
     assert response.context["counts"]["blacklisted"] == blacklisted
     assert len(response.context["servers"]) == min(blacklisted, 50)

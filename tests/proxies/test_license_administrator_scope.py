@@ -18,8 +18,9 @@ from tests.proxies import factories as f
 
 pytestmark = pytest.mark.django_db
 
-# The request: session, user, usersessions (5 queries), memberships (middleware).
-REQUEST = 8
+# The request: session, user, the SSO domain of the user's address, usersessions (5
+# queries), memberships (middleware).
+REQUEST = 9
 
 
 @pytest.fixture

@@ -218,15 +218,15 @@ def test_the_details_run_a_fixed_number_of_queries(
 ):
     server = f.proxy_create(company)
     f.reports_create(server, list(range(n)))
-    # 1 session, 2 user, 3 memberships (the current account), 4 the server with its key
-    # and subscription, 5 the subscription's live keys with their usage (over the limit
-    # by the pool rule), 6 the span of its reports, 7 the chart's points, 8 one page of
-    # the reports table. Both tab panels render on every visit (the script switches
-    # them in place).
-    with django_assert_num_queries(8):
+    # 1 session, 2 user, 3 the SSO domain of the user's address, 4 memberships (the
+    # current account), 5 the server with its key and subscription, 6 the subscription's
+    # live keys with their usage (over the limit by the pool rule), 7 the span of its
+    # reports, 8 the chart's points, 9 one page of the reports table. Both tab panels
+    # render on every visit (the script switches them in place).
+    with django_assert_num_queries(9):
         response = alice_client.get(detail_url(server), {"tab": "usage"})
     assert len(response.context["usage"].reports) == min(n, 30)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         alice_client.get(detail_url(server))  # General first: the same queries
 
 

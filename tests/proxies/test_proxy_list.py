@@ -268,12 +268,13 @@ def test_the_list_runs_a_fixed_number_of_queries(
     alice_client, company, django_assert_num_queries, no_session_tracking
 ):
     f.proxies_bulk_create(company, 500)
-    # 1 session, 2 user, 3 memberships (the current account), 4 the user's columns,
-    # 5 the Display counts (one aggregate, with the navigation's total), 6 one page of
-    # servers with their key and subscription (select_related), 7 the live keys of the
-    # page's subscriptions with their usage (over the limit by the pool rule), 8 the
-    # product navigation's product with its subscription count.
-    with django_assert_num_queries(8):
+    # 1 session, 2 user, 3 the SSO domain of the user's address, 4 memberships (the
+    # current account), 5 the user's columns, 6 the Display counts (one aggregate, with
+    # the navigation's total), 7 one page of servers with their key and subscription
+    # (select_related), 8 the live keys of the page's subscriptions with their usage (over
+    # the limit by the pool rule), 9 the product navigation's product with its
+    # subscription count.
+    with django_assert_num_queries(9):
         response = alice_client.get(URL, {"sort": "-max_computers"})
     assert len(response.context["servers"]) == PAGE_SIZE
     assert response.context["counts"]["all"] == 500

@@ -103,14 +103,14 @@ def test_the_list_runs_a_fixed_number_of_queries(
     for weeks_ago in range(3):
         _report(company, WEEK - timedelta(weeks=weeks_ago))
     alice_client.get(URL)  # warm up the session and the personal-account check
-    # Every signed-in page: session, user; allauth's user sessions (savepoint, session,
-    # user, update, release); memberships (accounts middleware) - 8 queries. This page:
-    # count, one page of reports.
-    with django_assert_max_num_queries(8 + 2):
+    # Every signed-in page: session, user, the SSO domain of the user's address; allauth's
+    # user sessions (savepoint, session, user, update, release); memberships (accounts
+    # middleware) - 9 queries. This page: count, one page of reports.
+    with django_assert_max_num_queries(9 + 2):
         alice_client.get(URL)
     for weeks_ago in range(3, 30):
         _report(company, WEEK - timedelta(weeks=weeks_ago))
-    with django_assert_max_num_queries(8 + 2):
+    with django_assert_max_num_queries(9 + 2):
         assert alice_client.get(URL).status_code == 200
 
 
@@ -120,8 +120,8 @@ def test_the_detail_runs_a_fixed_number_of_queries(
     for weeks_ago in range(1, 20):
         _report(company, WEEK - timedelta(weeks=weeks_ago))
     alice_client.get(URL)
-    # 8 for every signed-in page (see above), then the report and the chart's weeks.
-    with django_assert_max_num_queries(8 + 2):
+    # 9 for every signed-in page (see above), then the report and the chart's weeks.
+    with django_assert_max_num_queries(9 + 2):
         assert alice_client.get(reverse("usage_report_detail", args=[report.id])).status_code == 200
 
 

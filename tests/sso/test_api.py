@@ -119,20 +119,21 @@ def test_the_domains_take_the_same_queries_at_1_and_many(
 ):
     for n in range(count):
         services.sso_domain_add(account=company, actor=alice, domain=f"site{n}.example")
-    # 1. the token and its owner (deprovisioning decided in it); 2. alice's membership;
-    # 3. the domains.
-    with django_assert_num_queries(3):
+    # 1. the token and its owner; 2. the SSO domain of her address (is she deprovisioned:
+    # no account verified example.com, so nothing more); 3. alice's membership; 4. the
+    # domains.
+    with django_assert_num_queries(4):
         response = alice_api.get(f"{base(company)}/sso/domains/")
     assert len(response.json()["results"]) == count == SsoDomain.objects.count()
 
 
-def test_the_configuration_takes_three_queries(
+def test_the_configuration_takes_four_queries(
     alice, alice_api, sso_company, django_assert_num_queries
 ):
     services.sso_enforcement_save(
         account=sso_company, actor=alice, require_sso=True, break_glass=alice
     )
-    # 1. the token and its owner; 2. alice's membership; 3. the configuration with its
-    # identity provider app and break-glass administrator.
-    with django_assert_num_queries(3):
+    # 1. the token and its owner; 2. the SSO domain of her address; 3. alice's membership;
+    # 4. the configuration with its identity provider app and break-glass administrator.
+    with django_assert_num_queries(4):
         assert alice_api.get(f"{base(sso_company)}/sso/").status_code == 200

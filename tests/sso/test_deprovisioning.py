@@ -7,11 +7,13 @@ Account Administrator, still signs in with his password."""
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Account, Membership, User
 from sso import services
+from sso.backends import SsoAuthenticationBackend
 from tests import factories
 from tests.accounts.test_signup import signup
 from tests.api.conftest import api_client, token_for
@@ -168,3 +170,21 @@ def test_a_password_sign_up_with_an_address_of_the_domain_is_sent_to_sso(client,
 def test_a_sign_up_elsewhere_is_not_concerned(client, enforced):
     assert signup(client, email="ivy@example.org").status_code == 302
     assert User.objects.filter(email="ivy@example.org").exists()
+
+
+def test_an_address_in_capitals_is_of_the_domain_too(enforced, scim_token):
+    # The domain is compared without case, as at sign-in: GINA@MYCOMPANY.EXAMPLE is no
+    # member of My Company, so her session ends as gina's does.
+    gina = factories.user_create("GINA@MYCOMPANY.EXAMPLE", "Gina", "Capitals")
+    browser = Client()
+    browser.force_login(gina)
+    assert browser.get(reverse("dashboard")).status_code == 302
+    assert api_client(token_for(gina)).get(ACCOUNTS).status_code == 401
+
+
+def test_the_asynchronous_user_load_refuses_them_as_the_synchronous_one(enforced, erin, scim_token):
+    backend = SsoAuthenticationBackend()
+    assert async_to_sync(backend.aget_user)(erin.pk) == erin
+    assert _scim_active(scim_token, _membership(erin, enforced), False).status_code == 200
+    assert async_to_sync(backend.aget_user)(erin.pk) is None
+    assert backend.get_user(erin.pk) is None

@@ -27,8 +27,8 @@ def test_the_page_reads_the_same_queries_at_one_and_many_domains(alice_client, c
     )
     _queries(alice_client)  # the first visit records the user session
     queries = _queries(alice_client)
-    # Every signed-in page: session, user, and allauth's user-session tracking (savepoint,
-    # its row, its user, the update, release) = 7. This page: memberships (the account
-    # selector), the SSO config with its allauth app, the domains, the member count (tab),
-    # the break-glass choices = 5.
-    assert len(queries) == 12, "\n".join(queries)
+    # Every signed-in page: session, user, the SSO domain of the user's address, and
+    # allauth's user-session tracking (savepoint, its row, its user, the update, release)
+    # = 8. This page: memberships (the account selector), the SSO config with its allauth
+    # app, the domains, the member count (tab), the break-glass choices = 5.
+    assert len(queries) == 13, "\n".join(queries)

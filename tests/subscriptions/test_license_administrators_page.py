@@ -12,8 +12,9 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-# The request itself: session, user, usersessions (5 queries), memberships (middleware).
-REQUEST = 8
+# The request itself: session, user, the SSO domain of the user's address, usersessions
+# (5 queries), memberships (middleware).
+REQUEST = 9
 
 
 def _url(key) -> str:

@@ -28,10 +28,11 @@ def big(company):
 
 
 # Every page pays for the request itself (after a first request, which also creates
-# allauth's user session): 1. the session, 2. the user, then allauth's usersessions
-# tracking activity: 3. SAVEPOINT, 4. the user session, 5. its user, 6. UPDATE
-# last_seen_at, 7. RELEASE SAVEPOINT; and 8. the user's memberships (accounts middleware).
-REQUEST = 8
+# allauth's user session): 1. the session, 2. the user, 3. the SSO domain of the user's
+# address, then allauth's usersessions tracking activity: 4. SAVEPOINT, 5. the user
+# session, 6. its user, 7. UPDATE last_seen_at, 8. RELEASE SAVEPOINT; and 9. the user's
+# memberships (accounts middleware).
+REQUEST = 9
 
 
 @pytest.fixture(autouse=True)
@@ -40,9 +41,9 @@ def _warm_up(alice_client):
 
 
 def test_dashboard(alice_client, big, django_assert_max_num_queries):
-    # 9. subscriptions grouped by product (active, ending within 30 days), 10. the
-    # products, 11. proxy servers per product, 12. silent proxy servers per product,
-    # 13. the live keys of the active subscriptions with their usage (licenses in use,
+    # 10. subscriptions grouped by product (active, ending within 30 days), 11. the
+    # products, 12. proxy servers per product, 13. silent proxy servers per product,
+    # 14. the live keys of the active subscriptions with their usage (licenses in use,
     # the over-limit line)
     with django_assert_max_num_queries(REQUEST + 5):
         response = alice_client.get(reverse("dashboard"))
@@ -59,7 +60,7 @@ def test_dashboard_with_three_products(alice_client, big, django_assert_max_num_
                 licenses=10, months=12, product=product, account=big.account, channel="system"
             )
             proxy_server_create(subscription.primary_key, computers=2)
-    # 13. for in use and the over-limit line: one query for every product's live keys
+    # 14. for in use and the over-limit line: one query for every product's live keys
     with django_assert_max_num_queries(REQUEST + 5):
         response = alice_client.get(reverse("dashboard"))
     html = response.content.decode()
@@ -68,17 +69,17 @@ def test_dashboard_with_three_products(alice_client, big, django_assert_max_num_
 
 
 def test_subscription_list(alice_client, big, django_assert_max_num_queries):
-    # 9. the product, 10. Display counts, 11. page count, 12. the page (with products),
-    # 13. proxy servers per product, 14. Product Subscriptions (N)
+    # 10. the product, 11. Display counts, 12. page count, 13. the page (with products),
+    # 14. proxy servers per product, 15. Product Subscriptions (N)
     with django_assert_max_num_queries(REQUEST + 6):
         response = alice_client.get(reverse("subscription_list"), {"display": "all"})
     assert "All (25)" in response.content.decode()
 
 
 def test_subscription_details_with_200_keys(alice_client, big, django_assert_max_num_queries):
-    # 9. the subscription with its product, 10. its live keys, 11. their usage (one
-    # grouped query over the proxies), 12. the listed keys in the chosen order, 13. orders,
-    # 14. proxy servers per product, 15. Product Subscriptions (N)
+    # 10. the subscription with its product, 11. its live keys, 12. their usage (one
+    # grouped query over the proxies), 13. the listed keys in the chosen order, 14. orders,
+    # 15. proxy servers per product, 16. Product Subscriptions (N)
     url = reverse("subscription_detail", args=[big.pk])
     with django_assert_max_num_queries(REQUEST + 7):
         response = alice_client.get(url, {"sort": "-used"})

@@ -112,8 +112,9 @@ def test_list_query_count(alice_api, company, alice, rows):
         ticket_create(company, alice, subject=f"Q{i}")
     with CaptureQueriesContext(connection) as queries:
         assert alice_api.get(_base(company)).status_code == 200
-    # the token (with its owner), the membership, one page of tickets with authors.
-    assert len(queries) == 3, "\n".join(q["sql"][:120] for q in queries)
+    # the token (with its owner), its owner's SSO domain, the membership, one page of
+    # tickets with authors.
+    assert len(queries) == 4, "\n".join(q["sql"][:120] for q in queries)
 
 
 @pytest.mark.parametrize(

@@ -66,9 +66,10 @@ def test_list_query_count(alice_client, company, alice, rows, settings):
     with CaptureQueriesContext(connection) as queries:
         response = alice_client.get(reverse("ticket_list"))
     assert response.status_code == 200
-    # session, user, memberships (middleware), the status counts, one page of tickets
-    # with their authors, the subscriptions with limited incidents.
-    assert len(queries) == 6, "\n".join(q["sql"][:150] for q in queries)
+    # session, user, the SSO domain of the user's address, memberships (middleware), the
+    # status counts, one page of tickets with their authors, the subscriptions with
+    # limited incidents.
+    assert len(queries) == 7, "\n".join(q["sql"][:150] for q in queries)
 
 
 def test_create_a_ticket_with_an_attachment(bob_client, bob, company, subscription, settings):
@@ -243,7 +244,8 @@ def test_detail_query_count(alice_client, ticket, bob, erin, replies, settings):
     alice_client.get(url)
     with CaptureQueriesContext(connection) as queries:
         assert alice_client.get(url).status_code == 200
-    # session, user, memberships (middleware), the ticket (with author, subscription,
-    # key, server), its watchers with their users, the thread, the thread's attachments,
-    # and whether any other member could still be added (here none: both watch).
-    assert len(queries) == 8, "\n".join(q["sql"][:150] for q in queries)
+    # session, user, the SSO domain of the user's address, memberships (middleware), the
+    # ticket (with author, subscription, key, server), its watchers with their users, the
+    # thread, the thread's attachments, and whether any other member could still be added
+    # (here none: both watch).
+    assert len(queries) == 9, "\n".join(q["sql"][:150] for q in queries)

@@ -58,15 +58,16 @@ def _deliveries(endpoint, n) -> None:
     )
 
 
-# --- pages: 1 session, 2 user, 3 the user's memberships (the current account), then ------
+# --- pages: 1 session, 2 user, 3 the SSO domain of the user's address, ---------------------
+# --- 4 the user's memberships (the current account), then ----------------------------------
 
 
 @pytest.mark.parametrize("n", ROWS)
 def test_the_endpoints_page(n, alice_client, company, django_assert_num_queries):
     _endpoints(company, n)
-    # 4 the endpoints with their failed and pending counts (the tabs' member count comes
+    # 5 the endpoints with their failed and pending counts (the tabs' member count comes
     # with the memberships).
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = alice_client.get(reverse("webhook_endpoints"))
     assert len(response.context["endpoints"]) == n
 
@@ -75,14 +76,15 @@ def test_the_endpoints_page(n, alice_client, company, django_assert_num_queries)
 def test_the_delivery_log(n, alice_client, company, django_assert_num_queries):
     [endpoint] = _endpoints(company, 1)
     _deliveries(endpoint, n)
-    # 4 the endpoint, 5 the paginator's count, 6 the page of deliveries with their
-    # events, 7 their attempts.
-    with django_assert_num_queries(7):
+    # 5 the endpoint, 6 the paginator's count, 7 the page of deliveries with their
+    # events, 8 their attempts.
+    with django_assert_num_queries(8):
         response = alice_client.get(reverse("webhook_endpoint", args=[endpoint.pk]))
     assert response.context["page"].paginator.count == n
 
 
-# --- API lists: 1 the token with its user, 2 the membership of the path's account, then ---
+# --- API lists: 1 the token with its user, 2 the SSO domain of its owner's address, --------
+# --- 3 the membership of the path's account, then ------------------------------------------
 
 
 def _api_get(api, url: str):
@@ -94,8 +96,8 @@ def _api_get(api, url: str):
 @pytest.mark.parametrize("n", ROWS)
 def test_api_endpoints(n, api, company, django_assert_num_queries):
     _endpoints(company, n)
-    # 3 the page of endpoints.
-    with django_assert_num_queries(3):
+    # 4 the page of endpoints.
+    with django_assert_num_queries(4):
         results = _api_get(api, f"/api/v1/accounts/{company.pk}/webhooks/")
     assert len(results) == n
 
@@ -104,7 +106,7 @@ def test_api_endpoints(n, api, company, django_assert_num_queries):
 def test_api_delivery_log(n, api, company, django_assert_num_queries):
     [endpoint] = _endpoints(company, 1)
     _deliveries(endpoint, n)
-    # 3 the endpoint, 4 the page of deliveries with their events.
-    with django_assert_num_queries(4):
+    # 4 the endpoint, 5 the page of deliveries with their events.
+    with django_assert_num_queries(5):
         results = _api_get(api, f"/api/v1/accounts/{company.pk}/webhooks/{endpoint.pk}/deliveries/")
     assert len(results) == n
