@@ -4,7 +4,8 @@ violations included), no sideways scroll, no word broken inside itself, no cut-o
 placeholder, charts whose coordinates are numbers and whose marks are the English ones.
 
 One test per language, so that pytest-xdist can spread them; each walks the pages of
-the three roles in one browser context per role, resizing rather than reloading. In
+the three roles in one browser context per role, resizing rather than reloading: a page
+opens at the width the one before it was left at and is resized to the other. In
 English every role's every page is walked. In the other languages a Regular Member's or
 a visitor's page on which they read nothing that the administrator does not read on
 the same page is left to the administrator's (crawl.read_elsewhere): translated, it
@@ -81,18 +82,22 @@ def test_every_page_reads_well(language, sweep_browser, portal, sessions, site_m
         page.on("console", lambda m: m.type == "error" and note(f"console: {m.text}"))
         page.on("pageerror", lambda error: note(f"script error: {error}"))
         page.on("response", lambda r: r.status >= 400 and note(f"{r.status} {r.url}"))
+        widths = WIDTHS
         for path, english in site_map[role].items():
             if language != settings.LANGUAGE_CODE and path in elsewhere.get(role, ()):
                 continue
             where["path"] = path
-            page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[0], strict=True)))
+            # Opened at the width the last page was left at, then resized to the other:
+            # narrowed one page, widened the next, as a window is. Resizing back before
+            # leaving would lay out and paint the old page once more for nothing.
             page.goto(path, wait_until="domcontentloaded")
-            for width, height in WIDTHS:
+            for width, height in widths:
                 page.set_viewport_size({"width": width, "height": height})
                 seen = page.evaluate(crawl.PAGE_CHECK)
                 problems += [f"{role} {path} @{width}: {p}" for p in seen["problems"]]
                 if seen["charts"] != english.marks:
                     note(f"chart marks {seen['charts']}, in English {english.marks}")
+            widths = widths[::-1]
         context.close()
     assert not problems, f"{len(problems)} problems in {language}:\n" + "\n".join(
         sorted(set(problems))[:150]
