@@ -1,0 +1,51 @@
+"""The zero-setup broker (CELERY_BROKER_URL=filesystem://, myaccount/broker.py): a worker
+that takes messages while another process is putting them never takes one half
+written. kombu's own transport wrote a message's file after giving it its name; a worker
+that took the empty file stopped on the JSON error, and `make run` stopped with it."""
+
+from __future__ import annotations
+
+import multiprocessing
+from queue import Empty
+
+from kombu import Connection
+
+from myaccount.broker import FilesystemTransport
+
+MESSAGES = 1500
+BODY = "x" * 20_000  # long enough that writing one takes a moment
+
+
+def _channel(folder: str):
+    options = {"data_folder_in": folder, "data_folder_out": folder}
+    return Connection("filesystem://", transport_options=options).default_channel
+
+
+def _put_all(folder: str) -> None:
+    channel = _channel(folder)
+    for number in range(MESSAGES):
+        channel._put("celery", {"body": BODY, "number": number})
+
+
+def test_filesystem_is_the_transport_that_writes_whole_messages(tmp_path):
+    assert isinstance(Connection("filesystem://").transport, FilesystemTransport)
+
+
+def test_a_worker_taking_messages_while_they_are_put_gets_each_whole(tmp_path):
+    producer = multiprocessing.get_context("fork").Process(target=_put_all, args=(str(tmp_path),))
+    producer.start()
+    channel, taken, failures = _channel(str(tmp_path)), [], []
+    while len(taken) + len(failures) < MESSAGES and (
+        producer.is_alive() or any(tmp_path.iterdir())
+    ):
+        try:
+            taken.append(channel._get("celery")["number"])
+        except Empty:
+            continue
+        except Exception as error:  # noqa: BLE001 - what a half-written message raises
+            failures.append(repr(error))
+    producer.join(timeout=60)
+
+    assert failures == []
+    assert sorted(taken) == list(range(MESSAGES))  # each once (within a millisecond, in any order)
+    assert list(tmp_path.iterdir()) == []
