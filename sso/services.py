@@ -17,7 +17,6 @@ from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Account, AuditLog, Membership, User
@@ -74,12 +73,8 @@ def _lock_domain(*, account: Account, domain_id: int) -> SsoDomain:
 
 
 def _verified_elsewhere(*, account: Account, domain: str) -> bool:
-    return (
-        SsoDomain.objects.annotate(name=Lower("domain"))
-        .filter(name=domain, verified_at__isnull=False)
-        .exclude(account=account)
-        .exists()
-    )
+    owner = selectors.sso_domain_owner(domain)
+    return owner is not None and owner.account_id != account.pk
 
 
 def sso_domain_add(
@@ -391,14 +386,8 @@ def sso_claims_is_admin(*, config: SsoConfig, claims: dict) -> bool:
 def sso_sign_in_check(*, config: SsoConfig, claims: dict) -> SsoDomain:
     """The rule of an SSO sign-in: the IdP asserted an address whose domain this very
     account has verified. Anything else is refused (SsoError), whoever the IdP is."""
-    email = sso_claims_email(claims)
-    domain = email.rsplit("@", 1)[-1] if email else ""
-    verified = (
-        SsoDomain.objects.annotate(name=Lower("domain"))
-        .filter(name=domain, account_id=config.account_id, verified_at__isnull=False)
-        .first()
-    )
-    if not email or verified is None:
+    verified = selectors.sso_domain_of(sso_claims_email(claims))
+    if verified is None or verified.account_id != config.account_id:
         raise SsoError("sso_domain_not_verified")
     return verified
 
@@ -572,10 +561,8 @@ def sso_scim_user_create(
     """SCIM POST /Users: provision a person of one of the account's verified domains as a
     Regular Member (created with no password when new: they sign in with SSO)."""
     email = (user_name or "").strip().lower()
-    domain = email.rsplit("@", 1)[-1] if "@" in email else ""
-    if not SsoDomain.objects.filter(
-        account=account, domain=domain, verified_at__isnull=False
-    ).exists():
+    verified = selectors.sso_domain_of(email)
+    if verified is None or verified.account_id != account.pk:
         raise SsoError("scim_domain_not_verified")
     actor = _scim_actor(account)
     with transaction.atomic():
