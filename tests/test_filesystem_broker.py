@@ -27,7 +27,7 @@ def _put_all(folder: str) -> None:
         channel._put("celery", {"body": BODY, "number": number})
 
 
-def test_filesystem_is_the_transport_that_writes_whole_messages(tmp_path):
+def test_filesystem_is_the_transport_that_writes_whole_messages():
     assert isinstance(Connection("filesystem://").transport, FilesystemTransport)
 
 
