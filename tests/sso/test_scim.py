@@ -498,3 +498,18 @@ def test_removing_active_makes_a_blocked_member_active_again(client, token, comp
     membership.refresh_from_db()
     assert membership.status == "active"
     assert AuditLog.objects.get(action="membership.unblocked").channel == "api"
+
+
+def test_a_person_of_a_domain_another_account_verified_is_not_provisioned(
+    client, token, verified_domain, other_company
+):
+    # other.example is verified, but by Other Corp: this account's IdP cannot provision it.
+    SsoDomain.objects.create(
+        account=other_company, domain="other.example", verified_at=timezone.now()
+    )
+    before = _state()
+    response = _send(
+        client, "post", "Users", token, {**NEW_USER, "userName": "Mallory@Other.example"}
+    )
+    assert response.status_code == 400 and response.json()["schemas"] == [ERROR]
+    assert _state() == before

@@ -13,6 +13,7 @@ import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditLog, Membership, User
 from sso.models import SsoDomain
@@ -125,3 +126,21 @@ def test_a_blocked_member_is_refused(client, sso_company):
     response = _continue_with_sso(other, "erin@mycompany.example")
     assert response.status_code == 403
     assert not other.get(reverse("dashboard")).wsgi_request.user.is_authenticated
+
+
+def test_an_address_of_a_domain_another_account_verified_is_refused(
+    client, sso_company, other_company
+):
+    # The company's IdP asserts an address of other.example, which Other Corp verified:
+    # only Other Corp's IdP speaks for it.
+    SsoDomain.objects.create(
+        account=other_company, domain="other.example", verified_at=timezone.now()
+    )
+    users, memberships = User.objects.count(), Membership.objects.count()
+    response = _continue_with_sso(
+        client, "erin@mycompany.example", as_email="mallory@other.example"
+    )
+    assert response.status_code == 403
+    assert "has not verified" in response.content.decode()
+    assert (User.objects.count(), Membership.objects.count()) == (users, memberships)
+    assert not client.get(reverse("dashboard")).wsgi_request.user.is_authenticated
