@@ -6,11 +6,13 @@ that took the empty file stopped on the JSON error, and `make run` stopped with 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import time
 from queue import Empty
 
 from kombu import Connection
 
-from myaccount.broker import FilesystemTransport
+from myaccount.broker import UNFINISHED_AFTER, FilesystemTransport
 
 MESSAGES = 1500
 BODY = "x" * 20_000  # long enough that writing one takes a moment
@@ -49,3 +51,18 @@ def test_a_worker_taking_messages_while_they_are_put_gets_each_whole(tmp_path):
     assert failures == []
     assert sorted(taken) == list(range(MESSAGES))  # each once (within a millisecond, in any order)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_message_left_half_written_by_a_killed_process_is_removed_once_stale(tmp_path):
+    stale = tmp_path / "1_a.celery.msg.tmp"
+    writing = tmp_path / "2_b.celery.msg.tmp"  # another process may be writing it now
+    waiting = tmp_path / "3_c.celery.msg"
+    for path in (stale, writing, waiting):
+        path.write_text("{}")
+    long_ago = time.time() - UNFINISHED_AFTER - 1
+    os.utime(stale, (long_ago, long_ago))
+    os.utime(waiting, (long_ago, long_ago))
+
+    _channel(str(tmp_path))
+
+    assert sorted(path.name for path in tmp_path.iterdir()) == [writing.name, waiting.name]
