@@ -12,7 +12,10 @@ sync workers on the same Postgres:
 
 then drives every phase with ``wrk`` (installed by ``scripts/ensure-wrk.sh``) for the
 same time and connections, with request bodies signed before the clock starts, and
-prints a table of the phases and the ratios against their goals:
+prints a table of the phases and the ratios against their goals. Beside each phase it
+prints the CPU its server (gunicorn's master and workers) and Postgres (every backend,
+those that ended included) spent per answered request, read from /proc: on a machine
+whose cores are all busy, that CPU is what a ratio follows.
 
     .venv/bin/python bench/activation.py [--workers 5] [--conns 16] [--secs 10]
         [--anchor DIR] [--keys 8000]
@@ -102,12 +105,54 @@ class Phase:
     requests: int
     non2xx: int
     socket_errors: str
+    server_cpu: float = 0.0  # CPU seconds of the phase: the server's processes
+    postgres_cpu: float = 0.0  # and Postgres's
 
     def line(self) -> str:
+        per_request = 1000 / max(self.requests, 1)
         return (
             f"{self.name:<34}{self.rps:>9.0f}{self.p50:>9.1f}{self.p99:>9.1f}"
-            f"{self.requests:>8}{self.non2xx:>8} {self.socket_errors}"
+            f"{self.requests:>8}{self.non2xx:>8}"
+            f"{self.server_cpu * per_request:>9.2f}{self.postgres_cpu * per_request:>9.2f}"
+            f" {self.socket_errors}"
         )
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stats() -> list[tuple[int, str, float, float]]:
+    """(process group, name, own CPU seconds, CPU seconds of its waited-for children) of
+    every process of the machine."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue  # it ended meanwhile
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        # After the name: state, ppid, pgrp, ... utime (12th), stime, cutime, cstime.
+        own = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        children = (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
+        found.append((int(fields[2]), name, own, children))
+    return found
+
+
+def cpu_now(server: subprocess.Popen) -> tuple[float, float]:
+    """CPU seconds so far of `server`'s process group (started in a session of its own),
+    and of Postgres: every postgres process, and the backends its postmaster has reaped
+    (its children's time). Only one server is driven at a time, so the difference over a
+    phase is that phase's."""
+    server_cpu = postgres_cpu = 0.0
+    for group, name, own, children in _stats():
+        if group == server.pid:
+            server_cpu += own
+        elif name == "postgres":
+            postgres_cpu += own + children
+    return server_cpu, postgres_cpu
 
 
 def free_port() -> int:
@@ -399,15 +444,22 @@ def main() -> int:
         wrk(f"{anchor}/ping", get_lua, args.conns, 2, "warm-up")
         wrk(f"{portal}/api/licensing/public-keys/", get_lua, args.conns, 2, "warm-up")
 
-        def run(name: str, url: str, lua: Path) -> None:
+        def run(name: str, url: str, lua: Path, server: subprocess.Popen) -> None:
             print(f"  {name} ...", flush=True)
+            before = cpu_now(server)
             phases[name] = wrk(url, lua, args.conns, args.secs, name)
+            after = cpu_now(server)
+            phases[name].server_cpu = after[0] - before[0]
+            phases[name].postgres_cpu = after[1] - before[1]
 
-        run("anchor GET /ping (bare DRF)", f"{anchor}/ping", get_lua)
-        run("portal GET public-keys", f"{portal}/api/licensing/public-keys/", get_lua)
+        portal_server, anchor_server = servers
+        run("anchor GET /ping (bare DRF)", f"{anchor}/ping", get_lua, anchor_server)
+        run(
+            "portal GET public-keys", f"{portal}/api/licensing/public-keys/", get_lua, portal_server
+        )
         psql("TRUNCATE nonce", database=ANCHOR_DB)
-        run("anchor activation", f"{anchor}/activate", anchor_lua)
-        run("portal activation", f"{portal}/api/licensing/activate/", activate_lua)
+        run("anchor activation", f"{anchor}/activate", anchor_lua, anchor_server)
+        run("portal activation", f"{portal}/api/licensing/activate/", activate_lua, portal_server)
         # Reports only of the installations the timed activations activated: wrk may drop
         # a request it had prepared when a phase ends or a connection closes.
         active = set(
@@ -419,9 +471,9 @@ def main() -> int:
         (work / "reports.txt").write_text(
             "".join(body + "\n" for installation, body in reports if installation in active)
         )
-        run("portal usage report", f"{portal}/api/licensing/usage/", usage_lua)
+        run("portal usage report", f"{portal}/api/licensing/usage/", usage_lua, portal_server)
         psql("TRUNCATE nonce", database=ANCHOR_DB)  # its bodies repeat; nonces must not
-        run("anchor activation again", f"{anchor}/activate", anchor_lua)
+        run("anchor activation again", f"{anchor}/activate", anchor_lua, anchor_server)
     finally:
         for server in servers:
             stop(server)
@@ -431,9 +483,13 @@ def main() -> int:
         f"{args.workers} gunicorn sync workers each, wrk -t1 -c{args.conns} -d{args.secs}s, "
         f"{os.cpu_count()} CPUs, {len(activations)} keys, loopback"
     )
-    print(f"{'phase':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'n':>8}{'non2xx':>8}")
+    print(
+        f"{'phase':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'n':>8}{'non2xx':>8}"
+        f"{'server':>9}{'Postgres':>9}"
+    )
     for phase in phases.values():
         print(phase.line())
+    print(f"{'':<67}{'CPU ms per request':>18}")
 
     ping = phases["anchor GET /ping (bare DRF)"]
     trivial = phases["portal GET public-keys"]
