@@ -1,4 +1,5 @@
-"""Support tickets in the REST API: list, read, create, reply (/api/v1/accounts/<id>/tickets/).
+"""Support tickets in the REST API: list, read, create, reply, and download a message's
+attachments (/api/v1/accounts/<id>/tickets/).
 
 Support is for everyone: unlike the rest of the API, a Regular Member writes here too
 (opens tickets and replies), as on the Tickets pages; the same services do the work,
@@ -7,9 +8,13 @@ with channel "api". Watchers get the same e-mails whichever surface made the cha
 
 from __future__ import annotations
 
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,7 +22,7 @@ from api.access import CHANNEL, ApiView
 from api.errors import error_responses
 from api.pagination import Keyset, PageQuerySerializer, SearchField, paginated
 from api.serializers import JsonInteger, JsonText
-from support import selectors, services
+from support import attachments, selectors, services
 from support.errors import SupportError
 from support.models import Ticket
 
@@ -177,7 +182,8 @@ class TicketListView(TicketApiView):
         summary="Open a support ticket",
         description="Any active member may open one; they watch it. A technical ticket about "
         "a subscription with a limited number of support incidents uses one "
-        "(409 `no_incidents_left` when none are left). Attachments are added on the page.",
+        "(409 `no_incidents_left` when none are left). Attachments are added on the "
+        "Tickets page; `tickets_attachment_download` serves them.",
         request=TicketInSerializer,
         responses={201: TicketDetailOutSerializer, **WRITE},
     )
@@ -240,3 +246,34 @@ class TicketReplyView(TicketApiView):
             channel=CHANNEL,
         )
         return Response(MessageOutSerializer(reply).data, status=status.HTTP_201_CREATED)
+
+
+class TicketAttachmentView(TicketApiView):
+    @extend_schema(
+        operation_id="tickets_attachment_download",
+        tags=TICKETS,
+        summary="Download an attachment",
+        description="A file of one of the ticket's public messages (their `attachments`), "
+        "as a download of the type detected when it was added, whatever the request's "
+        "Accept header says. Any active member may download.",
+        responses={
+            **{
+                (200, content_type): OpenApiTypes.BINARY
+                for content_type in attachments.CONTENT_TYPES
+            },
+            **READ_ONE,
+        },
+    )
+    def get(
+        self, request: Request, account_id: int, ticket_id: int, attachment_id: int
+    ) -> FileResponse:
+        attachment = selectors.attachment_get(
+            account=self.account, ticket_pk=ticket_id, pk=attachment_id
+        )
+        if attachment is None:
+            raise NotFound(_("No such attachment."))
+        return attachments.attachment_response(attachment)
+
+    def perform_content_negotiation(self, request, force=False):
+        # The file answers any Accept; a refusal (401, 404) is JSON as everywhere.
+        return super().perform_content_negotiation(request, force=True)

@@ -103,6 +103,11 @@ v1 = [
         tickets.TicketReplyView.as_view(),
         name="api_ticket_replies",
     ),
+    path(
+        "accounts/<int:account_id>/tickets/<int:ticket_id>/attachments/<int:attachment_id>/",
+        tickets.TicketAttachmentView.as_view(),
+        name="api_ticket_attachment",
+    ),
     path("accounts/<int:account_id>/sso/", sso.SsoConfigView.as_view(), name="api_sso"),
     path(
         "accounts/<int:account_id>/sso/domains/",

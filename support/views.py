@@ -22,6 +22,7 @@ from accounts.models import User
 from accounts.permissions import account_wide
 from core.confirm import Confirmation, confirmation_page
 from core.errors import form_error_add
+from support import attachments as attachment_rules
 from support import selectors, services
 from support.errors import SupportError
 from support.forms import (
@@ -309,14 +310,4 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> Fi
         attachment = selectors.attachment_get_for_staff(ticket_pk=pk, pk=attachment_id)
     if attachment is None:
         raise Http404(gettext("No such attachment."))
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(gettext("The file is missing.")) from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_rules.attachment_response(attachment)

@@ -28,9 +28,11 @@ from pathlib import Path
 import pytest
 
 from accounts.models import Membership
+from support import services as support_services
+from support.models import TicketAttachment
 from tests import factories
 from tests.api.conftest import token_for
-from tests.support.conftest import ticket_create
+from tests.support.conftest import PNG, ticket_create
 from webhooks import services as webhook_services
 
 MAX_EXAMPLES = 6
@@ -86,9 +88,13 @@ def scene(
     proxy,
     other_subscription,
     settings,
+    tmp_path,
 ):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the ticket's attachment
     invitation, _ = factories.invitation_create(company, "newcomer@example.com", invited_by=alice)
-    ticket = ticket_create(company, alice)
+    ticket = ticket_create(
+        company, alice, uploads=[support_services.Upload(name="screen.png", content=PNG)]
+    )
     # A receiver on this machine's discard port, where nothing listens (its address
     # allowed, as an on-premises installation allows its own network): a test send or a
     # redelivery is refused at once, with no name to look up and nothing leaving the machine.
@@ -109,6 +115,7 @@ def scene(
         "member_id": [m.pk for m in members],
         "invitation_id": [invitation.pk],
         "ticket_id": [ticket.pk],
+        "attachment_id": [TicketAttachment.objects.get().pk],
         "endpoint_id": [endpoint.pk],
         "delivery_id": [delivery.pk],
     }

@@ -1,5 +1,5 @@
-"""Support tickets in the REST API: list, read, create, reply, with exact shapes; any
-active member writes; bad input changes nothing."""
+"""Support tickets in the REST API: list, read, create, reply, download an attachment,
+with exact shapes; any active member writes; bad input changes nothing."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from support import services
-from support.models import Ticket, TicketMessage
+from support.models import Ticket, TicketAttachment, TicketMessage
 from tests.api.conftest import api_client, token_for
-from tests.support.conftest import ticket_create
+from tests.support.conftest import PNG, ticket_create
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +188,75 @@ def test_another_accounts_ticket_is_404(charlie, other_company, company, ticket)
     )
     assert response.status_code == 404
     assert TicketMessage.objects.filter(ticket=ticket).count() == 1
+
+
+def _attached(ticket, author, name="screen", content=PNG) -> TicketAttachment:
+    services.ticket_reply(
+        ticket=ticket,
+        author=author,
+        message="Here it is.",
+        uploads=[services.Upload(name=name, content=content)],
+    )
+    return TicketAttachment.objects.get(name=name)
+
+
+def _download_url(company, ticket, attachment) -> str:
+    return f"{_base(company)}{ticket.pk}/attachments/{attachment.pk}/"
+
+
+@pytest.mark.parametrize("accept", ["application/json", "image/png", "*/*"])
+def test_a_member_downloads_an_attachment_the_page_took(bob_api, company, ticket, alice, accept):
+    attachment = _attached(ticket, alice)
+    detail = bob_api.get(f"{_base(company)}{ticket.pk}/").json()
+    listed = detail["messages"][-1]["attachments"]
+    assert listed == [
+        {"id": attachment.pk, "name": "screen", "content_type": "image/png", "size": len(PNG)}
+    ]
+
+    response = bob_api.get(_download_url(company, ticket, attachment), HTTP_ACCEPT=accept)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"  # as detected, whatever was asked
+    assert response["Content-Disposition"] == 'attachment; filename="screen"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, no-store"
+    assert b"".join(response.streaming_content) == PNG
+
+
+def test_an_attachment_of_another_ticket_or_account_or_an_internal_note_is_404(
+    alice_api, charlie, company, other_company, ticket, alice, erin
+):
+    attachment = _attached(ticket, alice)
+    other_ticket = ticket_create(company, alice, subject="Another one")
+    note = services.ticket_staff_reply(ticket=ticket, staff=erin, message="n", internal=True)
+    internal = TicketAttachment.objects.create(
+        message=note, name="note.png", content_type="image/png", size=1, file="support/x"
+    )
+    charlie_api = api_client(token_for(charlie))
+    refusals = [
+        (alice_api, _download_url(company, other_ticket, attachment)),
+        (alice_api, _download_url(company, ticket, internal)),
+        (charlie_api, _download_url(other_company, ticket, attachment)),
+        (charlie_api, _download_url(company, ticket, attachment)),
+    ]
+    for client, url in refusals:
+        response = client.get(url, HTTP_ACCEPT="image/png")
+        assert response.status_code == 404, url
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["error"]["code"] == "not_found"
+
+
+def test_an_attachment_whose_file_is_gone_is_404(bob_api, company, ticket, alice):
+    attachment = _attached(ticket, alice)
+    attachment.file.delete(save=False)
+
+    response = bob_api.get(_download_url(company, ticket, attachment))
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_without_a_token_an_attachment_is_401(company, ticket, alice):
+    attachment = _attached(ticket, alice)
+    response = api_client(None).get(_download_url(company, ticket, attachment))
+    assert response.status_code == 401
