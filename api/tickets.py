@@ -1,9 +1,11 @@
-"""Support tickets in the REST API: list, read, create, reply, and download a message's
-attachments (/api/v1/accounts/<id>/tickets/).
+"""Support tickets in the REST API: list, read, create, reply, and a message's attachments
+(/api/v1/accounts/<id>/tickets/).
 
 Support is for everyone: unlike the rest of the API, a Regular Member writes here too
 (opens tickets and replies), as on the Tickets pages; the same services do the work,
 with channel "api". Watchers get the same e-mails whichever surface made the change.
+A ticket or a reply with files is sent as multipart/form-data (the same fields, and
+`attachments`); without, as JSON.
 """
 
 from __future__ import annotations
@@ -12,18 +14,21 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.access import CHANNEL, ApiView
 from api.errors import error_responses
 from api.pagination import Keyset, PageQuerySerializer, SearchField, paginated
-from api.serializers import JsonInteger, JsonText
+from api.serializers import MAX_INT, JsonInteger, JsonText
+from core.api_errors import JSONParser
 from support import attachments, selectors, services
 from support.errors import SupportError
+from support.forms import uploads_from
 from support.models import Ticket
 
 TICKETS = ["Support tickets"]
@@ -128,11 +133,57 @@ class ReplyInSerializer(serializers.Serializer):
     message = JsonText(max_length=services.BODY_MAX)
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class FormFile(serializers.FileField):
+    """A file part of a multipart/form-data body (the document says binary, not a URL)."""
+
+
+def _attachments_field() -> serializers.ListField:
+    return serializers.ListField(
+        child=FormFile(),
+        required=False,
+        help_text="Files told by their content: PNG, JPEG, GIF, PDF, ZIP or plain text; "
+        "a few per message (400 `too_many_attachments`, `attachment_type`), each of a "
+        "limited size (413 `attachment_too_large`).",
+    )
+
+
+def _concern_id() -> serializers.IntegerField:
+    return serializers.IntegerField(required=False, min_value=1, max_value=MAX_INT)
+
+
+class TicketFormSerializer(serializers.Serializer):
+    """A new ticket with files: multipart/form-data, its values as form fields."""
+
+    subject = serializers.CharField(max_length=services.SUBJECT_MAX)
+    category = serializers.ChoiceField(choices=TICKET_CATEGORIES)
+    message = serializers.CharField(max_length=services.BODY_MAX)
+    subscription_id = _concern_id()
+    license_key_id = _concern_id()
+    proxy_server_id = _concern_id()
+    attachments = _attachments_field()
+
+
+class ReplyFormSerializer(serializers.Serializer):
+    """A reply with files: multipart/form-data."""
+
+    message = serializers.CharField(max_length=services.BODY_MAX)
+    attachments = _attachments_field()
+
+
 # --- endpoints -----------------------------------------------------------------------------
 
 
 class TicketApiView(ApiView):
     members_write = True
+    parser_classes = [JSONParser, MultiPartParser]
+
+    def written(self, json_shape, form_shape) -> tuple[dict, list[services.Upload]]:
+        """The body's values, and its files when it is a form (multipart/form-data)."""
+        if self.request.content_type.startswith("multipart/form-data"):
+            values = self.body(form_shape)
+            return values, uploads_from(values.pop("attachments", []))
+        return self.body(json_shape), []
 
     def ticket(self, ticket_id: int) -> Ticket:
         return get_object_or_404(
@@ -182,13 +233,15 @@ class TicketListView(TicketApiView):
         summary="Open a support ticket",
         description="Any active member may open one; they watch it. A technical ticket about "
         "a subscription with a limited number of support incidents uses one "
-        "(409 `no_incidents_left` when none are left). Attachments are added on the "
-        "Tickets page; `tickets_attachment_download` serves them.",
-        request=TicketInSerializer,
+        "(409 `no_incidents_left` when none are left). With files: multipart/form-data.",
+        request={
+            "application/json": TicketInSerializer,
+            "multipart/form-data": TicketFormSerializer,
+        },
         responses={201: TicketDetailOutSerializer, **WRITE},
     )
     def post(self, request: Request, account_id: int) -> Response:
-        values = self.body(TicketInSerializer)
+        values, uploads = self.written(TicketInSerializer, TicketFormSerializer)
         concern = {
             "subscription": (selectors.concern_subscriptions, "subscription_unknown"),
             "license_key": (selectors.concern_license_keys, "license_key_unknown"),
@@ -208,6 +261,7 @@ class TicketListView(TicketApiView):
             subject=values["subject"],
             category=values["category"],
             message=values["message"],
+            uploads=uploads,
             channel=CHANNEL,
             **found,
         )
@@ -233,16 +287,18 @@ class TicketReplyView(TicketApiView):
         tags=TICKETS,
         summary="Reply to a support ticket",
         description="Any active member may reply; the ticket becomes open again and its "
-        "other watchers get one e-mail. A closed ticket answers 409 `ticket_closed`.",
-        request=ReplyInSerializer,
+        "other watchers get one e-mail. A closed ticket answers 409 `ticket_closed`. "
+        "With files: multipart/form-data.",
+        request={"application/json": ReplyInSerializer, "multipart/form-data": ReplyFormSerializer},
         responses={201: MessageOutSerializer, **WRITE},
     )
     def post(self, request: Request, account_id: int, ticket_id: int) -> Response:
-        values = self.body(ReplyInSerializer)
+        values, uploads = self.written(ReplyInSerializer, ReplyFormSerializer)
         reply = services.ticket_reply(
             ticket=self.ticket(ticket_id),
             author=request.user,
             message=values["message"],
+            uploads=uploads,
             channel=CHANNEL,
         )
         return Response(MessageOutSerializer(reply).data, status=status.HTTP_201_CREATED)

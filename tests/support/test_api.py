@@ -3,7 +3,10 @@ with exact shapes; any active member writes; bad input changes nothing."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -260,3 +263,73 @@ def test_without_a_token_an_attachment_is_401(company, ticket, alice):
     attachment = _attached(ticket, alice)
     response = api_client(None).get(_download_url(company, ticket, attachment))
     assert response.status_code == 401
+
+
+def test_a_member_opens_a_ticket_with_files_as_a_form(bob_api, company, subscription):
+    response = bob_api.post(
+        _base(company),
+        {
+            "subject": "Licenses missing",
+            "category": "licensing",
+            "message": "We bought 20.",
+            "subscription_id": str(subscription.pk),
+            "attachments": [
+                SimpleUploadedFile("invoice", PNG, content_type="text/html"),
+                SimpleUploadedFile("proxy.log", b"12:00 refused\n", content_type="image/png"),
+            ],
+        },
+        format="multipart",
+    )
+
+    assert response.status_code == 201, response.json()
+    ticket = Ticket.objects.get()
+    assert ticket.subscription == subscription
+    files = response.json()["messages"][0]["attachments"]
+    assert [(f["name"], f["content_type"], f["size"]) for f in files] == [
+        ("invoice", "image/png", len(PNG)),  # by content, not by name or header
+        ("proxy.log", "text/plain", 14),
+    ]
+    download = bob_api.get(
+        _download_url(company, ticket, TicketAttachment.objects.get(pk=files[1]["id"]))
+    )
+    assert b"".join(download.streaming_content) == b"12:00 refused\n"
+
+
+def test_a_reply_with_a_file_as_a_form(alice_api, company, ticket):
+    response = alice_api.post(
+        f"{_base(company)}{ticket.pk}/replies/",
+        {"message": "The screen.", "attachments": [SimpleUploadedFile("s.png", PNG)]},
+        format="multipart",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert [a["name"] for a in response.json()["attachments"]] == ["s.png"]
+    assert TicketAttachment.objects.get().message.body == "The screen."
+
+
+@pytest.mark.parametrize(
+    ("files", "status", "code"),
+    [
+        ([("page.pdf", b"<!DOCTYPE html><script>alert(1)</script>")], 400, "attachment_type"),
+        ([("a.exe", b"MZ\x90\x00binary")], 400, "attachment_type"),
+        ([(f"{n}.png", PNG) for n in range(6)], 400, "too_many_attachments"),
+        ([("big.txt", b"x" * (5 * 1024 * 1024 + 1))], 413, "attachment_too_large"),
+    ],
+)
+def test_a_bad_file_refuses_the_whole_reply_and_stores_nothing(
+    alice_api, company, ticket, settings, files, status, code
+):
+    response = alice_api.post(
+        f"{_base(company)}{ticket.pk}/replies/",
+        {
+            "message": "See attached.",
+            "attachments": [SimpleUploadedFile(name, content) for name, content in files],
+        },
+        format="multipart",
+    )
+
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+    assert TicketMessage.objects.filter(ticket=ticket).count() == 1
+    assert TicketAttachment.objects.count() == 0
+    assert not any(Path(settings.MEDIA_ROOT).rglob("*.*"))
