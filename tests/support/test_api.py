@@ -333,3 +333,43 @@ def test_a_bad_file_refuses_the_whole_reply_and_stores_nothing(
     assert TicketMessage.objects.filter(ticket=ticket).count() == 1
     assert TicketAttachment.objects.count() == 0
     assert not any(Path(settings.MEDIA_ROOT).rglob("*.*"))
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"subject": "", "category": "technical", "message": "x"}, "invalid"),
+        ({"subject": "x", "category": "billing", "message": "x"}, "invalid"),
+        ({"subject": "x", "category": "technical", "message": "  "}, "invalid"),
+        (
+            {"subject": "x", "category": "technical", "message": "y", "subscription_id": "abc"},
+            "invalid",
+        ),
+        (
+            {"subject": "x", "category": "technical", "message": "y", "subscription_id": "0"},
+            "invalid",
+        ),
+        ("other account's subscription", "subscription_unknown"),
+    ],
+)
+def test_a_bad_ticket_form_stores_neither_ticket_nor_file(
+    alice_api, company, other_subscription, settings, fields, code
+):
+    if fields == "other account's subscription":
+        fields = {
+            "subject": "x",
+            "category": "technical",
+            "message": "y",
+            "subscription_id": str(other_subscription.pk),
+        }
+    response = alice_api.post(
+        _base(company),
+        {**fields, "attachments": [SimpleUploadedFile("s.png", PNG)]},
+        format="multipart",
+    )
+
+    assert response.status_code == 400, response.json()
+    assert response.json()["error"]["code"] == code
+    assert Ticket.objects.count() == 0
+    assert TicketAttachment.objects.count() == 0
+    assert not any(Path(settings.MEDIA_ROOT).rglob("*.*"))
